@@ -1,0 +1,151 @@
+# vdsoforge_add_image(): build freestanding C++ sources into a checked vDSO image.
+#
+#   vdsoforge_add_image(<name>
+#     SOURCES <file>...               freestanding C++ sources of the image
+#     EXPORTS <symbol>...             the exact set of dynamic symbols to export
+#     [VERSION <name>]                symbol version of the exports (LINUX_2.6)
+#     [VERSION_SCRIPT <file>]         use this version script instead of generating one
+#     [LAYOUT <data_area_size> <rng_data_offset>]   data pages below the image
+#                                     (default 0x6000 0x2000: rng data at base - 0x4000)
+#     [LINUX_VERSION <major.minor.patch>]           Linux note (default 6.11.0)
+#     [SONAME <soname>]               (default linux-vdso.so.1)
+#     [INCLUDE_DIRECTORIES <dir>...]  [COMPILE_DEFINITIONS <def>...]
+#     [STACKLESS_SYMBOLS <symbol>...] functions the check disassembles and proves
+#                                     free of stack use)
+#
+# Produces <build>/<name>.so (stripped, what ships) and <name>.so.dbg (with
+# symbols) and a target <name> that builds and checks both.  The image is
+# compiled with its own flags, never the project's CMAKE_CXX_FLAGS, so build
+# types and sanitizers of host code cannot leak into it.  After linking,
+# `vdsoforge check` fails the build if the image breaks a vDSO rule.
+include_guard(GLOBAL)
+
+set(VDSOFORGE_LINKER_DIR "${CMAKE_CURRENT_LIST_DIR}/../linker" CACHE INTERNAL "")
+find_program(VDSOFORGE_LLD NAMES ld.lld ld.lld-14 REQUIRED)
+find_program(VDSOFORGE_OBJCOPY NAMES objcopy llvm-objcopy llvm-objcopy-14 REQUIRED)
+
+function(vdsoforge_add_image name)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG ""
+    "VERSION;VERSION_SCRIPT;LINUX_VERSION;SONAME"
+    "SOURCES;EXPORTS;LAYOUT;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;STACKLESS_SYMBOLS")
+  if(ARG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "vdsoforge_add_image(${name}): unknown arguments ${ARG_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT ARG_SOURCES OR NOT ARG_EXPORTS)
+    message(FATAL_ERROR "vdsoforge_add_image(${name}): SOURCES and EXPORTS are required")
+  endif()
+  if(NOT ARG_VERSION)
+    set(ARG_VERSION LINUX_2.6)
+  endif()
+  if(NOT ARG_SONAME)
+    set(ARG_SONAME linux-vdso.so.1)
+  endif()
+  if(NOT ARG_LINUX_VERSION)
+    set(ARG_LINUX_VERSION 6.11.0)
+  endif()
+  if(NOT ARG_LAYOUT)
+    set(ARG_LAYOUT 0x6000 0x2000)
+  endif()
+  list(LENGTH ARG_LAYOUT layout_len)
+  if(NOT layout_len EQUAL 2)
+    message(FATAL_ERROR "vdsoforge_add_image(${name}): LAYOUT takes <data_area_size> <rng_data_offset>")
+  endif()
+  list(GET ARG_LAYOUT 0 data_area_size)
+  list(GET ARG_LAYOUT 1 rng_data_offset)
+  if(NOT ARG_LINUX_VERSION MATCHES "^([0-9]+)\\.([0-9]+)\\.([0-9]+)$")
+    message(FATAL_ERROR "vdsoforge_add_image(${name}): LINUX_VERSION must be major.minor.patch")
+  endif()
+  # KERNEL_VERSION(a, b, c): the patch level saturates at 255 as in the kernel.
+  set(patch ${CMAKE_MATCH_3})
+  if(patch GREATER 255)
+    set(patch 255)
+  endif()
+  math(EXPR linux_version_code "(${CMAKE_MATCH_1} << 16) | (${CMAKE_MATCH_2} << 8) | ${patch}"
+       OUTPUT_FORMAT HEXADECIMAL)
+
+  set(work_dir "${CMAKE_CURRENT_BINARY_DIR}/${name}.image")
+  set(debug_image "${CMAKE_CURRENT_BINARY_DIR}/${name}.so.dbg")
+  set(image "${CMAKE_CURRENT_BINARY_DIR}/${name}.so")
+
+  if(ARG_VERSION_SCRIPT)
+    get_filename_component(version_script "${ARG_VERSION_SCRIPT}" ABSOLUTE)
+  else()
+    set(version_script "${work_dir}/version.map")
+    set(VDSOFORGE_VERSION "${ARG_VERSION}")
+    list(JOIN ARG_EXPORTS ";\n\t\t" VDSOFORGE_EXPORT_LINES)
+    set(VDSOFORGE_EXPORT_LINES "\t\t${VDSOFORGE_EXPORT_LINES};")
+    configure_file("${VDSOFORGE_LINKER_DIR}/version.map.in" "${version_script}" @ONLY)
+  endif()
+  set(linker_script "${VDSOFORGE_LINKER_DIR}/vdso.lds")
+
+  # Freestanding: no libc headers (-nostdlibinc leaves only the compiler's own
+  # stddef.h/stdint.h), no runtime, no stack protector; unwind tables stay so
+  # debuggers and profilers can walk through the image.
+  set(cxx_flags
+    --target=x86_64-linux-gnu -std=c++20 -O2 -g
+    -ffreestanding -nostdlibinc -fno-builtin
+    -fno-stack-protector -fno-exceptions -fno-rtti -fno-threadsafe-statics
+    -fPIC -fvisibility=hidden -fno-plt -fno-common -fno-jump-tables
+    -fasynchronous-unwind-tables -mcmodel=small
+    -Wall -Wextra -Werror
+    -DVDSOFORGE_DATA_AREA_SIZE=${data_area_size}
+    -DVDSOFORGE_RNG_DATA_OFFSET=${rng_data_offset}
+    -DVDSOFORGE_LINUX_VERSION_CODE=${linux_version_code})
+  foreach(dir IN LISTS ARG_INCLUDE_DIRECTORIES)
+    get_filename_component(dir "${dir}" ABSOLUTE)
+    list(APPEND cxx_flags "-I${dir}")
+  endforeach()
+  foreach(def IN LISTS ARG_COMPILE_DEFINITIONS)
+    list(APPEND cxx_flags "-D${def}")
+  endforeach()
+
+  set(objects "")
+  foreach(src IN LISTS ARG_SOURCES)
+    get_filename_component(src_abs "${src}" ABSOLUTE)
+    get_filename_component(src_name "${src}" NAME)
+    set(obj "${work_dir}/${src_name}.o")
+    add_custom_command(
+      OUTPUT "${obj}"
+      COMMAND "${CMAKE_CXX_COMPILER}" ${cxx_flags} -MD -MF "${obj}.d" -c "${src_abs}" -o "${obj}"
+      DEPENDS "${src_abs}"
+      DEPFILE "${obj}.d"
+      COMMENT "Compiling ${src_name} for image ${name}"
+      VERBATIM)
+    list(APPEND objects "${obj}")
+  endforeach()
+
+  add_custom_command(
+    OUTPUT "${debug_image}"
+    COMMAND "${VDSOFORGE_LLD}" -shared -T "${linker_script}" --version-script "${version_script}"
+            -soname "${ARG_SONAME}" --hash-style=both --build-id=sha1 -Bsymbolic --eh-frame-hdr
+            -z max-page-size=4096 -z common-page-size=4096 -z now -z noexecstack
+            --no-undefined
+            -o "${debug_image}" ${objects}
+    DEPENDS ${objects} "${linker_script}" "${version_script}"
+    COMMENT "Linking vDSO image ${name}.so.dbg"
+    VERBATIM)
+
+  set(check_command "")
+  if(TARGET vdsoforge::vdsoforge)
+    string(REPLACE ";" "," exports_csv "${ARG_EXPORTS}")
+    set(check_command COMMAND vdsoforge::vdsoforge check --exports "${exports_csv}"
+                              --version "${ARG_VERSION}")
+    foreach(sym IN LISTS ARG_STACKLESS_SYMBOLS)
+      list(APPEND check_command --stackless "${sym}")
+    endforeach()
+    list(APPEND check_command --debug-image "${debug_image}" "${image}.tmp")
+  endif()
+
+  add_custom_command(
+    OUTPUT "${image}"
+    COMMAND "${VDSOFORGE_OBJCOPY}" --strip-all "${debug_image}" "${image}.tmp"
+    ${check_command}
+    COMMAND "${CMAKE_COMMAND}" -E rename "${image}.tmp" "${image}"
+    DEPENDS "${debug_image}"
+    COMMENT "Stripping and checking vDSO image ${name}.so"
+    VERBATIM)
+  add_custom_target(${name} ALL DEPENDS "${image}")
+  set_target_properties(${name} PROPERTIES
+    VDSOFORGE_IMAGE "${image}"
+    VDSOFORGE_DEBUG_IMAGE "${debug_image}")
+endfunction()
