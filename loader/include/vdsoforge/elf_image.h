@@ -1,0 +1,144 @@
+// A bounds-checked, read-only view of a vDSO-style ELF image.
+//
+// Parsing never reads outside the input, never maps anything and never
+// crashes: every table is checked against the input size and the loadable
+// segment before it is used.  Two strictness levels share one parser:
+//   ParseMode::strict  - what the loader needs: any vDSO rule violation (a
+//                        writable or second PT_LOAD, relocations, DT_NEEDED,
+//                        inconsistent hash tables ...) is an error.
+//   ParseMode::inspect - for `vdsoforge abi`/`check`: the same bounds checks
+//                        are errors, but rule violations are collected in
+//                        violations() so a report can list every one of them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vdsoforge/error.h"
+
+namespace vdsoforge {
+
+enum class ParseMode { strict, inspect };
+
+struct ElfIdentity {
+  uint8_t elf_class, data, ident_version, osabi, abi_version;
+  uint16_t type, machine;
+  uint32_t version;
+  uint64_t entry;
+  uint16_t phnum, shnum;
+};
+
+struct Segment {
+  uint32_t type, flags;
+  uint64_t offset, vaddr, filesz, memsz, align;
+};
+
+struct Section {  // from section headers when present (stripped images keep them)
+  std::string name;
+  uint32_t type;
+  uint64_t flags, addr, offset, size;
+};
+
+struct DynamicEntry {
+  int64_t tag;
+  uint64_t value;
+};
+
+struct Note {
+  std::string owner;
+  uint32_t type;
+  std::vector<uint8_t> desc;
+  uint64_t offset;  // file offset of the note record
+};
+
+struct VersionDefinition {
+  uint16_t index, flags, aux_count;
+  uint32_t hash;         // as stored
+  bool hash_matches;     // stored hash == ELF hash of the name
+  std::string name;      // first aux entry
+};
+
+struct Symbol {
+  uint32_t index;        // in .dynsym
+  std::string name;
+  uint64_t value, size;
+  uint8_t bind, type, visibility;
+  uint16_t shndx;
+  uint16_t versym;       // raw entry (0x8000 = hidden) or 1 if there is no versym table
+  std::string version;   // name of the verdef versym points to, empty if none
+  bool is_default_version() const { return (versym & 0x8000) == 0; }
+};
+
+struct DataLayout {  // decoded vdsoforge data-layout note
+  uint32_t page_size;
+  uint64_t data_area_size;
+  uint64_t rng_data_offset;
+};
+
+struct Violation {  // a rule broken, found in ParseMode::inspect
+  Errc code;
+  std::string message;
+};
+
+class ElfImage {
+ public:
+  // Copies `bytes`.  On failure returns nullopt and fills `err`.
+  static std::optional<ElfImage> parse(std::span<const uint8_t> bytes, ParseMode mode, Error& err);
+  static std::optional<ElfImage> parse_file(const std::string& path, ParseMode mode, Error& err);
+
+  std::span<const uint8_t> bytes() const { return bytes_; }
+  const ElfIdentity& identity() const { return identity_; }
+  const std::vector<Segment>& segments() const { return segments_; }
+  const Segment& load_segment() const { return segments_[load_index_]; }  // the first PT_LOAD
+  const std::vector<Section>& sections() const { return sections_; }
+  const std::vector<DynamicEntry>& dynamic() const { return dynamic_; }
+  std::optional<uint64_t> dynamic_value(int64_t tag) const;
+  std::string soname() const;
+  const std::vector<Symbol>& symbols() const { return symbols_; }  // .dynsym, index 0 included
+  const std::vector<VersionDefinition>& version_definitions() const { return verdefs_; }
+  const std::vector<Note>& notes() const { return notes_; }
+  // The data-layout note; nullopt if absent (the kernel's own vDSO has none).
+  const std::optional<DataLayout>& data_layout() const { return data_layout_; }
+  // Rule violations found (inspect mode); empty in strict mode.
+  const std::vector<Violation>& violations() const { return violations_; }
+
+  // Symbol look-up the way C libraries resolve vDSO symbols: through
+  // DT_GNU_HASH if present, else DT_HASH.  With a version, only a defined,
+  // non-local symbol whose default version (versym without the hidden bit) is
+  // that version matches; an image without versym matches any version (glibc).
+  const Symbol* lookup(std::string_view name, std::string_view version) const;
+  // The same through one table only (nullptr if that table is absent), so
+  // checks can prove each table finds every export.
+  const Symbol* lookup_gnu_hash(std::string_view name, std::string_view version) const;
+  const Symbol* lookup_sysv_hash(std::string_view name, std::string_view version) const;
+  bool has_gnu_hash() const;
+  bool has_sysv_hash() const;
+
+ private:
+  ElfImage() = default;
+  friend class ElfParser;
+
+  std::vector<uint8_t> bytes_;
+  ElfIdentity identity_{};
+  std::vector<Segment> segments_;
+  size_t load_index_ = 0;
+  std::vector<Section> sections_;
+  std::vector<DynamicEntry> dynamic_;
+  std::vector<Symbol> symbols_;
+  std::vector<VersionDefinition> verdefs_;
+  std::vector<Note> notes_;
+  std::optional<DataLayout> data_layout_;
+  std::vector<Violation> violations_;
+  // Hash-table locations (file offsets), validated at parse time.
+  std::optional<uint64_t> gnu_hash_offset_, sysv_hash_offset_;
+};
+
+// The ELF (SysV) hash and the GNU hash of a name.
+uint32_t elf_sysv_hash(std::string_view name);
+uint32_t elf_gnu_hash(std::string_view name);
+
+}  // namespace vdsoforge

@@ -1,0 +1,121 @@
+// Mapping vDSO images in user space, the way the kernel maps its own.
+//
+//   data area (read-only to the image, size from the image's note)
+//   image     (one PT_LOAD, read+execute)
+//
+// For images built by this project the data area is backed by a memfd that is
+// mapped twice: read-only directly below the image, and read-write somewhere
+// else for the loader (DataPage), so the emulated vdso_rng_data can change
+// while no mapping is ever writable and executable.  The live kernel vDSO
+// opens through the same API, read-only and without a DataPage.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "vdsoforge/elf_image.h"
+#include "vdsoforge/error.h"
+#include "vgetrandom_abi.h"
+
+namespace vdsoforge {
+
+using GetrandomFn = long (*)(void* buffer, size_t len, unsigned flags, void* opaque_state,
+                             size_t opaque_len);
+
+// How the emulated generation moves on its own.
+enum class GenerationMode {
+  manual,         // only set_generation()/bump_generation() change it (tests)
+  follow_kernel,  // tracks the kernel's own rng generation via its vDSO getrandom
+  schedule,       // bumps every reseed_interval (kernel-like 60 s) on its own
+};
+
+class DataPage {
+ public:
+  virtual ~DataPage() = default;
+  virtual uint64_t generation() const = 0;
+  virtual void set_generation(uint64_t generation) = 0;
+  virtual uint64_t bump_generation() = 0;  // returns the new generation (never 0)
+  virtual bool is_ready() const = 0;
+  virtual void set_ready(bool ready) = 0;
+  virtual GenerationMode mode() const = 0;
+  // Errc::not_supported if follow_kernel is asked for and the kernel vDSO has no getrandom.
+  virtual Error set_mode(GenerationMode mode) = 0;
+  // Address the image reads (inside the read-only data area below it).
+  virtual const abi::VdsoRngData* image_view() const = 0;
+};
+
+struct OpenOptions {
+  GenerationMode mode = GenerationMode::follow_kernel;  // falls back to schedule if unavailable
+};
+
+class LoadedImage {
+ public:
+  static std::unique_ptr<LoadedImage> open_file(const std::string& path, Error& err,
+                                                const OpenOptions& options = {});
+  static std::unique_ptr<LoadedImage> open_memory(std::span<const uint8_t> bytes, Error& err,
+                                                  const OpenOptions& options = {});
+  // The kernel's own vDSO (AT_SYSINFO_EHDR), read-only, no DataPage.
+  static std::unique_ptr<LoadedImage> open_kernel(Error& err);
+
+  virtual ~LoadedImage() = default;  // unmaps everything it mapped
+
+  // dlsym-style look-up (version "" = any).  nullptr if not found.
+  virtual void* symbol(std::string_view name, std::string_view version = "LINUX_2.6") const = 0;
+  GetrandomFn getrandom() const {
+    return reinterpret_cast<GetrandomFn>(symbol("__vdso_getrandom"));
+  }
+
+  virtual bool is_kernel() const = 0;
+  virtual const ElfImage& elf() const = 0;
+  virtual uintptr_t base() const = 0;  // address of the image's ELF header
+  virtual size_t image_size() const = 0;
+  virtual uintptr_t data_area_base() const = 0;  // lowest data address (base - data size)
+  virtual size_t data_area_size() const = 0;
+  virtual DataPage* data_page() = 0;  // nullptr for the kernel vDSO
+};
+
+// ---- States -----------------------------------------------------------------
+
+enum class StateBacking {
+  droppable,     // MAP_DROPPABLE, as the image asked
+  wipe_on_fork,  // private anonymous + MADV_WIPEONFORK + MADV_DONTDUMP (older kernels)
+};
+std::string_view backing_name(StateBacking backing);
+
+// Hands out page-contained states for one image's getrandom, allocated the
+// way the image's parameter query says.  Thread safe.
+class StateAllocator {
+ public:
+  static std::unique_ptr<StateAllocator> create(GetrandomFn getrandom, Error& err);
+  virtual ~StateAllocator() = default;
+  virtual void* allocate(Error& err) = 0;   // nullptr on failure
+  virtual void release(void* state) = 0;    // back to the pool (not unmapped)
+  virtual StateBacking backing() const = 0;
+  virtual const abi::VgetrandomOpaqueParams& params() const = 0;
+};
+
+// getrandom(buf, len, flags) in one call: a per-thread state from the image's
+// pool, returned to the pool when the thread exits.
+long getrandom(LoadedImage& image, void* buffer, size_t len, unsigned flags);
+
+// ---- The seed article's allocation call --------------------------------------
+
+struct VgetrandomAllocArgs {
+  uint64_t flags;            // must be 0
+  uint64_t num;              // in: states wanted; out: states allocated (whole pages)
+  uint64_t size_per_each;    // out
+  uint64_t bytes_allocated;  // out
+};
+
+// Returns the base of the states, or nullptr with errno set (EINVAL for bad
+// args_len/flags/num, ENOMEM when mapping fails).  States are packed so none
+// straddles a page.
+void* vgetrandom_alloc(GetrandomFn getrandom, VgetrandomAllocArgs* args, size_t args_len);
+// Unmaps what vgetrandom_alloc returned; 0 or -1 with errno.
+int vgetrandom_free(void* base, size_t bytes_allocated);
+
+}  // namespace vdsoforge
