@@ -129,7 +129,7 @@ function(vdsoforge_add_image name)
   if(TARGET vdsoforge::vdsoforge)
     string(REPLACE ";" "," exports_csv "${ARG_EXPORTS}")
     set(check_command COMMAND vdsoforge::vdsoforge check --exports "${exports_csv}"
-                              --version "${ARG_VERSION}")
+                              --symbol-version "${ARG_VERSION}")
     foreach(sym IN LISTS ARG_STACKLESS_SYMBOLS)
       list(APPEND check_command --stackless "${sym}")
     endforeach()

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "chacha20.h"
-#include "syscall.h"
+#include "raw_syscall.h"
 #include "vgetrandom_abi.h"
 
 namespace vdsoforge::image {

@@ -1,0 +1,28 @@
+// Subcommand registry of the vdsoforge tool.
+//
+// A subcommand is one file: it defines a Command with a setup function that
+// adds its CLI11 subcommand and options, and a run function that returns the
+// exit status.  A static CommandRegistration puts it in the list main() reads.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <vector>
+
+namespace vdsoforge::tools {
+
+struct Command {
+  // Called once with the subcommand CLI11 created; returns the function that
+  // runs it after parsing (its return value is the process exit status).
+  std::function<std::function<int()>(CLI::App& sub)> setup;
+  const char* name;
+  const char* summary;
+};
+
+std::vector<Command>& command_registry();
+
+struct CommandRegistration {
+  explicit CommandRegistration(Command command) { command_registry().push_back(std::move(command)); }
+};
+
+}  // namespace vdsoforge::tools
