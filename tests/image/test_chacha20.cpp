@@ -1,0 +1,121 @@
+// The image's block routine against libsodium's crypto_stream_chacha20, the
+// same (DJB, 64-bit counter, zero nonce) variant written independently.
+#include <sodium.h>
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <vector>
+
+#include "chacha20.h"
+
+namespace {
+
+using Key = std::array<uint8_t, 32>;
+
+Key make_key(uint8_t seed) {
+  Key key{};
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(seed * 31 + i * 7 + 1);
+  return key;
+}
+
+// libsodium's keystream for `blocks` blocks starting at 64-bit block `counter`.
+std::vector<uint8_t> sodium_keystream(const Key& key, uint64_t counter, size_t blocks) {
+  REQUIRE(sodium_init() >= 0);
+  std::vector<uint8_t> zeros(blocks * 64, 0), out(blocks * 64, 0);
+  const std::array<uint8_t, 8> nonce{};
+  crypto_stream_chacha20_xor_ic(out.data(), zeros.data(), zeros.size(), nonce.data(), counter,
+                                key.data());
+  return out;
+}
+
+struct Run {
+  std::vector<uint8_t> out;
+  uint32_t counter[2];
+};
+
+Run image_keystream(const Key& key, uint64_t counter, size_t blocks) {
+  // One spare block after the output catches a routine writing too much.
+  Run run{std::vector<uint8_t>((blocks + 1) * 64, 0xa5),
+          {static_cast<uint32_t>(counter), static_cast<uint32_t>(counter >> 32)}};
+  vdsoforge::image::chacha20_blocks(run.out.data(), key.data(), run.counter, blocks);
+  return run;
+}
+
+uint64_t counter_value(const uint32_t counter[2]) {
+  return uint64_t{counter[0]} | (uint64_t{counter[1]} << 32);
+}
+
+}  // namespace
+
+TEST_CASE("ChaCha20 blocks equal libsodium's from counter 0", "[chacha20]") {
+  for (size_t blocks : {1u, 2u, 3u, 7u, 16u, 33u}) {
+    const Key key = make_key(static_cast<uint8_t>(blocks));
+    const Run run = image_keystream(key, 0, blocks);
+    const auto expected = sodium_keystream(key, 0, blocks);
+    INFO("blocks = " << blocks);
+    CHECK(std::equal(expected.begin(), expected.end(), run.out.begin()));
+    CHECK(counter_value(run.counter) == blocks);
+    // Nothing past the last block is written.
+    CHECK(std::all_of(run.out.end() - 64, run.out.end(), [](uint8_t b) { return b == 0xa5; }));
+  }
+}
+
+TEST_CASE("ChaCha20 all-zero key, nonce and counter: the published test vector", "[chacha20]") {
+  // A fixed vector, independent of libsodium: first keystream bytes of
+  // ChaCha20 (20 rounds) with key, 64-bit nonce and counter all zero.
+  const Key key{};
+  const Run run = image_keystream(key, 0, 1);
+  const uint8_t expected_prefix[] = {0x76, 0xb8, 0xe0, 0xad, 0xa0, 0xf1, 0x3d, 0x90,
+                                     0x40, 0x5d, 0x6a, 0xe5, 0x53, 0x86, 0xbd, 0x28};
+  CHECK(std::equal(std::begin(expected_prefix), std::end(expected_prefix), run.out.begin()));
+}
+
+TEST_CASE("ChaCha20 64-bit counter carries from word 12 into word 13", "[chacha20]") {
+  const Key key = make_key(42);
+  const uint64_t start = 0xfffffffeULL;  // two blocks before the carry
+  const Run run = image_keystream(key, start, 5);
+  const auto expected = sodium_keystream(key, start, 5);
+  CHECK(std::equal(expected.begin(), expected.end(), run.out.begin()));
+  CHECK(run.counter[0] == 3);
+  CHECK(run.counter[1] == 1);
+  CHECK(counter_value(run.counter) == start + 5);
+}
+
+TEST_CASE("ChaCha20 starts from a counter with a nonzero high word", "[chacha20]") {
+  const Key key = make_key(9);
+  const uint64_t start = (uint64_t{7} << 32) | 5;
+  const Run run = image_keystream(key, start, 3);
+  const auto expected = sodium_keystream(key, start, 3);
+  CHECK(std::equal(expected.begin(), expected.end(), run.out.begin()));
+  CHECK(counter_value(run.counter) == start + 3);
+}
+
+TEST_CASE("ChaCha20 with zero blocks writes nothing and keeps the counter", "[chacha20]") {
+  const Key key = make_key(1);
+  const Run run = image_keystream(key, 12345, 0);
+  CHECK(std::all_of(run.out.begin(), run.out.end(), [](uint8_t b) { return b == 0xa5; }));
+  CHECK(counter_value(run.counter) == 12345);
+}
+
+TEST_CASE("ChaCha20 consecutive calls continue the keystream", "[chacha20]") {
+  const Key key = make_key(77);
+  std::vector<uint8_t> out(10 * 64);
+  uint32_t counter[2] = {0, 0};
+  vdsoforge::image::chacha20_blocks(out.data(), key.data(), counter, 3);
+  vdsoforge::image::chacha20_blocks(out.data() + 3 * 64, key.data(), counter, 7);
+  const auto expected = sodium_keystream(key, 0, 10);
+  CHECK(out == expected);
+}
+
+TEST_CASE("ChaCha20 may write over its own key (the refill does)", "[chacha20]") {
+  // The refill's destination is batch_key, whose last 32 bytes are the key:
+  // the routine must have loaded the key before the second block lands on it.
+  const Key key = make_key(5);
+  std::array<uint8_t, 128> batch_key{};
+  std::copy(key.begin(), key.end(), batch_key.begin() + 96);
+  uint32_t counter[2] = {0, 0};
+  vdsoforge::image::chacha20_blocks(batch_key.data(), batch_key.data() + 96, counter, 2);
+  const auto expected = sodium_keystream(key, 0, 2);
+  CHECK(std::equal(expected.begin(), expected.end(), batch_key.begin()));
+}
