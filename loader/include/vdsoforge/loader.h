@@ -10,6 +10,7 @@
 // opens through the same API, read-only and without a DataPage.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -32,6 +33,7 @@ enum class GenerationMode {
   follow_kernel,  // tracks the kernel's own rng generation via its vDSO getrandom
   schedule,       // bumps every reseed_interval (kernel-like 60 s) on its own
 };
+std::string_view generation_mode_name(GenerationMode mode);
 
 class DataPage {
  public:
@@ -50,6 +52,11 @@ class DataPage {
 
 struct OpenOptions {
   GenerationMode mode = GenerationMode::follow_kernel;  // falls back to schedule if unavailable
+  // Period of GenerationMode::schedule; the kernel reseeds its CRNG every
+  // CRNG_RESEED_INTERVAL = 60 s once booted.  Tests shorten it.
+  std::chrono::milliseconds reseed_interval{60'000};
+  // How often GenerationMode::follow_kernel samples the kernel's generation.
+  std::chrono::milliseconds follow_poll_interval{1'000};
 };
 
 class LoadedImage {
@@ -96,11 +103,18 @@ class StateAllocator {
   virtual void release(void* state) = 0;    // back to the pool (not unmapped)
   virtual StateBacking backing() const = 0;
   virtual const abi::VgetrandomOpaqueParams& params() const = 0;
+  virtual size_t capacity() const = 0;  // states carved from mapped pages so far
+  virtual size_t in_use() const = 0;    // states handed out and not released
 };
 
 // getrandom(buf, len, flags) in one call: a per-thread state from the image's
 // pool, returned to the pool when the thread exits.
+// Returns what the image's getrandom returns, or -ENOSYS if the image has no
+// usable getrandom and -ENOMEM if no state could be allocated.
 long getrandom(LoadedImage& image, void* buffer, size_t len, unsigned flags);
+// The pool behind getrandom(image, ...) (nullptr until its first call), for
+// observing state reuse.
+const StateAllocator* thread_state_pool(LoadedImage& image);
 
 // ---- The seed article's allocation call --------------------------------------
 
