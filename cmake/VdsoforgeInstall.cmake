@@ -1,0 +1,69 @@
+# What `cmake --install` puts where, and the CMake package that lets another
+# project call find_package(vdsoforge) and vdsoforge_add_image().
+#
+#   bin/vdsoforge                       the tool (image check, abi, embed, ...)
+#   lib/libvdsoforge_loader.a           the loader library
+#   include/vdsoforge/*.h               its public headers
+#   include/vgetrandom_abi.h            the ABI header those headers include
+#   share/vdsoforge/cmake/              package config, exported targets,
+#                                       VdsoforgeImage.cmake
+#   share/vdsoforge/linker/             linker script and version scripts
+#   share/vdsoforge/image_src/          the freestanding getrandom sources, so
+#                                       other images can contain getrandom too
+#   share/vdsoforge/images/             the project's own built image
+#
+# VdsoforgeImage.cmake finds the linker files as ../linker relative to itself,
+# so the package's cmake and linker directories are siblings under
+# share/vdsoforge/, exactly as cmake/ and linker/ are in the source tree.
+# CMake's find_package searches <prefix>/share/<name>*/cmake/ on its own.
+include(CMakePackageConfigHelpers)
+
+set(vdsoforge_share_dir "${CMAKE_INSTALL_DATADIR}/vdsoforge")
+set(vdsoforge_cmake_dir "${vdsoforge_share_dir}/cmake")
+
+install(TARGETS vdsoforge EXPORT vdsoforgeTargets
+        RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+install(TARGETS vdsoforge_loader EXPORT vdsoforgeTargets
+        ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
+        INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/loader/include/vdsoforge"
+        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
+        FILES_MATCHING PATTERN "*.h")
+install(FILES "${PROJECT_SOURCE_DIR}/vdso_src/vgetrandom_abi.h"
+        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+
+install(FILES
+          "${PROJECT_SOURCE_DIR}/linker/vdso.lds"
+          "${PROJECT_SOURCE_DIR}/linker/version.map.in"
+          "${PROJECT_SOURCE_DIR}/linker/vdso-getrandom.map"
+        DESTINATION "${vdsoforge_share_dir}/linker")
+
+# The image sources are headers plus freestanding .cpp files; host-only files
+# (host_entry.*) stay out because they are no use to an image.
+set(vdsoforge_image_sources
+  vdso_src/vgetrandom_abi.h vdso_src/vgetrandom.h vdso_src/chacha20.h
+  vdso_src/data_layout.h vdso_src/raw_syscall.h
+  vdso_src/vdso_getrandom.cpp vdso_src/chacha20_sse2.cpp vdso_src/notes.cpp)
+list(TRANSFORM vdsoforge_image_sources PREPEND "${PROJECT_SOURCE_DIR}/")
+install(FILES ${vdsoforge_image_sources} DESTINATION "${vdsoforge_share_dir}/image_src")
+
+install(FILES
+          "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom.so"
+          "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom.so.dbg"
+        DESTINATION "${vdsoforge_share_dir}/images")
+
+install(EXPORT vdsoforgeTargets NAMESPACE vdsoforge:: DESTINATION "${vdsoforge_cmake_dir}")
+configure_package_config_file(
+  "${PROJECT_SOURCE_DIR}/cmake/vdsoforgeConfig.cmake.in"
+  "${PROJECT_BINARY_DIR}/vdsoforgeConfig.cmake"
+  INSTALL_DESTINATION "${vdsoforge_cmake_dir}"
+  PATH_VARS vdsoforge_share_dir)
+write_basic_package_version_file(
+  "${PROJECT_BINARY_DIR}/vdsoforgeConfigVersion.cmake"
+  VERSION "${PROJECT_VERSION}"
+  COMPATIBILITY SameMinorVersion)
+install(FILES
+          "${PROJECT_BINARY_DIR}/vdsoforgeConfig.cmake"
+          "${PROJECT_BINARY_DIR}/vdsoforgeConfigVersion.cmake"
+          "${PROJECT_SOURCE_DIR}/cmake/VdsoforgeImage.cmake"
+        DESTINATION "${vdsoforge_cmake_dir}")
