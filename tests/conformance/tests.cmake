@@ -1,0 +1,20 @@
+# Conformance: the image against the live kernel vDSO and an independent
+# reference model (docs/conformance.md lists what each test pins down).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(VDSOFORGE_SODIUM REQUIRED IMPORTED_TARGET libsodium)
+
+set(conformance_dir "${CMAKE_CURRENT_LIST_DIR}")
+
+add_library(vdsoforge_conformance_support STATIC
+  "${conformance_dir}/reference_chacha20.cpp"
+  "${conformance_dir}/reference_model.cpp"
+  "${conformance_dir}/call_outcome.cpp"
+  "${conformance_dir}/differential.cpp"
+  "${conformance_dir}/getrandom_interceptor.cpp")
+target_include_directories(vdsoforge_conformance_support PUBLIC
+  "${conformance_dir}" "${PROJECT_SOURCE_DIR}/vdso_src")
+target_compile_options(vdsoforge_conformance_support PRIVATE ${VDSOFORGE_WARNINGS})
+
+vdsoforge_add_test(conformance_model
+  SOURCES "${conformance_dir}/test_model.cpp"
+  LIBS vdsoforge_conformance_support vdsoforge_image_host PkgConfig::VDSOFORGE_SODIUM)
