@@ -112,8 +112,8 @@ class StateAllocator {
 // Returns what the image's getrandom returns, or -ENOSYS if the image has no
 // usable getrandom and -ENOMEM if no state could be allocated.
 long getrandom(LoadedImage& image, void* buffer, size_t len, unsigned flags);
-// The pool behind getrandom(image, ...) (nullptr until its first call), for
-// observing state reuse.
+// The pool behind getrandom(image, ...), created if needed (nullptr if the
+// image has no usable getrandom), for observing state reuse.
 const StateAllocator* thread_state_pool(LoadedImage& image);
 
 // ---- The seed article's allocation call --------------------------------------

@@ -1,0 +1,123 @@
+#include "emulated_data_page.h"
+
+namespace vdsoforge::detail {
+
+EmulatedDataPage::EmulatedDataPage(abi::VdsoRngData* writable, const abi::VdsoRngData* image_view,
+                                   const OpenOptions& options)
+    : writable_(writable),
+      image_view_(image_view),
+      reseed_interval_(options.reseed_interval),
+      poll_interval_(options.follow_poll_interval) {
+  // Generation 0 is what a wiped (forked or dropped) state holds; a live
+  // page must never publish it, or such a state would look current.
+  set_generation(1);
+  set_ready(true);
+}
+
+EmulatedDataPage::~EmulatedDataPage() { stop_worker(); }
+
+void EmulatedDataPage::start_default_mode(GenerationMode requested) {
+  if (set_mode(requested) && requested == GenerationMode::follow_kernel)
+    set_mode(GenerationMode::schedule);
+}
+
+// The image reads the page with plain loads while the loader or its worker
+// writes; atomic stores keep every read a whole value.
+uint64_t EmulatedDataPage::generation() const {
+  return __atomic_load_n(&writable_->generation, __ATOMIC_ACQUIRE);
+}
+
+void EmulatedDataPage::set_generation(uint64_t generation) {
+  __atomic_store_n(&writable_->generation, generation, __ATOMIC_RELEASE);
+}
+
+uint64_t EmulatedDataPage::bump_generation() {
+  uint64_t current = __atomic_load_n(&writable_->generation, __ATOMIC_RELAXED);
+  uint64_t next = 0;
+  do {
+    next = current + 1 == 0 ? 1 : current + 1;  // skip 0 on wrap-around
+  } while (!__atomic_compare_exchange_n(&writable_->generation, &current, next, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+  return next;
+}
+
+bool EmulatedDataPage::is_ready() const {
+  return __atomic_load_n(&writable_->is_ready, __ATOMIC_ACQUIRE) != 0;
+}
+
+void EmulatedDataPage::set_ready(bool ready) {
+  __atomic_store_n(&writable_->is_ready, static_cast<uint8_t>(ready ? 1 : 0), __ATOMIC_RELEASE);
+}
+
+Error EmulatedDataPage::set_mode(GenerationMode mode) {
+  std::lock_guard serialised(mode_change_);
+  std::unique_ptr<KernelGenerationProbe> probe;
+  uint64_t kernel_generation = 0;
+  if (mode == GenerationMode::follow_kernel) {
+    Error err;
+    probe = KernelGenerationProbe::create(err);
+    if (!probe) return err;
+    // Published at once so the page follows the kernel from this call on,
+    // not from the first poll.
+    const auto sampled = probe->sample();
+    if (!sampled) return {Errc::not_supported, "the kernel's vDSO getrandom left its state unseeded"};
+    kernel_generation = *sampled;
+    set_generation(kernel_generation);
+  }
+  stop_worker();
+  mode_.store(mode);
+  if (mode != GenerationMode::manual) {
+    std::lock_guard lock(worker_mutex_);
+    stop_requested_ = false;
+    worker_ = std::thread(&EmulatedDataPage::run_worker, this, mode, std::move(probe),
+                          kernel_generation);
+  }
+  return {};
+}
+
+void EmulatedDataPage::stop_worker() {
+  {
+    std::lock_guard lock(worker_mutex_);
+    stop_requested_ = true;
+  }
+  worker_wake_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+// One thread per page, asleep between ticks, so getrandom calls never pay for
+// the mode: the image only ever reads a value this thread stores.
+void EmulatedDataPage::run_worker(GenerationMode mode,
+                                  std::unique_ptr<KernelGenerationProbe> probe,
+                                  uint64_t last_kernel_generation) {
+  const auto period = mode == GenerationMode::schedule ? reseed_interval_ : poll_interval_;
+  std::unique_lock lock(worker_mutex_);
+  while (!worker_wake_.wait_for(lock, period, [this] { return stop_requested_; })) {
+    lock.unlock();
+    if (mode == GenerationMode::schedule) {
+      bump_generation();
+    } else if (const auto sampled = probe->sample()) {
+      // Only a change is published, so a value set by hand in between stays
+      // until the kernel actually reseeds.
+      if (*sampled != last_kernel_generation) {
+        last_kernel_generation = *sampled;
+        set_generation(*sampled);
+      }
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace vdsoforge::detail
+
+namespace vdsoforge {
+
+std::string_view generation_mode_name(GenerationMode mode) {
+  switch (mode) {
+    case GenerationMode::manual: return "manual";
+    case GenerationMode::follow_kernel: return "follow_kernel";
+    case GenerationMode::schedule: return "schedule";
+  }
+  return "unknown";
+}
+
+}  // namespace vdsoforge

@@ -1,0 +1,58 @@
+// The emulated vdso_rng_data of an image mapped by this library, written only
+// through the loader's writable view, plus the background worker that moves
+// the generation in the follow_kernel and schedule modes.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "kernel_generation.h"
+#include "vdsoforge/loader.h"
+
+namespace vdsoforge::detail {
+
+class EmulatedDataPage final : public DataPage {
+ public:
+  // Publishes is_ready = 1 and generation 1; start the wanted mode with
+  // set_mode() (or start_default_mode()).
+  EmulatedDataPage(abi::VdsoRngData* writable, const abi::VdsoRngData* image_view,
+                   const OpenOptions& options);
+  ~EmulatedDataPage() override;
+
+  // set_mode(options.mode), except that follow_kernel falls back to schedule
+  // when the kernel cannot be followed.
+  void start_default_mode(GenerationMode requested);
+
+  uint64_t generation() const override;
+  void set_generation(uint64_t generation) override;
+  uint64_t bump_generation() override;
+  bool is_ready() const override;
+  void set_ready(bool ready) override;
+  GenerationMode mode() const override { return mode_.load(); }
+  Error set_mode(GenerationMode mode) override;
+  const abi::VdsoRngData* image_view() const override { return image_view_; }
+
+ private:
+  void stop_worker();
+  void run_worker(GenerationMode mode, std::unique_ptr<KernelGenerationProbe> probe,
+                  uint64_t last_kernel_generation);
+
+  abi::VdsoRngData* const writable_;
+  const abi::VdsoRngData* const image_view_;
+  const std::chrono::milliseconds reseed_interval_;
+  const std::chrono::milliseconds poll_interval_;
+
+  std::mutex mode_change_;  // one set_mode at a time
+  std::atomic<GenerationMode> mode_{GenerationMode::manual};
+
+  std::mutex worker_mutex_;
+  std::condition_variable worker_wake_;
+  bool stop_requested_ = false;
+  std::thread worker_;
+};
+
+}  // namespace vdsoforge::detail

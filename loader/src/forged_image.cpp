@@ -1,0 +1,173 @@
+// Mapping an image built by this project: its data area from one memfd,
+// mapped read-only right below the image and read-write elsewhere for the
+// loader, then the image's one PT_LOAD copied in and made read+execute.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "emulated_data_page.h"
+#include "image_base.h"
+#include "unique_mapping.h"
+
+namespace vdsoforge {
+namespace {
+
+// Generous for a vDSO (the kernel's is two pages) yet far from overflowing
+// the address arithmetic below.
+constexpr uint64_t kMaxImageSize = 64ull << 20;
+
+class ForgedImage final : public detail::ImageBase {
+ public:
+  ForgedImage(ElfImage elf, detail::UniqueMapping reservation, size_t data_area_size,
+              detail::UniqueMapping writable_view, uint64_t rng_data_offset,
+              const OpenOptions& options)
+      : ImageBase(std::move(elf), reservation.address() + data_area_size),
+        reservation_(std::move(reservation)),
+        writable_view_(std::move(writable_view)),
+        data_area_size_(data_area_size),
+        page_(reinterpret_cast<abi::VdsoRngData*>(writable_view_.bytes() + rng_data_offset),
+              reinterpret_cast<const abi::VdsoRngData*>(reservation_.bytes() + rng_data_offset),
+              options) {
+    page_.start_default_mode(options.mode);
+  }
+
+  bool is_kernel() const override { return false; }
+  size_t image_size() const override { return reservation_.size() - data_area_size_; }
+  uintptr_t data_area_base() const override { return reservation_.address(); }
+  size_t data_area_size() const override { return data_area_size_; }
+  DataPage* data_page() override { return &page_; }
+
+ private:
+  // Declared before page_ so the page's worker is joined before the memory
+  // it writes is unmapped.
+  detail::UniqueMapping reservation_;  // data area + image, one range
+  detail::UniqueMapping writable_view_;
+  size_t data_area_size_;
+  detail::EmulatedDataPage page_;
+};
+
+Error errno_error(const char* what) {
+  return {Errc::map_failed, std::string(what) + " failed: " + std::strerror(errno)};
+}
+
+// The note is checked again here, not only by the parser: the mapping code
+// must be safe on its own terms whatever the parser accepts.
+Error check_layout(const ElfImage& elf) {
+  const auto& layout = elf.data_layout();
+  if (!layout)
+    return {Errc::missing_data_layout_note,
+            "the image has no vdsoforge data-layout note (owner \"vdsoforge\", type 1), so the "
+            "loader cannot know where its data pages go; the kernel's own vDSO opens with "
+            "open_kernel()"};
+  if (layout->page_size != abi::kPageSize)
+    return {Errc::bad_data_layout_note,
+            "data-layout note: page_size " + std::to_string(layout->page_size) + ", expected 4096"};
+  if (layout->data_area_size == 0 || layout->data_area_size % abi::kPageSize != 0 ||
+      layout->data_area_size > kMaxImageSize)
+    return {Errc::bad_data_layout_note, "data-layout note: data_area_size " +
+                                            std::to_string(layout->data_area_size) +
+                                            " is not a whole number of pages up to 64 MiB"};
+  if (layout->rng_data_offset % alignof(abi::VdsoRngData) != 0 ||
+      layout->rng_data_offset > layout->data_area_size - sizeof(abi::VdsoRngData))
+    return {Errc::bad_data_layout_note,
+            "data-layout note: rng_data_offset " + std::to_string(layout->rng_data_offset) +
+                " is misaligned or leaves no room for vdso_rng_data in the data area"};
+  const Segment& load = elf.load_segment();
+  if (load.offset != 0 || load.vaddr != 0 || load.memsz == 0 || load.filesz > load.memsz ||
+      load.memsz > kMaxImageSize || load.filesz > elf.bytes().size())
+    return {Errc::bad_segment, "PT_LOAD must map file offset 0 at address 0 with 0 < filesz <= "
+                               "memsz <= 64 MiB (offset " + std::to_string(load.offset) +
+                                   ", vaddr " + std::to_string(load.vaddr) + ", filesz " +
+                                   std::to_string(load.filesz) + ", memsz " +
+                                   std::to_string(load.memsz) + ")"};
+  return {};
+}
+
+std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
+                                              const OpenOptions& options) {
+  if (Error layout_error = check_layout(elf)) {
+    err = std::move(layout_error);
+    return nullptr;
+  }
+  const size_t data_size = elf.data_layout()->data_area_size;
+  const uint64_t rng_offset = elf.data_layout()->rng_data_offset;
+  const Segment load = elf.load_segment();
+  const size_t image_size = detail::round_up_to_page(load.memsz, abi::kPageSize);
+
+  // One reservation first, so data area and image are adjacent by
+  // construction and nothing else can be placed between them.
+  void* reserved = mmap(nullptr, data_size + image_size, PROT_NONE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (reserved == MAP_FAILED) {
+    err = errno_error("reserving address space (mmap PROT_NONE)");
+    return nullptr;
+  }
+  detail::UniqueMapping reservation(reserved, data_size + image_size);
+
+  detail::UniqueFd data(memfd_create("vdsoforge-data", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (data.get() < 0) {
+    err = errno_error("memfd_create for the data area");
+    return nullptr;
+  }
+  if (ftruncate(data.get(), static_cast<off_t>(data_size)) != 0) {
+    err = errno_error("sizing the data memfd (ftruncate)");
+    return nullptr;
+  }
+  // A shrunk memfd would turn the image's data reads into SIGBUS.
+  if (fcntl(data.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+    err = errno_error("sealing the data memfd");
+    return nullptr;
+  }
+  if (mmap(reserved, data_size, PROT_READ, MAP_SHARED | MAP_FIXED, data.get(), 0) == MAP_FAILED) {
+    err = errno_error("mapping the image's read-only data view");
+    return nullptr;
+  }
+  void* writable = mmap(nullptr, data_size, PROT_READ | PROT_WRITE, MAP_SHARED, data.get(), 0);
+  if (writable == MAP_FAILED) {
+    err = errno_error("mapping the loader's writable data view");
+    return nullptr;
+  }
+  detail::UniqueMapping writable_view(writable, data_size);
+
+  // Written while read+write, executable only once complete: no moment in
+  // which the text is writable and executable at once.
+  uint8_t* text = reservation.bytes() + data_size;
+  if (mmap(text, image_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+           0) == MAP_FAILED) {
+    err = errno_error("mapping the image's text");
+    return nullptr;
+  }
+  std::memcpy(text, elf.bytes().data() + load.offset, load.filesz);
+  if (mprotect(text, image_size, PROT_READ | PROT_EXEC) != 0) {
+    err = errno_error("making the image text read+execute (mprotect)");
+    return nullptr;
+  }
+  // Best effort: names the text in /proc/self/maps where the kernel allows it.
+  prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, reinterpret_cast<unsigned long>(text), image_size,
+        reinterpret_cast<unsigned long>("vdsoforge-image"));
+
+  return std::make_unique<ForgedImage>(std::move(elf), std::move(reservation), data_size,
+                                       std::move(writable_view), rng_offset, options);
+}
+
+}  // namespace
+
+std::unique_ptr<LoadedImage> LoadedImage::open_memory(std::span<const uint8_t> bytes, Error& err,
+                                                      const OpenOptions& options) {
+  auto elf = ElfImage::parse(bytes, ParseMode::strict, err);
+  if (!elf) return nullptr;
+  return map_forged_image(std::move(*elf), err, options);
+}
+
+std::unique_ptr<LoadedImage> LoadedImage::open_file(const std::string& path, Error& err,
+                                                    const OpenOptions& options) {
+  auto elf = ElfImage::parse_file(path, ParseMode::strict, err);
+  if (!elf) return nullptr;
+  return map_forged_image(std::move(*elf), err, options);
+}
+
+}  // namespace vdsoforge

@@ -1,0 +1,77 @@
+// vdsoforge::getrandom(image, ...): one state per (thread, image), taken from
+// the image's pool on a thread's first call and given back when it exits.
+#include <algorithm>
+#include <cerrno>
+#include <vector>
+
+#include "image_base.h"
+
+namespace vdsoforge {
+namespace {
+
+struct ThreadState {
+  uint64_t pool_id;
+  std::weak_ptr<detail::ThreadStatePool> pool;
+  // Copied out of the pool so the hot path touches no shared counters.
+  GetrandomFn getrandom;
+  size_t state_size;
+  void* state;
+};
+
+class ThreadStates {
+ public:
+  ThreadStates() = default;
+  ThreadStates(const ThreadStates&) = delete;
+  ThreadStates& operator=(const ThreadStates&) = delete;
+
+  // Runs at thread exit.  Locking the weak reference keeps the pool alive
+  // while its state goes back even if another thread is closing the image
+  // right now; a pool already gone took its states' memory with it.
+  ~ThreadStates() {
+    for (auto& entry : entries_)
+      if (auto pool = entry.pool.lock()) pool->allocator->release(entry.state);
+  }
+
+  const ThreadState* find(uint64_t pool_id) const {
+    for (const auto& entry : entries_)
+      if (entry.pool_id == pool_id) return &entry;
+    return nullptr;
+  }
+
+  const ThreadState* add(const std::shared_ptr<detail::ThreadStatePool>& pool) {
+    // Entries of closed images are dead weight; drop them here, off the hot path.
+    std::erase_if(entries_, [](const ThreadState& entry) { return entry.pool.expired(); });
+    Error err;
+    void* state = pool->allocator->allocate(err);
+    if (state == nullptr) return nullptr;
+    entries_.push_back({pool->id, pool, pool->getrandom, pool->state_size, state});
+    return &entries_.back();
+  }
+
+ private:
+  std::vector<ThreadState> entries_;
+};
+
+thread_local ThreadStates this_thread_states;
+
+}  // namespace
+
+long getrandom(LoadedImage& image, void* buffer, size_t len, unsigned flags) {
+  auto* mapped = dynamic_cast<detail::ImageBase*>(&image);
+  if (mapped == nullptr) return -EINVAL;
+  const auto& pool = mapped->thread_pool();
+  if (!pool) return -ENOSYS;
+  const ThreadState* entry = this_thread_states.find(pool->id);
+  if (entry == nullptr) entry = this_thread_states.add(pool);
+  if (entry == nullptr) return -ENOMEM;
+  return entry->getrandom(buffer, len, flags, entry->state, entry->state_size);
+}
+
+const StateAllocator* thread_state_pool(LoadedImage& image) {
+  auto* mapped = dynamic_cast<detail::ImageBase*>(&image);
+  if (mapped == nullptr) return nullptr;
+  const auto& pool = mapped->thread_pool();
+  return pool ? pool->allocator.get() : nullptr;
+}
+
+}  // namespace vdsoforge
