@@ -1,0 +1,18 @@
+// The comparison behind `vdsoforge abi`: every check of an image against a
+// reference vDSO (normally the running kernel's), as a Report.
+#pragma once
+
+#include "abi_report.h"
+#include "vdsoforge/elf_image.h"
+
+namespace vdsoforge::tools::abi {
+
+// Both images must have been parsed in ParseMode::inspect so rule
+// violations are listed rather than fatal.  Fills report.checks and
+// report.not_provided; leaves report.image/reference (input info) alone.
+void compare(const ElfImage& image, const ElfImage& reference, Report& report);
+
+// The symbols an image exports: defined, GLOBAL or WEAK, index > 0.
+std::vector<const Symbol*> exported_symbols(const ElfImage& elf);
+
+}  // namespace vdsoforge::tools::abi

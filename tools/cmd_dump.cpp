@@ -1,0 +1,129 @@
+// vdsoforge dump -o FILE
+//
+// Saves the running kernel's vDSO byte for byte as mapped (a reference for
+// `vdsoforge abi --reference` on another machine) and prints its layout and
+// where the kernel's data pages lie relative to it.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "abi_compare.h"
+#include "abi_elf_names.h"
+#include "abi_kernel_vdso.h"
+#include "command.h"
+#include "vdsoforge/elf_image.h"
+
+namespace vdsoforge::tools {
+
+namespace {
+
+// Offsets relative to the vDSO base are signed: the data pages lie below it.
+std::string signed_hex(uintptr_t address, uintptr_t base) {
+  return address >= base ? "+" + hex(address - base) : "-" + hex(base - address);
+}
+
+bool write_file(const std::string& path, const std::vector<uint8_t>& bytes, std::string& error) {
+  FILE* out = std::fopen(path.c_str(), "wb");
+  if (out == nullptr) {
+    error = "cannot create " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  const size_t written = std::fwrite(bytes.data(), 1, bytes.size(), out);
+  const int write_errno = errno;
+  if (std::fclose(out) != 0 || written != bytes.size()) {
+    error = "cannot write " + path + ": " + std::strerror(written != bytes.size() ? write_errno : errno);
+    return false;
+  }
+  return true;
+}
+
+void print_layout(const KernelVdso& vdso, const ElfImage& elf) {
+  std::printf("ELF: %s %s %s, soname %s, %zu program headers\n",
+              elf_class_name(elf.identity().elf_class).c_str(),
+              elf_type_name(elf.identity().type).c_str(),
+              elf_machine_name(elf.identity().machine).c_str(), elf.soname().c_str(),
+              elf.segments().size());
+  std::printf("\nProgram headers:\n");
+  for (const Segment& s : elf.segments()) {
+    std::printf("  %-16s offset %-8s vaddr %-8s filesz %-8s memsz %-8s %s\n",
+                segment_type_name(s.type).c_str(), hex(s.offset).c_str(), hex(s.vaddr).c_str(),
+                hex(s.filesz).c_str(), hex(s.memsz).c_str(), segment_flags_name(s.flags).c_str());
+  }
+  if (!elf.sections().empty()) {
+    std::printf("\nSections:\n");
+    for (const Section& s : elf.sections()) {
+      if (s.name.empty()) continue;
+      std::printf("  %-24s offset %-8s size %s\n", s.name.c_str(), hex(s.offset).c_str(),
+                  hex(s.size).c_str());
+    }
+  }
+  std::printf("\nExported symbols (offset from the base):\n");
+  for (const Symbol* symbol : abi::exported_symbols(elf)) {
+    std::printf("  %-8s %s%s %s %s\n", hex(symbol->value).c_str(), symbol->name.c_str(),
+                symbol_version_text(*symbol).c_str(), symbol_bind_name(symbol->bind).c_str(),
+                symbol_type_name(symbol->type).c_str());
+  }
+  std::printf("\nNotes:\n");
+  for (const Note& note : elf.notes()) {
+    std::printf("  %-10s type %u, %zu-byte descriptor %s\n", note.owner.c_str(), note.type,
+                note.desc.size(), hex_bytes(note.desc).c_str());
+  }
+
+  std::printf("\nKernel mappings around the vDSO (from /proc/self/maps, relative to the base %s):\n",
+              hex(vdso.base).c_str());
+  for (const SpecialMapping& m : vdso.mappings) {
+    // Only the vDSO and its data pages; [vsyscall] and the like are unrelated.
+    if (!m.name.starts_with("[vvar") && m.name != "[vdso]") continue;
+    std::printf("  %-14s %s .. %s  %3zu pages  %s\n", m.name.c_str(),
+                signed_hex(m.start, vdso.base).c_str(), signed_hex(m.end, vdso.base).c_str(),
+                static_cast<size_t>((m.end - m.start) / 4096), m.permissions.c_str());
+  }
+  // The data pages are not part of the vDSO file and the vDSO's ELF does not
+  // say where in them vdso_rng_data lies: its code reaches it with
+  // RIP-relative loads fixed when the kernel was built.
+  std::printf(
+      "\nData pages: the [vvar*] mappings above (read-only to user space).  Where inside them\n"
+      "vdso_rng_data lies is compiled into the kernel's vDSO code, not recorded in its ELF;\n"
+      "this dump does not determine it (Linux 6.18 on x86-64: base - 0x4000).\n");
+}
+
+int run_dump(const std::string& output) {
+  std::string error;
+  const auto vdso = read_kernel_vdso(error);
+  if (!vdso) {
+    std::fprintf(stderr, "vdsoforge dump: %s\n", error.c_str());
+    return 2;
+  }
+  if (!write_file(output, vdso->bytes, error)) {
+    std::fprintf(stderr, "vdsoforge dump: %s\n", error.c_str());
+    return 2;
+  }
+  std::printf("kernel vDSO: %zu bytes at %s written to %s\n", vdso->bytes.size(),
+              hex(vdso->base).c_str(), output.c_str());
+  Error err;
+  const auto elf = ElfImage::parse(vdso->bytes, ParseMode::inspect, err);
+  if (!elf) {
+    std::fprintf(stderr, "vdsoforge dump: wrote the bytes, but cannot parse them: %s: %s\n",
+                 std::string(errc_name(err.code)).c_str(), err.message.c_str());
+    return 2;
+  }
+  print_layout(*vdso, *elf);
+  return 0;
+}
+
+const CommandRegistration registration{Command{
+    .setup =
+        [](CLI::App& sub) -> std::function<int()> {
+          auto output = std::make_shared<std::string>();
+          sub.add_option("-o,--output", *output, "file to write the vDSO to")->required();
+          return [output] { return run_dump(*output); };
+        },
+    .name = "dump",
+    .summary = "save the running kernel's vDSO as mapped and print its layout",
+}};
+
+}  // namespace
+
+}  // namespace vdsoforge::tools

@@ -1,0 +1,82 @@
+// vdsoforge embed IMAGE [-o FILE] [--name PREFIX]
+//
+// Writes a C header carrying the image and its layout, for a kernel build or
+// a sandbox that wants to map the image without parsing ELF at run time.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "abi_embed.h"
+#include "command.h"
+#include "vdsoforge/elf_image.h"
+
+namespace vdsoforge::tools {
+
+namespace {
+
+struct EmbedOptions {
+  std::string image;
+  std::string output;  // empty: standard output
+  std::string prefix = "vdso_image";
+};
+
+bool write_text(const std::string& path, const std::string& text, std::string& error) {
+  FILE* out = path.empty() ? stdout : std::fopen(path.c_str(), "w");
+  if (out == nullptr) {
+    error = "cannot create " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  const bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size();
+  const int write_errno = errno;
+  const bool closed = path.empty() ? std::fflush(out) == 0 : std::fclose(out) == 0;
+  if (!written || !closed) {
+    error = "cannot write " + (path.empty() ? std::string("standard output") : path) + ": " +
+            std::strerror(written ? errno : write_errno);
+    return false;
+  }
+  return true;
+}
+
+int run_embed(const EmbedOptions& options) {
+  Error err;
+  // Strict: an embedded image is mapped and run, so it must follow every rule.
+  const auto elf = ElfImage::parse_file(options.image, ParseMode::strict, err);
+  if (!elf) {
+    std::fprintf(stderr, "vdsoforge embed: cannot use %s: %s: %s\n", options.image.c_str(),
+                 std::string(errc_name(err.code)).c_str(), err.message.c_str());
+    return 2;
+  }
+  std::string header, error;
+  const EmbedInput input{.source_name = std::filesystem::path(options.image).filename().string(),
+                         .prefix = options.prefix};
+  if (!generate_embed_header(*elf, input, header, error)) {
+    std::fprintf(stderr, "vdsoforge embed: %s: %s\n", options.image.c_str(), error.c_str());
+    return 2;
+  }
+  if (!write_text(options.output, header, error)) {
+    std::fprintf(stderr, "vdsoforge embed: %s\n", error.c_str());
+    return 2;
+  }
+  return 0;
+}
+
+const CommandRegistration registration{Command{
+    .setup =
+        [](CLI::App& sub) -> std::function<int()> {
+          auto options = std::make_shared<EmbedOptions>();
+          sub.add_option("image", options->image, "the image to embed")->required();
+          sub.add_option("-o,--output", options->output, "header to write (default: stdout)");
+          sub.add_option("--name", options->prefix, "C identifier prefixing every generated name")
+              ->capture_default_str();
+          return [options] { return run_embed(*options); };
+        },
+    .name = "embed",
+    .summary = "generate a C header with the image bytes, its layout and export offsets",
+}};
+
+}  // namespace
+
+}  // namespace vdsoforge::tools
