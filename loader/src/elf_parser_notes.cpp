@@ -1,0 +1,111 @@
+// ElfParser: PT_NOTE records and the vdsoforge data-layout note.
+#include <elf.h>
+
+#include <cstring>
+
+#include "elf_parser.h"
+#include "vgetrandom_abi.h"
+
+namespace vdsoforge {
+
+using elf_detail::byte_count;
+using elf_detail::hex;
+
+bool ElfParser::parse_notes() {
+  for (const Segment& segment : image_.segments_) {
+    if (segment.type == PT_NOTE && !parse_note_segment(segment)) return false;
+  }
+  for (const Note& note : image_.notes_) {
+    if (note.owner == abi::kNoteOwner && note.type == abi::kNoteTypeDataLayout &&
+        !decode_data_layout(note)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ElfParser::parse_note_segment(const Segment& segment) {
+  if (!in_.contains(segment.offset, segment.filesz)) {
+    return fail(Errc::bad_note, "PT_NOTE at offset " + hex(segment.offset) + " (" +
+                                    byte_count(segment.filesz) + ") runs past the end of the " +
+                                    hex(in_.size()) + "-byte image");
+  }
+  // Notes are read through the mapped image by C libraries (the Linux
+  // version note), so they must lie in the loadable segment.
+  uint64_t offset = 0;
+  if (!locate("PT_NOTE", Errc::bad_note, segment.vaddr, 0, segment.filesz, offset)) return false;
+  if (offset != segment.offset) {
+    return fail(Errc::bad_note, "PT_NOTE at offset " + hex(segment.offset) + " has address " +
+                                    hex(segment.vaddr) + ", which the PT_LOAD maps from offset " +
+                                    hex(offset));
+  }
+  // Records are padded to the segment's alignment: 4 bytes, or 8 for the
+  // 8-aligned note segments newer toolchains emit.
+  const uint64_t align = segment.align == 8 ? 8 : 4;
+  const auto padded = [align](uint64_t n) { return (n + align - 1) & ~(align - 1); };
+  const uint64_t end = segment.offset + segment.filesz;
+  uint64_t pos = segment.offset;
+  while (pos < end) {
+    const uint64_t left = end - pos;
+    if (left < sizeof(Elf64_Nhdr)) {
+      return fail(Errc::bad_note, "note record header at offset " + hex(pos) +
+                                      " (12 bytes) runs past the end of its PT_NOTE at offset " +
+                                      hex(end));
+    }
+    const auto header = in_.read<Elf64_Nhdr>(pos);
+    const uint64_t name_size = padded(header.n_namesz);
+    const uint64_t desc_size = padded(header.n_descsz);
+    if (name_size > left - sizeof(Elf64_Nhdr) ||
+        desc_size > left - sizeof(Elf64_Nhdr) - name_size) {
+      return fail(Errc::bad_note, "note record at offset " + hex(pos) + " (n_namesz " +
+                                      std::to_string(header.n_namesz) + ", n_descsz " +
+                                      std::to_string(header.n_descsz) +
+                                      ") runs past the end of its PT_NOTE at offset " + hex(end));
+    }
+    Note note;
+    note.offset = pos;
+    note.type = header.n_type;
+    // The owner name is NUL-terminated inside n_namesz; keep what precedes it.
+    const auto* name = reinterpret_cast<const char*>(in_.data() + pos + sizeof(Elf64_Nhdr));
+    note.owner.assign(name, strnlen(name, header.n_namesz));
+    const uint8_t* desc = in_.data() + pos + sizeof(Elf64_Nhdr) + name_size;
+    note.desc.assign(desc, desc + header.n_descsz);
+    image_.notes_.push_back(std::move(note));
+    pos += sizeof(Elf64_Nhdr) + name_size + desc_size;
+  }
+  return true;
+}
+
+bool ElfParser::decode_data_layout(const Note& note) {
+  const std::string at = "vdsoforge data-layout note at offset " + hex(note.offset);
+  if (image_.data_layout_) {
+    image_.data_layout_.reset();
+    return rule(Errc::bad_data_layout_note, at + " is the second one in the image");
+  }
+  if (note.desc.size() != sizeof(abi::DataLayoutDesc)) {
+    return rule(Errc::bad_data_layout_note, at + ": n_descsz is " +
+                                                std::to_string(note.desc.size()) + ", expected " +
+                                                std::to_string(sizeof(abi::DataLayoutDesc)));
+  }
+  abi::DataLayoutDesc desc;
+  std::memcpy(&desc, note.desc.data(), sizeof(desc));
+  std::string problem;
+  if (desc.format != abi::kDataLayoutFormat) {
+    problem = "format " + std::to_string(desc.format) + " (expected " +
+              std::to_string(abi::kDataLayoutFormat) + ")";
+  } else if (desc.page_size != abi::kPageSize) {
+    problem = "page_size " + std::to_string(desc.page_size) + " (expected 4096)";
+  } else if (desc.data_area_size == 0 || desc.data_area_size % desc.page_size != 0) {
+    problem = "data_area_size " + hex(desc.data_area_size) + " is not a nonzero multiple of the page size";
+  } else if (desc.rng_data_offset % 8 != 0 ||
+             uint64_t{desc.rng_data_offset} + sizeof(abi::VdsoRngData) > desc.data_area_size) {
+    problem = "rng_data_offset " + hex(desc.rng_data_offset) +
+              " is not an 8-aligned offset with 16 bytes of vdso_rng_data inside the " +
+              hex(desc.data_area_size) + "-byte data area";
+  }
+  if (!problem.empty()) return rule(Errc::bad_data_layout_note, at + ": " + problem);
+  image_.data_layout_ = DataLayout{desc.page_size, desc.data_area_size, desc.rng_data_offset};
+  return true;
+}
+
+}  // namespace vdsoforge
