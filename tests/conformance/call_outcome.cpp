@@ -13,14 +13,19 @@ uint64_t state_generation(const StateBytes& state) {
 uint8_t state_pos(const StateBytes& state) { return state[136]; }
 bool state_in_use(const StateBytes& state) { return state[137] != 0; }
 
-CallOutcome run_call(const GetrandomImpl& impl, const StateBytes& start, size_t len, unsigned flags) {
+CallOutcome run_call_placed(const GetrandomImpl& impl, const StateBytes& start, size_t len,
+                            unsigned flags, size_t opaque_len, uint8_t* state_location) {
   CallOutcome outcome;
   outcome.output.assign(len + 1, kSentinel);
-  StateSlot slot;
-  std::memcpy(slot.bytes, start.data(), kStateBytes);
-  outcome.ret = impl(outcome.output.data(), len, flags, slot.bytes, kStateBytes);
-  std::memcpy(outcome.state.data(), slot.bytes, kStateBytes);
+  std::memcpy(state_location, start.data(), kStateBytes);
+  outcome.ret = impl(outcome.output.data(), len, flags, state_location, opaque_len);
+  std::memcpy(outcome.state.data(), state_location, kStateBytes);
   return outcome;
+}
+
+CallOutcome run_call(const GetrandomImpl& impl, const StateBytes& start, size_t len, unsigned flags) {
+  StateSlot slot;
+  return run_call_placed(impl, start, len, flags, kStateBytes, slot.bytes);
 }
 
 namespace {

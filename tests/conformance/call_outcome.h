@@ -37,6 +37,10 @@ struct CallOutcome {
 };
 
 CallOutcome run_call(const GetrandomImpl& impl, const StateBytes& start, size_t len, unsigned flags);
+// The same with the state copied to `state_location` (which may straddle a
+// page on purpose) and an explicit opaque_len.
+CallOutcome run_call_placed(const GetrandomImpl& impl, const StateBytes& start, size_t len,
+                            unsigned flags, size_t opaque_len, uint8_t* state_location);
 
 // Empty when both calls returned the same, wrote the same bytes, left the
 // guard byte alone and ended in the same state; otherwise the first

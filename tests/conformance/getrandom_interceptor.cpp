@@ -86,6 +86,10 @@ void on_sigsys(int, siginfo_t* info, void* context) {
     regs[REG_RAX] = -g_script.fail_errno;
     return;
   }
+  if (len > kTrapMaxFill) {
+    regs[REG_RAX] = -EFAULT;
+    return;
+  }
   scripted_bytes(g_script.seed, index, buffer, len);
   regs[REG_RAX] = static_cast<greg_t>(len);
 }
@@ -106,6 +110,11 @@ std::string install_getrandom_trap(const TrapScript& script) {
   if (sigaction(SIGSYS, &action, nullptr) != 0)
     return std::string("sigaction(SIGSYS): ") + std::strerror(errno);
   return install(SECCOMP_RET_TRAP, std::nullopt);
+}
+
+void rewind_trap(const TrapScript& script) {
+  g_script = script;
+  g_calls = 0;
 }
 
 size_t trapped_call_count() { return g_calls.load(); }

@@ -33,10 +33,17 @@ struct TrapScript {
   long fail_len = -1;         // calls of this length return -fail_errno
   int fail_errno = 5;         // EIO
 };
+// Calls longer than this are answered -EFAULT without writing: the suite
+// uses huge lengths only to see what length reaches the syscall.
+inline constexpr uint64_t kTrapMaxFill = uint64_t{1} << 24;
 
 // Routes getrandom to the SIGSYS handler that follows `script`.  Returns an
 // error text, empty on success.
 std::string install_getrandom_trap(const TrapScript& script);
+
+// Starts the script over (new seed/failure rule, call count 0) once the trap
+// is installed, so several implementations can be given the same syscalls.
+void rewind_trap(const TrapScript& script);
 
 // Calls the handler saw so far (all of them, including failed ones) and the
 // first few in order.

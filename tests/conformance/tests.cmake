@@ -10,7 +10,8 @@ add_library(vdsoforge_conformance_support STATIC
   "${conformance_dir}/reference_model.cpp"
   "${conformance_dir}/call_outcome.cpp"
   "${conformance_dir}/differential.cpp"
-  "${conformance_dir}/getrandom_interceptor.cpp")
+  "${conformance_dir}/getrandom_interceptor.cpp"
+  "${conformance_dir}/trapped_run.cpp")
 target_include_directories(vdsoforge_conformance_support PUBLIC
   "${conformance_dir}" "${PROJECT_SOURCE_DIR}/vdso_src")
 target_compile_options(vdsoforge_conformance_support PRIVATE ${VDSOFORGE_WARNINGS})
@@ -18,3 +19,11 @@ target_compile_options(vdsoforge_conformance_support PRIVATE ${VDSOFORGE_WARNING
 vdsoforge_add_test(conformance_model
   SOURCES "${conformance_dir}/test_model.cpp"
   LIBS vdsoforge_conformance_support vdsoforge_image_host PkgConfig::VDSOFORGE_SODIUM)
+
+set(conformance_loader_libs vdsoforge_conformance_support vdsoforge::loader)
+vdsoforge_add_test(conformance_model_vs_kernel
+  SOURCES "${conformance_dir}/test_model_vs_kernel.cpp" LIBS ${conformance_loader_libs})
+vdsoforge_add_test(conformance_byte_identical NEEDS_IMAGE
+  SOURCES "${conformance_dir}/test_byte_identical.cpp" LIBS ${conformance_loader_libs})
+vdsoforge_add_test(conformance_paths NEEDS_IMAGE
+  SOURCES "${conformance_dir}/test_paths.cpp" LIBS ${conformance_loader_libs})
