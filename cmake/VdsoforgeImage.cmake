@@ -125,24 +125,25 @@ function(vdsoforge_add_image name)
     COMMENT "Linking vDSO image ${name}.so.dbg"
     VERBATIM)
 
-  set(check_command "")
-  # TEMPORARY (until tools/cmd_check.cpp lands): skip the check when the tool has no check command.
-  if(TARGET vdsoforge::vdsoforge AND EXISTS "${PROJECT_SOURCE_DIR}/tools/cmd_check.cpp")
-    string(REPLACE ";" "," exports_csv "${ARG_EXPORTS}")
-    set(check_command COMMAND vdsoforge::vdsoforge check --exports "${exports_csv}"
-                              --symbol-version "${ARG_VERSION}")
-    foreach(sym IN LISTS ARG_STACKLESS_SYMBOLS)
-      list(APPEND check_command --stackless "${sym}")
-    endforeach()
-    list(APPEND check_command --debug-image "${debug_image}" "${image}.tmp")
+  if(NOT TARGET vdsoforge::vdsoforge)
+    message(FATAL_ERROR "vdsoforge_add_image(${name}): the vdsoforge tool must be defined first "
+                        "(it checks every image)")
   endif()
+  string(REPLACE ";" "," exports_csv "${ARG_EXPORTS}")
+  set(check_command COMMAND vdsoforge::vdsoforge check --exports "${exports_csv}"
+                            --symbol-version "${ARG_VERSION}")
+  foreach(sym IN LISTS ARG_STACKLESS_SYMBOLS)
+    list(APPEND check_command --stackless "${sym}")
+  endforeach()
+  list(APPEND check_command --debug-image "${debug_image}" "${image}.tmp")
 
   add_custom_command(
     OUTPUT "${image}"
     COMMAND "${VDSOFORGE_OBJCOPY}" --strip-all "${debug_image}" "${image}.tmp"
     ${check_command}
     COMMAND "${CMAKE_COMMAND}" -E rename "${image}.tmp" "${image}"
-    DEPENDS "${debug_image}"
+    # The check re-runs whenever the tool (and so a rule) changes.
+    DEPENDS "${debug_image}" "$<TARGET_FILE:vdsoforge::vdsoforge>"
     COMMENT "Stripping and checking vDSO image ${name}.so"
     VERBATIM)
   add_custom_target(${name} ALL DEPENDS "${image}")

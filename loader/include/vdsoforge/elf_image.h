@@ -41,6 +41,7 @@ struct Section {  // from section headers when present (stripped images keep the
   std::string name;
   uint32_t type;
   uint64_t flags, addr, offset, size;
+  uint32_t link = 0;  // sh_link: e.g. the string table of a symbol table
 };
 
 struct DynamicEntry {

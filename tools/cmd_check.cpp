@@ -1,0 +1,257 @@
+// vdsoforge check [--exports a,b] [--symbol-version V] [--stackless SYM]... [--debug-image F] IMAGE
+//
+// The build's gate for every image: fails (exit 1), naming each culprit on its
+// own line, if IMAGE breaks a vDSO rule — relocations, undefined symbols,
+// DT_NEEDED, writable data/GOT/PLT sections, a writable or second loadable
+// segment, exports other than expected or at another version, hash tables
+// that miss an export — or if a routine that must be stackless touches the
+// stack.  Exit 2 if an input cannot be read or parsed, 0 with a one-line
+// summary if everything holds.
+#include <elf.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "check_symtab.h"
+#include "command.h"
+#include "stack_analysis.h"
+#include "vdsoforge/elf_image.h"
+
+namespace vdsoforge::tools {
+
+namespace {
+
+struct CheckOptions {
+  std::string image;
+  std::string exports_csv;
+  bool exports_given = false;
+  std::string symbol_version;
+  std::vector<std::string> stackless;
+  std::string debug_image;
+};
+
+// Why a section must not exist in a vDSO, or nullptr if it may.
+const char* forbidden_section_reason(const Section& section) {
+  const std::string& n = section.name;
+  const auto starts = [&](const char* prefix) { return n.rfind(prefix, 0) == 0; };
+  if (section.type == SHT_REL || section.type == SHT_RELA || section.type == SHT_RELR) {
+    return "";  // reported as a relocation section
+  }
+  if (n == ".data" || starts(".data.") || n == ".tdata" || starts(".tdata.")) {
+    return "vDSO images must not have writable data";
+  }
+  if (n == ".bss" || starts(".bss.") || n == ".tbss" || starts(".tbss.")) {
+    return "vDSO images must not have writable zero-initialised data";
+  }
+  if (n == ".got" || starts(".got.")) return "vDSO images must not need a GOT";
+  if (n == ".plt" || starts(".plt.")) return "vDSO images must not call through a PLT";
+  return nullptr;
+}
+
+// The version symbol (an ABS symbol named after a version definition, as the
+// kernel's LINUX_2.6) is not an export.
+bool is_version_symbol(const ElfImage& image, const Symbol& sym) {
+  if (sym.shndx != SHN_ABS || sym.value != 0) return false;
+  const auto& defs = image.version_definitions();
+  return std::any_of(defs.begin(), defs.end(),
+                     [&](const VersionDefinition& d) { return d.name == sym.name; });
+}
+
+std::vector<const Symbol*> exported_symbols(const ElfImage& image) {
+  std::vector<const Symbol*> exports;
+  for (const Symbol& sym : image.symbols()) {
+    if (sym.index == 0 || sym.shndx == SHN_UNDEF || sym.bind == STB_LOCAL) continue;
+    if (!is_version_symbol(image, sym)) exports.push_back(&sym);
+  }
+  return exports;
+}
+
+class Checker {
+ public:
+  Checker(const CheckOptions& options, const ElfImage& image) : options_(options), image_(image) {}
+
+  std::vector<std::string> culprits;
+  std::vector<std::string> stackless_summaries;
+
+  void check_structure() {
+    for (const Violation& v : image_.violations()) culprits.push_back(v.message);
+    for (const Section& section : image_.sections()) {
+      const char* reason = forbidden_section_reason(section);
+      if (reason == nullptr) continue;
+      if (*reason == '\0') {
+        culprits.push_back("relocation section " + section.name);
+      } else {
+        culprits.push_back("section " + section.name + " present (" + reason + ")");
+      }
+    }
+    for (const Symbol& sym : image_.symbols()) {
+      if (sym.index != 0 && sym.shndx == SHN_UNDEF) culprits.push_back("undefined symbol " + sym.name);
+    }
+  }
+
+  void check_exports() {
+    const auto exports = exported_symbols(image_);
+    std::set<std::string> present;
+    for (const Symbol* sym : exports) present.insert(sym->name);
+    if (options_.exports_given) {
+      std::set<std::string> wanted;
+      // An empty item (",," or a trailing comma) names nothing.
+      for (size_t begin = 0; begin <= options_.exports_csv.size();) {
+        size_t end = options_.exports_csv.find(',', begin);
+        if (end == std::string::npos) end = options_.exports_csv.size();
+        if (end > begin) wanted.insert(options_.exports_csv.substr(begin, end - begin));
+        begin = end + 1;
+      }
+      for (const std::string& name : present) {
+        if (!wanted.count(name)) culprits.push_back("exported symbol " + name + " not in --exports");
+      }
+      for (const std::string& name : wanted) {
+        if (!present.count(name)) culprits.push_back("export " + name + " missing");
+      }
+    }
+    if (options_.symbol_version.empty()) return;
+    const std::string& version = options_.symbol_version;
+    if (!image_.dynamic_value(DT_VERSYM)) {
+      culprits.push_back("the image has no DT_VERSYM, so no export is at @@" + version);
+      return;
+    }
+    for (const Symbol* sym : exports) {
+      if (!sym->is_default_version()) {
+        culprits.push_back("export " + sym->name + " is a hidden version (@" + sym->version +
+                           "), not @@" + version);
+      } else if (sym->version != version) {
+        culprits.push_back("export " + sym->name + " is at version '" + sym->version +
+                           "', not @@" + version);
+      } else {
+        // The export must also be reachable the way C libraries look it up.
+        if (image_.has_gnu_hash() && image_.lookup_gnu_hash(sym->name, version) == nullptr) {
+          culprits.push_back("export " + sym->name + "@@" + version +
+                             " is not found through DT_GNU_HASH");
+        }
+        if (image_.has_sysv_hash() && image_.lookup_sysv_hash(sym->name, version) == nullptr) {
+          culprits.push_back("export " + sym->name + "@@" + version + " is not found through DT_HASH");
+        }
+      }
+    }
+  }
+
+  // Returns false if the debug image cannot be used at all (exit 2).
+  bool check_stackless(const ElfImage& debug) {
+    for (const std::string& name : options_.stackless) {
+      std::string error;
+      const auto code = find_function_code(debug, name, error);
+      if (!code) {
+        std::fprintf(stderr, "check: --stackless %s: %s: %s\n", name.c_str(),
+                     options_.debug_image.c_str(), error.c_str());
+        return false;
+      }
+      // The shipped image must carry the very bytes that were analysed.
+      const auto shipped = image_.bytes();
+      const auto analysed = debug.bytes().subspan(code->file_offset, code->size);
+      if (code->file_offset > shipped.size() || code->size > shipped.size() - code->file_offset ||
+          !std::equal(analysed.begin(), analysed.end(), shipped.begin() + static_cast<std::ptrdiff_t>(code->file_offset))) {
+        culprits.push_back("stackless " + name + ": the code in " + options_.image +
+                           " differs from the --debug-image " + options_.debug_image);
+        continue;
+      }
+      const StackAnalysis analysis = analyze_stack_use(analysed, code->address);
+      for (const StackUse& use : analysis.uses) {
+        char address[32];
+        std::snprintf(address, sizeof address, "0x%llx", static_cast<unsigned long long>(use.address));
+        culprits.push_back("stackless " + name + ": " + address + " " + use.instruction + " " +
+                           use.reason);
+      }
+      if (analysis.uses.empty()) {
+        stackless_summaries.push_back(name + " (" + std::to_string(analysis.instructions) +
+                                      " instructions)");
+      }
+    }
+    return true;
+  }
+
+  std::string summary() const {
+    const auto exports = exported_symbols(image_);
+    std::string text = "check: " + options_.image + " OK: exports";
+    for (const Symbol* sym : exports) text += " " + sym->name;
+    if (!options_.symbol_version.empty()) text += " @@" + options_.symbol_version;
+    text += "; one read-only PT_LOAD; no relocations, undefined symbols, DT_NEEDED or writable sections";
+    if (!stackless_summaries.empty()) {
+      text += "; stackless:";
+      for (const std::string& s : stackless_summaries) text += " " + s;
+    }
+    return text;
+  }
+
+ private:
+  const CheckOptions& options_;
+  const ElfImage& image_;
+};
+
+int run_check(const CheckOptions& options) {
+  if (!options.stackless.empty() && options.debug_image.empty()) {
+    std::fprintf(stderr, "check: --stackless needs --debug-image (the unstripped image with .symtab)\n");
+    return 2;
+  }
+  Error err;
+  const auto image = ElfImage::parse_file(options.image, ParseMode::inspect, err);
+  if (!image) {
+    std::fprintf(stderr, "check: %s (%s)\n", err.message.c_str(),
+                 std::string(errc_name(err.code)).c_str());
+    return 2;
+  }
+  Checker checker(options, *image);
+  checker.check_structure();
+  checker.check_exports();
+  if (!options.stackless.empty()) {
+    const auto debug = ElfImage::parse_file(options.debug_image, ParseMode::inspect, err);
+    if (!debug) {
+      std::fprintf(stderr, "check: --debug-image %s (%s)\n", err.message.c_str(),
+                   std::string(errc_name(err.code)).c_str());
+      return 2;
+    }
+    if (!checker.check_stackless(*debug)) return 2;
+  }
+  if (!checker.culprits.empty()) {
+    for (const std::string& culprit : checker.culprits) {
+      std::fprintf(stderr, "check: %s\n", culprit.c_str());
+    }
+    std::fprintf(stderr, "check: %s breaks %zu vDSO rule%s\n", options.image.c_str(),
+                 checker.culprits.size(), checker.culprits.size() == 1 ? "" : "s");
+    return 1;
+  }
+  std::printf("%s\n", checker.summary().c_str());
+  return 0;
+}
+
+const CommandRegistration registration{Command{
+    [](CLI::App& sub) -> std::function<int()> {
+      auto options = std::make_shared<CheckOptions>();
+      sub.footer(
+          "Exit status: 0 the image follows every rule, 1 it breaks at least one (each culprit\n"
+          "is printed on its own line), 2 an input cannot be read or parsed.\n"
+          "Rules: one read-only PT_LOAD at offset 0; no relocations, DT_NEEDED, undefined\n"
+          "symbols, .data/.bss/.got/.plt sections; both hash tables find every export.");
+      sub.add_option("image", options->image, "the (stripped) image to check")->required();
+      sub.add_option("--exports", options->exports_csv,
+                     "comma-separated list: the exact set of symbols the image must export")
+          ->each([options](const std::string&) { options->exports_given = true; });
+      sub.add_option("--symbol-version", options->symbol_version,
+                     "every export must be the default version @@VERSION (e.g. LINUX_2.6)");
+      sub.add_option("--stackless", options->stackless,
+                     "function (in --debug-image's .symtab) that must not use the stack: no "
+                     "push/pop/call/enter/leave, no rsp/rbp-based memory operand, no write to "
+                     "rsp; repeatable")
+          ->expected(1)
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      sub.add_option("--debug-image", options->debug_image,
+                     "the unstripped image (with .symtab) the stripped IMAGE was made from");
+      return [options] { return run_check(*options); };
+    },
+    "check", "fail, naming each culprit, if an image breaks a vDSO rule"}};
+
+}  // namespace
+
+}  // namespace vdsoforge::tools

@@ -1,0 +1,105 @@
+// Zydis-based stack-use analysis (see stack_analysis.h).
+#include "stack_analysis.h"
+
+#include <Zydis/Zydis.h>
+
+#include <cstdio>
+
+namespace vdsoforge::tools {
+
+namespace {
+
+bool is_stack_register(ZydisRegister reg) {
+  const ZydisRegister full = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, reg);
+  return full == ZYDIS_REGISTER_RSP || full == ZYDIS_REGISTER_RBP;
+}
+
+// Instructions whose purpose is moving data to or from the stack.
+const char* stack_mnemonic_reason(ZydisMnemonic mnemonic) {
+  switch (mnemonic) {
+    case ZYDIS_MNEMONIC_PUSH:
+    case ZYDIS_MNEMONIC_PUSHF:
+    case ZYDIS_MNEMONIC_PUSHFD:
+    case ZYDIS_MNEMONIC_PUSHFQ:
+    case ZYDIS_MNEMONIC_PUSHA:
+    case ZYDIS_MNEMONIC_PUSHAD: return "pushes onto the stack";
+    case ZYDIS_MNEMONIC_POP:
+    case ZYDIS_MNEMONIC_POPF:
+    case ZYDIS_MNEMONIC_POPFD:
+    case ZYDIS_MNEMONIC_POPFQ:
+    case ZYDIS_MNEMONIC_POPA:
+    case ZYDIS_MNEMONIC_POPAD: return "pops from the stack";
+    case ZYDIS_MNEMONIC_CALL: return "calls (pushes a return address, runs other code)";
+    case ZYDIS_MNEMONIC_ENTER: return "builds a stack frame (enter)";
+    case ZYDIS_MNEMONIC_LEAVE: return "tears down a stack frame (leave)";
+    default: return nullptr;
+  }
+}
+
+std::string format(const ZydisFormatter& formatter, const ZydisDecodedInstruction& instruction,
+                   const ZydisDecodedOperand* operands, uint64_t address) {
+  char text[256];
+  if (!ZYAN_SUCCESS(ZydisFormatterFormatInstruction(&formatter, &instruction, operands,
+                                                    instruction.operand_count_visible, text,
+                                                    sizeof text, address, ZYAN_NULL))) {
+    return "(unformattable)";
+  }
+  return text;
+}
+
+// The first rule `instruction` breaks, or empty.
+std::string stack_rule_broken(const ZydisDecodedInstruction& instruction,
+                              const ZydisDecodedOperand* operands) {
+  if (const char* reason = stack_mnemonic_reason(instruction.mnemonic)) return reason;
+  // ret's own hidden [rsp] read and rsp update are the return itself.
+  if (instruction.mnemonic == ZYDIS_MNEMONIC_RET) return {};
+  for (uint8_t i = 0; i < instruction.operand_count; ++i) {
+    const ZydisDecodedOperand& op = operands[i];
+    if (op.type == ZYDIS_OPERAND_TYPE_MEMORY &&
+        (is_stack_register(op.mem.base) || is_stack_register(op.mem.index))) {
+      return "addresses memory through rsp/rbp";
+    }
+    if (op.type == ZYDIS_OPERAND_TYPE_REGISTER && (op.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
+        ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, op.reg.value) ==
+            ZYDIS_REGISTER_RSP) {
+      return "writes rsp";
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+StackAnalysis analyze_stack_use(std::span<const uint8_t> code, uint64_t address) {
+  StackAnalysis result;
+  ZydisDecoder decoder;
+  ZydisFormatter formatter;
+  if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
+      !ZYAN_SUCCESS(ZydisFormatterInit(&formatter, ZYDIS_FORMATTER_STYLE_INTEL))) {
+    result.uses.push_back({address, "", "the Zydis disassembler failed to initialise"});
+    return result;
+  }
+  size_t offset = 0;
+  while (offset < code.size()) {
+    const uint64_t at = address + offset;
+    ZydisDecodedInstruction instruction;
+    ZydisDecodedOperand operands[ZYDIS_MAX_OPERAND_COUNT];
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, code.data() + offset, code.size() - offset,
+                                             &instruction, operands))) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02x", code[offset]);
+      result.uses.push_back({at, std::string("(byte ") + byte + ")",
+                             "does not decode as an x86-64 instruction"});
+      return result;
+    }
+    ++result.instructions;
+    std::string reason = stack_rule_broken(instruction, operands);
+    if (!reason.empty()) {
+      result.uses.push_back({at, format(formatter, instruction, operands, at), std::move(reason)});
+    }
+    offset += instruction.length;
+  }
+  return result;
+}
+
+}  // namespace vdsoforge::tools
