@@ -27,3 +27,5 @@ vdsoforge_add_test(conformance_byte_identical NEEDS_IMAGE
   SOURCES "${conformance_dir}/test_byte_identical.cpp" LIBS ${conformance_loader_libs})
 vdsoforge_add_test(conformance_paths NEEDS_IMAGE
   SOURCES "${conformance_dir}/test_paths.cpp" LIBS ${conformance_loader_libs})
+vdsoforge_add_test(conformance_generation NEEDS_IMAGE
+  SOURCES "${conformance_dir}/test_generation.cpp" LIBS ${conformance_loader_libs})
