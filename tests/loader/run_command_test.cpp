@@ -1,0 +1,135 @@
+// `vdsoforge run`, driven as a user would: exit codes, where the report and
+// the bytes go, and what the report says.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "loader_test_support.h"
+
+namespace {
+
+struct ToolRun {
+  int status;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// stdout and stderr go to files, so stdout is never a terminal here.
+ToolRun run_tool(const std::string& arguments) {
+  char directory[] = "/tmp/vdsoforge-run-test-XXXXXX";
+  REQUIRE(mkdtemp(directory) != nullptr);
+  const std::string out = std::string(directory) + "/out", err = std::string(directory) + "/err";
+  const std::string command =
+      std::string(VDSOFORGE_TOOL) + " run " + arguments + " >" + out + " 2>" + err;
+  const int raw_status = std::system(command.c_str());
+  ToolRun result{WIFEXITED(raw_status) ? WEXITSTATUS(raw_status) : -1, slurp(out), slurp(err)};
+  unlink(out.c_str());
+  unlink(err.c_str());
+  rmdir(directory);
+  INFO(command << "\nstdout:\n" << result.out << "\nstderr:\n" << result.err);
+  return result;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("run without -n prints the layout, the data page and 32 bytes in hex") {
+  const auto result = run_tool("");
+  INFO(result.out << result.err);
+  REQUIRE(result.status == 0);
+  CHECK(contains(result.out, "image " VDSOFORGE_TEST_IMAGE));
+  CHECK(contains(result.out, "__vdso_getrandom@@LINUX_2.6"));
+  CHECK(contains(result.out, "getrandom@@LINUX_2.6"));
+  CHECK(contains(result.out, "version code 0x60b00 = 6.11.0"));
+  CHECK(std::regex_search(result.out, std::regex("build-id [0-9a-f]{40}")));
+  CHECK(contains(result.out, "rng data"));
+  CHECK(std::regex_search(result.out, std::regex("generation [1-9][0-9]*, is_ready 1, mode")));
+  CHECK(std::regex_search(result.out, std::regex("\n  [0-9a-f]{64}\n")));
+  CHECK(contains(result.out, "kernel vDSO"));
+}
+
+TEST_CASE("run compares with the kernel vDSO, timing image, kernel and syscall") {
+  loader_test::open_kernel_getrandom_or_skip();
+  const auto result = run_tool("--hex -n 16");
+  INFO(result.out << result.err);
+  REQUIRE(result.status == 0);
+  CHECK(contains(result.out, "__vdso_getrandom@@LINUX_2.6      also in the kernel vDSO"));
+  CHECK(std::regex_search(result.out, std::regex("image returned 16 \\([0-9a-f]{32}\\), kernel "
+                                                 "returned 16 \\([0-9a-f]{32}\\)")));
+  CHECK(std::regex_search(result.out,
+                          std::regex("image [0-9.]+ ns/call, kernel vDSO [0-9.]+ ns/call, "
+                                     "getrandom syscall [0-9.]+ ns/call")));
+}
+
+TEST_CASE("run -n to a pipe or file writes exactly that many raw bytes, the report to stderr") {
+  const auto result = run_tool("-n 1000");
+  REQUIRE(result.status == 0);
+  CHECK(result.out.size() == 1000);
+  CHECK(result.out.find_first_not_of('\0') != std::string::npos);
+  CHECK(contains(result.err, "data page"));
+  CHECK(contains(result.err, "raw on stdout"));
+
+  const auto large = run_tool("--raw -n 200000");
+  REQUIRE(large.status == 0);
+  CHECK(large.out.size() == 200000);
+  CHECK(run_tool("--raw -n 0").out.empty());
+}
+
+TEST_CASE("run --hex keeps hex even to a file") {
+  const auto result = run_tool("--hex -n 40");
+  REQUIRE(result.status == 0);
+  CHECK(std::regex_search(result.out, std::regex("\n  [0-9a-f]{64}\n  [0-9a-f]{16}\n")));
+  CHECK(result.err.empty());
+}
+
+TEST_CASE("run --mode manual starts the page at generation 1") {
+  const auto result = run_tool("--mode manual");
+  REQUIRE(result.status == 0);
+  CHECK(contains(result.out, "generation 1, is_ready 1, mode manual"));
+}
+
+TEST_CASE("run refuses bad arguments with exit status 2 and says why") {
+  const struct {
+    const char* arguments;
+    const char* message;
+  } cases[] = {
+      {"--raw --hex", "--raw excludes --hex"},
+      {"-n -1", "--bytes"},
+      {"-n lots", "--bytes"},
+      {"/nonexistent/image.so", "/nonexistent/image.so"},
+      {"--mode sometimes", "sometimes"},
+      {"--no-such-option", "--no-such-option"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.arguments);
+    const auto result = run_tool(c.arguments);
+    CHECK(result.status == 2);
+    CHECK(contains(result.err, c.message));
+    CHECK(result.out.empty());
+  }
+}
+
+TEST_CASE("run on a file that is no image exits 1 with the parser's error") {
+  const std::string path = "/tmp/vdsoforge-run-test-not-an-image";
+  // Longer than an ELF header, so the first thing wrong is the magic.
+  std::ofstream(path) << std::string(200, 'x');
+  const auto result = run_tool(path);
+  std::remove(path.c_str());
+  CHECK(result.status == 1);
+  CHECK(contains(result.err, "bad_magic"));
+  CHECK(contains(result.err, path));
+}

@@ -1,0 +1,306 @@
+// vdsoforge run [IMAGE] [-n BYTES] [--raw | --hex] [--mode MODE]
+//
+// The main job: load an image the way the kernel would map it, show where
+// everything went and what data page it was given, draw random bytes through
+// its own getrandom, and set it beside the kernel's vDSO when there is one.
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "command.h"
+#include "vdsoforge/loader.h"
+
+namespace vdsoforge::tools {
+namespace {
+
+struct RunOptions {
+  std::string image_path = VDSOFORGE_DEFAULT_IMAGE;
+  uint64_t count = 32;
+  bool count_given = false;
+  bool raw = false;
+  bool hex = false;
+  std::string mode = "follow_kernel";
+};
+
+std::string hex_number(uint64_t value) {
+  char text[24];
+  std::snprintf(text, sizeof(text), "0x%" PRIx64, value);
+  return text;
+}
+
+std::string hex_bytes(const uint8_t* bytes, size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string text;
+  text.reserve(size * 2);
+  for (size_t i = 0; i < size; ++i) {
+    text += kDigits[bytes[i] >> 4];
+    text += kDigits[bytes[i] & 15];
+  }
+  return text;
+}
+
+const char* bind_name(uint8_t bind) {
+  switch (bind) {
+    case 0: return "LOCAL";
+    case 1: return "GLOBAL";
+    case 2: return "WEAK";
+    default: return "OTHER";
+  }
+}
+
+const char* type_name(uint8_t type) {
+  switch (type) {
+    case 0: return "NOTYPE";
+    case 1: return "OBJECT";
+    case 2: return "FUNC";
+    default: return "OTHER";
+  }
+}
+
+// What a C library could bind to: defined, non-local, not the version marker.
+std::vector<const Symbol*> exports_of(const ElfImage& elf) {
+  std::vector<const Symbol*> exports;
+  for (const Symbol& symbol : elf.symbols()) {
+    if (symbol.name.empty() || symbol.shndx == 0 || symbol.bind == 0) continue;
+    if (symbol.shndx == 0xfff1 && symbol.value == 0) continue;  // SHN_ABS version symbol
+    exports.push_back(&symbol);
+  }
+  return exports;
+}
+
+std::string versioned_name(const Symbol& symbol) {
+  if (symbol.version.empty()) return symbol.name;
+  return symbol.name + (symbol.is_default_version() ? "@@" : "@") + symbol.version;
+}
+
+void print_notes(FILE* out, const ElfImage& elf) {
+  std::fprintf(out, "  notes:\n");
+  for (const Note& note : elf.notes()) {
+    if (note.owner == "Linux" && note.type == 0 && note.desc.size() == 4) {
+      uint32_t code = 0;
+      std::memcpy(&code, note.desc.data(), 4);
+      std::fprintf(out, "    Linux      version code %s = %u.%u.%u\n", hex_number(code).c_str(),
+                   code >> 16, (code >> 8) & 0xff, code & 0xff);
+    } else if (note.owner == "GNU" && note.type == 3) {
+      std::fprintf(out, "    GNU        build-id %s\n",
+                   hex_bytes(note.desc.data(), note.desc.size()).c_str());
+    } else if (note.owner == abi::kNoteOwner && note.type == abi::kNoteTypeDataLayout &&
+               elf.data_layout()) {
+      const DataLayout& layout = *elf.data_layout();
+      std::fprintf(out, "    vdsoforge  data layout: page size %u, data area %s bytes, rng data at +%s\n",
+                   layout.page_size, hex_number(layout.data_area_size).c_str(),
+                   hex_number(layout.rng_data_offset).c_str());
+    } else {
+      std::fprintf(out, "    %-10s type %u, %zu bytes\n", note.owner.c_str(), note.type,
+                   note.desc.size());
+    }
+  }
+}
+
+void print_layout(FILE* out, const std::string& path, LoadedImage& image) {
+  const ElfImage& elf = image.elf();
+  std::fprintf(out, "image %s\n", path.c_str());
+  std::fprintf(out, "  soname     %s\n", elf.soname().c_str());
+  std::fprintf(out, "  text       %s-%s (%zu bytes, r-x)\n", hex_number(image.base()).c_str(),
+               hex_number(image.base() + image.image_size()).c_str(), image.image_size());
+  std::fprintf(out, "  data area  %s-%s (%zu bytes, read-only to the image)\n",
+               hex_number(image.data_area_base()).c_str(), hex_number(image.base()).c_str(),
+               image.data_area_size());
+  if (DataPage* page = image.data_page()) {
+    const auto rng = reinterpret_cast<uintptr_t>(page->image_view());
+    std::fprintf(out, "  rng data   %s (image base - %s)\n", hex_number(rng).c_str(),
+                 hex_number(image.base() - rng).c_str());
+  }
+  std::fprintf(out, "  exports:\n");
+  for (const Symbol* symbol : exports_of(elf))
+    std::fprintf(out, "    %-32s %-6s %-6s %s\n", versioned_name(*symbol).c_str(),
+                 bind_name(symbol->bind), type_name(symbol->type),
+                 hex_number(image.base() + symbol->value).c_str());
+  print_notes(out, elf);
+  if (DataPage* page = image.data_page())
+    std::fprintf(out, "data page\n  generation %" PRIu64 ", is_ready %d, mode %s\n",
+                 page->generation(), page->is_ready() ? 1 : 0,
+                 std::string(generation_mode_name(page->mode())).c_str());
+}
+
+// Draws `count` bytes through the image and hands them to `sink` in chunks.
+template <typename Sink>
+bool draw(LoadedImage& image, uint64_t count, Sink sink) {
+  std::vector<uint8_t> chunk(64 * 1024);
+  while (count > 0) {
+    const size_t want = count < chunk.size() ? static_cast<size_t>(count) : chunk.size();
+    const long served = vdsoforge::getrandom(image, chunk.data(), want, 0);
+    if (served <= 0) {
+      std::fprintf(stderr, "vdsoforge run: the image's getrandom returned %ld (%s)\n", served,
+                   served < 0 ? std::strerror(static_cast<int>(-served)) : "no bytes");
+      return false;
+    }
+    if (!sink(chunk.data(), static_cast<size_t>(served))) return false;
+    count -= static_cast<uint64_t>(served);
+  }
+  return true;
+}
+
+// Average cost of one 16-byte request, measured over `calls` calls.
+template <typename Call>
+double nanoseconds_per_call(int calls, Call call) {
+  for (int i = 0; i < calls / 10; ++i) call();  // warm caches and the state
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < calls; ++i) call();
+  const std::chrono::duration<double, std::nano> spent = std::chrono::steady_clock::now() - start;
+  return spent.count() / calls;
+}
+
+void compare_with_kernel(FILE* out, LoadedImage& image) {
+  Error err;
+  auto kernel = LoadedImage::open_kernel(err);
+  std::fprintf(out, "kernel vDSO\n");
+  if (!kernel) {
+    std::fprintf(out, "  not available: %s\n", err.message.c_str());
+    return;
+  }
+  std::fprintf(out, "  at %s (%zu bytes), data area %zu bytes below it\n",
+               hex_number(kernel->base()).c_str(), kernel->image_size(), kernel->data_area_size());
+  for (const Symbol* symbol : exports_of(image.elf())) {
+    const Symbol* twin = kernel->elf().lookup(symbol->name, symbol->version);
+    std::fprintf(out, "  %-32s %s\n", versioned_name(*symbol).c_str(),
+                 twin == nullptr ? "missing from the kernel vDSO"
+                 : twin->bind == symbol->bind && twin->type == symbol->type
+                     ? "also in the kernel vDSO, same binding and type"
+                     : "in the kernel vDSO with a different binding or type");
+  }
+  if (kernel->getrandom() == nullptr) {
+    std::fprintf(out, "  the kernel vDSO has no getrandom (Linux < 6.11): nothing to run against\n");
+    return;
+  }
+  uint8_t from_image[16] = {}, from_kernel[16] = {};
+  const long image_result = vdsoforge::getrandom(image, from_image, sizeof(from_image), 0);
+  const long kernel_result = vdsoforge::getrandom(*kernel, from_kernel, sizeof(from_kernel), 0);
+  std::fprintf(out, "  16 bytes: image returned %ld (%s), kernel returned %ld (%s)\n", image_result,
+               hex_bytes(from_image, sizeof(from_image)).c_str(), kernel_result,
+               hex_bytes(from_kernel, sizeof(from_kernel)).c_str());
+
+  // Timed on states of their own through the bare functions, as a C library
+  // would call them, so the helper's bookkeeping is not part of the figure.
+  auto image_states = StateAllocator::create(image.getrandom(), err);
+  auto kernel_states = StateAllocator::create(kernel->getrandom(), err);
+  void* image_state = image_states ? image_states->allocate(err) : nullptr;
+  void* kernel_state = kernel_states ? kernel_states->allocate(err) : nullptr;
+  if (image_state == nullptr || kernel_state == nullptr) {
+    std::fprintf(out, "  no states for timing: %s\n", err.message.c_str());
+    return;
+  }
+  const GetrandomFn image_getrandom = image.getrandom();
+  const GetrandomFn kernel_getrandom = kernel->getrandom();
+  const size_t image_state_size = image_states->params().size_of_opaque_state;
+  const size_t kernel_state_size = kernel_states->params().size_of_opaque_state;
+  uint8_t sink[16];
+  const double image_ns = nanoseconds_per_call(200000, [&] {
+    image_getrandom(sink, sizeof(sink), 0, image_state, image_state_size);
+  });
+  const double kernel_ns = nanoseconds_per_call(200000, [&] {
+    kernel_getrandom(sink, sizeof(sink), 0, kernel_state, kernel_state_size);
+  });
+  const double syscall_ns =
+      nanoseconds_per_call(20000, [&] { syscall(SYS_getrandom, sink, sizeof(sink), 0); });
+  image_states->release(image_state);
+  kernel_states->release(kernel_state);
+  std::fprintf(out,
+               "  16-byte requests, measured now: image %.1f ns/call, kernel vDSO %.1f ns/call, "
+               "getrandom syscall %.1f ns/call\n",
+               image_ns, kernel_ns, syscall_ns);
+}
+
+std::optional<GenerationMode> parse_mode(const std::string& name) {
+  for (GenerationMode mode :
+       {GenerationMode::manual, GenerationMode::follow_kernel, GenerationMode::schedule})
+    if (generation_mode_name(mode) == name) return mode;
+  return std::nullopt;
+}
+
+int run(const RunOptions& options) {
+  // Raw bytes only where they cannot garble a terminal by accident.
+  const bool raw = options.raw || (!options.hex && options.count_given && !isatty(STDOUT_FILENO));
+  FILE* report = raw ? stderr : stdout;
+
+  OpenOptions open_options;
+  open_options.mode = *parse_mode(options.mode);
+  Error err;
+  auto image = LoadedImage::open_file(options.image_path, err, open_options);
+  if (!image) {
+    std::fprintf(stderr, "vdsoforge run: cannot load %s: %s: %s\n", options.image_path.c_str(),
+                 std::string(errc_name(err.code)).c_str(), err.message.c_str());
+    return 1;
+  }
+  if (image->getrandom() == nullptr) {
+    std::fprintf(stderr, "vdsoforge run: %s exports no __vdso_getrandom@LINUX_2.6\n",
+                 options.image_path.c_str());
+    return 1;
+  }
+  print_layout(report, options.image_path, *image);
+  if (const StateAllocator* pool = thread_state_pool(*image))
+    std::fprintf(report, "  states: %u bytes each, backing %s\n",
+                 pool->params().size_of_opaque_state,
+                 std::string(backing_name(pool->backing())).c_str());
+
+  std::fprintf(report, "random bytes (%" PRIu64 ", from the image's getrandom)%s\n", options.count,
+               raw ? ": raw on stdout" : "");
+  bool drawn = false;
+  if (raw) {
+    drawn = draw(*image, options.count, [](const uint8_t* bytes, size_t size) {
+      if (std::fwrite(bytes, 1, size, stdout) == size) return true;
+      std::fprintf(stderr, "vdsoforge run: writing to stdout failed: %s\n", std::strerror(errno));
+      return false;
+    });
+    drawn = std::fflush(stdout) == 0 && drawn;
+  } else {
+    drawn = draw(*image, options.count, [](const uint8_t* bytes, size_t size) {
+      for (size_t line = 0; line < size; line += 32)
+        std::printf("  %s\n", hex_bytes(bytes + line, std::min<size_t>(32, size - line)).c_str());
+      return true;
+    });
+  }
+  if (!drawn) return 1;
+  compare_with_kernel(report, *image);
+  return 0;
+}
+
+const CommandRegistration registration{Command{
+    [](CLI::App& sub) -> std::function<int()> {
+      auto options = std::make_shared<RunOptions>();
+      sub.footer(
+          "Output: the layout report and hex bytes go to stdout; with --raw, or when -n is given\n"
+          "and stdout is not a terminal (a pipe or file) unless --hex is given, the raw bytes go\n"
+          "to stdout and the report to stderr.\n"
+          "Exit status: 0 done, 1 the image did not load or getrandom failed, 2 bad arguments.\n");
+      sub.add_option("image", options->image_path, "vDSO image to load (default: the built one)")
+          ->check(CLI::ExistingFile);
+      sub.add_option_function<uint64_t>(
+             "-n,--bytes",
+             [options](uint64_t count) {
+               options->count = count;
+               options->count_given = true;
+             },
+             "number of random bytes to draw (default 32)")
+          ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40));
+      auto* raw = sub.add_flag("--raw", options->raw, "write the bytes raw to stdout");
+      auto* hex = sub.add_flag("--hex", options->hex, "write the bytes as hex even to a pipe");
+      raw->excludes(hex);
+      sub.add_option("--mode", options->mode,
+                     "how the emulated generation moves: follow_kernel (default; falls back to "
+                     "schedule without a kernel vDSO getrandom), schedule (every 60 s) or manual")
+          ->check(CLI::IsMember({"follow_kernel", "schedule", "manual"}));
+      return [options] { return run(*options); };
+    },
+    "run", "load an image, show its layout and data page, draw random bytes, compare with the kernel"}};
+
+}  // namespace
+}  // namespace vdsoforge::tools
