@@ -29,3 +29,7 @@ vdsoforge_add_test(conformance_paths NEEDS_IMAGE
   SOURCES "${conformance_dir}/test_paths.cpp" LIBS ${conformance_loader_libs})
 vdsoforge_add_test(conformance_generation NEEDS_IMAGE
   SOURCES "${conformance_dir}/test_generation.cpp" LIBS ${conformance_loader_libs})
+vdsoforge_add_test(conformance_max_rw NEEDS_IMAGE
+  SOURCES "${conformance_dir}/test_max_rw.cpp" LIBS ${conformance_loader_libs})
+vdsoforge_add_test(conformance_forward_secrecy NEEDS_IMAGE
+  SOURCES "${conformance_dir}/test_forward_secrecy.cpp" LIBS ${conformance_loader_libs})
