@@ -1,0 +1,47 @@
+#include "abi_fixtures.h"
+
+#include <stdexcept>
+
+#include "abi_kernel_vdso.h"
+#include "skip.h"
+#include "vdsoforge/elf_image.h"
+
+namespace abi_test {
+
+void require_kernel_getrandom() {
+  std::string error;
+  const auto vdso = vdsoforge::tools::read_kernel_vdso(error);
+  if (!vdso) vdsoforge_skip(("no kernel vDSO: " + error).c_str());
+  vdsoforge::Error err;
+  const auto elf = vdsoforge::ElfImage::parse(vdso->bytes, vdsoforge::ParseMode::inspect, err);
+  if (!elf) throw std::runtime_error("the kernel's vDSO does not parse: " + err.message);
+  if (elf->lookup("__vdso_getrandom", "LINUX_2.6") == nullptr) {
+    vdsoforge_skip("the running kernel's vDSO has no __vdso_getrandom (Linux < 6.11)");
+  }
+}
+
+std::string broken_image(const TempDir& dir, const std::string& name,
+                         const std::function<void(Bytes&)>& mutate) {
+  Bytes bytes = read_bytes(VDSOFORGE_TEST_IMAGE);
+  mutate(bytes);
+  const auto path = dir.path(name);
+  write_bytes(path, bytes);
+  return path.string();
+}
+
+const nlohmann::json& find_check(const nlohmann::json& report, const std::string& id) {
+  for (const auto& check : report.at("checks")) {
+    if (check.at("id") == id) return check;
+  }
+  throw std::runtime_error("the report has no check " + id);
+}
+
+std::vector<std::string> failed_ids(const nlohmann::json& report) {
+  std::vector<std::string> ids;
+  for (const auto& check : report.at("checks")) {
+    if (!check.at("pass").get<bool>()) ids.push_back(check.at("id").get<std::string>());
+  }
+  return ids;
+}
+
+}  // namespace abi_test

@@ -1,0 +1,152 @@
+#include "image_mutations.h"
+
+#include <elf.h>
+
+#include <cstring>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace abi_test {
+
+namespace {
+
+template <typename T>
+T read(const Bytes& image, uint64_t offset) {
+  if (offset > image.size() || image.size() - offset < sizeof(T)) {
+    throw std::runtime_error("mutation reads past the image at offset " + std::to_string(offset));
+  }
+  T value;
+  std::memcpy(&value, image.data() + offset, sizeof(T));
+  return value;
+}
+
+template <typename T>
+void write(Bytes& image, uint64_t offset, const T& value) {
+  if (offset > image.size() || image.size() - offset < sizeof(T)) {
+    throw std::runtime_error("mutation writes past the image at offset " + std::to_string(offset));
+  }
+  std::memcpy(image.data() + offset, &value, sizeof(T));
+}
+
+Elf64_Shdr section(const Bytes& image, std::string_view name) {
+  const auto eh = read<Elf64_Ehdr>(image, 0);
+  const auto names = read<Elf64_Shdr>(image, eh.e_shoff + uint64_t{eh.e_shstrndx} * sizeof(Elf64_Shdr));
+  for (uint16_t i = 0; i < eh.e_shnum; ++i) {
+    const auto sh = read<Elf64_Shdr>(image, eh.e_shoff + uint64_t{i} * sizeof(Elf64_Shdr));
+    const auto* text = reinterpret_cast<const char*>(image.data() + names.sh_offset + sh.sh_name);
+    if (names.sh_offset + sh.sh_name < image.size() && name == text) return sh;
+  }
+  throw std::runtime_error("the image has no section " + std::string(name));
+}
+
+// File offset of the dynamic entry with `tag`.
+uint64_t dynamic_entry(const Bytes& image, int64_t tag) {
+  const Elf64_Shdr dynamic = section(image, ".dynamic");
+  for (uint64_t at = dynamic.sh_offset; at < dynamic.sh_offset + dynamic.sh_size; at += sizeof(Elf64_Dyn)) {
+    const auto entry = read<Elf64_Dyn>(image, at);
+    if (entry.d_tag == tag) return at;
+    if (entry.d_tag == DT_NULL) break;
+  }
+  throw std::runtime_error("the image has no dynamic tag " + std::to_string(tag));
+}
+
+uint64_t program_header(const Bytes& image, uint32_t type) {
+  const auto eh = read<Elf64_Ehdr>(image, 0);
+  for (uint16_t i = 0; i < eh.e_phnum; ++i) {
+    const uint64_t at = eh.e_phoff + uint64_t{i} * sizeof(Elf64_Phdr);
+    if (read<Elf64_Phdr>(image, at).p_type == type) return at;
+  }
+  throw std::runtime_error("the image has no program header of type " + std::to_string(type));
+}
+
+}  // namespace
+
+void make_symbol_global(Bytes& image, std::string_view symbol) {
+  const Elf64_Shdr dynsym = section(image, ".dynsym");
+  const Elf64_Shdr dynstr = section(image, ".dynstr");
+  for (uint64_t at = dynsym.sh_offset; at < dynsym.sh_offset + dynsym.sh_size; at += sizeof(Elf64_Sym)) {
+    auto sym = read<Elf64_Sym>(image, at);
+    const auto* name = reinterpret_cast<const char*>(image.data() + dynstr.sh_offset + sym.st_name);
+    if (symbol != name) continue;
+    sym.st_info = static_cast<unsigned char>(ELF64_ST_INFO(STB_GLOBAL, ELF64_ST_TYPE(sym.st_info)));
+    write(image, at, sym);
+    return;
+  }
+  throw std::runtime_error("the image has no dynamic symbol " + std::string(symbol));
+}
+
+void drop_last_version_definition(Bytes& image) {
+  const uint64_t count_at = dynamic_entry(image, DT_VERDEFNUM);
+  auto count = read<Elf64_Dyn>(image, count_at);
+  if (count.d_un.d_val < 2) throw std::runtime_error("the image has no version beyond the base");
+
+  // Walk to the second-to-last definition and end the chain there.
+  const Elf64_Shdr verdef = section(image, ".gnu.version_d");
+  uint64_t at = verdef.sh_offset;
+  for (uint64_t i = 0; i + 2 < count.d_un.d_val; ++i) at += read<Elf64_Verdef>(image, at).vd_next;
+  auto before_last = read<Elf64_Verdef>(image, at);
+  const auto last = read<Elf64_Verdef>(image, at + before_last.vd_next);
+  before_last.vd_next = 0;
+  write(image, at, before_last);
+  count.d_un.d_val -= 1;
+  write(image, count_at, count);
+
+  // Symbols defined at the dropped version now name the base version.
+  const Elf64_Shdr versym = section(image, ".gnu.version");
+  for (uint64_t v = versym.sh_offset; v < versym.sh_offset + versym.sh_size; v += sizeof(Elf64_Versym)) {
+    const auto index = read<Elf64_Versym>(image, v);
+    if ((index & 0x7fff) == last.vd_ndx) {
+      write(image, v, static_cast<Elf64_Versym>((index & 0x8000) | VER_NDX_GLOBAL));
+    }
+  }
+}
+
+void add_stray_relocation(Bytes& image) {
+  const uint64_t flags_at = dynamic_entry(image, DT_FLAGS);
+  const uint64_t flags_1_at = dynamic_entry(image, DT_FLAGS_1);
+  // The table's address is inside the segment (.eh_frame); nobody applies it,
+  // the tags alone make the image one that asks to be relocated.
+  const Elf64_Shdr eh_frame = section(image, ".eh_frame");
+  Elf64_Dyn rela{};
+  rela.d_tag = DT_RELA;
+  rela.d_un.d_ptr = eh_frame.sh_addr;
+  Elf64_Dyn relasz{};
+  relasz.d_tag = DT_RELASZ;
+  relasz.d_un.d_val = sizeof(Elf64_Rela);
+  write(image, flags_at, rela);
+  write(image, flags_1_at, relasz);
+}
+
+void add_second_load_segment(Bytes& image) {
+  constexpr uint64_t kPage = 4096;
+  const uint64_t at = program_header(image, PT_GNU_EH_FRAME);
+  const auto load = read<Elf64_Phdr>(image, program_header(image, PT_LOAD));
+  const uint64_t next_page = (load.p_memsz + kPage - 1) / kPage * kPage;
+  if (image.size() < next_page) image.resize(next_page, 0);
+  Elf64_Phdr extra{};
+  extra.p_type = PT_LOAD;
+  extra.p_flags = PF_R | PF_W;
+  extra.p_offset = next_page;
+  extra.p_vaddr = next_page;
+  extra.p_paddr = next_page;
+  extra.p_filesz = 0;
+  extra.p_memsz = kPage;
+  extra.p_align = kPage;
+  write(image, at, extra);
+}
+
+void corrupt_gnu_hash(Bytes& image) {
+  const Elf64_Shdr gnu_hash = section(image, ".gnu.hash");
+  const auto bloom_size = read<uint32_t>(image, gnu_hash.sh_offset + 8);
+  if (bloom_size == 0) throw std::runtime_error(".gnu.hash has no bloom filter");
+  for (uint32_t i = 0; i < bloom_size; ++i) write<uint64_t>(image, gnu_hash.sh_offset + 16 + 8 * uint64_t{i}, 0);
+}
+
+void corrupt_sysv_hash(Bytes& image) {
+  const Elf64_Shdr hash = section(image, ".hash");
+  const auto nbucket = read<uint32_t>(image, hash.sh_offset);
+  for (uint32_t i = 0; i < nbucket; ++i) write<uint32_t>(image, hash.sh_offset + 8 + 4 * uint64_t{i}, 0);
+}
+
+}  // namespace abi_test

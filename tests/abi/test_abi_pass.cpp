@@ -1,0 +1,81 @@
+// `vdsoforge abi` accepts the built image: against the live kernel vDSO and
+// against a file dump of it made by `vdsoforge dump`; its JSON is well formed.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "abi_fixtures.h"
+
+using namespace abi_test;
+
+TEST_CASE("abi passes the built image against the live kernel vDSO") {
+  require_kernel_getrandom();
+  const ToolResult result = run_tool({"abi", VDSOFORGE_TEST_IMAGE});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("Result: COMPATIBLE") != std::string::npos);
+  CHECK(result.out.find("FAIL ") == std::string::npos);
+  // Both sides' values are printed, e.g. the kernel's own getrandom binding.
+  CHECK(result.out.find("PASS symbols.getrandom.binding: image WEAK | reference WEAK") !=
+        std::string::npos);
+  // What only the kernel has is listed, not failed.
+  CHECK(result.out.find("__vdso_clock_gettime@@LINUX_2.6 GLOBAL FUNC") != std::string::npos);
+}
+
+TEST_CASE("abi passes the built image against a dump of the kernel vDSO") {
+  require_kernel_getrandom();
+  TempDir dir;
+  const std::string dump = dir.path("kernel-vdso.so").string();
+  const ToolResult dumped = run_tool({"dump", "-o", dump});
+  INFO(dumped.out << dumped.err);
+  REQUIRE(dumped.exit_code == 0);
+  const ToolResult result = run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--reference", dump});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("reference: " + dump) != std::string::npos);
+  CHECK(result.out.find("Result: COMPATIBLE") != std::string::npos);
+}
+
+TEST_CASE("abi --json follows the documented schema") {
+  require_kernel_getrandom();
+  const ToolResult result = run_tool({"abi", "--json", VDSOFORGE_TEST_IMAGE});
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto report = nlohmann::json::parse(result.out);
+  CHECK(report.at("schema") == "vdsoforge-abi/1");
+  CHECK(report.at("compatible") == true);
+  CHECK(report.at("image").at("source") == VDSOFORGE_TEST_IMAGE);
+  CHECK(report.at("reference").at("source") == "kernel");
+  CHECK(report.at("reference").at("size").get<uint64_t>() % 4096 == 0);
+  const auto& checks = report.at("checks");
+  CHECK(report.at("summary").at("checks") == checks.size());
+  CHECK(report.at("summary").at("failed") == 0);
+  std::set<std::string> ids;
+  std::set<std::string> groups;
+  for (const auto& check : checks) {
+    for (const char* field : {"id", "group", "title", "image", "reference", "detail"}) {
+      CHECK(check.at(field).is_string());
+    }
+    CHECK(check.at("pass").is_boolean());
+    CHECK(ids.insert(check.at("id").get<std::string>()).second);  // ids are unique
+    groups.insert(check.at("group").get<std::string>());
+  }
+  CHECK(groups == std::set<std::string>{"identity", "segments", "dynamic", "versions", "symbols",
+                                        "notes", "hash", "rules"});
+  // Every required check is there, with both sides filled in.
+  for (const char* id : {"identity.machine", "segments.load_count", "segments.eh_frame_hdr",
+                         "dynamic.gnu_hash", "dynamic.no_relocations", "versions.LINUX_2.6",
+                         "versions.LINUX_2.6.hash", "symbols.__vdso_getrandom.version",
+                         "notes.linux_version", "notes.build_id", "hash.gnu.getrandom",
+                         "hash.sysv.getrandom"}) {
+    const auto& check = find_check(report, id);
+    CHECK(!check.at("image").get<std::string>().empty());
+    CHECK(!check.at("reference").get<std::string>().empty());
+  }
+  CHECK(find_check(report, "identity.machine").at("image") == "EM_X86_64");
+  bool clock_gettime_listed = false;
+  for (const auto& symbol : report.at("not_provided")) {
+    if (symbol.at("name") == "__vdso_clock_gettime") clock_gettime_listed = true;
+  }
+  CHECK(clock_gettime_listed);
+}
