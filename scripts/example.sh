@@ -22,3 +22,16 @@ cmake -S examples/custom-image -B "$work/build" -G Ninja \
 cmake --build "$work/build"
 ctest --test-dir "$work/build" --output-on-failure
 "$work/build/custom-image-demo"
+
+# The installed tool judges the example's image against the project's own
+# installed image: everything matches except the extra export, which no
+# kernel provides, so `abi` must say incompatible (1) and name that symbol.
+status=0
+"$prefix/bin/vdsoforge" abi "$work/build/custom-vdso.so" \
+    --reference "$prefix/share/vdsoforge/images/vdsoforge-getrandom.so" >"$work/abi.txt" || status=$?
+if [ "$status" -ne 1 ] || ! grep -q "FAIL symbols.__vdso_vdsoforge_answer: image __vdso_vdsoforge_answer@@LINUX_2.6 | reference not exported" "$work/abi.txt"; then
+  cat "$work/abi.txt"
+  echo "example.sh: expected abi to flag __vdso_vdsoforge_answer (exit 1), got exit $status" >&2
+  exit 1
+fi
+echo "example.sh: installed 'vdsoforge abi' flags the extra export as expected"
