@@ -33,3 +33,7 @@ vdsoforge_add_test(conformance_max_rw NEEDS_IMAGE
   SOURCES "${conformance_dir}/test_max_rw.cpp" LIBS ${conformance_loader_libs})
 vdsoforge_add_test(conformance_forward_secrecy NEEDS_IMAGE
   SOURCES "${conformance_dir}/test_forward_secrecy.cpp" LIBS ${conformance_loader_libs})
+vdsoforge_add_test(conformance_fork NEEDS_IMAGE
+  SOURCES "${conformance_dir}/test_fork.cpp" LIBS ${conformance_loader_libs})
+vdsoforge_add_test(conformance_threads NEEDS_IMAGE
+  SOURCES "${conformance_dir}/test_threads.cpp" LIBS ${conformance_loader_libs})
