@@ -1,0 +1,138 @@
+#include "image_bytes.h"
+
+#include <elf.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
+
+#include "skip.h"
+
+namespace elf_test {
+
+using vdsoforge::ElfImage;
+using vdsoforge::Error;
+using vdsoforge::ParseMode;
+
+Bytes read_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  REQUIRE(file.good());
+  return Bytes{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+void write_file(const std::string& path, const Bytes& bytes) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  REQUIRE(file.good());
+}
+
+Bytes built_image() { return read_file(VDSOFORGE_TEST_IMAGE); }
+Bytes built_debug_image() { return read_file(VDSOFORGE_TEST_DEBUG_IMAGE); }
+
+Bytes kernel_vdso() {
+  Error err;
+  const auto span = vdsoforge::kernel_vdso_bytes(err);
+  if (span.empty()) vdsoforge_skip("the kernel maps no vDSO (no AT_SYSINFO_EHDR)");
+  return Bytes(span.begin(), span.end());
+}
+
+ElfImage parse_valid(const Bytes& bytes) {
+  Error err;
+  auto image = ElfImage::parse(bytes, ParseMode::strict, err);
+  INFO(err.message);
+  REQUIRE(image.has_value());
+  return std::move(*image);
+}
+
+uint64_t dynamic_entry_offset(const Bytes& bytes, int64_t tag) {
+  // Read raw (not through the parser) so editors still work on an image that
+  // earlier edits have already made invalid.
+  const uint64_t ph = program_header_offset(bytes, PT_DYNAMIC);
+  const auto offset = get<uint64_t>(bytes, ph + 8);
+  const auto size = get<uint64_t>(bytes, ph + 32);
+  for (uint64_t at = offset; at + sizeof(Elf64_Dyn) <= offset + size; at += sizeof(Elf64_Dyn)) {
+    if (get<int64_t>(bytes, at) == tag) return at;
+  }
+  FAIL("no dynamic tag " << tag);
+  return 0;
+}
+
+uint64_t dynamic_value(const Bytes& bytes, int64_t tag) {
+  return get<uint64_t>(bytes, dynamic_entry_offset(bytes, tag) + 8);
+}
+
+void retag_dynamic(Bytes& bytes, int64_t from, int64_t to, uint64_t value) {
+  const uint64_t at = dynamic_entry_offset(bytes, from);
+  put<int64_t>(bytes, at, to);
+  put<uint64_t>(bytes, at + 8, value);
+}
+
+uint64_t program_header_offset(const Bytes& bytes, uint32_t type) {
+  const auto eh = get<Elf64_Ehdr>(bytes, 0);
+  for (uint16_t i = 0; i < eh.e_phnum; ++i) {
+    const uint64_t at = eh.e_phoff + uint64_t{i} * sizeof(Elf64_Phdr);
+    if (get<uint32_t>(bytes, at) == type) return at;
+  }
+  FAIL("no program header of type " << type);
+  return 0;
+}
+
+// Index of the dynamic symbol `name`, read raw (count from DT_HASH nchain).
+static uint64_t dynsym_index(const Bytes& bytes, std::string_view name) {
+  const uint64_t symtab = dynamic_value(bytes, DT_SYMTAB);
+  const uint64_t strtab = dynamic_value(bytes, DT_STRTAB);
+  const auto count = get<uint32_t>(bytes, dynamic_value(bytes, DT_HASH) + 4);
+  for (uint64_t i = 1; i < count; ++i) {
+    const auto sym = get<Elf64_Sym>(bytes, symtab + i * sizeof(Elf64_Sym));
+    if (reinterpret_cast<const char*>(bytes.data() + strtab + sym.st_name) == name) return i;
+  }
+  FAIL("no dynamic symbol " << name);
+  return 0;
+}
+
+uint64_t dynsym_offset(const Bytes& bytes, std::string_view name) {
+  return dynamic_value(bytes, DT_SYMTAB) + dynsym_index(bytes, name) * sizeof(Elf64_Sym);
+}
+
+uint64_t versym_offset(const Bytes& bytes, std::string_view name) {
+  return dynamic_value(bytes, DT_VERSYM) + dynsym_index(bytes, name) * sizeof(Elf64_Versym);
+}
+
+uint64_t verdef_offset(const Bytes& bytes, unsigned index) {
+  uint64_t at = dynamic_value(bytes, DT_VERDEF);
+  for (unsigned i = 0; i < index; ++i) at += get<Elf64_Verdef>(bytes, at).vd_next;
+  return at;
+}
+
+uint64_t data_layout_desc_offset(const Bytes& bytes) {
+  const uint64_t ph = program_header_offset(bytes, PT_NOTE);
+  const auto offset = get<uint64_t>(bytes, ph + 8);
+  const auto size = get<uint64_t>(bytes, ph + 32);
+  // Records: 12-byte header, name and descriptor each padded to 4 bytes.
+  for (uint64_t at = offset; at + 12 <= offset + size;) {
+    const auto header = get<Elf64_Nhdr>(bytes, at);
+    const uint64_t name_size = (header.n_namesz + 3) & ~3u;
+    if (header.n_type == 1 && std::string_view(reinterpret_cast<const char*>(bytes.data() + at + 12)) == "vdsoforge") {
+      return at + 12 + name_size;
+    }
+    at += 12 + name_size + ((header.n_descsz + 3) & ~3u);
+  }
+  FAIL("no vdsoforge data-layout note");
+  return 0;
+}
+
+uint64_t dynstr_offset(const Bytes& bytes, std::string_view text) {
+  const uint64_t strtab = dynamic_value(bytes, DT_STRTAB);
+  const uint64_t size = dynamic_value(bytes, DT_STRSZ);
+  const std::string needle = std::string(text) + '\0';
+  const std::string_view table(reinterpret_cast<const char*>(bytes.data() + strtab), size);
+  // A match must start a string (follow a NUL), not end a longer one.
+  for (size_t pos = table.find(needle); pos != std::string_view::npos;
+       pos = table.find(needle, pos + 1)) {
+    if (pos == 0 || table[pos - 1] == '\0') return strtab + pos;
+  }
+  FAIL("no string " << text << " in DT_STRTAB");
+  return 0;
+}
+
+}  // namespace elf_test

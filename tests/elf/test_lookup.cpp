@@ -1,0 +1,216 @@
+// Symbol look-up and versioning, the way C libraries resolve vDSO symbols:
+// on the built image, on the live kernel vDSO, and on hand-made variants of
+// the built image (wrong version, hidden, weak/global/local, undefined,
+// missing hash tables, no versioning at all).
+#include <elf.h>
+
+#include <catch2/catch.hpp>
+
+#include "image_bytes.h"
+#include "vdsoforge/elf_image.h"
+
+using namespace vdsoforge;
+using elf_test::Bytes;
+
+namespace {
+
+constexpr const char* kVersion = "LINUX_2.6";
+
+// Both tables, and the default look-up, must agree on what they find.
+const Symbol* lookup_everywhere(const ElfImage& image, std::string_view name,
+                                std::string_view version) {
+  const Symbol* found = image.lookup(name, version);
+  if (image.has_gnu_hash()) CHECK(image.lookup_gnu_hash(name, version) == found);
+  if (image.has_sysv_hash()) CHECK(image.lookup_sysv_hash(name, version) == found);
+  return found;
+}
+
+void set_bind(Bytes& bytes, std::string_view name, uint8_t bind) {
+  const uint64_t at = elf_test::dynsym_offset(bytes, name);
+  auto sym = elf_test::get<Elf64_Sym>(bytes, at);
+  sym.st_info = static_cast<unsigned char>(ELF64_ST_INFO(bind, ELF64_ST_TYPE(sym.st_info)));
+  elf_test::put(bytes, at, sym);
+}
+
+}  // namespace
+
+TEST_CASE("built image: both exports resolve at LINUX_2.6 through each hash table") {
+  const ElfImage image = elf_test::parse_valid(elf_test::built_image());
+  const Symbol* strong = lookup_everywhere(image, "__vdso_getrandom", kVersion);
+  const Symbol* weak = lookup_everywhere(image, "getrandom", kVersion);
+  REQUIRE(strong != nullptr);
+  REQUIRE(weak != nullptr);
+  CHECK(strong->name == "__vdso_getrandom");
+  CHECK(strong->bind == STB_GLOBAL);
+  CHECK(weak->name == "getrandom");
+  CHECK(weak->bind == STB_WEAK);
+  CHECK(strong->value == weak->value);
+  CHECK(strong->value != 0);
+  // "" asks for any version.
+  CHECK(lookup_everywhere(image, "getrandom", "") == weak);
+}
+
+TEST_CASE("built image: a wrong version, an absent name or a prefix is not found") {
+  const ElfImage image = elf_test::parse_valid(elf_test::built_image());
+  CHECK(lookup_everywhere(image, "getrandom", "LINUX_2.5") == nullptr);
+  CHECK(lookup_everywhere(image, "getrandom", "linux-vdso.so.1") == nullptr);
+  CHECK(lookup_everywhere(image, "getrandom", "LINUX_2.6.1") == nullptr);
+  CHECK(lookup_everywhere(image, "__vdso_clock_gettime", kVersion) == nullptr);
+  CHECK(lookup_everywhere(image, "getrando", kVersion) == nullptr);
+  CHECK(lookup_everywhere(image, "", kVersion) == nullptr);
+}
+
+TEST_CASE("kernel vDSO: every function resolves at LINUX_2.6, in both tables alike") {
+  const ElfImage image = elf_test::parse_valid(elf_test::kernel_vdso());
+  for (const char* name : {"__vdso_getrandom", "getrandom", "__vdso_clock_gettime",
+                           "clock_gettime", "__vdso_gettimeofday", "gettimeofday", "__vdso_time",
+                           "time", "__vdso_getcpu", "getcpu", "__vdso_clock_getres",
+                           "clock_getres"}) {
+    INFO(name);
+    const Symbol* sym = lookup_everywhere(image, name, kVersion);
+    REQUIRE(sym != nullptr);
+    CHECK(sym->name == name);
+    CHECK(sym->type == STT_FUNC);
+    CHECK(sym->bind == (std::string_view(name).starts_with("__vdso_") ? STB_GLOBAL : STB_WEAK));
+    CHECK(lookup_everywhere(image, name, "LINUX_2.5") == nullptr);
+  }
+  // The ABS version symbol names a version, it is not something to call.
+  CHECK(lookup_everywhere(image, "LINUX_2.6", kVersion) == nullptr);
+}
+
+TEST_CASE("hand-made: the version renamed to LINUX_2.7 is found only at LINUX_2.7") {
+  Bytes bytes = elf_test::built_image();
+  bytes[elf_test::dynstr_offset(bytes, "LINUX_2.6") + 8] = '7';
+  // Keep the definition consistent, as a linker would have written it.
+  elf_test::put<uint32_t>(bytes, elf_test::verdef_offset(bytes, 1) + 8, elf_sysv_hash("LINUX_2.7"));
+  const ElfImage image = elf_test::parse_valid(bytes);
+  CHECK(lookup_everywhere(image, "getrandom", kVersion) == nullptr);
+  CHECK(lookup_everywhere(image, "__vdso_getrandom", kVersion) == nullptr);
+  const Symbol* sym = lookup_everywhere(image, "getrandom", "LINUX_2.7");
+  REQUIRE(sym != nullptr);
+  CHECK(sym->version == "LINUX_2.7");
+}
+
+TEST_CASE("hand-made: a hidden (non-default) version is not found, its twin still is") {
+  Bytes bytes = elf_test::built_image();
+  const uint64_t at = elf_test::versym_offset(bytes, "getrandom");
+  elf_test::put<uint16_t>(bytes, at, static_cast<uint16_t>(elf_test::get<uint16_t>(bytes, at) | 0x8000));
+  const ElfImage image = elf_test::parse_valid(bytes);
+  CHECK(lookup_everywhere(image, "getrandom", kVersion) == nullptr);
+  CHECK(lookup_everywhere(image, "getrandom", "") == nullptr);
+  REQUIRE(lookup_everywhere(image, "__vdso_getrandom", kVersion) != nullptr);
+  // The symbol is still there and still names its version; it is only hidden.
+  const auto& symbols = image.symbols();
+  const auto it = std::find_if(symbols.begin(), symbols.end(),
+                               [](const Symbol& s) { return s.name == "getrandom"; });
+  REQUIRE(it != symbols.end());
+  CHECK_FALSE(it->is_default_version());
+  CHECK(it->version == "LINUX_2.6");
+}
+
+TEST_CASE("hand-made: weak and global both resolve, local does not") {
+  Bytes bytes = elf_test::built_image();
+  set_bind(bytes, "getrandom", STB_GLOBAL);
+  set_bind(bytes, "__vdso_getrandom", STB_WEAK);
+  {
+    const ElfImage image = elf_test::parse_valid(bytes);
+    const Symbol* a = lookup_everywhere(image, "getrandom", kVersion);
+    const Symbol* b = lookup_everywhere(image, "__vdso_getrandom", kVersion);
+    REQUIRE(a != nullptr);
+    REQUIRE(b != nullptr);
+    CHECK(a->bind == STB_GLOBAL);
+    CHECK(b->bind == STB_WEAK);
+  }
+  set_bind(bytes, "getrandom", STB_LOCAL);
+  const ElfImage image = elf_test::parse_valid(bytes);
+  CHECK(lookup_everywhere(image, "getrandom", kVersion) == nullptr);
+  CHECK(lookup_everywhere(image, "__vdso_getrandom", kVersion) != nullptr);
+}
+
+TEST_CASE("hand-made: an undefined symbol is not found") {
+  Bytes bytes = elf_test::built_image();
+  const uint64_t at = elf_test::dynsym_offset(bytes, "getrandom");
+  auto sym = elf_test::get<Elf64_Sym>(bytes, at);
+  sym.st_shndx = SHN_UNDEF;
+  elf_test::put(bytes, at, sym);
+  const ElfImage image = elf_test::parse_valid(bytes);
+  CHECK(lookup_everywhere(image, "getrandom", kVersion) == nullptr);
+  CHECK(lookup_everywhere(image, "__vdso_getrandom", kVersion) != nullptr);
+}
+
+TEST_CASE("hand-made: without DT_GNU_HASH the DT_HASH table serves look-ups") {
+  Bytes bytes = elf_test::built_image();
+  // DT_DEBUG is harmless in a vDSO and keeps the dynamic section's length.
+  elf_test::retag_dynamic(bytes, DT_GNU_HASH, DT_DEBUG, 0);
+  const ElfImage image = elf_test::parse_valid(bytes);
+  CHECK_FALSE(image.has_gnu_hash());
+  CHECK(image.has_sysv_hash());
+  CHECK(image.lookup_gnu_hash("getrandom", kVersion) == nullptr);
+  const Symbol* sym = image.lookup("getrandom", kVersion);
+  REQUIRE(sym != nullptr);
+  CHECK(sym == image.lookup_sysv_hash("getrandom", kVersion));
+  CHECK(image.lookup("getrandom", "LINUX_2.5") == nullptr);
+  CHECK(image.symbols().size() == 3);
+}
+
+TEST_CASE("hand-made: without DT_HASH the symbol count comes from DT_GNU_HASH") {
+  Bytes bytes = elf_test::built_image();
+  elf_test::retag_dynamic(bytes, DT_HASH, DT_DEBUG, 0);
+  const ElfImage image = elf_test::parse_valid(bytes);
+  CHECK(image.has_gnu_hash());
+  CHECK_FALSE(image.has_sysv_hash());
+  CHECK(image.symbols().size() == 3);
+  CHECK(image.lookup_sysv_hash("getrandom", kVersion) == nullptr);
+  const Symbol* sym = image.lookup("getrandom", kVersion);
+  REQUIRE(sym != nullptr);
+  CHECK(sym == image.lookup_gnu_hash("getrandom", kVersion));
+}
+
+TEST_CASE("hand-made: with neither hash table the image is refused") {
+  Bytes bytes = elf_test::built_image();
+  elf_test::retag_dynamic(bytes, DT_HASH, DT_DEBUG, 0);
+  elf_test::retag_dynamic(bytes, DT_GNU_HASH, DT_DEBUG, 0);
+  Error err;
+  CHECK_FALSE(ElfImage::parse(bytes, ParseMode::strict, err));
+  CHECK(err.code == Errc::bad_hash_table);
+  CHECK_THAT(err.message, Catch::Contains("DT_HASH") && Catch::Contains("DT_GNU_HASH"));
+}
+
+TEST_CASE("hand-made: an image without DT_VERSYM matches any version, as glibc does") {
+  Bytes bytes = elf_test::built_image();
+  elf_test::retag_dynamic(bytes, DT_VERSYM, DT_DEBUG, 0);
+  const ElfImage image = elf_test::parse_valid(bytes);
+  for (const char* version : {"LINUX_2.6", "LINUX_2.5", "anything", ""}) {
+    INFO(version);
+    const Symbol* sym = lookup_everywhere(image, "getrandom", version);
+    REQUIRE(sym != nullptr);
+    CHECK(sym->versym == 1);
+    CHECK(sym->version.empty());
+  }
+}
+
+TEST_CASE("hand-made: a corrupted .gnu.hash chain is caught, DT_HASH still finds the symbol") {
+  Bytes bytes = elf_test::built_image();
+  const uint64_t table = elf_test::dynamic_value(bytes, DT_GNU_HASH);
+  const auto nbuckets = elf_test::get<uint32_t>(bytes, table);
+  const auto symoffset = elf_test::get<uint32_t>(bytes, table + 4);
+  const auto bloom_size = elf_test::get<uint32_t>(bytes, table + 8);
+  const ElfImage valid = elf_test::parse_valid(bytes);
+  const uint32_t index = valid.lookup("getrandom", kVersion)->index;
+  const uint64_t chain_entry = table + 16 + 8 * uint64_t{bloom_size} + 4 * uint64_t{nbuckets} +
+                               4 * uint64_t{index - symoffset};
+  // Flip hash bits but keep the end-of-chain marker bit as it was.
+  elf_test::put<uint32_t>(bytes, chain_entry, elf_test::get<uint32_t>(bytes, chain_entry) ^ 0x10u);
+
+  Error err;
+  CHECK_FALSE(ElfImage::parse(bytes, ParseMode::strict, err));
+  CHECK(err.code == Errc::bad_hash_table);
+  CHECK_THAT(err.message, Catch::Contains("DT_GNU_HASH") && Catch::Contains("getrandom"));
+
+  const auto inspected = ElfImage::parse(bytes, ParseMode::inspect, err);
+  REQUIRE(inspected.has_value());
+  REQUIRE(inspected->violations().size() == 1);
+  CHECK(inspected->violations()[0].code == Errc::bad_hash_table);
+  CHECK(inspected->lookup_gnu_hash("getrandom", kVersion) == nullptr);
+  CHECK(inspected->lookup_sysv_hash("getrandom", kVersion) != nullptr);
+}

@@ -1,0 +1,352 @@
+// Bad input: a table of malformed images, each made from the built image by
+// one precise edit, each refused with its expected error code and a message
+// naming the field; truncation at every structural boundary; rule violations
+// collected (not fatal) in inspect mode; bad data-layout notes refused by the
+// loader.
+#include <elf.h>
+
+#include <catch2/catch.hpp>
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include "image_bytes.h"
+#include "vdsoforge/elf_image.h"
+#include "vdsoforge/loader.h"
+
+using namespace vdsoforge;
+using elf_test::Bytes;
+using elf_test::get;
+using elf_test::put;
+
+namespace {
+
+struct Malformed {
+  const char* what;
+  std::function<void(Bytes&)> edit;
+  Errc expected;
+  const char* message_contains;  // the field the message must name
+};
+
+// Program header field offsets (Elf64_Phdr).
+constexpr uint64_t kPhFlags = 4, kPhOffset = 8, kPhVaddr = 16, kPhFilesz = 32, kPhMemsz = 40;
+// Elf64_Verdef field offsets.
+constexpr uint64_t kVdVersion = 0, kVdNdx = 4, kVdHash = 8, kVdAux = 12, kVdNext = 16;
+
+uint64_t load_ph(const Bytes& b) { return elf_test::program_header_offset(b, PT_LOAD); }
+uint64_t dynamic_ph(const Bytes& b) { return elf_test::program_header_offset(b, PT_DYNAMIC); }
+uint64_t note_ph(const Bytes& b) { return elf_test::program_header_offset(b, PT_NOTE); }
+uint64_t dyn(const Bytes& b, int64_t tag) { return elf_test::dynamic_value(b, tag); }
+void set_dyn(Bytes& b, int64_t tag, uint64_t value) {
+  put<uint64_t>(b, elf_test::dynamic_entry_offset(b, tag) + 8, value);
+}
+uint64_t gnu_chain(const Bytes& b) {
+  const uint64_t t = dyn(b, DT_GNU_HASH);
+  return t + 16 + 8 * uint64_t{get<uint32_t>(b, t + 8)} + 4 * uint64_t{get<uint32_t>(b, t)};
+}
+
+std::vector<Malformed> malformed_images() {
+  return {
+      // ELF header
+      {"wrong magic", [](Bytes& b) { b[1] = 'X'; }, Errc::bad_magic, "magic"},
+      {"32-bit class", [](Bytes& b) { b[EI_CLASS] = ELFCLASS32; }, Errc::bad_class, "EI_CLASS"},
+      {"big endian", [](Bytes& b) { b[EI_DATA] = ELFDATA2MSB; }, Errc::bad_endianness, "EI_DATA"},
+      {"EI_VERSION 0", [](Bytes& b) { b[EI_VERSION] = 0; }, Errc::bad_version, "EI_VERSION"},
+      {"e_version 2", [](Bytes& b) { put<uint32_t>(b, 0x14, 2); }, Errc::bad_version, "e_version"},
+      {"machine i386", [](Bytes& b) { put<uint16_t>(b, 0x12, EM_386); }, Errc::bad_machine, "e_machine"},
+      {"machine aarch64", [](Bytes& b) { put<uint16_t>(b, 0x12, EM_AARCH64); }, Errc::bad_machine, "e_machine"},
+      {"type ET_EXEC", [](Bytes& b) { put<uint16_t>(b, 0x10, ET_EXEC); }, Errc::bad_type, "e_type"},
+      {"type ET_REL", [](Bytes& b) { put<uint16_t>(b, 0x10, ET_REL); }, Errc::bad_type, "e_type"},
+      {"e_ehsize 52", [](Bytes& b) { put<uint16_t>(b, 0x34, 52); }, Errc::bad_header, "e_ehsize"},
+      {"e_phentsize 32", [](Bytes& b) { put<uint16_t>(b, 0x36, 32); }, Errc::bad_header, "e_phentsize"},
+      {"e_phnum PN_XNUM", [](Bytes& b) { put<uint16_t>(b, 0x38, PN_XNUM); }, Errc::bad_header, "e_phnum"},
+      // Program header table
+      {"phdr table at a huge offset", [](Bytes& b) { put<uint64_t>(b, 0x20, ~uint64_t{0} - 8); },
+       Errc::truncated, "program header table"},
+      {"phdr table past the end", [](Bytes& b) { put<uint64_t>(b, 0x20, b.size() - 100); },
+       Errc::truncated, "program header table"},
+      {"phdr table over the ELF header", [](Bytes& b) { put<uint64_t>(b, 0x20, 8); },
+       Errc::bad_program_headers, "overlaps the ELF header"},
+      {"no program headers", [](Bytes& b) { put<uint16_t>(b, 0x38, 0); },
+       Errc::no_loadable_segment, "e_phnum"},
+      // The loadable segment
+      {"no PT_LOAD", [](Bytes& b) { put<uint32_t>(b, load_ph(b), PT_NULL); },
+       Errc::no_loadable_segment, "PT_LOAD"},
+      {"writable PT_LOAD", [](Bytes& b) { put<uint32_t>(b, load_ph(b) + kPhFlags, PF_R | PF_W); },
+       Errc::writable_segment, "writable"},
+      {"W+X PT_LOAD", [](Bytes& b) { put<uint32_t>(b, load_ph(b) + kPhFlags, PF_R | PF_W | PF_X); },
+       Errc::writable_segment, "W+X"},
+      {"two PT_LOADs", [](Bytes& b) { put<uint32_t>(b, note_ph(b), PT_LOAD); },
+       Errc::multiple_loadable_segments, "second PT_LOAD"},
+      {"PT_LOAD vaddr != offset", [](Bytes& b) { put<uint64_t>(b, load_ph(b) + kPhVaddr, 0x1000); },
+       Errc::bad_segment, "PT_LOAD"},
+      {"PT_LOAD filesz > memsz",
+       [](Bytes& b) { put<uint64_t>(b, load_ph(b) + kPhMemsz, get<uint64_t>(b, load_ph(b) + kPhFilesz) - 1); },
+       Errc::bad_segment, "p_filesz"},
+      {"PT_LOAD past the end of the file",
+       [](Bytes& b) { put<uint64_t>(b, load_ph(b) + kPhFilesz, b.size() + 1); }, Errc::truncated, "PT_LOAD"},
+      {"PT_LOAD with a 2^63-byte file image",
+       [](Bytes& b) { put<uint64_t>(b, load_ph(b) + kPhFilesz, uint64_t{1} << 63); }, Errc::truncated, "PT_LOAD"},
+      {"PT_LOAD address overflow",
+       [](Bytes& b) { put<uint64_t>(b, load_ph(b) + kPhVaddr, ~uint64_t{0} - 0x100); },
+       Errc::bad_segment, "overflows"},
+      // The dynamic section
+      {"PT_DYNAMIC outside the file", [](Bytes& b) { put<uint64_t>(b, dynamic_ph(b) + kPhOffset, 0x7fff0000); },
+       Errc::bad_dynamic, "PT_DYNAMIC"},
+      {"PT_DYNAMIC outside the PT_LOAD", [](Bytes& b) { put<uint64_t>(b, dynamic_ph(b) + kPhVaddr, 0x100000); },
+       Errc::bad_dynamic, "PT_DYNAMIC"},
+      {"no PT_DYNAMIC", [](Bytes& b) { put<uint32_t>(b, dynamic_ph(b), PT_NULL); }, Errc::bad_dynamic,
+       "PT_DYNAMIC"},
+      {"dynamic section without DT_NULL", [](Bytes& b) { put<uint64_t>(b, dynamic_ph(b) + kPhFilesz, 32); },
+       Errc::bad_dynamic, "DT_NULL"},
+      // String table
+      {"DT_STRTAB outside", [](Bytes& b) { set_dyn(b, DT_STRTAB, 0x100000); }, Errc::bad_string_table, "DT_STRTAB"},
+      {"DT_STRSZ past the end", [](Bytes& b) { set_dyn(b, DT_STRSZ, b.size()); }, Errc::bad_string_table, "DT_STRSZ"},
+      {"DT_STRSZ huge", [](Bytes& b) { set_dyn(b, DT_STRSZ, ~uint64_t{0}); }, Errc::bad_string_table, "DT_STRSZ"},
+      {"no DT_STRTAB", [](Bytes& b) { elf_test::retag_dynamic(b, DT_STRTAB, DT_DEBUG, 0); },
+       Errc::bad_string_table, "DT_STRTAB"},
+      {"last string not NUL-terminated", [](Bytes& b) { set_dyn(b, DT_STRSZ, dyn(b, DT_STRSZ) - 1); },
+       Errc::bad_string_table, "NUL-terminated"},
+      // Symbol table
+      {"DT_SYMTAB outside", [](Bytes& b) { set_dyn(b, DT_SYMTAB, 0x100000); }, Errc::bad_symbol_table, "DT_SYMTAB"},
+      {"DT_SYMTAB running off the segment",
+       [](Bytes& b) { set_dyn(b, DT_SYMTAB, get<uint64_t>(b, load_ph(b) + kPhFilesz) - 30); },
+       Errc::bad_symbol_table, "DT_SYMTAB"},
+      {"no DT_SYMTAB", [](Bytes& b) { elf_test::retag_dynamic(b, DT_SYMTAB, DT_DEBUG, 0); },
+       Errc::bad_symbol_table, "DT_SYMTAB"},
+      {"DT_SYMENT 16", [](Bytes& b) { set_dyn(b, DT_SYMENT, 16); }, Errc::bad_symbol_table, "DT_SYMENT"},
+      {"symbol name past the string table",
+       [](Bytes& b) { put<uint32_t>(b, elf_test::dynsym_offset(b, "getrandom"), 0x7fff); },
+       Errc::bad_symbol_table, "st_name"},
+      // DT_HASH
+      {"DT_HASH outside", [](Bytes& b) { set_dyn(b, DT_HASH, 0x100000); }, Errc::bad_hash_table, "DT_HASH"},
+      {"DT_HASH nchain huge", [](Bytes& b) { put<uint32_t>(b, dyn(b, DT_HASH) + 4, 0x10000000); },
+       Errc::bad_hash_table, "DT_HASH"},
+      {"DT_HASH nbucket 0", [](Bytes& b) { put<uint32_t>(b, dyn(b, DT_HASH), 0); }, Errc::bad_hash_table, "nbucket"},
+      {"DT_HASH bucket past nchain", [](Bytes& b) { put<uint32_t>(b, dyn(b, DT_HASH) + 8, 99); },
+       Errc::bad_hash_table, "nchain"},
+      {"DT_HASH chain loop",
+       [](Bytes& b) {
+         const uint64_t chains = dyn(b, DT_HASH) + 8 + 4 * uint64_t{get<uint32_t>(b, dyn(b, DT_HASH))};
+         put<uint32_t>(b, chains + 4, 1);
+         put<uint32_t>(b, chains + 8, 2);
+       },
+       Errc::bad_hash_table, "loop"},
+      // DT_GNU_HASH
+      {"DT_GNU_HASH outside", [](Bytes& b) { set_dyn(b, DT_GNU_HASH, 0x100000); }, Errc::bad_hash_table, "DT_GNU_HASH"},
+      {"DT_GNU_HASH 0 buckets", [](Bytes& b) { put<uint32_t>(b, dyn(b, DT_GNU_HASH), 0); },
+       Errc::bad_hash_table, "0 buckets"},
+      {"DT_GNU_HASH bloom size not a power of two", [](Bytes& b) { put<uint32_t>(b, dyn(b, DT_GNU_HASH) + 8, 3); },
+       Errc::bad_hash_table, "power of two"},
+      {"DT_GNU_HASH bloom filter past the end",
+       [](Bytes& b) { put<uint32_t>(b, dyn(b, DT_GNU_HASH) + 8, 0x40000000); }, Errc::bad_hash_table, "bloom filter"},
+      {"DT_GNU_HASH bloom shift 64", [](Bytes& b) { put<uint32_t>(b, dyn(b, DT_GNU_HASH) + 12, 64); },
+       Errc::bad_hash_table, "bloom shift"},
+      {"DT_GNU_HASH bucket below symoffset", [](Bytes& b) { put<uint32_t>(b, dyn(b, DT_GNU_HASH) + 4, 40); },
+       Errc::bad_hash_table, "symoffset"},
+      {"DT_GNU_HASH chain without end marker",
+       [](Bytes& b) {
+         const uint64_t end = dyn(b, DT_SYMTAB);
+         for (uint64_t at = gnu_chain(b); at < end; at += 4) put<uint32_t>(b, at, get<uint32_t>(b, at) & ~1u);
+       },
+       Errc::bad_hash_table, "DT_GNU_HASH"},
+      {"DT_GNU_HASH chain hash corrupted", [](Bytes& b) { put<uint32_t>(b, gnu_chain(b), get<uint32_t>(b, gnu_chain(b)) ^ 0x100); },
+       Errc::bad_hash_table, "does not find exported symbol"},
+      {"DT_HASH chain broken", [](Bytes& b) {
+         const uint64_t t = dyn(b, DT_HASH);
+         for (uint32_t i = 0; i < get<uint32_t>(b, t); ++i) put<uint32_t>(b, t + 8 + 4 * uint64_t{i}, 0);
+       },
+       Errc::bad_hash_table, "DT_HASH"},
+      // Versions
+      {"DT_VERSYM outside", [](Bytes& b) { set_dyn(b, DT_VERSYM, 0x100000); }, Errc::bad_version_table, "DT_VERSYM"},
+      {"DT_VERSYM names an undefined version",
+       [](Bytes& b) { put<uint16_t>(b, elf_test::versym_offset(b, "getrandom"), 7); },
+       Errc::bad_version_table, "version index 7"},
+      {"DT_VERSYM overlapping DT_VERDEF", [](Bytes& b) { set_dyn(b, DT_VERSYM, dyn(b, DT_VERDEF)); },
+       Errc::bad_version_table, "overlaps"},
+      {"DT_VERDEF outside", [](Bytes& b) { set_dyn(b, DT_VERDEF, 0x100000); }, Errc::bad_version_table, "DT_VERDEF"},
+      {"no DT_VERDEFNUM", [](Bytes& b) { elf_test::retag_dynamic(b, DT_VERDEFNUM, DT_DEBUG, 0); },
+       Errc::bad_version_table, "DT_VERDEFNUM"},
+      {"DT_VERDEFNUM longer than the chain", [](Bytes& b) { set_dyn(b, DT_VERDEFNUM, 5); },
+       Errc::bad_version_table, "DT_VERDEFNUM"},
+      {"verdef chain going on past DT_VERDEFNUM", [](Bytes& b) { set_dyn(b, DT_VERDEFNUM, 1); },
+       Errc::bad_version_table, "DT_VERDEFNUM"},
+      {"verdef vd_next out of bounds", [](Bytes& b) { put<uint32_t>(b, elf_test::verdef_offset(b, 0) + kVdNext, 0x100000); },
+       Errc::bad_version_table, "DT_VERDEF entry 1"},
+      {"verdef vd_next looping into itself", [](Bytes& b) { put<uint32_t>(b, elf_test::verdef_offset(b, 0) + kVdNext, 4); },
+       Errc::bad_version_table, "overlap"},
+      {"verdef vd_aux out of bounds", [](Bytes& b) { put<uint32_t>(b, elf_test::verdef_offset(b, 1) + kVdAux, 0x100000); },
+       Errc::bad_version_table, "auxiliary entry"},
+      {"verdef vd_aux inside the entry", [](Bytes& b) { put<uint32_t>(b, elf_test::verdef_offset(b, 1) + kVdAux, 4); },
+       Errc::bad_version_table, "vd_aux"},
+      {"verdef vd_version 2", [](Bytes& b) { put<uint16_t>(b, elf_test::verdef_offset(b, 1) + kVdVersion, 2); },
+       Errc::bad_version_table, "vd_version"},
+      {"verdef hash mismatch", [](Bytes& b) { put<uint32_t>(b, elf_test::verdef_offset(b, 1) + kVdHash, 0x1234); },
+       Errc::bad_version_table, "vd_hash"},
+      {"verdef index repeated", [](Bytes& b) { put<uint16_t>(b, elf_test::verdef_offset(b, 1) + kVdNdx, 1); },
+       Errc::bad_version_table, "repeats"},
+      {"verdef name past the string table",
+       [](Bytes& b) {
+         const uint64_t vd = elf_test::verdef_offset(b, 1);
+         put<uint32_t>(b, vd + get<uint32_t>(b, vd + kVdAux), 0x7fff);
+       },
+       Errc::bad_version_table, "vda_name"},
+      // Rules on dynamic tags
+      {"DT_RELA", [](Bytes& b) { elf_test::retag_dynamic(b, DT_FLAGS_1, DT_RELA, 0x100); }, Errc::has_relocations, "DT_RELA"},
+      {"DT_REL", [](Bytes& b) { elf_test::retag_dynamic(b, DT_FLAGS_1, DT_REL, 0x100); }, Errc::has_relocations, "DT_REL"},
+      {"DT_JMPREL", [](Bytes& b) { elf_test::retag_dynamic(b, DT_FLAGS_1, DT_JMPREL, 0x100); }, Errc::has_relocations, "DT_JMPREL"},
+      {"DT_TEXTREL", [](Bytes& b) { elf_test::retag_dynamic(b, DT_FLAGS_1, DT_TEXTREL, 0); }, Errc::has_relocations, "DT_TEXTREL"},
+      {"DT_RELR", [](Bytes& b) { elf_test::retag_dynamic(b, DT_FLAGS_1, DT_RELR, 0x100); }, Errc::has_relocations, "DT_RELR"},
+      {"DF_TEXTREL", [](Bytes& b) { set_dyn(b, DT_FLAGS, dyn(b, DT_FLAGS) | DF_TEXTREL); }, Errc::has_relocations, "DF_TEXTREL"},
+      {"DT_NEEDED", [](Bytes& b) { elf_test::retag_dynamic(b, DT_FLAGS_1, DT_NEEDED, elf_test::dynstr_offset(b, "LINUX_2.6") - dyn(b, DT_STRTAB)); },
+       Errc::has_needed, "DT_NEEDED LINUX_2.6"},
+      {"DT_NEEDED name past the string table", [](Bytes& b) { elf_test::retag_dynamic(b, DT_FLAGS_1, DT_NEEDED, 0x7fff); },
+       Errc::bad_string_table, "DT_NEEDED"},
+      // Notes
+      {"PT_NOTE outside the file", [](Bytes& b) { put<uint64_t>(b, note_ph(b) + kPhOffset, 0x7fff0000); },
+       Errc::bad_note, "PT_NOTE"},
+      {"note record longer than PT_NOTE",
+       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) - 12 - 12 + 4, 0x1000); },
+       Errc::bad_note, "note record"},
+      {"data-layout note format 2", [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b), 2); },
+       Errc::bad_data_layout_note, "format"},
+      {"data-layout note page size 8192", [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 4, 8192); },
+       Errc::bad_data_layout_note, "page_size"},
+      {"data area of 0 bytes", [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 8, 0); },
+       Errc::bad_data_layout_note, "data_area_size"},
+      {"data area not whole pages", [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 8, 0x6001); },
+       Errc::bad_data_layout_note, "data_area_size"},
+      {"rng data past the data area", [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 12, 0x6000); },
+       Errc::bad_data_layout_note, "rng_data_offset"},
+      {"rng data straddling the data area's end",
+       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 12, 0x5ff8); },
+       Errc::bad_data_layout_note, "rng_data_offset"},
+      {"rng data misaligned", [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 12, 0x2004); },
+       Errc::bad_data_layout_note, "rng_data_offset"},
+      // Section headers
+      {"section headers past the end", [](Bytes& b) { put<uint64_t>(b, 0x28, b.size() - 64); },
+       Errc::truncated, "section header table"},
+      {"e_shentsize 40", [](Bytes& b) { put<uint16_t>(b, 0x3a, 40); }, Errc::bad_header, "e_shentsize"},
+      {"e_shstrndx out of range", [](Bytes& b) { put<uint16_t>(b, 0x3e, 200); }, Errc::bad_header, "e_shstrndx"},
+      {"section contents past the end",
+       [](Bytes& b) { put<uint64_t>(b, get<uint64_t>(b, 0x28) + (uint64_t{get<uint16_t>(b, 0x3c)} - 1) * 64 + 32, b.size()); },
+       Errc::truncated, "section"},
+      {"section name past the name table",
+       [](Bytes& b) { put<uint32_t>(b, get<uint64_t>(b, 0x28) + 64, 0x7fff); }, Errc::bad_header, "sh_name"},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("malformed images are refused with their error code and a message naming the field") {
+  const Bytes original = elf_test::built_image();
+  elf_test::parse_valid(original);
+  std::set<std::string> names;
+  for (const Malformed& m : malformed_images()) {
+    REQUIRE(names.insert(m.what).second);  // each row is distinct
+    DYNAMIC_SECTION(m.what) {
+      Bytes bytes = original;
+      m.edit(bytes);
+      REQUIRE(bytes != original);
+      Error err;
+      const auto image = ElfImage::parse(bytes, ParseMode::strict, err);
+      INFO("message: " << err.message);
+      CHECK_FALSE(image.has_value());
+      CHECK(errc_name(err.code) == errc_name(m.expected));
+      CHECK_THAT(err.message, Catch::Contains(m.message_contains));
+    }
+  }
+}
+
+TEST_CASE("truncation at every header and table boundary, and every 29 bytes, is refused") {
+  for (const bool kernel : {false, true}) {
+    const Bytes original = kernel ? elf_test::kernel_vdso() : elf_test::built_image();
+    const ElfImage valid = elf_test::parse_valid(original);
+    // Where the file's last structure ends; the kernel's mapping has padding after it.
+    const auto eh = get<Elf64_Ehdr>(original, 0);
+    uint64_t extent = eh.e_shoff + uint64_t{eh.e_shnum} * sizeof(Elf64_Shdr);
+    for (const Section& s : valid.sections()) {
+      if (s.type != SHT_NOBITS) extent = std::max(extent, s.offset + s.size);
+    }
+    std::set<uint64_t> cuts = {0, 1, 4, 16, 63, 64, 65, extent - 1};
+    for (uint64_t i = 0; i <= eh.e_phnum; ++i) cuts.insert(eh.e_phoff + i * sizeof(Elf64_Phdr));
+    for (uint64_t i = 0; i <= eh.e_shnum; ++i) cuts.insert(eh.e_shoff + i * sizeof(Elf64_Shdr));
+    for (const Section& s : valid.sections()) {
+      cuts.insert(s.offset);
+      cuts.insert(s.offset + s.size);
+      cuts.insert(s.offset + s.size / 2);
+    }
+    for (const Segment& s : valid.segments()) {
+      cuts.insert(s.offset);
+      cuts.insert(s.offset + s.filesz);
+    }
+    for (uint64_t at = 0; at < extent; at += 29) cuts.insert(at);
+    size_t tried = 0;
+    for (const uint64_t cut : cuts) {
+      if (cut >= extent) continue;
+      const Bytes bytes(original.begin(), original.begin() + static_cast<std::ptrdiff_t>(cut));
+      for (const ParseMode mode : {ParseMode::strict, ParseMode::inspect}) {
+        Error err;
+        INFO((kernel ? "kernel vDSO" : "built image") << " cut at " << cut);
+        CHECK_FALSE(ElfImage::parse(bytes, mode, err).has_value());
+        CHECK(errc_name(err.code) == errc_name(Errc::truncated));
+        CHECK_THAT(err.message, Catch::Contains("runs past the end"));
+      }
+      ++tried;
+    }
+    CHECK(tried > 40);
+  }
+}
+
+TEST_CASE("inspect mode lists every rule violation but still refuses out-of-bounds tables") {
+  Bytes bytes = elf_test::built_image();
+  put<uint32_t>(bytes, load_ph(bytes) + kPhFlags, PF_R | PF_W | PF_X);
+  elf_test::retag_dynamic(bytes, DT_FLAGS_1, DT_RELA, 0x100);
+  elf_test::retag_dynamic(bytes, DT_FLAGS, DT_NEEDED,
+                          elf_test::dynstr_offset(bytes, "LINUX_2.6") - dyn(bytes, DT_STRTAB));
+  put<uint32_t>(bytes, elf_test::data_layout_desc_offset(bytes), 9);
+
+  Error err;
+  CHECK_FALSE(ElfImage::parse(bytes, ParseMode::strict, err));
+  const auto image = ElfImage::parse(bytes, ParseMode::inspect, err);
+  INFO(err.message);
+  REQUIRE(image.has_value());
+  std::multiset<std::string_view> codes;
+  for (const Violation& v : image->violations()) codes.insert(errc_name(v.code));
+  CHECK(codes == std::multiset<std::string_view>{errc_name(Errc::writable_segment),
+                                                 errc_name(Errc::has_relocations),
+                                                 errc_name(Errc::has_needed),
+                                                 errc_name(Errc::bad_data_layout_note)});
+  CHECK_FALSE(image->data_layout().has_value());
+  // Look-ups still work on what could be parsed.
+  CHECK(image->lookup("getrandom", "LINUX_2.6") != nullptr);
+
+  set_dyn(bytes, DT_STRTAB, 0x100000);
+  CHECK_FALSE(ElfImage::parse(bytes, ParseMode::inspect, err));
+  CHECK(err.code == Errc::bad_string_table);
+}
+
+TEST_CASE("the loader refuses an image whose data-layout note is missing or inconsistent") {
+  const Bytes original = elf_test::built_image();
+  {
+    Bytes bytes = original;
+    // Rename the note's owner: the record stays well-formed, the note is gone.
+    const uint64_t owner = elf_test::data_layout_desc_offset(bytes) - 12;
+    bytes[owner + 8] = 'X';
+    Error err;
+    const auto image = LoadedImage::open_memory(bytes, err);
+    INFO(err.message);
+    CHECK(image == nullptr);
+    CHECK(errc_name(err.code) == errc_name(Errc::missing_data_layout_note));
+  }
+  {
+    Bytes bytes = original;
+    put<uint32_t>(bytes, elf_test::data_layout_desc_offset(bytes) + 8, 0x6001);
+    Error err;
+    const auto image = LoadedImage::open_memory(bytes, err);
+    INFO(err.message);
+    CHECK(image == nullptr);
+    CHECK(errc_name(err.code) == errc_name(Errc::bad_data_layout_note));
+    CHECK_THAT(err.message, Catch::Contains("data_area_size"));
+  }
+}

@@ -1,0 +1,171 @@
+// ElfImage on real inputs: the image this project builds and the live kernel
+// vDSO parse strictly, and what the parser reports matches their known shape
+// (facts §1 and the image's build settings).
+#include <elf.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "image_bytes.h"
+#include "vdsoforge/elf_image.h"
+
+using namespace vdsoforge;
+using elf_test::Bytes;
+
+namespace {
+
+std::set<std::string> exported_names(const ElfImage& image) {
+  std::set<std::string> names;
+  for (const Symbol& s : image.symbols()) {
+    if (s.index != 0 && s.shndx != SHN_UNDEF && s.bind != STB_LOCAL && s.shndx != SHN_ABS) {
+      names.insert(s.name);
+    }
+  }
+  return names;
+}
+
+const Note* find_note(const ElfImage& image, std::string_view owner, uint32_t type) {
+  for (const Note& n : image.notes()) {
+    if (n.owner == owner && n.type == type) return &n;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("the built image parses strictly with the kernel vDSO's shape") {
+  const Bytes bytes = elf_test::built_image();
+  const ElfImage image = elf_test::parse_valid(bytes);
+
+  CHECK(image.identity().type == ET_DYN);
+  CHECK(image.identity().machine == EM_X86_64);
+  CHECK(image.violations().empty());
+  CHECK(image.soname() == "linux-vdso.so.1");
+
+  size_t loads = 0;
+  for (const Segment& s : image.segments()) loads += s.type == PT_LOAD;
+  CHECK(loads == 1);
+  CHECK(image.load_segment().offset == 0);
+  CHECK(image.load_segment().vaddr == 0);
+  CHECK(image.load_segment().flags == (PF_R | PF_X));
+
+  CHECK(image.has_gnu_hash());
+  CHECK(image.has_sysv_hash());
+  CHECK(exported_names(image) == std::set<std::string>{"__vdso_getrandom", "getrandom"});
+  for (const Symbol& s : image.symbols()) {
+    if (s.index == 0) continue;
+    CHECK(s.version == "LINUX_2.6");
+    CHECK(s.is_default_version());
+    CHECK(s.type == STT_FUNC);
+  }
+
+  REQUIRE(image.version_definitions().size() == 2);
+  CHECK(image.version_definitions()[0].name == "linux-vdso.so.1");
+  CHECK((image.version_definitions()[0].flags & VER_FLG_BASE) != 0);
+  CHECK(image.version_definitions()[1].name == "LINUX_2.6");
+  CHECK(image.version_definitions()[1].index == 2);
+  for (const auto& def : image.version_definitions()) CHECK(def.hash_matches);
+
+  const std::set<std::string> section_names = [&] {
+    std::set<std::string> names;
+    for (const Section& s : image.sections()) names.insert(s.name);
+    return names;
+  }();
+  for (const char* name : {".hash", ".gnu.hash", ".dynsym", ".dynstr", ".gnu.version",
+                           ".gnu.version_d", ".dynamic", ".text"}) {
+    CHECK(section_names.count(name) == 1);
+  }
+}
+
+TEST_CASE("the built image's notes: Linux version, build-id and the data layout") {
+  const ElfImage image = elf_test::parse_valid(elf_test::built_image());
+  const Note* linux_note = find_note(image, "Linux", 0);
+  REQUIRE(linux_note != nullptr);
+  REQUIRE(linux_note->desc.size() == 4);
+  uint32_t version_code = 0;
+  std::memcpy(&version_code, linux_note->desc.data(), 4);
+  CHECK(version_code >= ((6u << 16) | (11u << 8)));  // targets a kernel with vgetrandom
+
+  const Note* build_id = find_note(image, "GNU", NT_GNU_BUILD_ID);
+  REQUIRE(build_id != nullptr);
+  CHECK(build_id->desc.size() == 20);  // sha1
+
+  // The default layout of this build (CMake cache): six data pages, rng data
+  // at base - 0x4000.  The raw note bytes and the decoded layout must agree.
+  const Note* layout_note = find_note(image, "vdsoforge", 1);
+  REQUIRE(layout_note != nullptr);
+  REQUIRE(layout_note->desc.size() == 16);
+  uint32_t raw[4];
+  std::memcpy(raw, layout_note->desc.data(), 16);
+  REQUIRE(image.data_layout().has_value());
+  CHECK(raw[0] == 1);
+  CHECK(image.data_layout()->page_size == raw[1]);
+  CHECK(image.data_layout()->data_area_size == raw[2]);
+  CHECK(image.data_layout()->rng_data_offset == raw[3]);
+  CHECK(image.data_layout()->page_size == 4096);
+  CHECK(image.data_layout()->data_area_size == 0x6000);
+  CHECK(image.data_layout()->data_area_size - image.data_layout()->rng_data_offset == 0x4000);
+}
+
+TEST_CASE("the unstripped debug image parses too and keeps its .symtab") {
+  const ElfImage image = elf_test::parse_valid(elf_test::built_debug_image());
+  CHECK(std::any_of(image.sections().begin(), image.sections().end(),
+                    [](const Section& s) { return s.type == SHT_SYMTAB && s.name == ".symtab"; }));
+  CHECK(image.lookup("__vdso_getrandom", "LINUX_2.6") != nullptr);
+}
+
+TEST_CASE("the live kernel vDSO parses strictly: exports, versions, notes") {
+  const Bytes bytes = elf_test::kernel_vdso();
+  const ElfImage image = elf_test::parse_valid(bytes);
+  CHECK(image.soname() == "linux-vdso.so.1");
+  CHECK(image.violations().empty());
+  CHECK(image.load_segment().offset == 0);
+  CHECK((image.load_segment().flags & PF_W) == 0);
+  // The kernel's own vDSO carries no vdsoforge note.
+  CHECK_FALSE(image.data_layout().has_value());
+  CHECK(find_note(image, "Linux", 0) != nullptr);
+  CHECK(find_note(image, "GNU", NT_GNU_BUILD_ID) != nullptr);
+
+  const auto names = exported_names(image);
+  for (const char* name : {"__vdso_getrandom", "getrandom", "__vdso_clock_gettime",
+                           "clock_gettime", "__vdso_gettimeofday", "gettimeofday", "__vdso_time",
+                           "time", "__vdso_getcpu", "getcpu"}) {
+    CHECK(names.count(name) == 1);
+  }
+  REQUIRE(image.version_definitions().size() == 2);
+  CHECK(image.version_definitions()[1].name == "LINUX_2.6");
+  for (const auto& def : image.version_definitions()) CHECK(def.hash_matches);
+
+  // __vdso_X is GLOBAL and X is WEAK at the same address, both @@LINUX_2.6.
+  const Symbol* strong = image.lookup("__vdso_getrandom", "LINUX_2.6");
+  const Symbol* weak = image.lookup("getrandom", "LINUX_2.6");
+  REQUIRE(strong != nullptr);
+  REQUIRE(weak != nullptr);
+  CHECK(strong->bind == STB_GLOBAL);
+  CHECK(weak->bind == STB_WEAK);
+  CHECK(strong->value == weak->value);
+}
+
+TEST_CASE("kernel_vdso_bytes covers the whole [vdso] mapping, section headers included") {
+  const Bytes bytes = elf_test::kernel_vdso();
+  const auto eh = elf_test::get<Elf64_Ehdr>(bytes, 0);
+  CHECK(bytes.size() % 4096 == 0);
+  CHECK(eh.e_shoff + uint64_t{eh.e_shnum} * eh.e_shentsize <= bytes.size());
+}
+
+TEST_CASE("parse_file reports unreadable files as io errors") {
+  Error err;
+  CHECK_FALSE(ElfImage::parse_file("/nonexistent/vdso.so", ParseMode::strict, err));
+  CHECK(err.code == Errc::io);
+  CHECK_THAT(err.message, Catch::Contains("/nonexistent/vdso.so"));
+}
+
+TEST_CASE("the ELF hash functions give the published values") {
+  // Values as stored by linkers in .hash/.gnu.hash and vd_hash.
+  CHECK(elf_sysv_hash("") == 0);
+  CHECK(elf_gnu_hash("") == 5381);
+  CHECK(elf_sysv_hash("LINUX_2.6") == 0x3ae75f6);
+  CHECK(elf_gnu_hash("printf") == 0x156b2bb8);
+  CHECK(elf_sysv_hash("printf") == 0x077905a6);
+}
