@@ -37,3 +37,7 @@ vdsoforge_add_test(conformance_fork NEEDS_IMAGE
   SOURCES "${conformance_dir}/test_fork.cpp" LIBS ${conformance_loader_libs})
 vdsoforge_add_test(conformance_threads NEEDS_IMAGE
   SOURCES "${conformance_dir}/test_threads.cpp" LIBS ${conformance_loader_libs})
+vdsoforge_add_test(conformance_signals NEEDS_IMAGE
+  SOURCES "${conformance_dir}/test_signals.cpp" LIBS ${conformance_loader_libs})
+vdsoforge_add_test(conformance_dropped_memory NEEDS_IMAGE
+  SOURCES "${conformance_dir}/test_dropped_memory.cpp" LIBS ${conformance_loader_libs})
