@@ -103,9 +103,18 @@ std::string install_getrandom_errno_filter(int marker, std::optional<size_t> onl
 std::string install_getrandom_trap(const TrapScript& script) {
   g_script = script;
   g_calls = 0;
+  // The handler plays the kernel, which writes the key straight into the
+  // state: run it on a stack of its own so its frame (and the signal frame
+  // with the registers) never lands on the stack of the code under test.
+  static std::vector<unsigned char> handler_stack(256 * 1024);
+  stack_t alt{};
+  alt.ss_sp = handler_stack.data();
+  alt.ss_size = handler_stack.size();
+  if (sigaltstack(&alt, nullptr) != 0)
+    return std::string("sigaltstack: ") + std::strerror(errno);
   struct sigaction action {};
   action.sa_sigaction = on_sigsys;
-  action.sa_flags = SA_SIGINFO;
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK;
   sigemptyset(&action.sa_mask);
   if (sigaction(SIGSYS, &action, nullptr) != 0)
     return std::string("sigaction(SIGSYS): ") + std::strerror(errno);

@@ -37,7 +37,8 @@ struct TrapScript {
 // uses huge lengths only to see what length reaches the syscall.
 inline constexpr uint64_t kTrapMaxFill = uint64_t{1} << 24;
 
-// Routes getrandom to the SIGSYS handler that follows `script`.  Returns an
+// Routes getrandom to the SIGSYS handler that follows `script`.  The handler
+// runs on an alternate signal stack of the installing thread.  Returns an
 // error text, empty on success.
 std::string install_getrandom_trap(const TrapScript& script);
 

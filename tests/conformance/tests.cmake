@@ -41,3 +41,5 @@ vdsoforge_add_test(conformance_signals NEEDS_IMAGE
   SOURCES "${conformance_dir}/test_signals.cpp" LIBS ${conformance_loader_libs})
 vdsoforge_add_test(conformance_dropped_memory NEEDS_IMAGE
   SOURCES "${conformance_dir}/test_dropped_memory.cpp" LIBS ${conformance_loader_libs})
+vdsoforge_add_test(conformance_stack_hygiene NEEDS_IMAGE
+  SOURCES "${conformance_dir}/test_stack_hygiene.cpp" LIBS ${conformance_loader_libs})
