@@ -1,0 +1,50 @@
+// Prepares the fuzz corpus: creates CORPUS_DIR, copies the given seed files
+// into it and adds a copy of the running kernel's vDSO, so the fuzzer starts
+// from the real thing as well as from the built image.  No kernel vDSO is not
+// an error (the other seeds still go in); an unwritable corpus is.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <system_error>
+
+#include "vdsoforge/elf_image.h"
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s CORPUS_DIR [SEED_FILE]...\n", argv[0]);
+    return 2;
+  }
+  namespace fs = std::filesystem;
+  const fs::path corpus = argv[1];
+  std::error_code ec;
+  fs::create_directories(corpus, ec);
+  if (ec) {
+    std::fprintf(stderr, "cannot create %s: %s\n", corpus.c_str(), ec.message().c_str());
+    return 1;
+  }
+  for (int i = 2; i < argc; ++i) {
+    const fs::path seed = argv[i];
+    fs::copy_file(seed, corpus / seed.filename(), fs::copy_options::overwrite_existing, ec);
+    if (ec) {
+      std::fprintf(stderr, "cannot copy %s: %s\n", seed.c_str(), ec.message().c_str());
+      return 1;
+    }
+    std::printf("seeded %s\n", seed.filename().c_str());
+  }
+  vdsoforge::Error err;
+  const auto bytes = vdsoforge::kernel_vdso_bytes(err);
+  if (bytes.empty()) {
+    std::printf("no kernel vDSO to seed with: %s\n", err.message.c_str());
+    return 0;
+  }
+  const fs::path path = corpus / "kernel-vdso.so";
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!out) {
+    std::fprintf(stderr, "cannot write %s\n", path.c_str());
+    return 1;
+  }
+  std::printf("seeded kernel-vdso.so (%zu bytes)\n", bytes.size());
+  return 0;
+}

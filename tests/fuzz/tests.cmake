@@ -1,0 +1,49 @@
+# libFuzzer target for the ELF parser, run for a bounded time on every test
+# run.  Built only with VDSOFORGE_BUILD_FUZZERS and a compiler that links
+# -fsanitize=fuzzer (Clang with libclang-rt).  The parser's sources are
+# compiled into the fuzzer itself so they carry its coverage instrumentation.
+if(NOT VDSOFORGE_BUILD_FUZZERS)
+  return()
+endif()
+
+include(CheckCXXSourceCompiles)
+set(CMAKE_REQUIRED_FLAGS "-fsanitize=fuzzer,address,undefined")
+set(CMAKE_REQUIRED_LINK_OPTIONS "-fsanitize=fuzzer,address,undefined")
+check_cxx_source_compiles([[
+  #include <cstddef>
+  #include <cstdint>
+  extern "C" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }
+]] VDSOFORGE_HAVE_LIBFUZZER)
+unset(CMAKE_REQUIRED_FLAGS)
+unset(CMAKE_REQUIRED_LINK_OPTIONS)
+if(NOT VDSOFORGE_HAVE_LIBFUZZER)
+  message(STATUS "vdsoforge: the compiler cannot link -fsanitize=fuzzer; fuzzers not built")
+  return()
+endif()
+
+file(GLOB fuzz_parser_sources CONFIGURE_DEPENDS
+  "${PROJECT_SOURCE_DIR}/loader/src/elf_*.cpp" "${PROJECT_SOURCE_DIR}/loader/src/error.cpp")
+add_executable(fuzz_elf_image fuzz/fuzz_elf_image.cpp ${fuzz_parser_sources})
+target_include_directories(fuzz_elf_image PRIVATE
+  "${PROJECT_SOURCE_DIR}/loader/include" "${PROJECT_SOURCE_DIR}/loader/src" "${PROJECT_SOURCE_DIR}/vdso_src")
+target_compile_options(fuzz_elf_image PRIVATE ${VDSOFORGE_WARNINGS}
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1)
+target_link_options(fuzz_elf_image PRIVATE -fsanitize=fuzzer,address,undefined)
+
+add_executable(fuzz_seed_corpus fuzz/seed_corpus.cpp)
+target_link_libraries(fuzz_seed_corpus PRIVATE vdsoforge::loader)
+target_compile_options(fuzz_seed_corpus PRIVATE ${VDSOFORGE_WARNINGS})
+add_dependencies(fuzz_seed_corpus vdsoforge-getrandom)
+
+# The corpus lives in the build tree and grows from run to run; the seeds
+# (built image, its debug twin, the live kernel vDSO) are rewritten each run.
+set(fuzz_corpus "${CMAKE_CURRENT_BINARY_DIR}/fuzz_corpus/elf_image")
+add_test(NAME fuzz_elf_image_seed
+  COMMAND fuzz_seed_corpus "${fuzz_corpus}"
+          "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom.so"
+          "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom.so.dbg")
+set_tests_properties(fuzz_elf_image_seed PROPERTIES FIXTURES_SETUP fuzz_elf_corpus)
+add_test(NAME fuzz_elf_image
+  COMMAND fuzz_elf_image -max_total_time=20 -rss_limit_mb=1024 -timeout=10 -max_len=16384
+          -print_final_stats=1 "${fuzz_corpus}")
+set_tests_properties(fuzz_elf_image PROPERTIES FIXTURES_REQUIRED fuzz_elf_corpus TIMEOUT 120)
