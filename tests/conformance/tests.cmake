@@ -43,3 +43,11 @@ vdsoforge_add_test(conformance_dropped_memory NEEDS_IMAGE
   SOURCES "${conformance_dir}/test_dropped_memory.cpp" LIBS ${conformance_loader_libs})
 vdsoforge_add_test(conformance_stack_hygiene NEEDS_IMAGE
   SOURCES "${conformance_dir}/test_stack_hygiene.cpp" LIBS ${conformance_loader_libs})
+
+find_package(zydis REQUIRED)
+add_library(vdsoforge_conformance_mutants STATIC "${conformance_dir}/image_mutants.cpp")
+target_link_libraries(vdsoforge_conformance_mutants PUBLIC vdsoforge::loader Zydis::Zydis)
+target_compile_options(vdsoforge_conformance_mutants PRIVATE ${VDSOFORGE_WARNINGS})
+vdsoforge_add_test(conformance_broken_image NEEDS_IMAGE
+  SOURCES "${conformance_dir}/test_broken_image.cpp"
+  LIBS ${conformance_loader_libs} vdsoforge_conformance_mutants)
