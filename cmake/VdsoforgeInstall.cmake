@@ -52,6 +52,12 @@ install(FILES
           "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom.so.dbg"
         DESTINATION "${vdsoforge_share_dir}/images")
 
+# An installed `vdsoforge abi` defaults to the image installed with it, found
+# relative to its own executable so the prefix can move.
+file(RELATIVE_PATH vdsoforge_installed_image "/${CMAKE_INSTALL_BINDIR}"
+     "/${vdsoforge_share_dir}/images/vdsoforge-getrandom.so")
+target_compile_definitions(vdsoforge PRIVATE VDSOFORGE_INSTALLED_IMAGE="${vdsoforge_installed_image}")
+
 install(EXPORT vdsoforgeTargets NAMESPACE vdsoforge:: DESTINATION "${vdsoforge_cmake_dir}")
 configure_package_config_file(
   "${PROJECT_SOURCE_DIR}/cmake/vdsoforgeConfig.cmake.in"

@@ -35,3 +35,9 @@ if [ "$status" -ne 1 ] || ! grep -q "FAIL symbols.__vdso_vdsoforge_answer: image
   exit 1
 fi
 echo "example.sh: installed 'vdsoforge abi' flags the extra export as expected"
+
+# Without an IMAGE argument the installed tool checks the installed image.
+"$prefix/bin/vdsoforge" abi --reference "$prefix/share/vdsoforge/images/vdsoforge-getrandom.so" >"$work/abi-default.txt"
+grep -q "image:     $prefix/share/vdsoforge/images/vdsoforge-getrandom.so" "$work/abi-default.txt" || {
+  cat "$work/abi-default.txt"; echo "example.sh: the installed abi did not default to the installed image" >&2; exit 1; }
+echo "example.sh: installed 'vdsoforge abi' defaults to the installed image"

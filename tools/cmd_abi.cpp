@@ -4,6 +4,7 @@
 // --reference names a file)?  Exit status: 0 compatible, 1 incompatible,
 // 2 an input cannot be read.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -19,8 +20,22 @@ namespace vdsoforge::tools {
 
 namespace {
 
+// An installed tool checks the image installed with it; a tool in a build
+// tree checks that tree's image.
+std::string default_image() {
+#ifdef VDSOFORGE_INSTALLED_IMAGE
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed = exe.parent_path() / VDSOFORGE_INSTALLED_IMAGE;
+    if (std::filesystem::exists(installed, ec)) return installed.lexically_normal().string();
+  }
+#endif
+  return VDSOFORGE_DEFAULT_IMAGE;
+}
+
 struct AbiOptions {
-  std::string image = VDSOFORGE_DEFAULT_IMAGE;
+  std::string image = default_image();
   std::string reference;  // empty: the running kernel's vDSO
   bool json = false;
 };
