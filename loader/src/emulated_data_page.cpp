@@ -1,5 +1,9 @@
 #include "emulated_data_page.h"
 
+#include <unistd.h>
+
+#include <vector>
+
 namespace vdsoforge::detail {
 
 EmulatedDataPage::EmulatedDataPage(abi::VdsoRngData* writable, const abi::VdsoRngData* image_view,
@@ -67,31 +71,44 @@ Error EmulatedDataPage::set_mode(GenerationMode mode) {
   stop_worker();
   mode_.store(mode);
   if (mode != GenerationMode::manual) {
-    std::lock_guard lock(worker_mutex_);
-    stop_requested_ = false;
-    worker_ = std::thread(&EmulatedDataPage::run_worker, this, mode, std::move(probe),
-                          kernel_generation);
+    worker_ = std::make_unique<Worker>();
+    worker_->process = getpid();
+    worker_->thread = std::thread(&EmulatedDataPage::run_worker, this, std::ref(*worker_), mode,
+                                  std::move(probe), kernel_generation);
   }
   return {};
 }
 
 void EmulatedDataPage::stop_worker() {
-  {
-    std::lock_guard lock(worker_mutex_);
-    stop_requested_ = true;
+  if (!worker_) return;
+  if (getpid() != worker_->process) {
+    // A forked child inherits the worker's handle, mutex and condition
+    // variable but not its thread: joining would wait forever, and the
+    // copied mutex and condition variable may record the thread as holder
+    // or waiter, so destroying them can block too.  The child abandons the
+    // whole worker on purpose; the parent's thread keeps driving the page,
+    // which parent and child share.
+    static auto* const abandoned = new std::vector<Worker*>;  // reachable, never freed
+    abandoned->push_back(worker_.release());
+    return;
   }
-  worker_wake_.notify_all();
-  if (worker_.joinable()) worker_.join();
+  {
+    std::lock_guard lock(worker_->mutex);
+    worker_->stop_requested = true;
+  }
+  worker_->wake.notify_all();
+  worker_->thread.join();
+  worker_.reset();
 }
 
 // One thread per page, asleep between ticks, so getrandom calls never pay for
 // the mode: the image only ever reads a value this thread stores.
-void EmulatedDataPage::run_worker(GenerationMode mode,
+void EmulatedDataPage::run_worker(Worker& worker, GenerationMode mode,
                                   std::unique_ptr<KernelGenerationProbe> probe,
                                   uint64_t last_kernel_generation) {
   const auto period = mode == GenerationMode::schedule ? reseed_interval_ : poll_interval_;
-  std::unique_lock lock(worker_mutex_);
-  while (!worker_wake_.wait_for(lock, period, [this] { return stop_requested_; })) {
+  std::unique_lock lock(worker.mutex);
+  while (!worker.wake.wait_for(lock, period, [&worker] { return worker.stop_requested; })) {
     lock.unlock();
     if (mode == GenerationMode::schedule) {
       bump_generation();

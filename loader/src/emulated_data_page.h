@@ -37,9 +37,19 @@ class EmulatedDataPage final : public DataPage {
   const abi::VdsoRngData* image_view() const override { return image_view_; }
 
  private:
+  // The background thread of one mode with what it sleeps on, kept together
+  // so a forked child can abandon all of it at once (see stop_worker()).
+  struct Worker {
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool stop_requested = false;
+    int process = 0;  // pid that started the thread; a forked child has no such thread
+    std::thread thread;
+  };
+
   void stop_worker();
-  void run_worker(GenerationMode mode, std::unique_ptr<KernelGenerationProbe> probe,
-                  uint64_t last_kernel_generation);
+  void run_worker(Worker& worker, GenerationMode mode,
+                  std::unique_ptr<KernelGenerationProbe> probe, uint64_t last_kernel_generation);
 
   abi::VdsoRngData* const writable_;
   const abi::VdsoRngData* const image_view_;
@@ -49,10 +59,7 @@ class EmulatedDataPage final : public DataPage {
   std::mutex mode_change_;  // one set_mode at a time
   std::atomic<GenerationMode> mode_{GenerationMode::manual};
 
-  std::mutex worker_mutex_;
-  std::condition_variable worker_wake_;
-  bool stop_requested_ = false;
-  std::thread worker_;
+  std::unique_ptr<Worker> worker_;  // none in manual mode
 };
 
 }  // namespace vdsoforge::detail
