@@ -16,6 +16,7 @@ cmake --build --preset default
 
 step "tests (default preset)"
 ctest --preset default
+tests/conformance/summary.sh build/default
 
 step "ABI of the built image against the running kernel's vDSO"
 build/default/tools/vdsoforge abi build/default/vdso_src/vdsoforge-getrandom.so
