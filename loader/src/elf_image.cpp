@@ -1,4 +1,5 @@
 // ElfImage: construction (through ElfParser) and the simple accessors.
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -12,6 +13,11 @@ std::optional<ElfImage> ElfImage::parse(std::span<const uint8_t> bytes, ParseMod
 }
 
 std::optional<ElfImage> ElfImage::parse_file(const std::string& path, ParseMode mode, Error& err) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    err = Error{Errc::io, path + " is a directory, not an image"};
+    return std::nullopt;
+  }
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     err = Error{Errc::io, "cannot open " + path};

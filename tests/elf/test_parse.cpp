@@ -159,6 +159,9 @@ TEST_CASE("parse_file reports unreadable files as io errors") {
   CHECK_FALSE(ElfImage::parse_file("/nonexistent/vdso.so", ParseMode::strict, err));
   CHECK(err.code == Errc::io);
   CHECK_THAT(err.message, Catch::Contains("/nonexistent/vdso.so"));
+  CHECK_FALSE(ElfImage::parse_file("/", ParseMode::strict, err));
+  CHECK(err.code == Errc::io);
+  CHECK_THAT(err.message, Catch::Contains("directory"));
 }
 
 TEST_CASE("the ELF hash functions give the published values") {
