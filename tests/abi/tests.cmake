@@ -14,6 +14,16 @@ foreach(area IN ITEMS pass broken errors dump embed)
   target_include_directories(abi_${area} PRIVATE "${abi_test_dir}" "${PROJECT_SOURCE_DIR}/tools")
 endforeach()
 
+# The generators themselves, in-process, against corrupted images.
+vdsoforge_add_test(abi_robustness
+  SOURCES ${abi_test_dir}/test_abi_robustness.cpp ${abi_test_dir}/tool_runner.cpp
+          ${PROJECT_SOURCE_DIR}/tools/abi_compare.cpp ${PROJECT_SOURCE_DIR}/tools/abi_report.cpp
+          ${PROJECT_SOURCE_DIR}/tools/abi_elf_names.cpp ${PROJECT_SOURCE_DIR}/tools/abi_embed.cpp
+  LIBS vdsoforge::loader nlohmann_json::nlohmann_json
+  NEEDS_IMAGE)
+target_include_directories(abi_robustness PRIVATE "${abi_test_dir}" "${PROJECT_SOURCE_DIR}/tools")
+target_compile_definitions(abi_robustness PRIVATE VDSOFORGE_VERSION_STRING="${PROJECT_VERSION}")
+
 # The embed header is generated from the built image by the built tool at
 # build time, then compiled into a C program that maps and calls the image.
 set(abi_embed_dir "${CMAKE_CURRENT_BINARY_DIR}/abi_embed_header")
