@@ -1,5 +1,7 @@
 #include "abi_embed.h"
 
+#include <elf.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -42,7 +44,7 @@ std::string byte_array(std::span<const uint8_t> bytes, uint64_t padded_size) {
 
 const Note* find_build_id(const ElfImage& elf) {
   for (const Note& note : elf.notes()) {
-    if (note.owner == "GNU" && note.type == 3) return &note;
+    if (note.owner == "GNU" && note.type == NT_GNU_BUILD_ID) return &note;
   }
   return nullptr;
 }

@@ -18,8 +18,9 @@ struct EmbedInput {
 // True if `name` is a valid C identifier (the prefix and symbol names must be).
 bool is_c_identifier(const std::string& name);
 
-// The header text; nullopt-like failure via `error` when the image cannot be
-// embedded (no data-layout note, an export name that is no C identifier ...).
+// Fills `header` and returns true, or returns false with `error` saying why
+// the image cannot be embedded (no data-layout note, an export name that is
+// no C identifier ...).
 bool generate_embed_header(const ElfImage& elf, const EmbedInput& input, std::string& header,
                            std::string& error);
 

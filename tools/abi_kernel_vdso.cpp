@@ -2,6 +2,7 @@
 
 #include <sys/auxv.h>
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
