@@ -23,6 +23,7 @@
 #include "child_process.h"
 #include "child_report.h"
 #include "getrandom_interceptor.h"
+#include "model_checked.h"
 #include "reference_model.h"
 #include "targets.h"
 #include "test_seed.h"
@@ -172,6 +173,7 @@ std::string compare_mid(const MidCallOutcome& model, const MidCallOutcome& image
 TEST_CASE("generation bumped between calls: new key from the kernel, generation follows") {
   Targets& t = targets();
   const uint64_t seed = test_seed("generation-bump");
+  require_model_matches_kernel(seed);
   ChildReport report;
   const ChildStatus status = run_in_child(report, [&](ChildReport& r) {
     if (std::string e = install_getrandom_trap({seed}); !e.empty()) return r.fail(e), false;
@@ -215,6 +217,7 @@ TEST_CASE("generation bumped between calls: new key from the kernel, generation 
 
 TEST_CASE("generation changed during a call: one retry, then the syscall") {
   const uint64_t seed = test_seed("generation-mid-call");
+  require_model_matches_kernel(seed);
   ChildReport report;
   const ChildStatus status = run_in_child(report, [&](ChildReport& r) {
     if (std::string e = install_getrandom_trap({seed}); !e.empty()) return r.fail(e), false;

@@ -20,6 +20,7 @@
 #include "child_process.h"
 #include "child_report.h"
 #include "getrandom_interceptor.h"
+#include "model_checked.h"
 #include "reference_model.h"
 #include "targets.h"
 
@@ -104,6 +105,7 @@ bool storm(vdsoforge::GetrandomFn fn, uint8_t* state, Storm& tally, ChildReport&
 
 TEST_CASE("signal storm: a re-entrant getrandom on the busy state takes the syscall") {
   Targets& t = targets();
+  require_model_matches_kernel(0x5167a15);
   const StateBytes seeded = kernel_seeded_state();
   ChildReport report;
   const ChildStatus status = run_in_child(report, [&](ChildReport& r) {
