@@ -87,8 +87,24 @@ Error check_layout(const ElfImage& elf) {
   return {};
 }
 
+// A zero or negative period would turn the data-page worker into a busy loop.
+Error check_options(const OpenOptions& options) {
+  if (options.reseed_interval.count() <= 0)
+    return {Errc::invalid_argument, "OpenOptions::reseed_interval must be positive, not " +
+                                        std::to_string(options.reseed_interval.count()) + " ms"};
+  if (options.follow_poll_interval.count() <= 0)
+    return {Errc::invalid_argument, "OpenOptions::follow_poll_interval must be positive, not " +
+                                        std::to_string(options.follow_poll_interval.count()) +
+                                        " ms"};
+  return {};
+}
+
 std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
                                               const OpenOptions& options) {
+  if (Error options_error = check_options(options)) {
+    err = std::move(options_error);
+    return nullptr;
+  }
   if (Error layout_error = check_layout(elf)) {
     err = std::move(layout_error);
     return nullptr;

@@ -148,3 +148,21 @@ TEST_CASE("modes can be switched on an open image") {
   CHECK(eventually([&] { return page->generation() > scheduled_from; }));
   CHECK(vdsoforge::generation_mode_name(page->mode()) == "schedule");
 }
+
+TEST_CASE("intervals that are not positive are refused at open") {
+  for (auto interval : {0ms, -5ms}) {
+    vdsoforge::Error err;
+    auto options = options_for(GenerationMode::schedule);
+    options.reseed_interval = interval;
+    CHECK(vdsoforge::LoadedImage::open_file(VDSOFORGE_TEST_IMAGE, err, options) == nullptr);
+    CHECK(err.code == Errc::invalid_argument);
+    CHECK(err.message.find("reseed_interval") != std::string::npos);
+
+    err = {};
+    options = options_for(GenerationMode::follow_kernel);
+    options.follow_poll_interval = interval;
+    CHECK(vdsoforge::LoadedImage::open_file(VDSOFORGE_TEST_IMAGE, err, options) == nullptr);
+    CHECK(err.code == Errc::invalid_argument);
+    CHECK(err.message.find("follow_poll_interval") != std::string::npos);
+  }
+}
