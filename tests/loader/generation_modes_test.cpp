@@ -94,7 +94,7 @@ TEST_CASE("follow_kernel publishes the kernel's reseeds") {
   const uint64_t after = kernel.read();
   CHECK(after != before);
   CHECK(eventually([&] { return image->data_page()->generation() == kernel.read(); }));
-  CHECK(image->data_page()->generation() == after);
+  CHECK(image->data_page()->generation() != before);
 }
 
 TEST_CASE("schedule mode bumps the generation every interval") {
