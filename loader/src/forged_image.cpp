@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <typeinfo>
 
 #include "emulated_data_page.h"
 #include "image_base.h"
@@ -171,6 +172,8 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
 }
 
 }  // namespace
+
+bool detail::is_forged_image(const LoadedImage& image) { return typeid(image) == typeid(ForgedImage); }
 
 std::unique_ptr<LoadedImage> LoadedImage::open_memory(std::span<const uint8_t> bytes, Error& err,
                                                       const OpenOptions& options) {

@@ -26,8 +26,14 @@ const std::shared_ptr<ThreadStatePool>& ImageBase::thread_pool() {
     const size_t state_size = allocator->params().size_of_opaque_state;
     pool_ = std::make_shared<ThreadStatePool>(
         ThreadStatePool{next_pool_id.fetch_add(1), function, state_size, std::move(allocator)});
+    pool_ready_.store(pool_.get(), std::memory_order_release);
   });
   return pool_;
+}
+
+ImageBase* as_image_base(LoadedImage& image) {
+  if (is_forged_image(image) || is_kernel_image(image)) return static_cast<ImageBase*>(&image);
+  return nullptr;
 }
 
 }  // namespace vdsoforge::detail

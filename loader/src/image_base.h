@@ -33,12 +33,25 @@ class ImageBase : public LoadedImage {
   // Created on first use; nullptr if the image has no getrandom that answers
   // the parameter query or no state page could be mapped.
   const std::shared_ptr<ThreadStatePool>& thread_pool();
+  // The same for the hot path: one atomic load once the pool exists.
+  const ThreadStatePool* thread_pool_fast() {
+    if (const ThreadStatePool* pool = pool_ready_.load(std::memory_order_acquire)) return pool;
+    return thread_pool().get();
+  }
 
  private:
   ElfImage elf_;
   uintptr_t base_;
   std::once_flag pool_once_;
   std::shared_ptr<ThreadStatePool> pool_;
+  std::atomic<const ThreadStatePool*> pool_ready_{nullptr};  // pool_.get() once created
 };
+
+// The LoadedImage classes of this library, recognised by their exact type:
+// far cheaper than dynamic_cast on every getrandom call.  nullptr for any
+// other LoadedImage.
+ImageBase* as_image_base(LoadedImage& image);
+bool is_forged_image(const LoadedImage& image);  // forged_image.cpp
+bool is_kernel_image(const LoadedImage& image);  // kernel_image.cpp
 
 }  // namespace vdsoforge::detail

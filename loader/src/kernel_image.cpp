@@ -4,6 +4,7 @@
 #include <sys/auxv.h>
 
 #include <cstdio>
+#include <typeinfo>
 
 #include "image_base.h"
 #include "proc_maps.h"
@@ -38,6 +39,8 @@ bool is_kernel_data_mapping(const std::string& name) {
 }
 
 }  // namespace
+
+bool detail::is_kernel_image(const LoadedImage& image) { return typeid(image) == typeid(KernelImage); }
 
 std::unique_ptr<LoadedImage> LoadedImage::open_kernel(Error& err) {
   const uintptr_t base = getauxval(AT_SYSINFO_EHDR);

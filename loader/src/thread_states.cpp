@@ -57,18 +57,18 @@ thread_local ThreadStates this_thread_states;
 }  // namespace
 
 long getrandom(LoadedImage& image, void* buffer, size_t len, unsigned flags) {
-  auto* mapped = dynamic_cast<detail::ImageBase*>(&image);
+  detail::ImageBase* mapped = detail::as_image_base(image);
   if (mapped == nullptr) return -EINVAL;
-  const auto& pool = mapped->thread_pool();
-  if (!pool) return -ENOSYS;
+  const detail::ThreadStatePool* pool = mapped->thread_pool_fast();
+  if (pool == nullptr) return -ENOSYS;
   const ThreadState* entry = this_thread_states.find(pool->id);
-  if (entry == nullptr) entry = this_thread_states.add(pool);
+  if (entry == nullptr) entry = this_thread_states.add(mapped->thread_pool());
   if (entry == nullptr) return -ENOMEM;
   return entry->getrandom(buffer, len, flags, entry->state, entry->state_size);
 }
 
 const StateAllocator* thread_state_pool(LoadedImage& image) {
-  auto* mapped = dynamic_cast<detail::ImageBase*>(&image);
+  detail::ImageBase* mapped = detail::as_image_base(image);
   if (mapped == nullptr) return nullptr;
   const auto& pool = mapped->thread_pool();
   return pool ? pool->allocator.get() : nullptr;
