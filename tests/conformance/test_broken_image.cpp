@@ -9,11 +9,15 @@
 #include <cstring>
 #include <vector>
 
+#include "child_process.h"
+#include "child_report.h"
 #include "differential.h"
+#include "getrandom_interceptor.h"
 #include "image_mutants.h"
 #include "reference_chacha20.h"
 #include "targets.h"
 #include "test_seed.h"
+#include "trapped_run.h"
 
 using namespace conformance;
 
@@ -74,6 +78,41 @@ DifferentialResult compare_with_kernel(vdsoforge::LoadedImage& image, uint64_t s
   return run_differential(config);
 }
 
+// The reseed paths, which the comparison above never takes (the candidate's
+// page always has the state's generation): in a child under the seccomp trap,
+// the kernel and `image` reseed zero states with the same scripted key, with
+// the 32-byte syscall succeeding and failing.  Returns the first difference.
+std::string compare_reseeds_with_kernel(vdsoforge::LoadedImage& image, uint64_t seed) {
+  const GetrandomImpl kernel = as_impl(targets().kernel_getrandom);
+  const GetrandomImpl candidate = as_impl(image.getrandom());
+  ChildReport report;
+  const ChildStatus status = run_in_child(report, [&](ChildReport& r) {
+    if (std::string e = install_getrandom_trap({seed}); !e.empty()) return r.fail(e), false;
+    for (const long fail_len : {-1L, 32L}) {
+      for (const size_t len : {size_t{1}, size_t{40}, size_t{200}}) {
+        for (int attempt = 0; attempt < 3; ++attempt) {
+          // The kernel's generation, read off a state it seeds.
+          const uint64_t generation =
+              state_generation(run_trapped(kernel, {}, 1, 0, TrapScript{seed}).call.state);
+          image.data_page()->set_generation(generation);
+          const TrapScript script{seed, fail_len, 5};
+          const TrappedOutcome expected = run_trapped(kernel, {}, len, 0, script);
+          const TrappedOutcome actual = run_trapped(candidate, {}, len, 0, script);
+          const uint64_t after = state_generation(run_trapped(kernel, {}, 1, 0, TrapScript{seed}).call.state);
+          if (after != generation) continue;  // the kernel reseeded meanwhile: redo
+          if (std::string why = compare_trapped(expected, actual); !why.empty())
+            r.fail(why + " [zero state, len " + std::to_string(len) +
+                   (fail_len < 0 ? ", reseed succeeds]" : ", reseed syscall fails]"));
+          break;
+        }
+      }
+    }
+    return true;  // a difference is a finding, not a child failure
+  });
+  if (!status.ok) return "the comparison child failed: " + status.problem + " " + report.failure;
+  return report.failure;
+}
+
 // The image's own block routine, called in place, against the reference
 // across the 32-bit boundary of the block counter.
 std::string check_block_routine(vdsoforge::LoadedImage& image, FunctionRange chacha) {
@@ -121,14 +160,25 @@ TEST_CASE("broken images are caught") {
     INFO(control.mismatch << control.error);
     REQUIRE(control.error.empty());
     REQUIRE(control.mismatch.empty());
+    const std::string reseeds = compare_reseeds_with_kernel(*image, seed);
+    INFO(reseeds);
+    REQUIRE(reseeds.empty());
   }
 
+  enum class Check { requests, reseeds, block_routine };
   struct Variant {
     const char* name;
     const FunctionRange* where;
     InstructionMatch match;
     InstructionPatch patch;
-    bool block_routine_check;  // caught by calling the block routine rather than getrandom
+    Check check;  // which comparison is expected to see the bug
+  };
+  auto state_store = [](uint64_t displacement, uint64_t value) -> InstructionMatch {
+    return [=](const ZydisDecodedInstruction& i, const ZydisDecodedOperand* ops) {
+      return is_mnemonic(i, ZYDIS_MNEMONIC_MOV) && ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+             ops[0].mem.disp.value == static_cast<int64_t>(displacement) &&
+             ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && ops[1].imm.value.u == value;
+    };
   };
   const std::vector<Variant> variants = {
       {"refill forgets to zero served bytes (zeroing stores NOPed)", &shipped.getrandom,
@@ -139,24 +189,28 @@ TEST_CASE("broken images are caught") {
                 ops[0].mem.base != ZYDIS_REGISTER_RSP && ops[0].mem.disp.value == 0 &&
                 ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && ops[1].imm.value.u == 0;
        },
-       nop_out, false},
+       nop_out, Check::requests},
       {"block counter does not advance (paddq NOPed)", &shipped.chacha,
        [](const ZydisDecodedInstruction& i, const ZydisDecodedOperand*) {
          return is_mnemonic(i, ZYDIS_MNEMONIC_PADDQ);
        },
-       nop_out, false},
+       nop_out, Check::requests},
       {"block counter not stored back (movq to [rdx] NOPed)", &shipped.chacha,
        [](const ZydisDecodedInstruction& i, const ZydisDecodedOperand* ops) {
          return is_mnemonic(i, ZYDIS_MNEMONIC_MOVQ) && ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY;
        },
-       nop_out, false},
+       nop_out, Check::requests},
       {"in_use never cleared (stores of 0 to byte 137 NOPed)", &shipped.getrandom,
+       state_store(137, 0), nop_out, Check::requests},
+      {"reseed forgets to record the generation (stores to byte 128 from a register NOPed)",
+       &shipped.getrandom,
        [](const ZydisDecodedInstruction& i, const ZydisDecodedOperand* ops) {
          return is_mnemonic(i, ZYDIS_MNEMONIC_MOV) && ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
-                ops[0].mem.disp.value == 137 && ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
-                ops[1].imm.value.u == 0;
+                ops[0].mem.disp.value == 128 && ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER;
        },
-       nop_out, false},
+       nop_out, Check::reseeds},
+      {"failed reseed keeps the generation (generation = 0 NOPed)", &shipped.getrandom,
+       state_store(128, 0), nop_out, Check::reseeds},
       {"counter does not carry (paddq -> paddd)", &shipped.chacha,
        [](const ZydisDecodedInstruction& i, const ZydisDecodedOperand*) {
          return is_mnemonic(i, ZYDIS_MNEMONIC_PADDQ);
@@ -170,7 +224,7 @@ TEST_CASE("broken images are caught") {
            }
          }
        },
-       true},
+       Check::block_routine},
   };
 
   size_t caught = 0;
@@ -183,7 +237,12 @@ TEST_CASE("broken images are caught") {
     REQUIRE(bytes != shipped.bytes);
     auto image = load(bytes);
     std::string verdict;
-    if (v.block_routine_check) {
+    if (v.check == Check::reseeds) {
+      verdict = compare_reseeds_with_kernel(*image, seed);
+      const DifferentialResult r = compare_with_kernel(*image, seed);
+      std::printf("[conformance] broken-image: \"%s\" through served requests: %s\n", v.name,
+                  r.mismatch.empty() ? "not observable (no reseed there)" : r.mismatch.c_str());
+    } else if (v.check == Check::block_routine) {
       verdict = check_block_routine(*image, shipped.chacha);
       // For the record: getrandom itself cannot show this bug, since one call
       // generates at most 0x7ffff000 / 64 + 2 blocks, far below 2^32.
