@@ -1,14 +1,21 @@
 // Prepares the fuzz corpus: creates CORPUS_DIR, copies the given seed files
 // into it and adds a copy of the running kernel's vDSO, so the fuzzer starts
 // from the real thing as well as from the built image.  No kernel vDSO is not
-// an error (the other seeds still go in); an unwritable corpus is.
+// an error (the other seeds still go in); an unwritable corpus is.  The
+// corpus keeps what earlier runs found, but is started afresh once it holds
+// more than kMaxCorpusFiles, so loading it never eats the run's time budget.
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 #include <fstream>
 #include <string>
 #include <system_error>
 
 #include "vdsoforge/elf_image.h"
+
+namespace {
+constexpr size_t kMaxCorpusFiles = 2000;
+}
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -18,6 +25,13 @@ int main(int argc, char** argv) {
   namespace fs = std::filesystem;
   const fs::path corpus = argv[1];
   std::error_code ec;
+  if (fs::is_directory(corpus, ec)) {
+    const auto files = static_cast<size_t>(std::distance(fs::directory_iterator(corpus, ec), fs::directory_iterator()));
+    if (files > kMaxCorpusFiles) {
+      std::printf("corpus holds %zu files, starting afresh\n", files);
+      fs::remove_all(corpus, ec);
+    }
+  }
   fs::create_directories(corpus, ec);
   if (ec) {
     std::fprintf(stderr, "cannot create %s: %s\n", corpus.c_str(), ec.message().c_str());
