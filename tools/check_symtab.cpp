@@ -27,7 +27,8 @@ std::optional<FunctionCode> find_function_code(const ElfImage& image, std::strin
     error = "no .symtab section (a stripped image? pass the unstripped --debug-image)";
     return std::nullopt;
   }
-  if (symtab->size % sizeof(Elf64_Sym) != 0 || !range_inside(symtab->offset, symtab->size, bytes.size())) {
+  if (symtab->size % sizeof(Elf64_Sym) != 0 ||
+      !range_inside(symtab->offset, symtab->size, bytes.size())) {
     error = ".symtab at offset " + std::to_string(symtab->offset) + " has a bad size";
     return std::nullopt;
   }
@@ -55,7 +56,8 @@ std::optional<FunctionCode> find_function_code(const ElfImage& image, std::strin
       return std::nullopt;
     }
     const Section& home = sections[sym.st_shndx];
-    if (sym.st_value < home.addr || !range_inside(sym.st_value - home.addr, sym.st_size, home.size) ||
+    if (sym.st_value < home.addr ||
+        !range_inside(sym.st_value - home.addr, sym.st_size, home.size) ||
         home.type == SHT_NOBITS) {
       error = "symbol " + std::string(name) + " does not lie inside its section " + home.name;
       return std::nullopt;

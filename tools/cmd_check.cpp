@@ -88,7 +88,8 @@ class Checker {
       }
     }
     for (const Symbol& sym : image_.symbols()) {
-      if (sym.index != 0 && sym.shndx == SHN_UNDEF) culprits.push_back("undefined symbol " + sym.name);
+      if (sym.index != 0 && sym.shndx == SHN_UNDEF)
+        culprits.push_back("undefined symbol " + sym.name);
     }
   }
 
@@ -106,7 +107,8 @@ class Checker {
         begin = end + 1;
       }
       for (const std::string& name : present) {
-        if (!wanted.count(name)) culprits.push_back("exported symbol " + name + " not in --exports");
+        if (!wanted.count(name))
+          culprits.push_back("exported symbol " + name + " not in --exports");
       }
       for (const std::string& name : wanted) {
         if (!present.count(name)) culprits.push_back("export " + name + " missing");
@@ -123,8 +125,8 @@ class Checker {
         culprits.push_back("export " + sym->name + " is a hidden version (@" + sym->version +
                            "), not @@" + version);
       } else if (sym->version != version) {
-        culprits.push_back("export " + sym->name + " is at version '" + sym->version +
-                           "', not @@" + version);
+        culprits.push_back("export " + sym->name + " is at version '" + sym->version + "', not @@" +
+                           version);
       } else {
         // The export must also be reachable the way C libraries look it up.
         if (image_.has_gnu_hash() && image_.lookup_gnu_hash(sym->name, version) == nullptr) {
@@ -132,7 +134,8 @@ class Checker {
                              " is not found through DT_GNU_HASH");
         }
         if (image_.has_sysv_hash() && image_.lookup_sysv_hash(sym->name, version) == nullptr) {
-          culprits.push_back("export " + sym->name + "@@" + version + " is not found through DT_HASH");
+          culprits.push_back("export " + sym->name + "@@" + version +
+                             " is not found through DT_HASH");
         }
       }
     }
@@ -152,7 +155,8 @@ class Checker {
       const auto shipped = image_.bytes();
       const auto analysed = debug.bytes().subspan(code->file_offset, code->size);
       if (code->file_offset > shipped.size() || code->size > shipped.size() - code->file_offset ||
-          !std::equal(analysed.begin(), analysed.end(), shipped.begin() + static_cast<std::ptrdiff_t>(code->file_offset))) {
+          !std::equal(analysed.begin(), analysed.end(),
+                      shipped.begin() + static_cast<std::ptrdiff_t>(code->file_offset))) {
         culprits.push_back("stackless " + name + ": the code in " + options_.image +
                            " differs from the --debug-image " + options_.debug_image);
         continue;
@@ -160,7 +164,8 @@ class Checker {
       const StackAnalysis analysis = analyze_stack_use(analysed, code->address);
       for (const StackUse& use : analysis.uses) {
         char address[32];
-        std::snprintf(address, sizeof address, "0x%llx", static_cast<unsigned long long>(use.address));
+        std::snprintf(address, sizeof address, "0x%llx",
+                      static_cast<unsigned long long>(use.address));
         culprits.push_back("stackless " + name + ": " + address + " " + use.instruction + " " +
                            use.reason);
       }
@@ -177,7 +182,9 @@ class Checker {
     std::string text = "check: " + options_.image + " OK: exports";
     for (const Symbol* sym : exports) text += " " + sym->name;
     if (!options_.symbol_version.empty()) text += " @@" + options_.symbol_version;
-    text += "; one read-only PT_LOAD; no relocations, undefined symbols, DT_NEEDED or writable sections";
+    text +=
+        "; one read-only PT_LOAD; no relocations, undefined symbols, DT_NEEDED or writable "
+        "sections";
     if (!stackless_summaries.empty()) {
       text += "; stackless:";
       for (const std::string& s : stackless_summaries) text += " " + s;
@@ -192,7 +199,8 @@ class Checker {
 
 int run_check(const CheckOptions& options) {
   if (!options.stackless.empty() && options.debug_image.empty()) {
-    std::fprintf(stderr, "check: --stackless needs --debug-image (the unstripped image with .symtab)\n");
+    std::fprintf(stderr,
+                 "check: --stackless needs --debug-image (the unstripped image with .symtab)\n");
     return 2;
   }
   Error err;

@@ -22,17 +22,23 @@ const char* stack_mnemonic_reason(ZydisMnemonic mnemonic) {
     case ZYDIS_MNEMONIC_PUSHFD:
     case ZYDIS_MNEMONIC_PUSHFQ:
     case ZYDIS_MNEMONIC_PUSHA:
-    case ZYDIS_MNEMONIC_PUSHAD: return "pushes onto the stack";
+    case ZYDIS_MNEMONIC_PUSHAD:
+      return "pushes onto the stack";
     case ZYDIS_MNEMONIC_POP:
     case ZYDIS_MNEMONIC_POPF:
     case ZYDIS_MNEMONIC_POPFD:
     case ZYDIS_MNEMONIC_POPFQ:
     case ZYDIS_MNEMONIC_POPA:
-    case ZYDIS_MNEMONIC_POPAD: return "pops from the stack";
-    case ZYDIS_MNEMONIC_CALL: return "calls (pushes a return address, runs other code)";
-    case ZYDIS_MNEMONIC_ENTER: return "builds a stack frame (enter)";
-    case ZYDIS_MNEMONIC_LEAVE: return "tears down a stack frame (leave)";
-    default: return nullptr;
+    case ZYDIS_MNEMONIC_POPAD:
+      return "pops from the stack";
+    case ZYDIS_MNEMONIC_CALL:
+      return "calls (pushes a return address, runs other code)";
+    case ZYDIS_MNEMONIC_ENTER:
+      return "builds a stack frame (enter)";
+    case ZYDIS_MNEMONIC_LEAVE:
+      return "tears down a stack frame (leave)";
+    default:
+      return nullptr;
   }
 }
 
@@ -88,8 +94,8 @@ StackAnalysis analyze_stack_use(std::span<const uint8_t> code, uint64_t address)
                                              &instruction, operands))) {
       char byte[8];
       std::snprintf(byte, sizeof byte, "0x%02x", code[offset]);
-      result.uses.push_back({at, std::string("(byte ") + byte + ")",
-                             "does not decode as an x86-64 instruction"});
+      result.uses.push_back(
+          {at, std::string("(byte ") + byte + ")", "does not decode as an x86-64 instruction"});
       return result;
     }
     ++result.instructions;

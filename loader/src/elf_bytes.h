@@ -27,7 +27,9 @@ class InputBytes {
   explicit InputBytes(std::span<const uint8_t> bytes) : bytes_(bytes) {}
 
   uint64_t size() const { return bytes_.size(); }
-  bool contains(uint64_t offset, uint64_t size) const { return range_fits(offset, size, bytes_.size()); }
+  bool contains(uint64_t offset, uint64_t size) const {
+    return range_fits(offset, size, bytes_.size());
+  }
 
   // Precondition: contains(offset, sizeof(T)).  Callers check first so each
   // failure can be reported with the name of the field that caused it.

@@ -57,7 +57,8 @@ std::optional<uint32_t> find_in_gnu_hash(const InputBytes& in, uint64_t table_of
 
   for (uint64_t steps = 0; index < symbol_count && steps < symbol_count; ++index, ++steps) {
     uint32_t chain_hash = 0;
-    if (!in.try_read(chain_offset + 4 * uint64_t{index - symoffset}, chain_hash)) return std::nullopt;
+    if (!in.try_read(chain_offset + 4 * uint64_t{index - symoffset}, chain_hash))
+      return std::nullopt;
     // The low bit marks the chain's last entry; the other bits are the hash.
     if ((chain_hash | 1) == (name_hash | 1) && accept(index)) return index;
     if (chain_hash & 1) break;
@@ -69,7 +70,8 @@ std::optional<uint32_t> find_in_sysv_hash(const InputBytes& in, uint64_t table_o
                                           uint64_t symbol_count, uint32_t name_hash,
                                           const AcceptIndex& accept) {
   uint32_t nbucket = 0, nchain = 0;
-  if (!in.try_read(table_offset, nbucket) || !in.try_read(table_offset + 4, nchain)) return std::nullopt;
+  if (!in.try_read(table_offset, nbucket) || !in.try_read(table_offset + 4, nchain))
+    return std::nullopt;
   if (nbucket == 0) return std::nullopt;
   const uint64_t buckets_offset = table_offset + 8;
   const uint64_t chains_offset = buckets_offset + 4 * uint64_t{nbucket};

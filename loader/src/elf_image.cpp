@@ -23,7 +23,8 @@ std::optional<ElfImage> ElfImage::parse_file(const std::string& path, ParseMode 
     err = Error{Errc::io, "cannot open " + path};
     return std::nullopt;
   }
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(file),
+                             std::istreambuf_iterator<char>()};
   if (file.bad()) {
     err = Error{Errc::io, "cannot read " + path};
     return std::nullopt;

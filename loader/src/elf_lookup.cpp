@@ -16,8 +16,10 @@ bool bindable_type(uint8_t type) {
     case STT_FUNC:
     case STT_COMMON:
     case STT_TLS:
-    case STT_GNU_IFUNC: return true;
-    default: return false;
+    case STT_GNU_IFUNC:
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -26,9 +26,8 @@ std::optional<ElfImage> ElfParser::run() {
   const bool ok = parse_header() && parse_program_headers() && parse_sections() &&
                   parse_dynamic() && locate_string_table() && parse_sysv_hash() &&
                   parse_gnu_hash() && settle_symbol_count() && parse_symbols() &&
-                  parse_version_definitions() && parse_version_symbols() &&
-                  check_dynamic_rules() && check_hash_tables_find_exports() && parse_notes() &&
-                  check_overlaps();
+                  parse_version_definitions() && parse_version_symbols() && check_dynamic_rules() &&
+                  check_hash_tables_find_exports() && parse_notes() && check_overlaps();
   if (!ok) return std::nullopt;
   return std::move(image_);
 }
@@ -95,8 +94,8 @@ bool ElfParser::parse_header() {
                                        std::to_string(eh.e_ident[EI_VERSION]) + ", expected 1");
   }
   if (eh.e_type != ET_DYN) {
-    return fail(Errc::bad_type, "e_type at offset 0x10 is " + std::to_string(eh.e_type) +
-                                    ", expected 3 (ET_DYN)");
+    return fail(Errc::bad_type,
+                "e_type at offset 0x10 is " + std::to_string(eh.e_type) + ", expected 3 (ET_DYN)");
   }
   if (eh.e_machine != EM_X86_64) {
     return fail(Errc::bad_machine, "e_machine at offset 0x12 is " + std::to_string(eh.e_machine) +
@@ -115,8 +114,9 @@ bool ElfParser::parse_header() {
                                       std::to_string(eh.e_phentsize) + ", expected 56");
   }
   if (eh.e_phnum == PN_XNUM) {
-    return fail(Errc::bad_header, "e_phnum at offset 0x38 is PN_XNUM (extended numbering is not "
-                                  "supported for vDSO images)");
+    return fail(Errc::bad_header,
+                "e_phnum at offset 0x38 is PN_XNUM (extended numbering is not "
+                "supported for vDSO images)");
   }
   image_.identity_ = ElfIdentity{
       .elf_class = eh.e_ident[EI_CLASS],
@@ -148,9 +148,9 @@ bool ElfParser::parse_program_headers() {
   const uint64_t table_size = uint64_t{phnum} * sizeof(Elf64_Phdr);
   if (!in_.contains(phoff_, table_size)) {
     return fail(Errc::truncated, "program header table at offset " + hex(phoff_) + " (e_phoff, " +
-                                     std::to_string(phnum) + " entries, " +
-                                     byte_count(table_size) + ") runs past the end of the " +
-                                     hex(in_.size()) + "-byte image");
+                                     std::to_string(phnum) + " entries, " + byte_count(table_size) +
+                                     ") runs past the end of the " + hex(in_.size()) +
+                                     "-byte image");
   }
   if (phoff_ < sizeof(Elf64_Ehdr)) {
     return fail(Errc::bad_program_headers, "program header table at offset " + hex(phoff_) +
@@ -161,17 +161,17 @@ bool ElfParser::parse_program_headers() {
   size_t loads = 0;
   for (uint16_t i = 0; i < phnum; ++i) {
     const auto ph = in_.read<Elf64_Phdr>(phoff_ + uint64_t{i} * sizeof(Elf64_Phdr));
-    image_.segments_.push_back(Segment{ph.p_type, ph.p_flags, ph.p_offset, ph.p_vaddr,
-                                       ph.p_filesz, ph.p_memsz, ph.p_align});
+    image_.segments_.push_back(Segment{ph.p_type, ph.p_flags, ph.p_offset, ph.p_vaddr, ph.p_filesz,
+                                       ph.p_memsz, ph.p_align});
     if (ph.p_type == PT_LOAD) {
       if (loads == 0) image_.load_index_ = i;
       // Everything after this translates addresses through the PT_LOADs, so
       // their geometry must be sane before anything else is looked at.
       const uint64_t at = phoff_ + uint64_t{i} * sizeof(Elf64_Phdr);
       if (!in_.contains(ph.p_offset, ph.p_filesz)) {
-        return fail(Errc::truncated, "PT_LOAD (program header " + std::to_string(i) + " at offset " +
-                                         hex(at) + ") file image at offset " + hex(ph.p_offset) +
-                                         " (" + byte_count(ph.p_filesz) +
+        return fail(Errc::truncated, "PT_LOAD (program header " + std::to_string(i) +
+                                         " at offset " + hex(at) + ") file image at offset " +
+                                         hex(ph.p_offset) + " (" + byte_count(ph.p_filesz) +
                                          ") runs past the end of the " + hex(in_.size()) +
                                          "-byte image");
       }
@@ -185,8 +185,8 @@ bool ElfParser::parse_program_headers() {
       ++loads;
     } else if (ph.p_type == PT_DYNAMIC) {
       if (dynamic_segment_) {
-        if (!rule(Errc::bad_dynamic, "second PT_DYNAMIC (program header " + std::to_string(i) +
-                                         ")")) {
+        if (!rule(Errc::bad_dynamic,
+                  "second PT_DYNAMIC (program header " + std::to_string(i) + ")")) {
           return false;
         }
       } else {
@@ -210,7 +210,8 @@ bool ElfParser::parse_program_headers() {
     }
     if (!check_load_segment(image_.segments_[i], i)) return false;
   }
-  if (!dynamic_segment_) return fail(Errc::bad_dynamic, "the image has no PT_DYNAMIC program header");
+  if (!dynamic_segment_)
+    return fail(Errc::bad_dynamic, "the image has no PT_DYNAMIC program header");
   return true;
 }
 

@@ -16,12 +16,18 @@ namespace {
 // Tags that mean the image needs relocating; a vDSO is mapped as is.
 const char* relocation_tag_name(int64_t tag) {
   switch (tag) {
-    case DT_REL: return "DT_REL";
-    case DT_RELA: return "DT_RELA";
-    case DT_JMPREL: return "DT_JMPREL";
-    case DT_TEXTREL: return "DT_TEXTREL";
-    case DT_RELR: return "DT_RELR";
-    default: return nullptr;
+    case DT_REL:
+      return "DT_REL";
+    case DT_RELA:
+      return "DT_RELA";
+    case DT_JMPREL:
+      return "DT_JMPREL";
+    case DT_TEXTREL:
+      return "DT_TEXTREL";
+    case DT_RELR:
+      return "DT_RELR";
+    default:
+      return nullptr;
   }
 }
 
@@ -49,8 +55,8 @@ bool ElfParser::parse_dynamic() {
   for (uint64_t i = 0; i < capacity; ++i) {
     const auto d = in_.read<Elf64_Dyn>(offset + i * sizeof(Elf64_Dyn));
     if (d.d_tag == DT_NULL) {
-      regions_.push_back(Region{"dynamic section", Errc::bad_dynamic, offset,
-                                (i + 1) * sizeof(Elf64_Dyn)});
+      regions_.push_back(
+          Region{"dynamic section", Errc::bad_dynamic, offset, (i + 1) * sizeof(Elf64_Dyn)});
       return true;
     }
     image_.dynamic_.push_back(DynamicEntry{d.d_tag, d.d_un.d_val});
@@ -70,8 +76,8 @@ bool ElfParser::locate_string_table() {
     return false;
   }
   strtab_size_ = *strsz;
-  regions_.push_back(Region{"DT_STRTAB string table", Errc::bad_string_table, strtab_offset_,
-                            strtab_size_});
+  regions_.push_back(
+      Region{"DT_STRTAB string table", Errc::bad_string_table, strtab_offset_, strtab_size_});
   return true;
 }
 
@@ -85,9 +91,9 @@ bool ElfParser::dynamic_string(std::string_view what, Errc code, uint64_t offset
   const auto* begin = in_.data() + strtab_offset_ + offset;
   const auto* nul = static_cast<const uint8_t*>(std::memchr(begin, 0, strtab_size_ - offset));
   if (nul == nullptr) {
-    return fail(Errc::bad_string_table, std::string(what) + ": the string at DT_STRTAB + " +
-                                            hex(offset) + " is not NUL-terminated within DT_STRSZ " +
-                                            hex(strtab_size_));
+    return fail(Errc::bad_string_table,
+                std::string(what) + ": the string at DT_STRTAB + " + hex(offset) +
+                    " is not NUL-terminated within DT_STRSZ " + hex(strtab_size_));
   }
   out.assign(reinterpret_cast<const char*>(begin), static_cast<size_t>(nul - begin));
   return true;
@@ -108,8 +114,8 @@ bool ElfParser::check_dynamic_rules() {
       if (!dynamic_string("DT_NEEDED name offset", Errc::bad_string_table, d.value, library)) {
         return false;
       }
-      if (!rule(Errc::has_needed, "DT_NEEDED " + library + where +
-                                      ": a vDSO depends on no other object")) {
+      if (!rule(Errc::has_needed,
+                "DT_NEEDED " + library + where + ": a vDSO depends on no other object")) {
         return false;
       }
     } else if (const char* reloc = relocation_tag_name(d.tag)) {
@@ -120,8 +126,8 @@ bool ElfParser::check_dynamic_rules() {
     } else if (d.tag == DT_FLAGS && (d.value & DF_TEXTREL) != 0) {
       if (!rule(Errc::has_relocations, "DT_FLAGS has DF_TEXTREL" + where)) return false;
     } else if (d.tag == DT_SYMENT && d.value != sizeof(Elf64_Sym)) {
-      return fail(Errc::bad_symbol_table, "DT_SYMENT is " + std::to_string(d.value) +
-                                              ", expected 24" + where);
+      return fail(Errc::bad_symbol_table,
+                  "DT_SYMENT is " + std::to_string(d.value) + ", expected 24" + where);
     }
   }
   return true;

@@ -96,7 +96,8 @@ bool ElfParser::decode_data_layout(const Note& note) {
   } else if (desc.page_size != abi::kPageSize) {
     problem = "page_size " + std::to_string(desc.page_size) + " (expected 4096)";
   } else if (desc.data_area_size == 0 || desc.data_area_size % desc.page_size != 0) {
-    problem = "data_area_size " + hex(desc.data_area_size) + " is not a nonzero multiple of the page size";
+    problem = "data_area_size " + hex(desc.data_area_size) +
+              " is not a nonzero multiple of the page size";
   } else if (desc.rng_data_offset % 8 != 0 ||
              uint64_t{desc.rng_data_offset} + sizeof(abi::VdsoRngData) > desc.data_area_size) {
     problem = "rng_data_offset " + hex(desc.rng_data_offset) +

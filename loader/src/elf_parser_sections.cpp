@@ -25,13 +25,13 @@ bool ElfParser::parse_sections() {
   const uint64_t table_size = uint64_t{shnum} * sizeof(Elf64_Shdr);
   if (!in_.contains(shoff_, table_size)) {
     return fail(Errc::truncated, "section header table at offset " + hex(shoff_) + " (e_shoff, " +
-                                     std::to_string(shnum) + " entries, " +
-                                     byte_count(table_size) + ") runs past the end of the " +
-                                     hex(in_.size()) + "-byte image");
+                                     std::to_string(shnum) + " entries, " + byte_count(table_size) +
+                                     ") runs past the end of the " + hex(in_.size()) +
+                                     "-byte image");
   }
   if (shoff_ < sizeof(Elf64_Ehdr)) {
-    return fail(Errc::bad_header,
-                "section header table at offset " + hex(shoff_) + " (e_shoff) overlaps the ELF header");
+    return fail(Errc::bad_header, "section header table at offset " + hex(shoff_) +
+                                      " (e_shoff) overlaps the ELF header");
   }
   if (shstrndx_ != SHN_UNDEF && shstrndx_ >= shnum) {
     return fail(Errc::bad_header, "e_shstrndx at offset 0x3e is " + std::to_string(shstrndx_) +
@@ -41,7 +41,8 @@ bool ElfParser::parse_sections() {
   for (uint16_t i = 0; i < shnum; ++i) {
     headers[i] = in_.read<Elf64_Shdr>(shoff_ + uint64_t{i} * sizeof(Elf64_Shdr));
     const Elf64_Shdr& sh = headers[i];
-    if (sh.sh_type != SHT_NOBITS && sh.sh_type != SHT_NULL && !in_.contains(sh.sh_offset, sh.sh_size)) {
+    if (sh.sh_type != SHT_NOBITS && sh.sh_type != SHT_NULL &&
+        !in_.contains(sh.sh_offset, sh.sh_size)) {
       return fail(Errc::truncated, "section " + std::to_string(i) + " at offset " +
                                        hex(sh.sh_offset) + " (" + byte_count(sh.sh_size) +
                                        ") runs past the end of the " + hex(in_.size()) +

@@ -77,8 +77,8 @@ bool ElfParser::parse_gnu_hash() {
                                           std::to_string(bloom_shift) + " is not below 64");
   }
   uint64_t part = 0;
-  if (!locate("DT_GNU_HASH bloom filter", Errc::bad_hash_table, *vaddr, 16, 8 * uint64_t{bloom_size},
-              part)) {
+  if (!locate("DT_GNU_HASH bloom filter", Errc::bad_hash_table, *vaddr, 16,
+              8 * uint64_t{bloom_size}, part)) {
     return false;
   }
   const uint64_t buckets_delta = 16 + 8 * uint64_t{bloom_size};
@@ -129,8 +129,8 @@ bool ElfParser::parse_gnu_hash() {
   if (!walk_gnu_hash_chains(chain, count, nbuckets, symoffset, buckets)) return false;
   gnu_symbol_count_ = count;
   image_.gnu_hash_offset_ = offset;
-  regions_.push_back(Region{"DT_GNU_HASH table", Errc::bad_hash_table, offset,
-                            chain_delta + chain_size});
+  regions_.push_back(
+      Region{"DT_GNU_HASH table", Errc::bad_hash_table, offset, chain_delta + chain_size});
   return true;
 }
 

@@ -14,7 +14,8 @@ bool ElfParser::parse_version_definitions() {
   if (!verdef) return true;
   const auto count = image_.dynamic_value(DT_VERDEFNUM);
   if (!count) return fail(Errc::bad_version_table, "DT_VERDEF is present without DT_VERDEFNUM");
-  if (*count == 0) return fail(Errc::bad_version_table, "DT_VERDEFNUM is 0 but DT_VERDEF is present");
+  if (*count == 0)
+    return fail(Errc::bad_version_table, "DT_VERDEFNUM is 0 but DT_VERDEF is present");
 
   uint64_t span_begin = UINT64_MAX, span_end = 0;
   const auto cover = [&](uint64_t offset, uint64_t size) {
@@ -82,8 +83,8 @@ bool ElfParser::parse_version_definitions() {
     image_.verdefs_.push_back(VersionDefinition{vd.vd_ndx, vd.vd_flags, vd.vd_cnt, vd.vd_hash,
                                                 vd.vd_hash == expected_hash, version_name});
     if (vd.vd_hash != expected_hash &&
-        !rule(Errc::bad_version_table, at + " (" + version_name + "): vd_hash " +
-                                           hex(vd.vd_hash) + " is not the ELF hash of its name (" +
+        !rule(Errc::bad_version_table, at + " (" + version_name + "): vd_hash " + hex(vd.vd_hash) +
+                                           " is not the ELF hash of its name (" +
                                            hex(expected_hash) + ")")) {
       return false;
     }
@@ -91,9 +92,8 @@ bool ElfParser::parse_version_definitions() {
     const bool last = k + 1 == *count;
     if (last && vd.vd_next != 0) {
       return fail(Errc::bad_version_table, at + ": the chain goes on (vd_next " +
-                                               std::to_string(vd.vd_next) +
-                                               ") past DT_VERDEFNUM " + std::to_string(*count) +
-                                               " entries");
+                                               std::to_string(vd.vd_next) + ") past DT_VERDEFNUM " +
+                                               std::to_string(*count) + " entries");
     }
     if (!last && vd.vd_next == 0) {
       return fail(Errc::bad_version_table, at + ": the chain ends after " + std::to_string(k + 1) +

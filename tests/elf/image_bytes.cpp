@@ -22,7 +22,8 @@ Bytes read_file(const std::string& path) {
 
 void write_file(const std::string& path, const Bytes& bytes) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  file.write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   REQUIRE(file.good());
 }
 
@@ -112,7 +113,8 @@ uint64_t data_layout_desc_offset(const Bytes& bytes) {
   for (uint64_t at = offset; at + 12 <= offset + size;) {
     const auto header = get<Elf64_Nhdr>(bytes, at);
     const uint64_t name_size = (header.n_namesz + 3) & ~3u;
-    if (header.n_type == 1 && std::string_view(reinterpret_cast<const char*>(bytes.data() + at + 12)) == "vdsoforge") {
+    if (header.n_type == 1 &&
+        std::string_view(reinterpret_cast<const char*>(bytes.data() + at + 12)) == "vdsoforge") {
       return at + 12 + name_size;
     }
     at += 12 + name_size + ((header.n_descsz + 3) & ~3u);

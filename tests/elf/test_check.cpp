@@ -9,8 +9,8 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <functional>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "check_symtab.h"
 #include "image_bytes.h"
@@ -33,7 +33,8 @@ Run run_tool(const std::string& arguments) {
   Run run{-1, ""};
   std::array<char, 4096> chunk;
   size_t n = 0;
-  while ((n = std::fread(chunk.data(), 1, chunk.size(), pipe)) > 0) run.output.append(chunk.data(), n);
+  while ((n = std::fread(chunk.data(), 1, chunk.size(), pipe)) > 0)
+    run.output.append(chunk.data(), n);
   const int status = pclose(pipe);
   run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
@@ -68,13 +69,16 @@ Run check_mutated(const Bytes& bytes, const std::string& options = kExports) {
 // shorter), as if the linker had emitted that section.
 void rename_section(Bytes& bytes, std::string_view from, std::string_view to) {
   const auto eh = get<Elf64_Ehdr>(bytes, 0);
-  const auto names = get<Elf64_Shdr>(bytes, eh.e_shoff + uint64_t{eh.e_shstrndx} * sizeof(Elf64_Shdr));
-  const std::string_view table(reinterpret_cast<const char*>(bytes.data() + names.sh_offset), names.sh_size);
+  const auto names =
+      get<Elf64_Shdr>(bytes, eh.e_shoff + uint64_t{eh.e_shstrndx} * sizeof(Elf64_Shdr));
+  const std::string_view table(reinterpret_cast<const char*>(bytes.data() + names.sh_offset),
+                               names.sh_size);
   const size_t at = table.find(std::string(from) + '\0');
   REQUIRE(at != std::string_view::npos);
   REQUIRE(to.size() <= from.size());
   std::fill_n(bytes.begin() + static_cast<std::ptrdiff_t>(names.sh_offset + at), from.size(), 0);
-  std::copy(to.begin(), to.end(), bytes.begin() + static_cast<std::ptrdiff_t>(names.sh_offset + at));
+  std::copy(to.begin(), to.end(),
+            bytes.begin() + static_cast<std::ptrdiff_t>(names.sh_offset + at));
 }
 
 uint64_t section_header_named(const Bytes& bytes, std::string_view name) {
@@ -90,12 +94,13 @@ uint64_t section_header_named(const Bytes& bytes, std::string_view name) {
 }  // namespace
 
 TEST_CASE("check passes the built image, proving the ChaCha20 routine stackless") {
-  const Run run = run_tool("check " + kExports +
-                           " --stackless vdsoforge_chacha20_blocks_sse2 --debug-image " +
-                           VDSOFORGE_TEST_DEBUG_IMAGE + " " + VDSOFORGE_TEST_IMAGE);
+  const Run run =
+      run_tool("check " + kExports + " --stackless vdsoforge_chacha20_blocks_sse2 --debug-image " +
+               VDSOFORGE_TEST_DEBUG_IMAGE + " " + VDSOFORGE_TEST_IMAGE);
   INFO(run.output);
   CHECK(run.status == 0);
-  CHECK_THAT(run.output, Catch::Contains("OK") && Catch::Contains("vdsoforge_chacha20_blocks_sse2"));
+  CHECK_THAT(run.output,
+             Catch::Contains("OK") && Catch::Contains("vdsoforge_chacha20_blocks_sse2"));
 }
 
 TEST_CASE("check fails a routine that uses the stack, naming the instructions") {
@@ -103,8 +108,8 @@ TEST_CASE("check fails a routine that uses the stack, naming the instructions") 
                            VDSOFORGE_TEST_DEBUG_IMAGE + " " + VDSOFORGE_TEST_IMAGE);
   INFO(run.output);
   CHECK(run.status == 1);
-  CHECK_THAT(run.output, Catch::Contains("check: stackless __vdso_getrandom:") &&
-                             Catch::Contains("push"));
+  CHECK_THAT(run.output,
+             Catch::Contains("check: stackless __vdso_getrandom:") && Catch::Contains("push"));
 }
 
 TEST_CASE("check passes the kernel's own vDSO with its export list") {
@@ -131,8 +136,9 @@ TEST_CASE("check names the culprit in a mutated image") {
        "check: relocation tag DT_RELA"},
       {"DT_NEEDED",
        [](Bytes& b) {
-         elf_test::retag_dynamic(b, DT_FLAGS_1, DT_NEEDED,
-                                 elf_test::dynstr_offset(b, "LINUX_2.6") - elf_test::dynamic_value(b, DT_STRTAB));
+         elf_test::retag_dynamic(
+             b, DT_FLAGS_1, DT_NEEDED,
+             elf_test::dynstr_offset(b, "LINUX_2.6") - elf_test::dynamic_value(b, DT_STRTAB));
        },
        "check: DT_NEEDED LINUX_2.6"},
       {"undefined symbol",
@@ -145,11 +151,14 @@ TEST_CASE("check names the culprit in a mutated image") {
        "check: second PT_LOAD"},
       {".data section", [](Bytes& b) { rename_section(b, ".comment", ".data"); },
        "check: section .data present (vDSO images must not have writable data)"},
-      {".bss section", [](Bytes& b) { rename_section(b, ".comment", ".bss"); }, "check: section .bss present"},
-      {".got section", [](Bytes& b) { rename_section(b, ".comment", ".got"); }, "check: section .got present"},
+      {".bss section", [](Bytes& b) { rename_section(b, ".comment", ".bss"); },
+       "check: section .bss present"},
+      {".got section", [](Bytes& b) { rename_section(b, ".comment", ".got"); },
+       "check: section .got present"},
       {".got.plt section", [](Bytes& b) { rename_section(b, ".comment", ".got.plt"); },
        "check: section .got.plt present"},
-      {".plt section", [](Bytes& b) { rename_section(b, ".comment", ".plt"); }, "check: section .plt present"},
+      {".plt section", [](Bytes& b) { rename_section(b, ".comment", ".plt"); },
+       "check: section .plt present"},
       {"relocation section",
        [](Bytes& b) {
          const uint64_t sh = section_header_named(b, ".comment");
@@ -163,7 +172,8 @@ TEST_CASE("check names the culprit in a mutated image") {
       {"corrupted .gnu.hash",
        [](Bytes& b) {
          const uint64_t t = elf_test::dynamic_value(b, DT_GNU_HASH);
-         const uint64_t chain = t + 16 + 8 * uint64_t{get<uint32_t>(b, t + 8)} + 4 * uint64_t{get<uint32_t>(b, t)};
+         const uint64_t chain =
+             t + 16 + 8 * uint64_t{get<uint32_t>(b, t + 8)} + 4 * uint64_t{get<uint32_t>(b, t)};
          put<uint32_t>(b, chain, get<uint32_t>(b, chain) ^ 0x100);
        },
        "does not find exported symbol"},
@@ -195,7 +205,8 @@ TEST_CASE("check compares the export set and version with the options") {
     CHECK_THAT(run.output, Catch::Contains("check: export __vdso_time missing"));
   }
   {
-    const Run run = check_mutated(image, "--exports __vdso_getrandom,getrandom --symbol-version LINUX_2.7");
+    const Run run =
+        check_mutated(image, "--exports __vdso_getrandom,getrandom --symbol-version LINUX_2.7");
     INFO(run.output);
     CHECK(run.status == 1);
     CHECK_THAT(run.output, Catch::Contains("not @@LINUX_2.7"));
@@ -220,14 +231,16 @@ TEST_CASE("check exits 2 when an input cannot be used") {
 TEST_CASE("check refuses to prove code the shipped image does not contain") {
   const auto debug = elf_test::parse_valid(elf_test::built_debug_image());
   std::string error;
-  const auto code = vdsoforge::tools::find_function_code(debug, "vdsoforge_chacha20_blocks_sse2", error);
+  const auto code =
+      vdsoforge::tools::find_function_code(debug, "vdsoforge_chacha20_blocks_sse2", error);
   INFO(error);
   REQUIRE(code.has_value());
   // The stripped copy gets different code at the routine's place.
   Bytes bytes = elf_test::built_image();
   bytes[code->file_offset + 1] ^= 0xff;
-  const Run run = check_mutated(bytes, kExports + " --stackless vdsoforge_chacha20_blocks_sse2 --debug-image " +
-                                           VDSOFORGE_TEST_DEBUG_IMAGE);
+  const Run run =
+      check_mutated(bytes, kExports + " --stackless vdsoforge_chacha20_blocks_sse2 --debug-image " +
+                               VDSOFORGE_TEST_DEBUG_IMAGE);
   INFO(run.output);
   CHECK(run.status == 1);
   CHECK_THAT(run.output, Catch::Contains("differs from the --debug-image"));

@@ -62,10 +62,9 @@ TEST_CASE("built image: a wrong version, an absent name or a prefix is not found
 
 TEST_CASE("kernel vDSO: every function resolves at LINUX_2.6, in both tables alike") {
   const ElfImage image = elf_test::parse_valid(elf_test::kernel_vdso());
-  for (const char* name : {"__vdso_getrandom", "getrandom", "__vdso_clock_gettime",
-                           "clock_gettime", "__vdso_gettimeofday", "gettimeofday", "__vdso_time",
-                           "time", "__vdso_getcpu", "getcpu", "__vdso_clock_getres",
-                           "clock_getres"}) {
+  for (const char* name : {"__vdso_getrandom", "getrandom", "__vdso_clock_gettime", "clock_gettime",
+                           "__vdso_gettimeofday", "gettimeofday", "__vdso_time", "time",
+                           "__vdso_getcpu", "getcpu", "__vdso_clock_getres", "clock_getres"}) {
     INFO(name);
     const Symbol* sym = lookup_everywhere(image, name, kVersion);
     REQUIRE(sym != nullptr);
@@ -94,7 +93,8 @@ TEST_CASE("hand-made: the version renamed to LINUX_2.7 is found only at LINUX_2.
 TEST_CASE("hand-made: a hidden (non-default) version is not found, its twin still is") {
   Bytes bytes = elf_test::built_image();
   const uint64_t at = elf_test::versym_offset(bytes, "getrandom");
-  elf_test::put<uint16_t>(bytes, at, static_cast<uint16_t>(elf_test::get<uint16_t>(bytes, at) | 0x8000));
+  elf_test::put<uint16_t>(bytes, at,
+                          static_cast<uint16_t>(elf_test::get<uint16_t>(bytes, at) | 0x8000));
   const ElfImage image = elf_test::parse_valid(bytes);
   CHECK(lookup_everywhere(image, "getrandom", kVersion) == nullptr);
   CHECK(lookup_everywhere(image, "getrandom", "") == nullptr);

@@ -128,9 +128,9 @@ TEST_CASE("the live kernel vDSO parses strictly: exports, versions, notes") {
   CHECK(find_note(image, "GNU", NT_GNU_BUILD_ID) != nullptr);
 
   const auto names = exported_names(image);
-  for (const char* name : {"__vdso_getrandom", "getrandom", "__vdso_clock_gettime",
-                           "clock_gettime", "__vdso_gettimeofday", "gettimeofday", "__vdso_time",
-                           "time", "__vdso_getcpu", "getcpu"}) {
+  for (const char* name :
+       {"__vdso_getrandom", "getrandom", "__vdso_clock_gettime", "clock_gettime",
+        "__vdso_gettimeofday", "gettimeofday", "__vdso_time", "time", "__vdso_getcpu", "getcpu"}) {
     CHECK(names.count(name) == 1);
   }
   REQUIRE(image.version_definitions().size() == 2);

@@ -19,13 +19,13 @@ StackAnalysis analyze(std::vector<uint8_t> code) { return analyze_stack_use(code
 
 TEST_CASE("register-only SSE code ending in ret is stackless") {
   // movdqu xmm0,[rsi]; paddd xmm0,xmm1; movdqu [rdi],xmm0; add rdi,64; dec rcx; jnz -?; ret
-  const auto result = analyze({0xf3, 0x0f, 0x6f, 0x06,        // movdqu xmm0, [rsi]
-                               0x66, 0x0f, 0xfe, 0xc1,        // paddd xmm0, xmm1
-                               0xf3, 0x0f, 0x7f, 0x07,        // movdqu [rdi], xmm0
-                               0x48, 0x83, 0xc7, 0x40,        // add rdi, 64
-                               0x48, 0xff, 0xc9,              // dec rcx
-                               0x75, 0xeb,                    // jnz back to the start
-                               0xc3});                        // ret
+  const auto result = analyze({0xf3, 0x0f, 0x6f, 0x06,  // movdqu xmm0, [rsi]
+                               0x66, 0x0f, 0xfe, 0xc1,  // paddd xmm0, xmm1
+                               0xf3, 0x0f, 0x7f, 0x07,  // movdqu [rdi], xmm0
+                               0x48, 0x83, 0xc7, 0x40,  // add rdi, 64
+                               0x48, 0xff, 0xc9,        // dec rcx
+                               0x75, 0xeb,              // jnz back to the start
+                               0xc3});                  // ret
   CHECK(result.uses.empty());
   CHECK(result.instructions == 7);
 }
@@ -85,8 +85,8 @@ TEST_CASE("the built image's ChaCha20 block routine is stackless") {
   INFO(error);
   REQUIRE(code.has_value());
   CHECK(code->size > 100);
-  const auto result = analyze_stack_use(debug.bytes().subspan(code->file_offset, code->size),
-                                        code->address);
+  const auto result =
+      analyze_stack_use(debug.bytes().subspan(code->file_offset, code->size), code->address);
   for (const auto& use : result.uses) INFO(use.instruction << ": " << use.reason);
   CHECK(result.uses.empty());
   CHECK(result.instructions > 50);
@@ -98,8 +98,8 @@ TEST_CASE("the analysis fails a routine that does use the stack: __vdso_getrando
   const auto code = find_function_code(debug, "__vdso_getrandom", error);
   INFO(error);
   REQUIRE(code.has_value());
-  const auto result = analyze_stack_use(debug.bytes().subspan(code->file_offset, code->size),
-                                        code->address);
+  const auto result =
+      analyze_stack_use(debug.bytes().subspan(code->file_offset, code->size), code->address);
   REQUIRE_FALSE(result.uses.empty());
   CHECK(result.uses[0].address == code->address);  // it saves registers first thing
 }

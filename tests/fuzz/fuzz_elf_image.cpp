@@ -21,10 +21,11 @@ void exercise_lookups(const vdsoforge::ElfImage& image) {
   size_t looked_up = 0;
   for (const auto& sym : image.symbols()) {
     if (++looked_up > 64) break;  // bounded work per input
-    for (const std::string_view version : {std::string_view(sym.version), std::string_view(""),
-                                           std::string_view("LINUX_2.6")}) {
-      for (const auto* found : {image.lookup(sym.name, version), image.lookup_gnu_hash(sym.name, version),
-                                image.lookup_sysv_hash(sym.name, version)}) {
+    for (const std::string_view version :
+         {std::string_view(sym.version), std::string_view(""), std::string_view("LINUX_2.6")}) {
+      for (const auto* found :
+           {image.lookup(sym.name, version), image.lookup_gnu_hash(sym.name, version),
+            image.lookup_sysv_hash(sym.name, version)}) {
         if (found == nullptr) continue;
         if (found->name != sym.name) broken("look-up returned a symbol of another name");
         if (found->shndx == 0) broken("look-up returned an undefined symbol");
@@ -46,7 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     vdsoforge::Error err;
     const auto image = vdsoforge::ElfImage::parse(bytes, mode, err);
     if (!image) {
-      if (err.code == vdsoforge::Errc::ok || err.message.empty()) broken("refusal without a reason");
+      if (err.code == vdsoforge::Errc::ok || err.message.empty())
+        broken("refusal without a reason");
       continue;
     }
     if (err.code != vdsoforge::Errc::ok) broken("success with an error set");

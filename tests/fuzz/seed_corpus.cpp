@@ -6,8 +6,8 @@
 // more than kMaxCorpusFiles, so loading it never eats the run's time budget.
 #include <cstdio>
 #include <filesystem>
-#include <iterator>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <system_error>
 
@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
   const fs::path corpus = argv[1];
   std::error_code ec;
   if (fs::is_directory(corpus, ec)) {
-    const auto files = static_cast<size_t>(std::distance(fs::directory_iterator(corpus, ec), fs::directory_iterator()));
+    const auto files = static_cast<size_t>(
+        std::distance(fs::directory_iterator(corpus, ec), fs::directory_iterator()));
     if (files > kMaxCorpusFiles) {
       std::printf("corpus holds %zu files, starting afresh\n", files);
       fs::remove_all(corpus, ec);
@@ -54,7 +55,8 @@ int main(int argc, char** argv) {
   }
   const fs::path path = corpus / "kernel-vdso.so";
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   if (!out) {
     std::fprintf(stderr, "cannot write %s\n", path.c_str());
     return 1;
