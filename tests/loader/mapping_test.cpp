@@ -181,6 +181,7 @@ TEST_CASE("symbols resolve to addresses inside the mapped image") {
   const auto address = reinterpret_cast<uintptr_t>(vdso_getrandom);
   CHECK(address >= image->base());
   CHECK(address < image->base() + image->image_size());
+  CHECK(image->symbol("__vdso_getrandom", "") == vdso_getrandom);  // "" = any version
   CHECK(image->symbol("__vdso_getrandom", "LINUX_2.5") == nullptr);
   CHECK(image->symbol("__vdso_clock_gettime", "LINUX_2.6") == nullptr);
 }
