@@ -65,11 +65,14 @@ std::string stack_rule_broken(const ZydisDecodedInstruction& instruction,
         (is_stack_register(op.mem.base) || is_stack_register(op.mem.index))) {
       return "addresses memory through rsp/rbp";
     }
-    if (op.type == ZYDIS_OPERAND_TYPE_REGISTER && (op.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
-        ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, op.reg.value) ==
-            ZYDIS_REGISTER_RSP) {
-      return "writes rsp";
-    }
+    const bool is_rsp = op.type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                        ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64,
+                                                         op.reg.value) == ZYDIS_REGISTER_RSP;
+    if (is_rsp && (op.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)) return "writes rsp";
+    // A copy of rsp in another register would let the stack be addressed
+    // indirectly, past the memory-operand rule.  (rbp is not treated so: in
+    // optimised leaf code it is an ordinary register.)
+    if (is_rsp && op.visibility == ZYDIS_OPERAND_VISIBILITY_EXPLICIT) return "copies rsp";
   }
   return {};
 }

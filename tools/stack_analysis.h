@@ -26,7 +26,8 @@ struct StackAnalysis {
 
 // Decodes `code`, loaded at `address`, as 64-bit x86 and flags: push, pop,
 // call, enter, leave (and their variants); any memory operand whose base or
-// index is rsp/rbp (or a narrower alias); any instruction that writes rsp.
+// index is rsp/rbp (or a narrower alias); any instruction that writes rsp or
+// reads it explicitly (a copy of rsp would address the stack indirectly).
 // The final `ret` is allowed: it only consumes the caller's return address.
 // Bytes that do not decode are reported too, since they cannot be proven safe.
 StackAnalysis analyze_stack_use(std::span<const uint8_t> code, uint64_t address);

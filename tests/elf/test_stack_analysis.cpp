@@ -54,6 +54,7 @@ TEST_CASE("each kind of stack use is reported at its address") {
       {"sub rsp, 8", {0x48, 0x83, 0xec, 0x08}, "writes rsp"},
       {"mov rsp, rax", {0x48, 0x89, 0xc4}, "writes rsp"},
       {"and rsp, -16", {0x48, 0x83, 0xe4, 0xf0}, "writes rsp"},
+      {"mov rax, rsp", {0x48, 0x89, 0xe0}, "copies rsp"},
   };
   for (const Case& c : cases) {
     DYNAMIC_SECTION(c.what) {
@@ -68,6 +69,13 @@ TEST_CASE("each kind of stack use is reported at its address") {
       CHECK_FALSE(result.uses[0].instruction.empty());
     }
   }
+}
+
+TEST_CASE("rbp as an ordinary register is not stack use") {
+  // add ebp, eax; mov rax, rbp; ret
+  const auto result = analyze({0x01, 0xc5, 0x48, 0x89, 0xe8, 0xc3});
+  CHECK(result.uses.empty());
+  CHECK(result.instructions == 3);
 }
 
 TEST_CASE("bytes that do not decode are reported, not skipped") {
