@@ -1,6 +1,6 @@
-// getrandom through the project's image, the kernel's vDSO and the syscall,
-// measured side by side in one run, plus the ChaCha20 block routine against
-// libsodium's.  Run: build/default/tests/bench_getrandom
+// getrandom through the project's images (SSE2 and AVX-512), the kernel's vDSO
+// and the syscall, measured side by side in one run, plus the ChaCha20 block
+// routines against libsodium's.  Run: build/default/tests/bench_getrandom
 #include <benchmark/benchmark.h>
 #include <sodium.h>
 #include <sys/mman.h>
@@ -34,21 +34,32 @@ void* map_state(vdsoforge::GetrandomFn fn) {
   return page == MAP_FAILED ? nullptr : page;
 }
 
+Source open_project_image(const char* path) {
+  Source s;
+  vdsoforge::Error err;
+  vdsoforge::OpenOptions options;
+  options.mode = vdsoforge::GenerationMode::manual;
+  s.image = vdsoforge::LoadedImage::open_file(path, err, options);
+  if (!s.image) {
+    std::fprintf(stderr, "cannot load %s: %s\n", path, err.message.c_str());
+    std::exit(2);
+  }
+  s.fn = s.image->getrandom();
+  s.state = s.fn ? map_state(s.fn) : nullptr;
+  return s;
+}
+
+bool cpu_has_avx512() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+}
+
 Source& project_image() {
-  static Source source = [] {
-    Source s;
-    vdsoforge::Error err;
-    vdsoforge::OpenOptions options;
-    options.mode = vdsoforge::GenerationMode::manual;
-    s.image = vdsoforge::LoadedImage::open_file(VDSOFORGE_TEST_IMAGE, err, options);
-    if (!s.image) {
-      std::fprintf(stderr, "cannot load %s: %s\n", VDSOFORGE_TEST_IMAGE, err.message.c_str());
-      std::exit(2);
-    }
-    s.fn = s.image->getrandom();
-    s.state = s.fn ? map_state(s.fn) : nullptr;
-    return s;
-  }();
+  static Source source = open_project_image(VDSOFORGE_TEST_IMAGE);
+  return source;
+}
+
+Source& project_image_avx512() {
+  static Source source = open_project_image(VDSOFORGE_BENCH_AVX512_IMAGE);
   return source;
 }
 
@@ -79,6 +90,10 @@ void run_vdso(benchmark::State& st, Source& source) {
 }
 
 void BM_image(benchmark::State& st) { run_vdso(st, project_image()); }
+void BM_image_avx512(benchmark::State& st) {
+  if (!cpu_has_avx512()) return st.SkipWithError("CPU lacks AVX-512F/VL");
+  run_vdso(st, project_image_avx512());
+}
 void BM_kernel_vdso(benchmark::State& st) { run_vdso(st, kernel_vdso()); }
 
 void BM_syscall(benchmark::State& st) {
@@ -101,15 +116,23 @@ void BM_loader_helper(benchmark::State& st) {
   st.SetBytesProcessed(int64_t(st.iterations()) * st.range(0));
 }
 
-void BM_chacha20_blocks_image(benchmark::State& st) {
+void run_blocks(benchmark::State& st, void (*fn)(uint8_t*, const uint8_t*, uint32_t*, size_t)) {
   std::array<uint8_t, 32> key{};
   std::vector<uint8_t> out(static_cast<size_t>(st.range(0)));
   uint32_t counter[2] = {0, 0};
   for (auto _ : st) {
-    vdsoforge::image::chacha20_blocks(out.data(), key.data(), counter, out.size() / 64);
+    fn(out.data(), key.data(), counter, out.size() / 64);
     benchmark::ClobberMemory();
   }
   st.SetBytesProcessed(int64_t(st.iterations()) * st.range(0));
+}
+
+void BM_chacha20_blocks_sse2(benchmark::State& st) {
+  run_blocks(st, vdsoforge_chacha20_blocks_sse2);
+}
+void BM_chacha20_blocks_avx512(benchmark::State& st) {
+  if (!cpu_has_avx512()) return st.SkipWithError("CPU lacks AVX-512F/VL");
+  run_blocks(st, vdsoforge_chacha20_blocks_avx512);
 }
 
 void BM_chacha20_libsodium(benchmark::State& st) {
@@ -126,10 +149,12 @@ void BM_chacha20_libsodium(benchmark::State& st) {
 
 #define VF_SIZES Arg(1)->Arg(4)->Arg(16)->Arg(64)->Arg(256)->Arg(4096)->Arg(1 << 20)
 BENCHMARK(BM_image)->VF_SIZES;
+BENCHMARK(BM_image_avx512)->VF_SIZES;
 BENCHMARK(BM_kernel_vdso)->VF_SIZES;
 BENCHMARK(BM_syscall)->VF_SIZES;
 BENCHMARK(BM_loader_helper)->Arg(4)->Arg(16)->Arg(4096);
-BENCHMARK(BM_chacha20_blocks_image)->Arg(64)->Arg(4096)->Arg(1 << 20);
+BENCHMARK(BM_chacha20_blocks_sse2)->Arg(64)->Arg(4096)->Arg(1 << 20);
+BENCHMARK(BM_chacha20_blocks_avx512)->Arg(64)->Arg(4096)->Arg(1 << 20);
 BENCHMARK(BM_chacha20_libsodium)->Arg(64)->Arg(4096)->Arg(1 << 20);
 
 }  // namespace

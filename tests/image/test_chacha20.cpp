@@ -8,8 +8,28 @@
 #include <vector>
 
 #include "chacha20.h"
+#include "skip.h"
 
 namespace {
+
+using BlockFn = void (*)(uint8_t*, const uint8_t*, uint32_t*, size_t);
+
+bool cpu_has_avx512() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+}
+
+// Every routine this CPU can run; each test below holds for all of them.
+// (On a CPU without AVX-512 the dedicated test case at the end says SKIP.)
+struct Routine {
+  const char* name;
+  BlockFn fn;
+};
+Routine routine_under_test() {
+  static const bool avx512 = cpu_has_avx512();
+  const Routine sse2{"sse2", vdsoforge_chacha20_blocks_sse2};
+  const Routine wide{"avx512", vdsoforge_chacha20_blocks_avx512};
+  return avx512 ? GENERATE_COPY(sse2, wide) : sse2;
+}
 
 using Key = std::array<uint8_t, 32>;
 
@@ -34,11 +54,11 @@ struct Run {
   uint32_t counter[2];
 };
 
-Run image_keystream(const Key& key, uint64_t counter, size_t blocks) {
+Run image_keystream(BlockFn fn, const Key& key, uint64_t counter, size_t blocks) {
   // One spare block after the output catches a routine writing too much.
   Run run{std::vector<uint8_t>((blocks + 1) * 64, 0xa5),
           {static_cast<uint32_t>(counter), static_cast<uint32_t>(counter >> 32)}};
-  vdsoforge::image::chacha20_blocks(run.out.data(), key.data(), run.counter, blocks);
+  fn(run.out.data(), key.data(), run.counter, blocks);
   return run;
 }
 
@@ -49,9 +69,13 @@ uint64_t counter_value(const uint32_t counter[2]) {
 }  // namespace
 
 TEST_CASE("ChaCha20 blocks equal libsodium's from counter 0", "[chacha20]") {
-  for (size_t blocks : {1u, 2u, 3u, 7u, 16u, 33u}) {
+  const Routine r = routine_under_test();
+  INFO("routine " << r.name);
+  // 1-3 and the odd counts run the wide routine's one-block tail, 4 and 16
+  // its four-block groups only, 7 and 33 both.
+  for (size_t blocks : {1u, 2u, 3u, 4u, 5u, 7u, 8u, 16u, 33u}) {
     const Key key = make_key(static_cast<uint8_t>(blocks));
-    const Run run = image_keystream(key, 0, blocks);
+    const Run run = image_keystream(r.fn, key, 0, blocks);
     const auto expected = sodium_keystream(key, 0, blocks);
     INFO("blocks = " << blocks);
     CHECK(std::equal(expected.begin(), expected.end(), run.out.begin()));
@@ -62,19 +86,23 @@ TEST_CASE("ChaCha20 blocks equal libsodium's from counter 0", "[chacha20]") {
 }
 
 TEST_CASE("ChaCha20 all-zero key, nonce and counter: the published test vector", "[chacha20]") {
+  const Routine r = routine_under_test();
+  INFO("routine " << r.name);
   // A fixed vector, independent of libsodium: first keystream bytes of
   // ChaCha20 (20 rounds) with key, 64-bit nonce and counter all zero.
   const Key key{};
-  const Run run = image_keystream(key, 0, 1);
+  const Run run = image_keystream(r.fn, key, 0, 1);
   const uint8_t expected_prefix[] = {0x76, 0xb8, 0xe0, 0xad, 0xa0, 0xf1, 0x3d, 0x90,
                                      0x40, 0x5d, 0x6a, 0xe5, 0x53, 0x86, 0xbd, 0x28};
   CHECK(std::equal(std::begin(expected_prefix), std::end(expected_prefix), run.out.begin()));
 }
 
 TEST_CASE("ChaCha20 64-bit counter carries from word 12 into word 13", "[chacha20]") {
+  const Routine r = routine_under_test();
+  INFO("routine " << r.name);
   const Key key = make_key(42);
   const uint64_t start = 0xfffffffeULL;  // two blocks before the carry
-  const Run run = image_keystream(key, start, 5);
+  const Run run = image_keystream(r.fn, key, start, 5);
   const auto expected = sodium_keystream(key, start, 5);
   CHECK(std::equal(expected.begin(), expected.end(), run.out.begin()));
   CHECK(run.counter[0] == 3);
@@ -83,39 +111,57 @@ TEST_CASE("ChaCha20 64-bit counter carries from word 12 into word 13", "[chacha2
 }
 
 TEST_CASE("ChaCha20 starts from a counter with a nonzero high word", "[chacha20]") {
+  const Routine r = routine_under_test();
+  INFO("routine " << r.name);
   const Key key = make_key(9);
   const uint64_t start = (uint64_t{7} << 32) | 5;
-  const Run run = image_keystream(key, start, 3);
+  const Run run = image_keystream(r.fn, key, start, 3);
   const auto expected = sodium_keystream(key, start, 3);
   CHECK(std::equal(expected.begin(), expected.end(), run.out.begin()));
   CHECK(counter_value(run.counter) == start + 3);
 }
 
 TEST_CASE("ChaCha20 with zero blocks writes nothing and keeps the counter", "[chacha20]") {
+  const Routine r = routine_under_test();
+  INFO("routine " << r.name);
   const Key key = make_key(1);
-  const Run run = image_keystream(key, 12345, 0);
+  const Run run = image_keystream(r.fn, key, 12345, 0);
   CHECK(std::all_of(run.out.begin(), run.out.end(), [](uint8_t b) { return b == 0xa5; }));
   CHECK(counter_value(run.counter) == 12345);
 }
 
 TEST_CASE("ChaCha20 consecutive calls continue the keystream", "[chacha20]") {
+  const Routine r = routine_under_test();
+  INFO("routine " << r.name);
   const Key key = make_key(77);
   std::vector<uint8_t> out(10 * 64);
   uint32_t counter[2] = {0, 0};
-  vdsoforge::image::chacha20_blocks(out.data(), key.data(), counter, 3);
-  vdsoforge::image::chacha20_blocks(out.data() + 3 * 64, key.data(), counter, 7);
+  r.fn(out.data(), key.data(), counter, 3);
+  r.fn(out.data() + 3 * 64, key.data(), counter, 7);
   const auto expected = sodium_keystream(key, 0, 10);
   CHECK(out == expected);
 }
 
 TEST_CASE("ChaCha20 may write over its own key (the refill does)", "[chacha20]") {
+  const Routine r = routine_under_test();
+  INFO("routine " << r.name);
   // The refill's destination is batch_key, whose last 32 bytes are the key:
   // the routine must have loaded the key before the second block lands on it.
   const Key key = make_key(5);
   std::array<uint8_t, 128> batch_key{};
   std::copy(key.begin(), key.end(), batch_key.begin() + 96);
   uint32_t counter[2] = {0, 0};
-  vdsoforge::image::chacha20_blocks(batch_key.data(), batch_key.data() + 96, counter, 2);
+  r.fn(batch_key.data(), batch_key.data() + 96, counter, 2);
   const auto expected = sodium_keystream(key, 0, 2);
   CHECK(std::equal(expected.begin(), expected.end(), batch_key.begin()));
+}
+
+TEST_CASE("the AVX-512 routine runs on this CPU", "[chacha20][avx512]") {
+  // The routine tests above include it only where the CPU has AVX-512F+VL;
+  // this case makes a machine without them visible as a SKIP.
+  if (!cpu_has_avx512()) vdsoforge_skip("CPU lacks AVX-512F/VL: the AVX-512 routine is not tested");
+  const Key key = make_key(3);
+  const Run run = image_keystream(vdsoforge_chacha20_blocks_avx512, key, 0, 9);
+  const auto expected = sodium_keystream(key, 0, 9);
+  CHECK(std::equal(expected.begin(), expected.end(), run.out.begin()));
 }
