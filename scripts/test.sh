@@ -18,8 +18,9 @@ step "tests (default preset)"
 ctest --preset default
 tests/conformance/summary.sh build/default
 
-step "ABI of the built image against the running kernel's vDSO"
+step "ABI of the built images against the running kernel's vDSO"
 build/default/tools/vdsoforge abi build/default/vdso_src/vdsoforge-getrandom.so
+build/default/tools/vdsoforge abi build/default/vdso_src/vdsoforge-getrandom-avx512.so
 
 step "build + tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 cmake --preset asan >/dev/null

@@ -4,12 +4,20 @@
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <memory>
 #include <string>
 
 #include "call_outcome.h"
 #include "skip.h"
 #include "vdsoforge/loader.h"
+
+// Which image file is "the image": the shipped SSE2 one unless a test program
+// is built for a variant (tests.cmake builds some programs a second time with
+// VDSOFORGE_CONFORMANCE_IMAGE naming the AVX-512 image).
+#ifndef VDSOFORGE_CONFORMANCE_IMAGE
+#define VDSOFORGE_CONFORMANCE_IMAGE VDSOFORGE_TEST_IMAGE
+#endif
 
 namespace conformance {
 
@@ -35,10 +43,15 @@ inline Targets& targets() {
     t.kernel_getrandom = t.kernel->getrandom();
     if (!t.kernel_getrandom) vdsoforge_skip("the kernel vDSO has no __vdso_getrandom (Linux < 6.11)");
 
+#ifdef VDSOFORGE_CONFORMANCE_NEEDS_AVX512
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512vl"))
+      vdsoforge_skip("CPU lacks AVX-512F/VL: the AVX-512 image cannot run here");
+    std::printf("[conformance] avx512-variant: in the lines of this test program, \"image\" is the AVX-512 image\n");
+#endif
     vdsoforge::OpenOptions options;
     options.mode = vdsoforge::GenerationMode::manual;
-    t.image = vdsoforge::LoadedImage::open_file(VDSOFORGE_TEST_IMAGE, err, options);
-    if (!t.image) FAIL("open_file(" VDSOFORGE_TEST_IMAGE "): " << err.message);
+    t.image = vdsoforge::LoadedImage::open_file(VDSOFORGE_CONFORMANCE_IMAGE, err, options);
+    if (!t.image) FAIL("open_file(" VDSOFORGE_CONFORMANCE_IMAGE "): " << err.message);
     t.image_getrandom = t.image->getrandom();
     if (!t.image_getrandom) FAIL("the image exports no __vdso_getrandom@LINUX_2.6");
     t.page = t.image->data_page();

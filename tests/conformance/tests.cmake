@@ -44,6 +44,19 @@ vdsoforge_add_test(conformance_dropped_memory NEEDS_IMAGE
 vdsoforge_add_test(conformance_stack_hygiene NEEDS_IMAGE
   SOURCES "${conformance_dir}/test_stack_hygiene.cpp" LIBS ${conformance_loader_libs})
 
+# The AVX-512 image variant must be indistinguishable too: the programs whose
+# comparisons exercise the block routine run again against it.
+if(VDSOFORGE_BUILD_AVX512_IMAGE)
+  foreach(program byte_identical paths forward_secrecy stack_hygiene)
+    vdsoforge_add_test(conformance_${program}_avx512
+      SOURCES "${conformance_dir}/test_${program}.cpp" LIBS ${conformance_loader_libs})
+    add_dependencies(conformance_${program}_avx512 vdsoforge-getrandom-avx512)
+    target_compile_definitions(conformance_${program}_avx512 PRIVATE
+      VDSOFORGE_CONFORMANCE_IMAGE="${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom-avx512.so"
+      VDSOFORGE_CONFORMANCE_NEEDS_AVX512=1)
+  endforeach()
+endif()
+
 find_package(zydis REQUIRED)
 add_library(vdsoforge_conformance_mutants STATIC "${conformance_dir}/image_mutants.cpp")
 target_link_libraries(vdsoforge_conformance_mutants PUBLIC vdsoforge::loader Zydis::Zydis)
