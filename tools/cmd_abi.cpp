@@ -11,10 +11,10 @@
 #include <string>
 
 #include "abi_compare.h"
-#include "abi_kernel_vdso.h"
 #include "abi_report.h"
 #include "command.h"
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/kernel_vdso.h"
 
 namespace vdsoforge::tools {
 
@@ -64,14 +64,13 @@ LoadedInput load_file(const std::string& path) {
 LoadedInput load_kernel_vdso() {
   LoadedInput input;
   input.info.source = "kernel";
-  std::string error;
-  const auto vdso = read_kernel_vdso(error);
+  Error err;
+  const auto vdso = find_kernel_vdso(err);
   if (!vdso) {
-    input.error_code = std::string(errc_name(Errc::kernel_vdso_unavailable));
-    input.error_message = error;
+    input.error_code = std::string(errc_name(err.code));
+    input.error_message = err.message;
     return input;
   }
-  Error err;
   input.elf = ElfImage::parse(vdso->bytes, ParseMode::inspect, err);
   if (!input.elf) {
     input.error_code = std::string(errc_name(err.code));

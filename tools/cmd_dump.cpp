@@ -7,13 +7,14 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "abi_compare.h"
 #include "abi_elf_names.h"
-#include "abi_kernel_vdso.h"
 #include "command.h"
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/kernel_vdso.h"
 
 namespace vdsoforge::tools {
 
@@ -24,7 +25,7 @@ std::string signed_hex(uintptr_t address, uintptr_t base) {
   return address >= base ? "+" + hex(address - base) : "-" + hex(base - address);
 }
 
-bool write_file(const std::string& path, const std::vector<uint8_t>& bytes, std::string& error) {
+bool write_file(const std::string& path, std::span<const uint8_t> bytes, std::string& error) {
   FILE* out = std::fopen(path.c_str(), "wb");
   if (out == nullptr) {
     error = "cannot create " + path + ": " + std::strerror(errno);
@@ -73,7 +74,7 @@ void print_layout(const KernelVdso& vdso, const ElfImage& elf) {
 
   std::printf("\nKernel mappings around the vDSO (from /proc/self/maps, relative to the base %s):\n",
               hex(vdso.base).c_str());
-  for (const SpecialMapping& m : vdso.mappings) {
+  for (const KernelMapping& m : vdso.mappings) {
     // Only the vDSO and its data pages; [vsyscall] and the like are unrelated.
     if (!m.name.starts_with("[vvar") && m.name != "[vdso]") continue;
     std::printf("  %-14s %s .. %s  %3zu pages  %s\n", m.name.c_str(),
@@ -90,19 +91,19 @@ void print_layout(const KernelVdso& vdso, const ElfImage& elf) {
 }
 
 int run_dump(const std::string& output) {
-  std::string error;
-  const auto vdso = read_kernel_vdso(error);
+  Error err;
+  const auto vdso = find_kernel_vdso(err);
   if (!vdso) {
-    std::fprintf(stderr, "vdsoforge dump: %s\n", error.c_str());
+    std::fprintf(stderr, "vdsoforge dump: %s\n", err.message.c_str());
     return 2;
   }
+  std::string error;
   if (!write_file(output, vdso->bytes, error)) {
     std::fprintf(stderr, "vdsoforge dump: %s\n", error.c_str());
     return 2;
   }
   std::printf("kernel vDSO: %zu bytes at %s written to %s\n", vdso->bytes.size(),
               hex(vdso->base).c_str(), output.c_str());
-  Error err;
   const auto elf = ElfImage::parse(vdso->bytes, ParseMode::inspect, err);
   if (!elf) {
     std::fprintf(stderr, "vdsoforge dump: wrote the bytes, but cannot parse them: %s: %s\n",

@@ -1,13 +1,11 @@
 // The running kernel's own vDSO as a LoadedImage: already mapped by the
 // kernel, parsed in place, never unmapped, and without a DataPage because its
 // data pages belong to the kernel.
-#include <sys/auxv.h>
-
 #include <cstdio>
 #include <typeinfo>
 
 #include "image_base.h"
-#include "proc_maps.h"
+#include "vdsoforge/kernel_vdso.h"
 
 namespace vdsoforge {
 namespace {
@@ -43,47 +41,32 @@ bool is_kernel_data_mapping(const std::string& name) {
 bool detail::is_kernel_image(const LoadedImage& image) { return typeid(image) == typeid(KernelImage); }
 
 std::unique_ptr<LoadedImage> LoadedImage::open_kernel(Error& err) {
-  const uintptr_t base = getauxval(AT_SYSINFO_EHDR);
-  if (base == 0) {
-    err = {Errc::kernel_vdso_unavailable, "the kernel passed no vDSO (AT_SYSINFO_EHDR is 0)"};
+  const auto vdso = find_kernel_vdso(err);
+  if (!vdso) return nullptr;
+  if (!vdso->permissions.starts_with("r-x")) {
+    err = {Errc::kernel_vdso_unavailable, "the [vdso] mapping at " + hex(vdso->base) + " is " +
+                                              vdso->permissions + ", not r-x"};
     return nullptr;
   }
-  Error maps_error;
-  const auto maps = detail::read_own_maps(maps_error);
-  if (!maps) {
-    err = {Errc::kernel_vdso_unavailable, "cannot size the kernel vDSO: " + maps_error.message};
-    return nullptr;
-  }
-  // The auxiliary vector gives only the start; the mapping gives the size,
-  // which bounds every read the parser makes.
-  const detail::MapsEntry* vdso = nullptr;
-  for (const auto& entry : *maps)
-    if (entry.start == base) vdso = &entry;
-  if (vdso == nullptr || vdso->permissions.substr(0, 3) != "r-x") {
-    err = {Errc::kernel_vdso_unavailable, "no r-x mapping in /proc/self/maps starts at the vDSO "
-                                          "address " + hex(base) + " given by AT_SYSINFO_EHDR"};
-    return nullptr;
-  }
-  const size_t size = vdso->end - vdso->start;
 
-  auto elf = ElfImage::parse({reinterpret_cast<const uint8_t*>(base), size}, ParseMode::strict, err);
+  auto elf = ElfImage::parse(vdso->bytes, ParseMode::strict, err);
   if (!elf) {
-    err.message = "kernel vDSO at " + hex(base) + ": " + err.message;
+    err.message = "kernel vDSO at " + hex(vdso->base) + ": " + err.message;
     return nullptr;
   }
 
   // The data pages are the kernel's mappings directly below, contiguous.
-  uintptr_t data_base = base;
+  uintptr_t data_base = vdso->base;
   for (bool extended = true; extended;) {
     extended = false;
-    for (const auto& entry : *maps) {
-      if (entry.end == data_base && is_kernel_data_mapping(entry.name)) {
-        data_base = entry.start;
+    for (const KernelMapping& mapping : vdso->mappings) {
+      if (mapping.end == data_base && is_kernel_data_mapping(mapping.name)) {
+        data_base = mapping.start;
         extended = true;
       }
     }
   }
-  return std::make_unique<KernelImage>(std::move(*elf), base, size, data_base);
+  return std::make_unique<KernelImage>(std::move(*elf), vdso->base, vdso->bytes.size(), data_base);
 }
 
 }  // namespace vdsoforge

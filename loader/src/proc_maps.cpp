@@ -1,16 +1,17 @@
 #include "proc_maps.h"
 
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
-#include <sstream>
 
 namespace vdsoforge::detail {
 
 std::optional<std::vector<MapsEntry>> read_own_maps(Error& err) {
   std::ifstream maps("/proc/self/maps");
   if (!maps) {
-    err = {Errc::io, "cannot read /proc/self/maps"};
+    err = {Errc::io, std::string("cannot read /proc/self/maps: ") + std::strerror(errno)};
     return std::nullopt;
   }
   std::vector<MapsEntry> entries;

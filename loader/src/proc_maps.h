@@ -1,4 +1,5 @@
-// /proc/self/maps, parsed: where the kernel put its vDSO and data pages.
+// /proc/self/maps, parsed: the library's one reader of it, behind
+// find_kernel_vdso() (kernel_vdso.h).
 #pragma once
 
 #include <cstdint>

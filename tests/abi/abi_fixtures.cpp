@@ -2,17 +2,16 @@
 
 #include <stdexcept>
 
-#include "abi_kernel_vdso.h"
 #include "skip.h"
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/kernel_vdso.h"
 
 namespace abi_test {
 
 void require_kernel_getrandom() {
-  std::string error;
-  const auto vdso = vdsoforge::tools::read_kernel_vdso(error);
-  if (!vdso) vdsoforge_skip(("no kernel vDSO: " + error).c_str());
   vdsoforge::Error err;
+  const auto vdso = vdsoforge::find_kernel_vdso(err);
+  if (!vdso) vdsoforge_skip(("no kernel vDSO: " + err.message).c_str());
   const auto elf = vdsoforge::ElfImage::parse(vdso->bytes, vdsoforge::ParseMode::inspect, err);
   if (!elf) throw std::runtime_error("the kernel's vDSO does not parse: " + err.message);
   if (elf->lookup("__vdso_getrandom", "LINUX_2.6") == nullptr) {

@@ -7,17 +7,17 @@
 #include <cstring>
 
 #include "abi_fixtures.h"
-#include "abi_kernel_vdso.h"
 #include "skip.h"
+#include "vdsoforge/kernel_vdso.h"
 
 using namespace abi_test;
 
 namespace {
 
-vdsoforge::tools::KernelVdso own_vdso() {
-  std::string error;
-  auto vdso = vdsoforge::tools::read_kernel_vdso(error);
-  if (!vdso) vdsoforge_skip(("no kernel vDSO: " + error).c_str());
+vdsoforge::KernelVdso own_vdso() {
+  vdsoforge::Error err;
+  auto vdso = vdsoforge::find_kernel_vdso(err);
+  if (!vdso) vdsoforge_skip(("no kernel vDSO: " + err.message).c_str());
   return *vdso;
 }
 

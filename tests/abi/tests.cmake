@@ -3,7 +3,7 @@
 set(abi_test_dir "${CMAKE_CURRENT_LIST_DIR}")
 set(abi_test_support
   ${abi_test_dir}/tool_runner.cpp ${abi_test_dir}/image_mutations.cpp
-  ${abi_test_dir}/abi_fixtures.cpp ${PROJECT_SOURCE_DIR}/tools/abi_kernel_vdso.cpp)
+  ${abi_test_dir}/abi_fixtures.cpp)
 find_package(nlohmann_json 3 REQUIRED)
 
 foreach(area IN ITEMS pass broken errors dump embed)

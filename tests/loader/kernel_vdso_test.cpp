@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "loader_test_support.h"
+#include "vdsoforge/kernel_vdso.h"
 
 using namespace loader_test;
 using vdsoforge::LoadedImage;
@@ -51,6 +52,43 @@ TEST_CASE("the kernel vDSO opens read-only, without a data page, with its data a
   // Nothing of the kernel's below the data area: the walk found all of it.
   const auto below = mapping_at(kernel->data_area_base() - 1);
   CHECK_FALSE((below && (below->name == "[vvar]" || below->name == "[vvar_vclock]")));
+}
+
+TEST_CASE("find_kernel_vdso reports the kernel's mappings as /proc/self/maps shows them") {
+  vdsoforge::Error err;
+  const auto vdso = vdsoforge::find_kernel_vdso(err);
+  if (!vdso && getauxval(AT_SYSINFO_EHDR) == 0) vdsoforge_skip("the kernel maps no vDSO");
+  INFO(err.message);
+  REQUIRE(vdso.has_value());
+  CHECK(vdso->base == getauxval(AT_SYSINFO_EHDR));
+  CHECK(reinterpret_cast<uintptr_t>(vdso->bytes.data()) == vdso->base);
+
+  const auto text = mapping_at(vdso->base);
+  REQUIRE(text.has_value());
+  CHECK(vdso->bytes.size() == text->end - text->start);
+  CHECK(vdso->permissions == text->perms);
+
+  // Every kernel mapping the independent reader sees is reported, exactly.
+  size_t kernel_mappings = 0;
+  for (const auto& expected : own_mappings()) {
+    if (expected.name != "[vdso]" && expected.name.rfind("[vvar", 0) != 0) continue;
+    ++kernel_mappings;
+    INFO(expected.name);
+    bool found = false;
+    for (const auto& reported : vdso->mappings) {
+      if (reported.start != expected.start) continue;
+      found = true;
+      CHECK(reported.name == expected.name);
+      CHECK(reported.end == expected.end);
+      CHECK(reported.permissions == expected.perms);
+    }
+    CHECK(found);
+  }
+  CHECK(kernel_mappings >= 1);
+  for (const auto& reported : vdso->mappings) {
+    CHECK(reported.name != "[heap]");
+    CHECK(reported.name.rfind("[stack", 0) != 0);
+  }
 }
 
 TEST_CASE("closing the kernel vDSO leaves the kernel's mapping alone") {

@@ -144,8 +144,8 @@ class ElfImage {
 
 // The running process's kernel vDSO as bytes: from AT_SYSINFO_EHDR to the end
 // of its [vdso] mapping, which (unlike the PT_LOAD) includes the section
-// headers, so the result parses as a complete image.  Errc::kernel_vdso_unavailable
-// if the kernel maps no vDSO.
+// headers, so the result parses as a complete image.  Empty, with
+// Errc::kernel_vdso_unavailable, when find_kernel_vdso() (kernel_vdso.h) fails.
 std::span<const uint8_t> kernel_vdso_bytes(Error& err);
 
 // The ELF (SysV) hash and the GNU hash of a name.

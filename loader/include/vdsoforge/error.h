@@ -33,7 +33,7 @@ enum class Errc {
   missing_data_layout_note, // image has no vdsoforge data-layout note
   bad_data_layout_note,     // the note is malformed or inconsistent
   map_failed,               // mmap/memfd failed
-  kernel_vdso_unavailable,  // no AT_SYSINFO_EHDR
+  kernel_vdso_unavailable,  // no AT_SYSINFO_EHDR, or /proc/self/maps does not show it
   symbol_not_found,
   not_supported,            // the kernel lacks a feature (MAP_DROPPABLE, vDSO getrandom)
   invalid_argument,
