@@ -39,8 +39,10 @@ bool ElfParser::parse_note_segment(const Segment& segment) {
                                     hex(segment.vaddr) + ", which the PT_LOAD maps from offset " +
                                     hex(offset));
   }
-  // Records are padded to the segment's alignment: 4 bytes, or 8 for the
-  // 8-aligned note segments newer toolchains emit.
+  // The descriptor starts, and the next record starts, at the next multiple
+  // of the segment's alignment counted from the record's start: 4 bytes, or
+  // 8 in the 8-aligned note segments newer toolchains emit (there the name
+  // is not padded on its own: "GNU\0" puts the descriptor at +16, not +20).
   const uint64_t align = segment.align == 8 ? 8 : 4;
   const auto padded = [align](uint64_t n) { return (n + align - 1) & ~(align - 1); };
   const uint64_t end = segment.offset + segment.filesz;
@@ -53,10 +55,10 @@ bool ElfParser::parse_note_segment(const Segment& segment) {
                                       hex(end));
     }
     const auto header = in_.read<Elf64_Nhdr>(pos);
-    const uint64_t name_size = padded(header.n_namesz);
-    const uint64_t desc_size = padded(header.n_descsz);
-    if (name_size > left - sizeof(Elf64_Nhdr) ||
-        desc_size > left - sizeof(Elf64_Nhdr) - name_size) {
+    // Both sums stay far below 2^64: the sizes are 32-bit.
+    const uint64_t desc_at = padded(sizeof(Elf64_Nhdr) + uint64_t{header.n_namesz});
+    const uint64_t record_size = padded(desc_at + uint64_t{header.n_descsz});
+    if (record_size > left) {
       return fail(Errc::bad_note, "note record at offset " + hex(pos) + " (n_namesz " +
                                       std::to_string(header.n_namesz) + ", n_descsz " +
                                       std::to_string(header.n_descsz) +
@@ -68,10 +70,10 @@ bool ElfParser::parse_note_segment(const Segment& segment) {
     // The owner name is NUL-terminated inside n_namesz; keep what precedes it.
     const auto* name = reinterpret_cast<const char*>(in_.data() + pos + sizeof(Elf64_Nhdr));
     note.owner.assign(name, strnlen(name, header.n_namesz));
-    const uint8_t* desc = in_.data() + pos + sizeof(Elf64_Nhdr) + name_size;
+    const uint8_t* desc = in_.data() + pos + desc_at;
     note.desc.assign(desc, desc + header.n_descsz);
     image_.notes_.push_back(std::move(note));
-    pos += sizeof(Elf64_Nhdr) + name_size + desc_size;
+    pos += record_size;
   }
   return true;
 }

@@ -108,6 +108,53 @@ TEST_CASE("the built image's notes: Linux version, build-id and the data layout"
   CHECK(image.data_layout()->data_area_size - image.data_layout()->rng_data_offset == 0x4000);
 }
 
+TEST_CASE("notes in an 8-aligned PT_NOTE are read at 8-byte record offsets") {
+  // Rewrite the built image's note segment the way an 8-aligned one is laid
+  // out (name padded together with the header, not on its own): the layout
+  // note, then the build-id, whose descriptor then starts 16 bytes in.
+  Bytes bytes = elf_test::built_image();
+  const ElfImage original = elf_test::parse_valid(bytes);
+  const Note* original_id = find_note(original, "GNU", NT_GNU_BUILD_ID);
+  const Note* original_layout = find_note(original, "vdsoforge", 1);
+  REQUIRE(original_id != nullptr);
+  REQUIRE(original_layout != nullptr);
+
+  const uint64_t ph = elf_test::program_header_offset(bytes, PT_NOTE);
+  const auto note_ph = elf_test::get<Elf64_Phdr>(bytes, ph);
+  REQUIRE(note_ph.p_offset % 8 == 0);
+  auto append_record = [](Bytes& out, std::string_view owner, uint32_t type,
+                          const std::vector<uint8_t>& desc) {
+    auto pad8 = [&out] { out.resize((out.size() + 7) & ~size_t{7}, 0); };
+    const uint32_t header[3] = {static_cast<uint32_t>(owner.size() + 1),
+                                static_cast<uint32_t>(desc.size()), type};
+    const auto* h = reinterpret_cast<const uint8_t*>(header);
+    out.insert(out.end(), h, h + sizeof header);
+    out.insert(out.end(), owner.begin(), owner.end());
+    out.push_back(0);
+    pad8();
+    out.insert(out.end(), desc.begin(), desc.end());
+    pad8();
+  };
+  Bytes notes;
+  append_record(notes, "vdsoforge", 1, original_layout->desc);
+  append_record(notes, "GNU", NT_GNU_BUILD_ID, original_id->desc);
+  REQUIRE(notes.size() <= note_ph.p_filesz);  // fits where the old notes were
+  std::copy(notes.begin(), notes.end(), bytes.begin() + static_cast<long>(note_ph.p_offset));
+  Elf64_Phdr edited = note_ph;
+  edited.p_filesz = edited.p_memsz = notes.size();
+  edited.p_align = 8;
+  elf_test::put(bytes, ph, edited);
+
+  const ElfImage image = elf_test::parse_valid(bytes);
+  REQUIRE(image.notes().size() == 2);
+  const Note* build_id = find_note(image, "GNU", NT_GNU_BUILD_ID);
+  REQUIRE(build_id != nullptr);
+  CHECK(build_id->desc == original_id->desc);
+  REQUIRE(image.data_layout().has_value());
+  CHECK(image.data_layout()->data_area_size == original.data_layout()->data_area_size);
+  CHECK(image.data_layout()->rng_data_offset == original.data_layout()->rng_data_offset);
+}
+
 TEST_CASE("the unstripped debug image parses too and keeps its .symtab") {
   const ElfImage image = elf_test::parse_valid(elf_test::built_debug_image());
   CHECK(std::any_of(image.sections().begin(), image.sections().end(),
