@@ -61,14 +61,16 @@ Error EmulatedDataPage::set_mode(GenerationMode mode) {
     Error err;
     probe = KernelGenerationProbe::create(err);
     if (!probe) return err;
-    // Published at once so the page follows the kernel from this call on,
-    // not from the first poll.
     const auto sampled = probe->sample();
     if (!sampled) return {Errc::not_supported, "the kernel's vDSO getrandom left its state unseeded"};
     kernel_generation = *sampled;
-    set_generation(kernel_generation);
   }
+  // The old worker stops first: a schedule worker still running could bump
+  // the generation after the kernel's was published below.
   stop_worker();
+  // Published at once so the page follows the kernel from this call on, not
+  // from the first poll.
+  if (mode == GenerationMode::follow_kernel) set_generation(kernel_generation);
   mode_.store(mode);
   if (mode != GenerationMode::manual) {
     worker_ = std::make_unique<Worker>();

@@ -140,7 +140,12 @@ TEST_CASE("modes can be switched on an open image") {
   INFO(err.message);
   REQUIRE_FALSE(err);
   CHECK(page->mode() == GenerationMode::follow_kernel);
-  CHECK(page->generation() == kernel.read());
+  // Stable kernel reads on both sides, as above: a kernel reseed in between
+  // may leave the page a poll interval behind.
+  CHECK(eventually([&] {
+    const uint64_t before = kernel.read();
+    return page->generation() == before && kernel.read() == before;
+  }));
 
   REQUIRE_FALSE(page->set_mode(GenerationMode::schedule));
   CHECK(page->mode() == GenerationMode::schedule);
@@ -164,5 +169,27 @@ TEST_CASE("intervals that are not positive are refused at open") {
     CHECK(vdsoforge::LoadedImage::open_file(VDSOFORGE_TEST_IMAGE, err, options) == nullptr);
     CHECK(err.code == Errc::invalid_argument);
     CHECK(err.message.find("follow_poll_interval") != std::string::npos);
+  }
+}
+
+TEST_CASE("leaving a fast schedule for follow_kernel lands on the kernel's generation") {
+  // A schedule worker bumping every millisecond must be stopped before the
+  // kernel's generation is published, or its last bump would stick until
+  // the kernel next reseeds.  That window is microseconds wide, so this
+  // rarely catches the wrong order; it pins the outcome of every switch.
+  KernelGenerationReader kernel;
+  auto options = options_for(GenerationMode::schedule);
+  options.reseed_interval = 1ms;
+  auto image = open_built_image(options);
+  auto* page = image->data_page();
+  for (int round = 0; round < 20; ++round) {
+    REQUIRE_FALSE(page->set_mode(GenerationMode::schedule));
+    std::this_thread::sleep_for(5ms);
+    REQUIRE_FALSE(page->set_mode(GenerationMode::follow_kernel));
+    INFO("round " << round);
+    CHECK(eventually([&] {
+      const uint64_t before = kernel.read();
+      return page->generation() == before && kernel.read() == before;
+    }));
   }
 }
