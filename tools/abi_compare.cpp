@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <functional>
-#include <optional>
 
 #include "abi_elf_names.h"
+#include "exports.h"
 
 namespace vdsoforge::tools::abi {
 
@@ -312,15 +312,9 @@ const Note* find_note(const ElfImage& elf, std::string_view owner, uint32_t type
   return nullptr;
 }
 
-std::optional<uint32_t> linux_version_code(const Note* note) {
-  if (note == nullptr || note->desc.size() != 4) return std::nullopt;
-  return static_cast<uint32_t>(note->desc[0]) | static_cast<uint32_t>(note->desc[1]) << 8 |
-         static_cast<uint32_t>(note->desc[2]) << 16 | static_cast<uint32_t>(note->desc[3]) << 24;
-}
-
 std::string linux_note_text(const Note* note) {
   if (note == nullptr) return "absent";
-  const auto code = linux_version_code(note);
+  const auto code = linux_version_code(*note);
   if (!code) return "malformed (" + std::to_string(note->desc.size()) + "-byte descriptor)";
   return "LINUX_VERSION_CODE " + linux_version_text(*code);
 }
@@ -335,7 +329,8 @@ void check_notes(const ElfImage& image, const ElfImage& reference, Report& repor
   CheckList list(report, "notes");
   const Note* image_linux = find_note(image, "Linux", 0);
   list.add("linux_version", "Linux note (type 0) with a 4-byte version code",
-           linux_version_code(image_linux).has_value(), linux_note_text(image_linux),
+           image_linux != nullptr && linux_version_code(*image_linux).has_value(),
+           linux_note_text(image_linux),
            linux_note_text(find_note(reference, "Linux", 0)),
            "C libraries read the kernel version from this note");
   const Note* image_build_id = find_note(image, "GNU", NT_GNU_BUILD_ID);
@@ -379,10 +374,6 @@ void check_hash_tables(const ElfImage& image, const ElfImage& reference, Report&
     const bool image_has = (image.*table.has)();
     const bool reference_has = (reference.*table.has)();
     for (const Symbol* symbol : exports) {
-      // A version-name symbol (ABS, value 0, as GNU ld emits for LINUX_2.6)
-      // names a version, not code: C libraries never resolve it, so no table
-      // has to find it.
-      if (symbol->shndx == SHN_ABS && symbol->value == 0) continue;
       const Symbol* found = image_has ? table.lookup(image, symbol->name, symbol->version) : nullptr;
       const bool pass = found != nullptr && found->index == symbol->index;
       std::string detail;
@@ -422,16 +413,6 @@ void check_rules(const ElfImage& image, const ElfImage& reference, Report& repor
 }
 
 }  // namespace
-
-std::vector<const Symbol*> exported_symbols(const ElfImage& elf) {
-  std::vector<const Symbol*> exports;
-  for (const Symbol& symbol : elf.symbols()) {
-    if (symbol.index == 0 || symbol.shndx == SHN_UNDEF) continue;
-    if (symbol.bind != STB_GLOBAL && symbol.bind != STB_WEAK) continue;
-    exports.push_back(&symbol);
-  }
-  return exports;
-}
 
 void compare(const ElfImage& image, const ElfImage& reference, Report& report) {
   check_identity(image, reference, report);

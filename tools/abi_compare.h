@@ -12,7 +12,4 @@ namespace vdsoforge::tools::abi {
 // report.not_provided; leaves report.image/reference (input info) alone.
 void compare(const ElfImage& image, const ElfImage& reference, Report& report);
 
-// The symbols an image exports: defined, GLOBAL or WEAK, index > 0.
-std::vector<const Symbol*> exported_symbols(const ElfImage& elf);
-
 }  // namespace vdsoforge::tools::abi

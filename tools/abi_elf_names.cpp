@@ -22,7 +22,7 @@ std::string hex(uint64_t value) {
   return buffer;
 }
 
-std::string hex_bytes(const std::vector<uint8_t>& bytes) {
+std::string hex_bytes(std::span<const uint8_t> bytes) {
   std::string out;
   char buffer[4];
   for (uint8_t b : bytes) {
@@ -187,6 +187,13 @@ std::string symbol_visibility_name(uint8_t visibility) {
 std::string symbol_version_text(const Symbol& symbol) {
   if (symbol.version.empty()) return "(unversioned)";
   return (symbol.is_default_version() ? "@@" : "@") + symbol.version;
+}
+
+std::optional<uint32_t> linux_version_code(const Note& note) {
+  if (note.owner != "Linux" || note.type != 0 || note.desc.size() != 4) return std::nullopt;
+  // ELF notes are in the file's byte order, little endian for x86-64.
+  return static_cast<uint32_t>(note.desc[0]) | static_cast<uint32_t>(note.desc[1]) << 8 |
+         static_cast<uint32_t>(note.desc[2]) << 16 | static_cast<uint32_t>(note.desc[3]) << 24;
 }
 
 std::string linux_version_text(uint32_t code) {

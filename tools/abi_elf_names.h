@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 
 #include "vdsoforge/elf_image.h"
@@ -23,9 +25,13 @@ std::string symbol_type_name(uint8_t type);
 std::string symbol_visibility_name(uint8_t visibility);
 // "@@LINUX_2.6" (default version), "@LINUX_2.6" (hidden), "(unversioned)".
 std::string symbol_version_text(const Symbol& symbol);
+// The LINUX_VERSION_CODE a "Linux" type-0 note carries; nullopt for any
+// other note or a descriptor that is not exactly 4 bytes.
+std::optional<uint32_t> linux_version_code(const Note& note);
 // "0x060b00 (6.11.0)" from a LINUX_VERSION_CODE.
 std::string linux_version_text(uint32_t code);
 std::string hex(uint64_t value);
-std::string hex_bytes(const std::vector<uint8_t>& bytes);
+// Lower-case hex digits, two per byte, no separators.
+std::string hex_bytes(std::span<const uint8_t> bytes);
 
 }  // namespace vdsoforge::tools

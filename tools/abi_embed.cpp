@@ -6,8 +6,8 @@
 #include <cctype>
 #include <cstdio>
 
-#include "abi_compare.h"
 #include "abi_elf_names.h"
+#include "exports.h"
 
 namespace vdsoforge::tools {
 
@@ -76,7 +76,7 @@ bool generate_embed_header(const ElfImage& elf, const EmbedInput& input, std::st
             "as one blob";
     return false;
   }
-  const auto exports = abi::exported_symbols(elf);
+  const auto exports = exported_symbols(elf);
   for (const Symbol* symbol : exports) {
     if (!is_c_identifier(symbol->name)) {
       error = "export '" + symbol->name + "' is not a C identifier, so it gets no macro";

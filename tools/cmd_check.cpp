@@ -15,8 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "abi_elf_names.h"
 #include "check_symtab.h"
 #include "command.h"
+#include "exports.h"
 #include "stack_analysis.h"
 #include "vdsoforge/elf_image.h"
 
@@ -49,24 +51,6 @@ const char* forbidden_section_reason(const Section& section) {
   if (n == ".got" || starts(".got.")) return "vDSO images must not need a GOT";
   if (n == ".plt" || starts(".plt.")) return "vDSO images must not call through a PLT";
   return nullptr;
-}
-
-// The version symbol (an ABS symbol named after a version definition, as the
-// kernel's LINUX_2.6) is not an export.
-bool is_version_symbol(const ElfImage& image, const Symbol& sym) {
-  if (sym.shndx != SHN_ABS || sym.value != 0) return false;
-  const auto& defs = image.version_definitions();
-  return std::any_of(defs.begin(), defs.end(),
-                     [&](const VersionDefinition& d) { return d.name == sym.name; });
-}
-
-std::vector<const Symbol*> exported_symbols(const ElfImage& image) {
-  std::vector<const Symbol*> exports;
-  for (const Symbol& sym : image.symbols()) {
-    if (sym.index == 0 || sym.shndx == SHN_UNDEF || sym.bind == STB_LOCAL) continue;
-    if (!is_version_symbol(image, sym)) exports.push_back(&sym);
-  }
-  return exports;
 }
 
 class Checker {
@@ -163,11 +147,8 @@ class Checker {
       }
       const StackAnalysis analysis = analyze_stack_use(analysed, code->address);
       for (const StackUse& use : analysis.uses) {
-        char address[32];
-        std::snprintf(address, sizeof address, "0x%llx",
-                      static_cast<unsigned long long>(use.address));
-        culprits.push_back("stackless " + name + ": " + address + " " + use.instruction + " " +
-                           use.reason);
+        culprits.push_back("stackless " + name + ": " + hex(use.address) + " " +
+                           use.instruction + " " + use.reason);
       }
       if (analysis.uses.empty()) {
         stackless_summaries.push_back(name + " (" + std::to_string(analysis.instructions) +

@@ -10,9 +10,9 @@
 #include <span>
 #include <string>
 
-#include "abi_compare.h"
 #include "abi_elf_names.h"
 #include "command.h"
+#include "exports.h"
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/kernel_vdso.h"
 
@@ -61,7 +61,7 @@ void print_layout(const KernelVdso& vdso, const ElfImage& elf) {
     }
   }
   std::printf("\nExported symbols (offset from the base):\n");
-  for (const Symbol* symbol : abi::exported_symbols(elf)) {
+  for (const Symbol* symbol : exported_symbols(elf)) {
     std::printf("  %-8s %s%s %s %s\n", hex(symbol->value).c_str(), symbol->name.c_str(),
                 symbol_version_text(*symbol).c_str(), symbol_bind_name(symbol->bind).c_str(),
                 symbol_type_name(symbol->type).c_str());

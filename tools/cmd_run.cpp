@@ -3,6 +3,7 @@
 // The main job: load an image the way the kernel would map it, show where
 // everything went and what data page it was given, draw random bytes through
 // its own getrandom, and set it beside the kernel's vDSO when there is one.
+#include <elf.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -10,12 +11,13 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "abi_elf_names.h"
 #include "command.h"
+#include "exports.h"
 #include "vdsoforge/loader.h"
 
 namespace vdsoforge::tools {
@@ -30,74 +32,19 @@ struct RunOptions {
   std::string mode = "follow_kernel";
 };
 
-std::string hex_number(uint64_t value) {
-  char text[24];
-  std::snprintf(text, sizeof(text), "0x%" PRIx64, value);
-  return text;
-}
-
-std::string hex_bytes(const uint8_t* bytes, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string text;
-  text.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    text += kDigits[bytes[i] >> 4];
-    text += kDigits[bytes[i] & 15];
-  }
-  return text;
-}
-
-const char* bind_name(uint8_t bind) {
-  switch (bind) {
-    case 0: return "LOCAL";
-    case 1: return "GLOBAL";
-    case 2: return "WEAK";
-    default: return "OTHER";
-  }
-}
-
-const char* type_name(uint8_t type) {
-  switch (type) {
-    case 0: return "NOTYPE";
-    case 1: return "OBJECT";
-    case 2: return "FUNC";
-    default: return "OTHER";
-  }
-}
-
-// What a C library could bind to: defined, non-local, not the version marker.
-std::vector<const Symbol*> exports_of(const ElfImage& elf) {
-  std::vector<const Symbol*> exports;
-  for (const Symbol& symbol : elf.symbols()) {
-    if (symbol.name.empty() || symbol.shndx == 0 || symbol.bind == 0) continue;
-    if (symbol.shndx == 0xfff1 && symbol.value == 0) continue;  // SHN_ABS version symbol
-    exports.push_back(&symbol);
-  }
-  return exports;
-}
-
-std::string versioned_name(const Symbol& symbol) {
-  if (symbol.version.empty()) return symbol.name;
-  return symbol.name + (symbol.is_default_version() ? "@@" : "@") + symbol.version;
-}
-
 void print_notes(FILE* out, const ElfImage& elf) {
   std::fprintf(out, "  notes:\n");
   for (const Note& note : elf.notes()) {
-    if (note.owner == "Linux" && note.type == 0 && note.desc.size() == 4) {
-      uint32_t code = 0;
-      std::memcpy(&code, note.desc.data(), 4);
-      std::fprintf(out, "    Linux      version code %s = %u.%u.%u\n", hex_number(code).c_str(),
-                   code >> 16, (code >> 8) & 0xff, code & 0xff);
-    } else if (note.owner == "GNU" && note.type == 3) {
-      std::fprintf(out, "    GNU        build-id %s\n",
-                   hex_bytes(note.desc.data(), note.desc.size()).c_str());
+    if (const auto code = linux_version_code(note)) {
+      std::fprintf(out, "    Linux      version code %s\n", linux_version_text(*code).c_str());
+    } else if (note.owner == "GNU" && note.type == NT_GNU_BUILD_ID) {
+      std::fprintf(out, "    GNU        build-id %s\n", hex_bytes(note.desc).c_str());
     } else if (note.owner == abi::kNoteOwner && note.type == abi::kNoteTypeDataLayout &&
                elf.data_layout()) {
       const DataLayout& layout = *elf.data_layout();
       std::fprintf(out, "    vdsoforge  data layout: page size %u, data area %s bytes, rng data at +%s\n",
-                   layout.page_size, hex_number(layout.data_area_size).c_str(),
-                   hex_number(layout.rng_data_offset).c_str());
+                   layout.page_size, hex(layout.data_area_size).c_str(),
+                   hex(layout.rng_data_offset).c_str());
     } else {
       std::fprintf(out, "    %-10s type %u, %zu bytes\n", note.owner.c_str(), note.type,
                    note.desc.size());
@@ -109,21 +56,23 @@ void print_layout(FILE* out, const std::string& path, LoadedImage& image) {
   const ElfImage& elf = image.elf();
   std::fprintf(out, "image %s\n", path.c_str());
   std::fprintf(out, "  soname     %s\n", elf.soname().c_str());
-  std::fprintf(out, "  text       %s-%s (%zu bytes, r-x)\n", hex_number(image.base()).c_str(),
-               hex_number(image.base() + image.image_size()).c_str(), image.image_size());
+  std::fprintf(out, "  text       %s-%s (%zu bytes, r-x)\n", hex(image.base()).c_str(),
+               hex(image.base() + image.image_size()).c_str(), image.image_size());
   std::fprintf(out, "  data area  %s-%s (%zu bytes, read-only to the image)\n",
-               hex_number(image.data_area_base()).c_str(), hex_number(image.base()).c_str(),
+               hex(image.data_area_base()).c_str(), hex(image.base()).c_str(),
                image.data_area_size());
   if (DataPage* page = image.data_page()) {
     const auto rng = reinterpret_cast<uintptr_t>(page->image_view());
-    std::fprintf(out, "  rng data   %s (image base - %s)\n", hex_number(rng).c_str(),
-                 hex_number(image.base() - rng).c_str());
+    std::fprintf(out, "  rng data   %s (image base - %s)\n", hex(rng).c_str(),
+                 hex(image.base() - rng).c_str());
   }
   std::fprintf(out, "  exports:\n");
-  for (const Symbol* symbol : exports_of(elf))
-    std::fprintf(out, "    %-32s %-6s %-6s %s\n", versioned_name(*symbol).c_str(),
-                 bind_name(symbol->bind), type_name(symbol->type),
-                 hex_number(image.base() + symbol->value).c_str());
+  for (const Symbol* symbol : exported_symbols(elf)) {
+    const std::string versioned = symbol->name + symbol_version_text(*symbol);
+    std::fprintf(out, "    %-32s %-6s %-6s %s\n", versioned.c_str(),
+                 symbol_bind_name(symbol->bind).c_str(), symbol_type_name(symbol->type).c_str(),
+                 hex(image.base() + symbol->value).c_str());
+  }
   print_notes(out, elf);
   if (DataPage* page = image.data_page())
     std::fprintf(out, "data page\n  generation %" PRIu64 ", is_ready %d, mode %s\n",
@@ -168,10 +117,11 @@ void compare_with_kernel(FILE* out, LoadedImage& image) {
     return;
   }
   std::fprintf(out, "  at %s (%zu bytes), data area %zu bytes below it\n",
-               hex_number(kernel->base()).c_str(), kernel->image_size(), kernel->data_area_size());
-  for (const Symbol* symbol : exports_of(image.elf())) {
+               hex(kernel->base()).c_str(), kernel->image_size(), kernel->data_area_size());
+  for (const Symbol* symbol : exported_symbols(image.elf())) {
     const Symbol* twin = kernel->elf().lookup(symbol->name, symbol->version);
-    std::fprintf(out, "  %-32s %s\n", versioned_name(*symbol).c_str(),
+    const std::string versioned = symbol->name + symbol_version_text(*symbol);
+    std::fprintf(out, "  %-32s %s\n", versioned.c_str(),
                  twin == nullptr ? "missing from the kernel vDSO"
                  : twin->bind == symbol->bind && twin->type == symbol->type
                      ? "also in the kernel vDSO, same binding and type"
@@ -185,8 +135,7 @@ void compare_with_kernel(FILE* out, LoadedImage& image) {
   const long image_result = vdsoforge::getrandom(image, from_image, sizeof(from_image), 0);
   const long kernel_result = vdsoforge::getrandom(*kernel, from_kernel, sizeof(from_kernel), 0);
   std::fprintf(out, "  16 bytes: image returned %ld (%s), kernel returned %ld (%s)\n", image_result,
-               hex_bytes(from_image, sizeof(from_image)).c_str(), kernel_result,
-               hex_bytes(from_kernel, sizeof(from_kernel)).c_str());
+               hex_bytes(from_image).c_str(), kernel_result, hex_bytes(from_kernel).c_str());
 
   // Timed on states of their own through the bare functions, as a C library
   // would call them, so the helper's bookkeeping is not part of the figure.
@@ -264,7 +213,7 @@ int run(const RunOptions& options) {
   } else {
     drawn = draw(*image, options.count, [](const uint8_t* bytes, size_t size) {
       for (size_t line = 0; line < size; line += 32)
-        std::printf("  %s\n", hex_bytes(bytes + line, std::min<size_t>(32, size - line)).c_str());
+        std::printf("  %s\n", hex_bytes({bytes + line, std::min<size_t>(32, size - line)}).c_str());
       return true;
     });
   }

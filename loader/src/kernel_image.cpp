@@ -1,14 +1,16 @@
 // The running kernel's own vDSO as a LoadedImage: already mapped by the
 // kernel, parsed in place, never unmapped, and without a DataPage because its
 // data pages belong to the kernel.
-#include <cstdio>
 #include <typeinfo>
 
+#include "elf_bytes.h"
 #include "image_base.h"
 #include "vdsoforge/kernel_vdso.h"
 
 namespace vdsoforge {
 namespace {
+
+using elf_detail::hex;
 
 class KernelImage final : public detail::ImageBase {
  public:
@@ -25,12 +27,6 @@ class KernelImage final : public detail::ImageBase {
   size_t size_;
   uintptr_t data_base_;
 };
-
-std::string hex(uintptr_t value) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "0x%jx", static_cast<uintmax_t>(value));
-  return text;
-}
 
 bool is_kernel_data_mapping(const std::string& name) {
   return name == "[vvar]" || name == "[vvar_vclock]";

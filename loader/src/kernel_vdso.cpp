@@ -4,19 +4,14 @@
 
 #include <sys/auxv.h>
 
-#include <cstdio>
-
+#include "elf_bytes.h"
 #include "proc_maps.h"
 #include "vdsoforge/elf_image.h"
 
 namespace vdsoforge {
 namespace {
 
-std::string hex(uintptr_t value) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "0x%jx", static_cast<uintmax_t>(value));
-  return text;
-}
+using elf_detail::hex;
 
 // Bracketed names are the kernel's special mappings, except the ones that
 // describe the process's own memory.

@@ -19,6 +19,7 @@ vdsoforge_add_test(abi_robustness
   SOURCES ${abi_test_dir}/test_abi_robustness.cpp ${abi_test_dir}/tool_runner.cpp
           ${PROJECT_SOURCE_DIR}/tools/abi_compare.cpp ${PROJECT_SOURCE_DIR}/tools/abi_report.cpp
           ${PROJECT_SOURCE_DIR}/tools/abi_elf_names.cpp ${PROJECT_SOURCE_DIR}/tools/abi_embed.cpp
+          ${PROJECT_SOURCE_DIR}/tools/exports.cpp
   LIBS vdsoforge::loader nlohmann_json::nlohmann_json
   NEEDS_IMAGE)
 target_include_directories(abi_robustness PRIVATE "${abi_test_dir}" "${PROJECT_SOURCE_DIR}/tools")

@@ -54,7 +54,7 @@ TEST_CASE("run without -n prints the layout, the data page and 32 bytes in hex")
   CHECK(contains(result.out, "image " VDSOFORGE_TEST_IMAGE));
   CHECK(contains(result.out, "__vdso_getrandom@@LINUX_2.6"));
   CHECK(contains(result.out, "getrandom@@LINUX_2.6"));
-  CHECK(contains(result.out, "version code 0x60b00 = 6.11.0"));
+  CHECK(contains(result.out, "version code 0x060b00 (6.11.0)"));
   CHECK(std::regex_search(result.out, std::regex("build-id [0-9a-f]{40}")));
   CHECK(contains(result.out, "rng data"));
   CHECK(std::regex_search(result.out, std::regex("generation [1-9][0-9]*, is_ready 1, mode")));

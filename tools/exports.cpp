@@ -1,0 +1,27 @@
+#include "exports.h"
+
+#include <elf.h>
+
+#include <algorithm>
+
+namespace vdsoforge::tools {
+
+bool is_version_symbol(const ElfImage& elf, const Symbol& symbol) {
+  if (symbol.shndx != SHN_ABS || symbol.value != 0) return false;
+  const auto& definitions = elf.version_definitions();
+  return std::any_of(definitions.begin(), definitions.end(),
+                     [&](const VersionDefinition& definition) {
+                       return definition.name == symbol.name;
+                     });
+}
+
+std::vector<const Symbol*> exported_symbols(const ElfImage& elf) {
+  std::vector<const Symbol*> exports;
+  for (const Symbol& symbol : elf.symbols()) {
+    if (symbol.index == 0 || symbol.shndx == SHN_UNDEF || symbol.bind == STB_LOCAL) continue;
+    if (!is_version_symbol(elf, symbol)) exports.push_back(&symbol);
+  }
+  return exports;
+}
+
+}  // namespace vdsoforge::tools
