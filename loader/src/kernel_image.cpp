@@ -1,6 +1,6 @@
 // The running kernel's own vDSO as a LoadedImage: already mapped by the
-// kernel, parsed in place, never unmapped, and without a DataPage because its
-// data pages belong to the kernel.
+// kernel, parsed from a copy of its bytes, never unmapped, and without a
+// DataPage because its data pages belong to the kernel.
 #include <typeinfo>
 
 #include "elf_bytes.h"

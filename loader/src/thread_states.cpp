@@ -11,10 +11,7 @@ namespace {
 
 struct ThreadState {
   uint64_t pool_id;
-  std::weak_ptr<detail::ThreadStatePool> pool;
-  // Copied out of the pool so the hot path touches no shared counters.
-  GetrandomFn getrandom;
-  size_t state_size;
+  std::weak_ptr<detail::ThreadStatePool> pool;  // never locked on the hot path
   void* state;
 };
 
@@ -44,7 +41,7 @@ class ThreadStates {
     Error err;
     void* state = pool->allocator->allocate(err);
     if (state == nullptr) return nullptr;
-    entries_.push_back({pool->id, pool, pool->getrandom, pool->state_size, state});
+    entries_.push_back({pool->id, pool, state});
     return &entries_.back();
   }
 
@@ -64,7 +61,7 @@ long getrandom(LoadedImage& image, void* buffer, size_t len, unsigned flags) {
   const ThreadState* entry = this_thread_states.find(pool->id);
   if (entry == nullptr) entry = this_thread_states.add(mapped->thread_pool());
   if (entry == nullptr) return -ENOMEM;
-  return entry->getrandom(buffer, len, flags, entry->state, entry->state_size);
+  return pool->getrandom(buffer, len, flags, entry->state, pool->state_size);
 }
 
 const StateAllocator* thread_state_pool(LoadedImage& image) {
