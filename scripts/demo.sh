@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh
+# Everything but the tool's own output goes to stderr, so `demo.sh -n N | ...`
+# pipes exactly the random bytes.
+scripts/install-deps.sh >&2
 cmake --preset default >/dev/null
-cmake --build --preset default
+cmake --build --preset default >&2
 exec build/default/tools/vdsoforge run "$@"
