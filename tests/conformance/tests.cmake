@@ -23,26 +23,11 @@ vdsoforge_add_test(conformance_model
 set(conformance_loader_libs vdsoforge_conformance_support vdsoforge::loader)
 vdsoforge_add_test(conformance_model_vs_kernel
   SOURCES "${conformance_dir}/test_model_vs_kernel.cpp" LIBS ${conformance_loader_libs})
-vdsoforge_add_test(conformance_byte_identical NEEDS_IMAGE
-  SOURCES "${conformance_dir}/test_byte_identical.cpp" LIBS ${conformance_loader_libs})
-vdsoforge_add_test(conformance_paths NEEDS_IMAGE
-  SOURCES "${conformance_dir}/test_paths.cpp" LIBS ${conformance_loader_libs})
-vdsoforge_add_test(conformance_generation NEEDS_IMAGE
-  SOURCES "${conformance_dir}/test_generation.cpp" LIBS ${conformance_loader_libs})
-vdsoforge_add_test(conformance_max_rw NEEDS_IMAGE
-  SOURCES "${conformance_dir}/test_max_rw.cpp" LIBS ${conformance_loader_libs})
-vdsoforge_add_test(conformance_forward_secrecy NEEDS_IMAGE
-  SOURCES "${conformance_dir}/test_forward_secrecy.cpp" LIBS ${conformance_loader_libs})
-vdsoforge_add_test(conformance_fork NEEDS_IMAGE
-  SOURCES "${conformance_dir}/test_fork.cpp" LIBS ${conformance_loader_libs})
-vdsoforge_add_test(conformance_threads NEEDS_IMAGE
-  SOURCES "${conformance_dir}/test_threads.cpp" LIBS ${conformance_loader_libs})
-vdsoforge_add_test(conformance_signals NEEDS_IMAGE
-  SOURCES "${conformance_dir}/test_signals.cpp" LIBS ${conformance_loader_libs})
-vdsoforge_add_test(conformance_dropped_memory NEEDS_IMAGE
-  SOURCES "${conformance_dir}/test_dropped_memory.cpp" LIBS ${conformance_loader_libs})
-vdsoforge_add_test(conformance_stack_hygiene NEEDS_IMAGE
-  SOURCES "${conformance_dir}/test_stack_hygiene.cpp" LIBS ${conformance_loader_libs})
+foreach(program byte_identical paths generation max_rw forward_secrecy fork threads signals
+                dropped_memory stack_hygiene)
+  vdsoforge_add_test(conformance_${program} NEEDS_IMAGE
+    SOURCES "${conformance_dir}/test_${program}.cpp" LIBS ${conformance_loader_libs})
+endforeach()
 
 # The AVX-512 image variant must be indistinguishable too: the programs whose
 # comparisons exercise the block routine run again against it.
