@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs, on Debian 12, every package vdsoforge needs to build and test.
-# Does nothing when all are present; needs root (or sudo) otherwise.
+# Does nothing when all are present; needs root (or sudo) otherwise.  apt and
+# dpkg write to a log file, shown only if the installation fails.
 set -euo pipefail
 
 packages=(
   clang lld llvm binutils cmake ninja-build pkg-config
   catch2 libsodium-dev libzydis-dev libcli11-dev nlohmann-json3-dev
   libbenchmark-dev libclang-rt-14-dev
+  # report validation (JUnit schema, SARIF JSON schema)
+  libxml2-utils python3 python3-jsonschema
 )
 
 missing=()
@@ -15,9 +18,18 @@ for p in "${packages[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-echo "install-deps: installing ${missing[*]}"
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+log="$(mktemp -t vdsoforge-install-deps.XXXXXX.log)"
+echo "install-deps: installing ${#missing[@]} packages: ${missing[*]} (log: $log)"
+start=$SECONDS
 export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if ! { "${sudo_cmd[@]}" apt-get update -qq &&
+       "${sudo_cmd[@]}" apt-get install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends \
+         "${missing[@]}"; } >"$log" 2>&1; then
+  tail -n 40 "$log" >&2
+  echo "install-deps: apt-get failed; the full log is $log" >&2
+  exit 1
+fi
+echo "install-deps: done in $((SECONDS - start)) s"
+rm -f "$log"

@@ -106,6 +106,22 @@ nlohmann::json to_json(const Report& report) {
   };
 }
 
+report::CheckRun to_check_run(const Report& report) {
+  report::CheckRun run{.command = "abi",
+                       .artifact = report.image.source,
+                       .reference = report.reference.source};
+  for (const Check& check : report.checks) {
+    run.checks.push_back({.name = check.id,
+                          .group = check.group,
+                          .title = check.title,
+                          .pass = check.pass,
+                          .expected = check.reference,
+                          .actual = check.image,
+                          .detail = check.detail});
+  }
+  return run;
+}
+
 nlohmann::json error_json(const std::string& input, const std::string& code,
                           const std::string& message) {
   return {{"schema", kJsonSchema},

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "check_results.h"
+
 namespace vdsoforge::tools::abi {
 
 // Bump only when a field changes meaning or disappears; adding fields or
@@ -46,6 +48,9 @@ struct Report {
 };
 
 std::string render_text(const Report& report);
+// The checks as the JUnit and SARIF writers take them (expected = the
+// reference's value, actual = the image's).
+report::CheckRun to_check_run(const Report& report);
 nlohmann::json to_json(const Report& report);
 
 // JSON for a run that could not read an input (exit status 2).

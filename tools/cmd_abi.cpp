@@ -1,4 +1,4 @@
-// vdsoforge abi [IMAGE] [--reference FILE] [--json]
+// vdsoforge abi [IMAGE] [--reference FILE] [--json] [--junit FILE] [--sarif FILE]
 //
 // Is IMAGE a drop-in for the reference vDSO (the running kernel's unless
 // --reference names a file)?  Exit status: 0 compatible, 1 incompatible,
@@ -13,6 +13,7 @@
 #include "abi_compare.h"
 #include "abi_report.h"
 #include "command.h"
+#include "report_files.h"
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/kernel_vdso.h"
 
@@ -38,6 +39,7 @@ struct AbiOptions {
   std::string image = default_image();
   std::string reference;  // empty: the running kernel's vDSO
   bool json = false;
+  report::ReportFiles reports;
 };
 
 struct LoadedInput {
@@ -88,8 +90,16 @@ int cannot_read(const AbiOptions& options, const char* which, const LoadedInput&
   if (options.json) {
     std::cout << abi::error_json(which, input.error_code, input.error_message).dump(2) << "\n";
   }
-  std::fprintf(stderr, "vdsoforge abi: cannot read the %s %s: %s: %s\n", which,
-               input.info.source.c_str(), input.error_code.c_str(), input.error_message.c_str());
+  const std::string message = "cannot read the " + std::string(which) + " " + input.info.source +
+                              ": " + input.error_code + ": " + input.error_message;
+  std::fprintf(stderr, "vdsoforge abi: %s\n", message.c_str());
+  const report::CheckRun run{
+      .command = "abi",
+      .artifact = options.image,
+      .reference = options.reference.empty() ? "kernel" : options.reference,
+      .error = message};
+  std::string error;
+  if (!options.reports.write(run, error)) std::fprintf(stderr, "vdsoforge abi: %s\n", error.c_str());
   return 2;
 }
 
@@ -109,6 +119,11 @@ int run_abi(const AbiOptions& options) {
   } else {
     std::cout << abi::render_text(report);
   }
+  std::string error;
+  if (!options.reports.write(abi::to_check_run(report), error)) {
+    std::fprintf(stderr, "vdsoforge abi: %s\n", error.c_str());
+    return 2;
+  }
   return report.compatible() ? 0 : 1;
 }
 
@@ -122,6 +137,7 @@ const CommandRegistration registration{Command{
                          "reference vDSO file (default: the running kernel's vDSO)");
           sub.add_flag("--json", options->json,
                        "machine-readable report (schema vdsoforge-abi/1, see docs/integration.md)");
+          options->reports.add_options(sub);
           return [options] { return run_abi(*options); };
         },
     .name = "abi",

@@ -13,11 +13,13 @@
 #include <cstdio>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "abi_elf_names.h"
 #include "check_symtab.h"
 #include "command.h"
+#include "report_files.h"
 #include "exports.h"
 #include "stack_analysis.h"
 #include "vdsoforge/elf_image.h"
@@ -33,6 +35,7 @@ struct CheckOptions {
   std::string symbol_version;
   std::vector<std::string> stackless;
   std::string debug_image;
+  report::ReportFiles reports;
 };
 
 // Why a section must not exist in a vDSO, or nullptr if it may.
@@ -53,28 +56,39 @@ const char* forbidden_section_reason(const Section& section) {
   return nullptr;
 }
 
+// Every rule becomes one named check (for --junit/--sarif); its culprits,
+// in the order found, are also the text report's lines.
 class Checker {
  public:
   Checker(const CheckOptions& options, const ElfImage& image) : options_(options), image_(image) {}
 
   std::vector<std::string> culprits;
+  std::vector<report::CheckResult> results;
   std::vector<std::string> stackless_summaries;
 
   void check_structure() {
-    for (const Violation& v : image_.violations()) culprits.push_back(v.message);
+    std::vector<std::string> found;
+    for (const Violation& v : image_.violations()) found.push_back(v.message);
+    record("rules.parser", "rules", "the loader's parser finds no vDSO rule broken", "none", found);
+
+    found.clear();
     for (const Section& section : image_.sections()) {
       const char* reason = forbidden_section_reason(section);
       if (reason == nullptr) continue;
       if (*reason == '\0') {
-        culprits.push_back("relocation section " + section.name);
+        found.push_back("relocation section " + section.name);
       } else {
-        culprits.push_back("section " + section.name + " present (" + reason + ")");
+        found.push_back("section " + section.name + " present (" + reason + ")");
       }
     }
+    record("sections.forbidden", "sections",
+           "no relocation, .data, .bss, .got or .plt section", "none", found);
+
+    found.clear();
     for (const Symbol& sym : image_.symbols()) {
-      if (sym.index != 0 && sym.shndx == SHN_UNDEF)
-        culprits.push_back("undefined symbol " + sym.name);
+      if (sym.index != 0 && sym.shndx == SHN_UNDEF) found.push_back("undefined symbol " + sym.name);
     }
+    record("symbols.undefined", "symbols", "no undefined symbol", "none", found);
   }
 
   void check_exports() {
@@ -90,39 +104,46 @@ class Checker {
         if (end > begin) wanted.insert(options_.exports_csv.substr(begin, end - begin));
         begin = end + 1;
       }
+      std::vector<std::string> found;
       for (const std::string& name : present) {
-        if (!wanted.count(name))
-          culprits.push_back("exported symbol " + name + " not in --exports");
+        if (!wanted.count(name)) found.push_back("exported symbol " + name + " not in --exports");
       }
       for (const std::string& name : wanted) {
-        if (!present.count(name)) culprits.push_back("export " + name + " missing");
+        if (!present.count(name)) found.push_back("export " + name + " missing");
       }
+      record("exports.set", "exports", "the image exports exactly the --exports list",
+             joined(wanted), found, joined(present));
     }
     if (options_.symbol_version.empty()) return;
     const std::string& version = options_.symbol_version;
+    const std::string expected = "@@" + version;
     if (!image_.dynamic_value(DT_VERSYM)) {
-      culprits.push_back("the image has no DT_VERSYM, so no export is at @@" + version);
+      record("exports.version", "exports", "every export is the default version " + expected,
+             expected, {"the image has no DT_VERSYM, so no export is at " + expected});
       return;
     }
+    std::vector<std::string> wrong_version, not_found;
     for (const Symbol* sym : exports) {
       if (!sym->is_default_version()) {
-        culprits.push_back("export " + sym->name + " is a hidden version (@" + sym->version +
-                           "), not @@" + version);
+        wrong_version.push_back("export " + sym->name + " is a hidden version (@" + sym->version +
+                                "), not " + expected);
       } else if (sym->version != version) {
-        culprits.push_back("export " + sym->name + " is at version '" + sym->version + "', not @@" +
-                           version);
+        wrong_version.push_back("export " + sym->name + " is at version '" + sym->version +
+                                "', not " + expected);
       } else {
         // The export must also be reachable the way C libraries look it up.
         if (image_.has_gnu_hash() && image_.lookup_gnu_hash(sym->name, version) == nullptr) {
-          culprits.push_back("export " + sym->name + "@@" + version +
-                             " is not found through DT_GNU_HASH");
+          not_found.push_back("export " + sym->name + expected + " is not found through DT_GNU_HASH");
         }
         if (image_.has_sysv_hash() && image_.lookup_sysv_hash(sym->name, version) == nullptr) {
-          culprits.push_back("export " + sym->name + "@@" + version +
-                             " is not found through DT_HASH");
+          not_found.push_back("export " + sym->name + expected + " is not found through DT_HASH");
         }
       }
     }
+    record("exports.version", "exports", "every export is the default version " + expected,
+           expected, wrong_version);
+    record("exports.hash_lookup", "hash", "DT_GNU_HASH and DT_HASH find every export at " + expected,
+           "every export found", not_found);
   }
 
   // Returns false if the debug image cannot be used at all (exit 2).
@@ -131,36 +152,42 @@ class Checker {
       std::string error;
       const auto code = find_function_code(debug, name, error);
       if (!code) {
-        std::fprintf(stderr, "check: --stackless %s: %s: %s\n", name.c_str(),
+        std::fprintf(stderr, "vdsoforge check: --stackless %s: %s: %s\n", name.c_str(),
                      options_.debug_image.c_str(), error.c_str());
         return false;
       }
+      const std::string id = "stackless." + name;
+      const std::string title = name + " does not use the stack";
       // The shipped image must carry the very bytes that were analysed.
       const auto shipped = image_.bytes();
       const auto analysed = debug.bytes().subspan(code->file_offset, code->size);
       if (code->file_offset > shipped.size() || code->size > shipped.size() - code->file_offset ||
           !std::equal(analysed.begin(), analysed.end(),
                       shipped.begin() + static_cast<std::ptrdiff_t>(code->file_offset))) {
-        culprits.push_back("stackless " + name + ": the code in " + options_.image +
-                           " differs from the --debug-image " + options_.debug_image);
+        record(id, "stackless", title, "no stack use",
+               {"stackless " + name + ": the code in " + options_.image +
+                " differs from the --debug-image " + options_.debug_image});
         continue;
       }
       const StackAnalysis analysis = analyze_stack_use(analysed, code->address);
+      std::vector<std::string> found;
       for (const StackUse& use : analysis.uses) {
-        culprits.push_back("stackless " + name + ": " + hex(use.address) + " " +
-                           use.instruction + " " + use.reason);
+        found.push_back("stackless " + name + ": " + hex(use.address) + " " + use.instruction +
+                        " " + use.reason);
       }
-      if (analysis.uses.empty()) {
-        stackless_summaries.push_back(name + " (" + std::to_string(analysis.instructions) +
-                                      " instructions)");
-      }
+      const std::string summary =
+          name + " (" + std::to_string(analysis.instructions) + " instructions)";
+      if (found.empty()) stackless_summaries.push_back(summary);
+      record(id, "stackless", title, "no stack use", found,
+             found.empty() ? std::to_string(analysis.instructions) + " instructions, no stack use"
+                           : "");
     }
     return true;
   }
 
   std::string summary() const {
     const auto exports = exported_symbols(image_);
-    std::string text = "check: " + options_.image + " OK: exports";
+    std::string text = options_.image + " OK: exports";
     for (const Symbol* sym : exports) text += " " + sym->name;
     if (!options_.symbol_version.empty()) text += " @@" + options_.symbol_version;
     text +=
@@ -174,22 +201,57 @@ class Checker {
   }
 
  private:
+  static std::string joined(const std::set<std::string>& names) {
+    std::string text;
+    for (const std::string& name : names) text += (text.empty() ? "" : ",") + name;
+    return text.empty() ? "(none)" : text;
+  }
+
+  // One rule's verdict: it passes when nothing was found.  Its actual value
+  // is `actual_value` when the rule has one (the culprits are then the
+  // detail), else the culprits themselves (or the expected value).
+  void record(const std::string& name, const std::string& group, const std::string& title,
+              const std::string& expected, const std::vector<std::string>& found,
+              const std::string& actual_value = "") {
+    std::string listed;
+    for (const std::string& culprit : found) listed += (listed.empty() ? "" : "; ") + culprit;
+    report::CheckResult result{
+        .name = name, .group = group, .title = title, .pass = found.empty(), .expected = expected};
+    if (!actual_value.empty()) {
+      result.actual = actual_value;
+      result.detail = listed;
+    } else {
+      result.actual = found.empty() ? expected : listed;
+      result.detail = found.empty() ? "" : "the image breaks this vDSO rule";
+    }
+    results.push_back(std::move(result));
+    culprits.insert(culprits.end(), found.begin(), found.end());
+  }
+
   const CheckOptions& options_;
   const ElfImage& image_;
 };
 
+// Exit status 2: the message on stderr, and in the requested reports as an
+// error so a CI job shows why nothing was checked.
+int cannot_check(const CheckOptions& options, const std::string& message) {
+  std::fprintf(stderr, "vdsoforge check: %s\n", message.c_str());
+  const report::CheckRun run{.command = "check", .artifact = options.image, .error = message};
+  std::string error;
+  if (!options.reports.write(run, error)) std::fprintf(stderr, "vdsoforge check: %s\n", error.c_str());
+  return 2;
+}
+
 int run_check(const CheckOptions& options) {
   if (!options.stackless.empty() && options.debug_image.empty()) {
     std::fprintf(stderr,
-                 "check: --stackless needs --debug-image (the unstripped image with .symtab)\n");
+                 "vdsoforge check: --stackless needs --debug-image (the unstripped image with .symtab)\n");
     return 2;
   }
   Error err;
   const auto image = ElfImage::parse_file(options.image, ParseMode::inspect, err);
   if (!image) {
-    std::fprintf(stderr, "check: %s (%s)\n", err.message.c_str(),
-                 std::string(errc_name(err.code)).c_str());
-    return 2;
+    return cannot_check(options, err.message + " (" + std::string(errc_name(err.code)) + ")");
   }
   Checker checker(options, *image);
   checker.check_structure();
@@ -197,21 +259,27 @@ int run_check(const CheckOptions& options) {
   if (!options.stackless.empty()) {
     const auto debug = ElfImage::parse_file(options.debug_image, ParseMode::inspect, err);
     if (!debug) {
-      std::fprintf(stderr, "check: --debug-image %s (%s)\n", err.message.c_str(),
-                   std::string(errc_name(err.code)).c_str());
-      return 2;
+      return cannot_check(options, "--debug-image " + err.message + " (" +
+                                       std::string(errc_name(err.code)) + ")");
     }
     if (!checker.check_stackless(*debug)) return 2;
   }
+  const report::CheckRun run{
+      .command = "check", .artifact = options.image, .checks = checker.results};
+  std::string error;
+  if (!options.reports.write(run, error)) {
+    std::fprintf(stderr, "vdsoforge check: %s\n", error.c_str());
+    return 2;
+  }
   if (!checker.culprits.empty()) {
     for (const std::string& culprit : checker.culprits) {
-      std::fprintf(stderr, "check: %s\n", culprit.c_str());
+      std::fprintf(stderr, "vdsoforge check: %s\n", culprit.c_str());
     }
-    std::fprintf(stderr, "check: %s breaks %zu vDSO rule%s\n", options.image.c_str(),
+    std::fprintf(stderr, "vdsoforge check: %s breaks %zu vDSO rule%s\n", options.image.c_str(),
                  checker.culprits.size(), checker.culprits.size() == 1 ? "" : "s");
     return 1;
   }
-  std::printf("%s\n", checker.summary().c_str());
+  std::printf("vdsoforge check: %s\n", checker.summary().c_str());
   return 0;
 }
 
@@ -237,6 +305,7 @@ const CommandRegistration registration{Command{
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
       sub.add_option("--debug-image", options->debug_image,
                      "the unstripped image (with .symtab) the stripped IMAGE was made from");
+      options->reports.add_options(sub);
       return [options] { return run_check(*options); };
     },
     "check", "fail, naming each culprit, if an image breaks a vDSO rule"}};

@@ -149,4 +149,16 @@ void corrupt_sysv_hash(Bytes& image) {
   for (uint32_t i = 0; i < nbucket; ++i) write<uint32_t>(image, hash.sh_offset + 8 + 4 * uint64_t{i}, 0);
 }
 
+const std::vector<NamedMutation>& all_mutations() {
+  static const std::vector<NamedMutation> mutations{
+      {"global-getrandom", [](Bytes& b) { make_symbol_global(b, "getrandom"); }},
+      {"no-linux-version", drop_last_version_definition},
+      {"stray-relocation", add_stray_relocation},
+      {"second-load", add_second_load_segment},
+      {"corrupt-gnu-hash", corrupt_gnu_hash},
+      {"corrupt-sysv-hash", corrupt_sysv_hash},
+  };
+  return mutations;
+}
+
 }  // namespace abi_test

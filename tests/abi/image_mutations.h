@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -37,5 +39,14 @@ void corrupt_gnu_hash(Bytes& image);
 
 // The .hash buckets are zeroed: every chain is empty.
 void corrupt_sysv_hash(Bytes& image);
+
+// Every mutation above, by name, for tests that must cover each altered
+// image (the report formats, the abidiff cross-check): a mutation added to
+// this list is exercised by all of them.
+struct NamedMutation {
+  std::string name;  // also a file name: "global-getrandom"
+  std::function<void(Bytes&)> mutate;
+};
+const std::vector<NamedMutation>& all_mutations();
 
 }  // namespace abi_test

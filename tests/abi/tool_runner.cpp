@@ -30,14 +30,19 @@ std::string read_all(std::FILE* file) {
 }  // namespace
 
 ToolResult run_tool(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{VDSOFORGE_TOOL};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv);
+}
+
+ToolResult run_program(const std::vector<std::string>& argv_strings_in) {
   // Temporary files rather than pipes: the tool's output can be large (the
   // embed header) and nothing here has to read while it runs.
   std::FILE* out = std::tmpfile();
   std::FILE* err = std::tmpfile();
   if (out == nullptr || err == nullptr) throw std::runtime_error("tmpfile failed");
 
-  std::vector<std::string> argv_strings{VDSOFORGE_TOOL};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<std::string> argv_strings = argv_strings_in;
   std::vector<char*> argv;
   for (auto& arg : argv_strings) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -47,7 +52,7 @@ ToolResult run_tool(const std::vector<std::string>& args) {
   posix_spawn_file_actions_adddup2(&actions, fileno(out), STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, fileno(err), STDERR_FILENO);
   pid_t pid = 0;
-  const int spawn_error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  const int spawn_error = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (spawn_error != 0) throw std::system_error(spawn_error, std::generic_category(), "posix_spawn");
 

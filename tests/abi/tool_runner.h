@@ -15,6 +15,9 @@ struct ToolResult {
 
 ToolResult run_tool(const std::vector<std::string>& args);
 
+// Any program, argv[0] being its path (or a name searched in PATH).
+ToolResult run_program(const std::vector<std::string>& argv);
+
 // A fresh directory under the system temp dir, removed with its contents.
 class TempDir {
  public:

@@ -1,0 +1,244 @@
+// `abi` and `check` write JUnit and SARIF that validate (xmllint + junit.xsd,
+// python3-jsonschema + the SARIF subset schema) and say what --json says:
+// one testcase per check, a failure (or SARIF result) with both sides'
+// values for each failed check, an error when an input is unreadable.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <set>
+
+#include "abi_fixtures.h"
+#include "report_validation.h"
+
+using namespace abi_test;
+using namespace report_test;
+
+namespace {
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in);
+  return nlohmann::json::parse(in);
+}
+
+void require_valid(const std::string& junit, const std::string& sarif) {
+  const ToolResult junit_check = validate_junit(junit);
+  INFO("xmllint: " << junit_check.err);
+  REQUIRE(junit_check.exit_code == 0);
+  const ToolResult sarif_check = validate_sarif(sarif);
+  INFO("validate_sarif.py: " << sarif_check.err);
+  REQUIRE(sarif_check.exit_code == 0);
+}
+
+std::set<std::string> sarif_rule_ids(const nlohmann::json& sarif) {
+  std::set<std::string> ids;
+  for (const auto& rule : sarif.at("runs")[0].at("tool").at("driver").at("rules"))
+    ids.insert(rule.at("id").get<std::string>());
+  return ids;
+}
+
+// The JUnit and SARIF files of one run agree with its --json report, check
+// by check.
+void compare_with_json(const std::string& junit, const nlohmann::json& sarif,
+                       const nlohmann::json& json) {
+  const auto& checks = json.at("checks");
+  CHECK(junit_xpath(junit, "count(//testcase)") == std::to_string(checks.size()));
+  CHECK(junit_xpath(junit, "string(/testsuites/testsuite/@tests)") ==
+        std::to_string(checks.size()));
+  const auto failed = failed_ids(json);
+  CHECK(junit_xpath(junit, "count(//testcase/failure)") == std::to_string(failed.size()));
+  CHECK(junit_xpath(junit, "string(/testsuites/@failures)") == std::to_string(failed.size()));
+  CHECK(junit_xpath(junit, "count(//error)") == "0");
+
+  const auto& run = sarif.at("runs")[0];
+  CHECK(run.at("invocations")[0].at("executionSuccessful") == true);
+  CHECK(run.at("tool").at("driver").at("rules").size() == checks.size());
+  std::set<std::string> json_ids;
+  for (const auto& check : checks) json_ids.insert(check.at("id").get<std::string>());
+  CHECK(sarif_rule_ids(sarif) == json_ids);
+  REQUIRE(run.at("results").size() == failed.size());
+
+  for (size_t i = 0; i < failed.size(); ++i) {
+    const auto& check = find_check(json, failed[i]);
+    const std::string reference = check.at("reference");
+    const std::string image = check.at("image");
+    INFO("failed check " << failed[i]);
+    const std::string message = junit_xpath(
+        junit, "string(//testcase[@name='" + failed[i] + "']/failure/@message)");
+    CHECK(message.find("expected " + reference) != std::string::npos);
+    CHECK(message.find("image has " + image) != std::string::npos);
+    const auto& result = run.at("results")[i];
+    CHECK(result.at("ruleId") == failed[i]);
+    CHECK(result.at("level") == "error");
+    CHECK(result.at("properties").at("expected") == reference);
+    CHECK(result.at("properties").at("actual") == image);
+  }
+}
+
+struct AbiRun {
+  ToolResult tool;
+  nlohmann::json json, sarif;
+  std::string junit;
+};
+
+// `abi` once with all three machine formats.
+AbiRun run_abi(const TempDir& dir, const std::string& image,
+               const std::vector<std::string>& extra = {}) {
+  AbiRun run;
+  run.junit = dir.path("report.xml").string();
+  const std::string sarif = dir.path("report.sarif").string();
+  std::vector<std::string> args{"abi", "--json", "--junit", run.junit, "--sarif", sarif, image};
+  args.insert(args.end(), extra.begin(), extra.end());
+  run.tool = run_tool(args);
+  INFO(run.tool.err);
+  REQUIRE((run.tool.exit_code == 0 || run.tool.exit_code == 1));
+  require_valid(run.junit, sarif);
+  run.json = nlohmann::json::parse(run.tool.out);
+  run.sarif = read_json(sarif);
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("abi --junit/--sarif for a compatible image: every check a passing testcase") {
+  require_kernel_getrandom();
+  TempDir dir;
+  const AbiRun run = run_abi(dir, VDSOFORGE_TEST_IMAGE);
+  CHECK(run.tool.exit_code == 0);
+  compare_with_json(run.junit, run.sarif, run.json);
+  CHECK(junit_xpath(run.junit, "count(//testcase)") != "0");
+  CHECK(junit_xpath(run.junit, "string(//property[@name='reference']/@value)") == "kernel");
+  CHECK(run.sarif.at("runs")[0].at("artifacts")[0].at("location").at("uri") ==
+        std::string("file://") + VDSOFORGE_TEST_IMAGE);
+}
+
+TEST_CASE("abi --junit/--sarif for each altered image: failures with both sides' values") {
+  require_kernel_getrandom();
+  for (const NamedMutation& mutation : all_mutations()) {
+    DYNAMIC_SECTION(mutation.name) {
+      TempDir dir;
+      const auto image = broken_image(dir, mutation.name + ".so", mutation.mutate);
+      const AbiRun run = run_abi(dir, image);
+      CHECK(run.tool.exit_code == 1);
+      CHECK(!failed_ids(run.json).empty());
+      compare_with_json(run.junit, run.sarif, run.json);
+    }
+  }
+}
+
+TEST_CASE("abi --junit/--sarif against a reference file, no kernel needed") {
+  TempDir dir;
+  const auto reference =
+      broken_image(dir, "ref.so", [](Bytes& b) { make_symbol_global(b, "getrandom"); });
+  const AbiRun run = run_abi(dir, VDSOFORGE_TEST_IMAGE, {"--reference", reference});
+  CHECK(run.tool.exit_code == 1);
+  CHECK(failed_ids(run.json) == std::vector<std::string>{"symbols.getrandom.binding"});
+  compare_with_json(run.junit, run.sarif, run.json);
+  CHECK(junit_xpath(run.junit, "string(//property[@name='reference']/@value)") == reference);
+}
+
+TEST_CASE("abi --junit/--sarif for an unreadable image: one error, an unsuccessful run") {
+  TempDir dir;
+  const std::string junit = dir.path("r.xml").string(), sarif = dir.path("r.sarif").string();
+  const ToolResult result =
+      run_tool({"abi", "--junit", junit, "--sarif", sarif, dir.path("missing.so").string()});
+  CHECK(result.exit_code == 2);
+  require_valid(junit, sarif);
+  CHECK(junit_xpath(junit, "string(/testsuites/@errors)") == "1");
+  CHECK(junit_xpath(junit, "count(//testcase/error)") == "1");
+  CHECK(junit_xpath(junit, "string(//testcase/error/@message)").find("missing.so") !=
+        std::string::npos);
+  const auto log = read_json(sarif);
+  const auto& invocation = log.at("runs")[0].at("invocations")[0];
+  CHECK(invocation.at("executionSuccessful") == false);
+  CHECK(invocation.at("toolExecutionNotifications")[0].at("level") == "error");
+  CHECK(log.at("runs")[0].at("results").empty());
+}
+
+TEST_CASE("check --junit/--sarif: one testcase per rule, culprits in the failure") {
+  TempDir dir;
+  const std::string junit = dir.path("c.xml").string(), sarif = dir.path("c.sarif").string();
+  SECTION("a good image passes every rule") {
+    const ToolResult result =
+        run_tool({"check", VDSOFORGE_TEST_IMAGE, "--exports", "__vdso_getrandom,getrandom",
+                  "--symbol-version", "LINUX_2.6", "--stackless", "vdsoforge_chacha20_blocks_sse2",
+                  "--debug-image", VDSOFORGE_TEST_DEBUG_IMAGE, "--junit", junit, "--sarif", sarif});
+    INFO(result.out << result.err);
+    CHECK(result.exit_code == 0);
+    require_valid(junit, sarif);
+    CHECK(junit_xpath(junit, "count(//testcase)") == "7");
+    CHECK(junit_xpath(junit, "count(//failure)") == "0");
+    CHECK(junit_xpath(junit, "string(//testcase[@name='stackless.vdsoforge_chacha20_blocks_sse2']/"
+                             "@classname)") == "vdsoforge.check.stackless");
+    CHECK(read_json(sarif).at("runs")[0].at("results").empty());
+  }
+  SECTION("an image missing its LINUX_2.6 version fails exports.version") {
+    const auto image = broken_image(dir, "nover.so", drop_last_version_definition);
+    const ToolResult result = run_tool({"check", image, "--symbol-version", "LINUX_2.6",
+                                        "--exports", "getrandom,__vdso_getrandom,extra", "--junit",
+                                        junit, "--sarif", sarif});
+    INFO(result.out << result.err);
+    CHECK(result.exit_code == 1);
+    require_valid(junit, sarif);
+    CHECK(junit_xpath(junit, "count(//failure)") == "2");
+    const std::string version_failure =
+        junit_xpath(junit, "string(//testcase[@name='exports.version']/failure/@message)");
+    CHECK(version_failure.find("expected @@LINUX_2.6") != std::string::npos);
+    CHECK(version_failure.find("export __vdso_getrandom is at version 'linux-vdso.so.1'") !=
+          std::string::npos);
+    const std::string set_failure =
+        junit_xpath(junit, "string(//testcase[@name='exports.set']/failure/@message)");
+    CHECK(set_failure.find("expected __vdso_getrandom,extra,getrandom, image has "
+                           "__vdso_getrandom,getrandom -- export extra missing") !=
+          std::string::npos);
+    const auto log = read_json(sarif);
+    const auto& results = log.at("runs")[0].at("results");
+    REQUIRE(results.size() == 2);
+    CHECK(results[0].at("ruleId") == "exports.set");
+    CHECK(results[1].at("ruleId") == "exports.version");
+  }
+  SECTION("an image with a relocation fails rules.parser") {
+    const auto image = broken_image(dir, "reloc.so", add_stray_relocation);
+    const ToolResult result = run_tool({"check", image, "--junit", junit, "--sarif", sarif});
+    CHECK(result.exit_code == 1);
+    require_valid(junit, sarif);
+    CHECK(junit_xpath(junit, "string(//testcase[@name='rules.parser']/failure/@message)")
+              .find("relocation tag DT_RELA") != std::string::npos);
+  }
+  SECTION("an unreadable image is an error") {
+    const ToolResult result =
+        run_tool({"check", dir.path("none.so").string(), "--junit", junit, "--sarif", sarif});
+    CHECK(result.exit_code == 2);
+    require_valid(junit, sarif);
+    CHECK(junit_xpath(junit, "count(//testcase/error)") == "1");
+    CHECK(read_json(sarif).at("runs")[0].at("invocations")[0].at("executionSuccessful") == false);
+  }
+}
+
+TEST_CASE("reports stay valid for an image path with XML and URI special characters") {
+  TempDir dir;
+  const std::string odd = dir.path("a <b> & 'c' \"d\" %e.so").string();
+  write_bytes(odd, read_bytes(VDSOFORGE_TEST_IMAGE));
+  const std::string junit = dir.path("o.xml").string(), sarif = dir.path("o.sarif").string();
+  const ToolResult result = run_tool({"check", odd, "--junit", junit, "--sarif", sarif});
+  CHECK(result.exit_code == 0);
+  require_valid(junit, sarif);
+  CHECK(junit_xpath(junit, "string(//property[@name='image']/@value)") == odd);
+  const std::string uri =
+      read_json(sarif).at("runs")[0].at("artifacts")[0].at("location").at("uri");
+  CHECK(uri.ends_with("/a%20%3Cb%3E%20%26%20%27c%27%20%22d%22%20%25e.so"));
+  CHECK(uri.starts_with("file:///"));
+}
+
+TEST_CASE("a report file that cannot be written is exit 2 with the OS reason") {
+  const ToolResult abi = run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--reference",
+                                   VDSOFORGE_TEST_IMAGE, "--junit", "/nonexistent/dir/r.xml"});
+  CHECK(abi.exit_code == 2);
+  CHECK(abi.err.find("vdsoforge abi: cannot write /nonexistent/dir/r.xml: No such file or "
+                     "directory") != std::string::npos);
+  const ToolResult check =
+      run_tool({"check", VDSOFORGE_TEST_IMAGE, "--sarif", "/nonexistent/dir/r.sarif"});
+  CHECK(check.exit_code == 2);
+  CHECK(check.err.find("vdsoforge check: cannot write /nonexistent/dir/r.sarif: No such file or "
+                       "directory") != std::string::npos);
+}
