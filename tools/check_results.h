@@ -13,9 +13,9 @@
 namespace vdsoforge::tools::report {
 
 struct CheckResult {
-  std::string name;      // stable id, dotted: "symbols.getrandom.binding"
-  std::string group;     // the family it belongs to: "symbols", "hash", "rules" ...
-  std::string title;     // what is checked, in words
+  std::string name;   // stable id, dotted: "symbols.getrandom.binding"
+  std::string group;  // the family it belongs to: "symbols", "hash", "rules" ...
+  std::string title;  // what is checked, in words
   bool pass = false;
   std::string expected;  // what a compatible image has (the reference's value, or the rule)
   std::string actual;    // what this image has

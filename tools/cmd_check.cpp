@@ -19,8 +19,8 @@
 #include "abi_elf_names.h"
 #include "check_symtab.h"
 #include "command.h"
-#include "report_files.h"
 #include "exports.h"
+#include "report_files.h"
 #include "stack_analysis.h"
 #include "vdsoforge/elf_image.h"
 
@@ -81,8 +81,8 @@ class Checker {
         found.push_back("section " + section.name + " present (" + reason + ")");
       }
     }
-    record("sections.forbidden", "sections",
-           "no relocation, .data, .bss, .got or .plt section", "none", found);
+    record("sections.forbidden", "sections", "no relocation, .data, .bss, .got or .plt section",
+           "none", found);
 
     found.clear();
     for (const Symbol& sym : image_.symbols()) {
@@ -133,7 +133,8 @@ class Checker {
       } else {
         // The export must also be reachable the way C libraries look it up.
         if (image_.has_gnu_hash() && image_.lookup_gnu_hash(sym->name, version) == nullptr) {
-          not_found.push_back("export " + sym->name + expected + " is not found through DT_GNU_HASH");
+          not_found.push_back("export " + sym->name + expected +
+                              " is not found through DT_GNU_HASH");
         }
         if (image_.has_sysv_hash() && image_.lookup_sysv_hash(sym->name, version) == nullptr) {
           not_found.push_back("export " + sym->name + expected + " is not found through DT_HASH");
@@ -142,8 +143,9 @@ class Checker {
     }
     record("exports.version", "exports", "every export is the default version " + expected,
            expected, wrong_version);
-    record("exports.hash_lookup", "hash", "DT_GNU_HASH and DT_HASH find every export at " + expected,
-           "every export found", not_found);
+    record("exports.hash_lookup", "hash",
+           "DT_GNU_HASH and DT_HASH find every export at " + expected, "every export found",
+           not_found);
   }
 
   // Returns false if the debug image cannot be used at all (exit 2).
@@ -238,14 +240,16 @@ int cannot_check(const CheckOptions& options, const std::string& message) {
   std::fprintf(stderr, "vdsoforge check: %s\n", message.c_str());
   const report::CheckRun run{.command = "check", .artifact = options.image, .error = message};
   std::string error;
-  if (!options.reports.write(run, error)) std::fprintf(stderr, "vdsoforge check: %s\n", error.c_str());
+  if (!options.reports.write(run, error))
+    std::fprintf(stderr, "vdsoforge check: %s\n", error.c_str());
   return 2;
 }
 
 int run_check(const CheckOptions& options) {
   if (!options.stackless.empty() && options.debug_image.empty()) {
-    std::fprintf(stderr,
-                 "vdsoforge check: --stackless needs --debug-image (the unstripped image with .symtab)\n");
+    std::fprintf(
+        stderr,
+        "vdsoforge check: --stackless needs --debug-image (the unstripped image with .symtab)\n");
     return 2;
   }
   Error err;
@@ -259,8 +263,8 @@ int run_check(const CheckOptions& options) {
   if (!options.stackless.empty()) {
     const auto debug = ElfImage::parse_file(options.debug_image, ParseMode::inspect, err);
     if (!debug) {
-      return cannot_check(options, "--debug-image " + err.message + " (" +
-                                       std::string(errc_name(err.code)) + ")");
+      return cannot_check(
+          options, "--debug-image " + err.message + " (" + std::string(errc_name(err.code)) + ")");
     }
     if (!checker.check_stackless(*debug)) return 2;
   }

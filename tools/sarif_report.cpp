@@ -45,20 +45,18 @@ nlohmann::json to_sarif(const CheckRun& run) {
   nlohmann::json results = nlohmann::json::array();
   for (size_t index = 0; index < run.checks.size(); ++index) {
     const CheckResult& check = run.checks[index];
-    rules.push_back({{"id", check.name},
-                     {"name", check.group},
-                     {"shortDescription", {{"text", check.title}}}});
+    rules.push_back(
+        {{"id", check.name}, {"name", check.group}, {"shortDescription", {{"text", check.title}}}});
     if (check.pass) continue;
-    results.push_back({{"ruleId", check.name},
-                       {"ruleIndex", index},
-                       {"level", "error"},
-                       {"kind", "fail"},
-                       {"message", {{"text", result_message(check)}}},
-                       {"locations", image_location(run)},
-                       {"properties",
-                        {{"expected", check.expected},
-                         {"actual", check.actual},
-                         {"detail", check.detail}}}});
+    results.push_back(
+        {{"ruleId", check.name},
+         {"ruleIndex", index},
+         {"level", "error"},
+         {"kind", "fail"},
+         {"message", {{"text", result_message(check)}}},
+         {"locations", image_location(run)},
+         {"properties",
+          {{"expected", check.expected}, {"actual", check.actual}, {"detail", check.detail}}}});
   }
 
   nlohmann::json invocation = {{"executionSuccessful", run.error.empty()}};
@@ -72,19 +70,18 @@ nlohmann::json to_sarif(const CheckRun& run) {
   return {
       {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
       {"version", kSarifVersion},
-      {"runs",
-       nlohmann::json::array(
-           {{{"tool",
-              {{"driver",
-                {{"name", "vdsoforge"},
-                 {"semanticVersion", VDSOFORGE_VERSION_STRING},
-                 {"rules", rules}}}}},
-             {"artifacts",
-              nlohmann::json::array({{{"location", {{"uri", path_to_uri(run.artifact)}}},
-                                      {"roles", nlohmann::json::array({"analysisTarget"})}}})},
-             {"invocations", nlohmann::json::array({invocation})},
-             {"results", results},
-             {"properties", properties}}})},
+      {"runs", nlohmann::json::array(
+                   {{{"tool",
+                      {{"driver",
+                        {{"name", "vdsoforge"},
+                         {"semanticVersion", VDSOFORGE_VERSION_STRING},
+                         {"rules", rules}}}}},
+                     {"artifacts", nlohmann::json::array(
+                                       {{{"location", {{"uri", path_to_uri(run.artifact)}}},
+                                         {"roles", nlohmann::json::array({"analysisTarget"})}}})},
+                     {"invocations", nlohmann::json::array({invocation})},
+                     {"results", results},
+                     {"properties", properties}}})},
   };
 }
 

@@ -5,9 +5,8 @@
 // tests/reports/sarif-2.1.0-subset.schema.json lists the properties written.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "check_results.h"
 

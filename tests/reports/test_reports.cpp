@@ -3,7 +3,6 @@
 // one testcase per check, a failure (or SARIF result) with both sides'
 // values for each failed check, an error when an input is unreadable.
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <set>
 
@@ -63,8 +62,8 @@ void compare_with_json(const std::string& junit, const nlohmann::json& sarif,
     const std::string reference = check.at("reference");
     const std::string image = check.at("image");
     INFO("failed check " << failed[i]);
-    const std::string message = junit_xpath(
-        junit, "string(//testcase[@name='" + failed[i] + "']/failure/@message)");
+    const std::string message =
+        junit_xpath(junit, "string(//testcase[@name='" + failed[i] + "']/failure/@message)");
     CHECK(message.find("expected " + reference) != std::string::npos);
     CHECK(message.find("image has " + image) != std::string::npos);
     const auto& result = run.at("results")[i];
@@ -168,15 +167,16 @@ TEST_CASE("check --junit/--sarif: one testcase per rule, culprits in the failure
     require_valid(junit, sarif);
     CHECK(junit_xpath(junit, "count(//testcase)") == "7");
     CHECK(junit_xpath(junit, "count(//failure)") == "0");
-    CHECK(junit_xpath(junit, "string(//testcase[@name='stackless.vdsoforge_chacha20_blocks_sse2']/"
-                             "@classname)") == "vdsoforge.check.stackless");
+    CHECK(junit_xpath(junit,
+                      "string(//testcase[@name='stackless.vdsoforge_chacha20_blocks_sse2']/"
+                      "@classname)") == "vdsoforge.check.stackless");
     CHECK(read_json(sarif).at("runs")[0].at("results").empty());
   }
   SECTION("an image missing its LINUX_2.6 version fails exports.version") {
     const auto image = broken_image(dir, "nover.so", drop_last_version_definition);
-    const ToolResult result = run_tool({"check", image, "--symbol-version", "LINUX_2.6",
-                                        "--exports", "getrandom,__vdso_getrandom,extra", "--junit",
-                                        junit, "--sarif", sarif});
+    const ToolResult result =
+        run_tool({"check", image, "--symbol-version", "LINUX_2.6", "--exports",
+                  "getrandom,__vdso_getrandom,extra", "--junit", junit, "--sarif", sarif});
     INFO(result.out << result.err);
     CHECK(result.exit_code == 1);
     require_valid(junit, sarif);
@@ -231,8 +231,8 @@ TEST_CASE("reports stay valid for an image path with XML and URI special charact
 }
 
 TEST_CASE("a report file that cannot be written is exit 2 with the OS reason") {
-  const ToolResult abi = run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--reference",
-                                   VDSOFORGE_TEST_IMAGE, "--junit", "/nonexistent/dir/r.xml"});
+  const ToolResult abi = run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--reference", VDSOFORGE_TEST_IMAGE,
+                                   "--junit", "/nonexistent/dir/r.xml"});
   CHECK(abi.exit_code == 2);
   CHECK(abi.err.find("vdsoforge abi: cannot write /nonexistent/dir/r.xml: No such file or "
                      "directory") != std::string::npos);
