@@ -3,8 +3,9 @@
 #
 #   bin/vdsoforge                       the tool (image check, abi, embed, ...)
 #   lib/libvdsoforge_loader.a           the loader library
-#   include/vdsoforge/*.h               its public headers
-#   include/vgetrandom_abi.h            the ABI header those headers include
+#   lib/libvdsoforge_elf.a              the ELF layer under it
+#   include/vdsoforge/*.h               their public headers
+#   include/vdsoforge/vgetrandom_abi.h  the kernel ABI types loader.h uses
 #   share/vdsoforge/cmake/              package config, exported targets,
 #                                       VdsoforgeImage.cmake
 #   share/vdsoforge/linker/             linker script and version scripts
@@ -23,14 +24,15 @@ set(vdsoforge_cmake_dir "${vdsoforge_share_dir}/cmake")
 
 install(TARGETS vdsoforge EXPORT vdsoforgeTargets
         RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
-install(TARGETS vdsoforge_loader EXPORT vdsoforgeTargets
+install(TARGETS vdsoforge_loader vdsoforge_elf EXPORT vdsoforgeTargets
         ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
         INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/loader/include/vdsoforge"
+                  "${PROJECT_SOURCE_DIR}/loader/elf/include/vdsoforge"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
         FILES_MATCHING PATTERN "*.h")
 install(FILES "${PROJECT_SOURCE_DIR}/vdso_src/vgetrandom_abi.h"
-        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/vdsoforge")
 
 install(FILES
           "${PROJECT_SOURCE_DIR}/linker/vdso.lds"

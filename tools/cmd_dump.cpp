@@ -10,9 +10,9 @@
 #include <span>
 #include <string>
 
-#include "abi_elf_names.h"
+#include "vdsoforge/elf_names.h"
 #include "command.h"
-#include "exports.h"
+#include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/kernel_vdso.h"
 

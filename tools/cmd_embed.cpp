@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "abi_embed.h"
+#include "embed_header.h"
 #include "command.h"
 #include "vdsoforge/elf_image.h"
 

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "abi_elf_names.h"
+#include "vdsoforge/elf_names.h"
 #include "command.h"
-#include "exports.h"
+#include "vdsoforge/elf_exports.h"
 #include "vdsoforge/loader.h"
 
 namespace vdsoforge::tools {

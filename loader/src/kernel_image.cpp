@@ -3,14 +3,13 @@
 // DataPage because its data pages belong to the kernel.
 #include <typeinfo>
 
-#include "elf_bytes.h"
+#include "vdsoforge/hex.h"
 #include "image_base.h"
 #include "vdsoforge/kernel_vdso.h"
 
 namespace vdsoforge {
 namespace {
 
-using elf_detail::hex;
 
 class KernelImage final : public detail::ImageBase {
  public:

@@ -4,14 +4,13 @@
 
 #include <sys/auxv.h>
 
-#include "elf_bytes.h"
+#include "vdsoforge/hex.h"
 #include "proc_maps.h"
 #include "vdsoforge/elf_image.h"
 
 namespace vdsoforge {
 namespace {
 
-using elf_detail::hex;
 
 // Bracketed names are the kernel's special mappings, except the ones that
 // describe the process's own memory.

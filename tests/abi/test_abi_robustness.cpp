@@ -9,7 +9,7 @@
 #include <algorithm>
 
 #include "abi_compare.h"
-#include "abi_embed.h"
+#include "embed_header.h"
 #include "abi_report.h"
 #include "tool_runner.h"
 #include "vdsoforge/elf_image.h"

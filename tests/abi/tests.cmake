@@ -4,26 +4,21 @@ set(abi_test_dir "${CMAKE_CURRENT_LIST_DIR}")
 set(abi_test_support
   ${abi_test_dir}/tool_runner.cpp ${abi_test_dir}/image_mutations.cpp
   ${abi_test_dir}/abi_fixtures.cpp)
-find_package(nlohmann_json 3 REQUIRED)
 
 foreach(area IN ITEMS pass broken errors dump embed)
   vdsoforge_add_test(abi_${area}
     SOURCES ${abi_test_dir}/test_abi_${area}.cpp ${abi_test_support}
-    LIBS vdsoforge::loader nlohmann_json::nlohmann_json
+    LIBS vdsoforge::loader vdsoforge_tools
     NEEDS_IMAGE)
-  target_include_directories(abi_${area} PRIVATE "${abi_test_dir}" "${PROJECT_SOURCE_DIR}/tools")
+  target_include_directories(abi_${area} PRIVATE "${abi_test_dir}")
 endforeach()
 
 # The generators themselves, in-process, against corrupted images.
 vdsoforge_add_test(abi_robustness
   SOURCES ${abi_test_dir}/test_abi_robustness.cpp ${abi_test_dir}/tool_runner.cpp
-          ${PROJECT_SOURCE_DIR}/tools/abi_compare.cpp ${PROJECT_SOURCE_DIR}/tools/abi_report.cpp
-          ${PROJECT_SOURCE_DIR}/tools/abi_elf_names.cpp ${PROJECT_SOURCE_DIR}/tools/abi_embed.cpp
-          ${PROJECT_SOURCE_DIR}/tools/exports.cpp
-  LIBS vdsoforge::loader nlohmann_json::nlohmann_json
+  LIBS vdsoforge::loader vdsoforge_tools
   NEEDS_IMAGE)
-target_include_directories(abi_robustness PRIVATE "${abi_test_dir}" "${PROJECT_SOURCE_DIR}/tools")
-target_compile_definitions(abi_robustness PRIVATE VDSOFORGE_VERSION_STRING="${PROJECT_VERSION}")
+target_include_directories(abi_robustness PRIVATE "${abi_test_dir}")
 
 # The embed header is generated from the built image by the built tool at
 # build time, then compiled into a C program that maps and calls the image.

@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "skip.h"
+#include "vdsoforge/kernel_vdso.h"
 
 namespace elf_test {
 

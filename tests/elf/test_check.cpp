@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "check_symtab.h"
+#include "vdsoforge/elf_symtab.h"
 #include "image_bytes.h"
 
 using elf_test::Bytes;
@@ -232,7 +232,7 @@ TEST_CASE("check refuses to prove code the shipped image does not contain") {
   const auto debug = elf_test::parse_valid(elf_test::built_debug_image());
   std::string error;
   const auto code =
-      vdsoforge::tools::find_function_code(debug, "vdsoforge_chacha20_blocks_sse2", error);
+      vdsoforge::find_function_code(debug, "vdsoforge_chacha20_blocks_sse2", error);
   INFO(error);
   REQUIRE(code.has_value());
   // The stripped copy gets different code at the routine's place.

@@ -9,18 +9,14 @@ vdsoforge_add_test(elf_malformed
   SOURCES elf/test_malformed.cpp elf/image_bytes.cpp
   LIBS vdsoforge::loader NEEDS_IMAGE)
 
-# The check command and its Zydis stack analysis; the analysis sources are the
-# tool's own, compiled in so they can be driven with hand-assembled code.
-find_package(zydis REQUIRED)
+# The check command's library: the stack analysis driven with hand-assembled
+# code, and the image check.
 vdsoforge_add_test(elf_stack_analysis
   SOURCES elf/test_stack_analysis.cpp elf/image_bytes.cpp
-          "${PROJECT_SOURCE_DIR}/tools/stack_analysis.cpp" "${PROJECT_SOURCE_DIR}/tools/check_symtab.cpp"
-  LIBS vdsoforge::loader Zydis::Zydis NEEDS_IMAGE)
-target_include_directories(elf_stack_analysis PRIVATE "${PROJECT_SOURCE_DIR}/tools")
+  LIBS vdsoforge::loader vdsoforge_tools NEEDS_IMAGE)
 vdsoforge_add_test(elf_check
-  SOURCES elf/test_check.cpp elf/image_bytes.cpp "${PROJECT_SOURCE_DIR}/tools/check_symtab.cpp"
-  LIBS vdsoforge::loader NEEDS_IMAGE)
-target_include_directories(elf_check PRIVATE "${PROJECT_SOURCE_DIR}/tools")
+  SOURCES elf/test_check.cpp elf/image_bytes.cpp
+  LIBS vdsoforge::loader vdsoforge_tools NEEDS_IMAGE)
 
 # The image build itself: vdsoforge_add_image() must fail, naming the culprit,
 # for an image that breaks a rule, and succeed for a well-formed one.

@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/kernel_vdso.h"
 
 namespace {
 constexpr size_t kMaxCorpusFiles = 2000;

@@ -1,7 +1,7 @@
 # libFuzzer target for the ELF parser, run for a bounded time on every test
 # run.  Built only with VDSOFORGE_BUILD_FUZZERS and a compiler that links
-# -fsanitize=fuzzer (Clang with libclang-rt).  The parser's sources are
-# compiled into the fuzzer itself so they carry its coverage instrumentation.
+# -fsanitize=fuzzer (Clang with libclang-rt).  It links a variant of the ELF
+# layer library compiled with the fuzzer's coverage instrumentation.
 if(NOT VDSOFORGE_BUILD_FUZZERS)
   return()
 endif()
@@ -21,11 +21,12 @@ if(NOT VDSOFORGE_HAVE_LIBFUZZER)
   return()
 endif()
 
-file(GLOB fuzz_parser_sources CONFIGURE_DEPENDS
-  "${PROJECT_SOURCE_DIR}/loader/src/elf_*.cpp" "${PROJECT_SOURCE_DIR}/loader/src/error.cpp")
-add_executable(fuzz_elf_image fuzz/fuzz_elf_image.cpp ${fuzz_parser_sources})
-target_include_directories(fuzz_elf_image PRIVATE
-  "${PROJECT_SOURCE_DIR}/loader/include" "${PROJECT_SOURCE_DIR}/loader/src" "${PROJECT_SOURCE_DIR}/vdso_src")
+# The ELF layer again, built with the fuzzer's coverage instrumentation.
+vdsoforge_add_elf_library(vdsoforge_elf_fuzzing COMPILE_OPTIONS
+  -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+  -g -O1)
+add_executable(fuzz_elf_image fuzz/fuzz_elf_image.cpp)
+target_link_libraries(fuzz_elf_image PRIVATE vdsoforge_elf_fuzzing)
 target_compile_options(fuzz_elf_image PRIVATE ${VDSOFORGE_WARNINGS}
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1)
 target_link_options(fuzz_elf_image PRIVATE -fsanitize=fuzzer,address,undefined)

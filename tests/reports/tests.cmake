@@ -7,6 +7,7 @@ find_program(VDSOFORGE_XMLLINT xmllint REQUIRED)
 # python3 comes first in PATH).
 find_program(VDSOFORGE_SYSTEM_PYTHON python3 PATHS /usr/bin NO_DEFAULT_PATH REQUIRED)
 
+find_package(nlohmann_json 3 REQUIRED)
 set(reports_dir "${CMAKE_CURRENT_LIST_DIR}")
 vdsoforge_add_test(reports
   SOURCES ${reports_dir}/test_reports.cpp ${reports_dir}/report_validation.cpp

@@ -37,4 +37,10 @@ struct KernelVdso {
 // no readable [vdso] mapping starting at AT_SYSINFO_EHDR.
 std::optional<KernelVdso> find_kernel_vdso(Error& err);
 
+// The same [vdso] mapping as bytes only: from AT_SYSINFO_EHDR to the end of
+// the mapping, which (unlike the PT_LOAD) includes the section headers, so the
+// result parses as a complete image.  Empty, with Errc::kernel_vdso_unavailable,
+// when find_kernel_vdso() fails.
+std::span<const uint8_t> kernel_vdso_bytes(Error& err);
+
 }  // namespace vdsoforge

@@ -20,7 +20,7 @@
 
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/error.h"
-#include "vgetrandom_abi.h"
+#include "vdsoforge/vgetrandom_abi.h"
 
 namespace vdsoforge {
 

@@ -8,8 +8,6 @@
 
 namespace vdsoforge {
 
-using elf_detail::byte_count;
-using elf_detail::hex;
 
 namespace {
 

@@ -7,7 +7,6 @@
 
 namespace vdsoforge {
 
-using elf_detail::hex;
 
 bool ElfParser::parse_version_definitions() {
   const auto verdef = image_.dynamic_value(DT_VERDEF);

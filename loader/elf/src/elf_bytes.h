@@ -1,4 +1,4 @@
-// Bounds-checked access to the raw bytes of an ELF image (private to the loader).
+// Bounds-checked access to the raw bytes of an ELF image (private to the ELF layer).
 //
 // Every read in the parser goes through InputBytes: the range is checked with
 // overflow-safe arithmetic first, then copied out with memcpy, so neither a
@@ -11,6 +11,8 @@
 #include <span>
 #include <string>
 #include <type_traits>
+
+#include "vdsoforge/hex.h"
 
 namespace vdsoforge::elf_detail {
 
@@ -54,9 +56,5 @@ class InputBytes {
  private:
   std::span<const uint8_t> bytes_;
 };
-
-std::string hex(uint64_t value);
-// "N bytes" or "0xN bytes" depending on size, for messages.
-std::string byte_count(uint64_t size);
 
 }  // namespace vdsoforge::elf_detail

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <functional>
 
-#include "abi_elf_names.h"
-#include "exports.h"
+#include "vdsoforge/elf_names.h"
+#include "vdsoforge/elf_exports.h"
 
 namespace vdsoforge::tools::abi {
 

@@ -1,11 +1,11 @@
 // A small bounds-checked .symtab reader (see check_symtab.h).
-#include "check_symtab.h"
+#include "vdsoforge/elf_symtab.h"
 
 #include <elf.h>
 
 #include <cstring>
 
-namespace vdsoforge::tools {
+namespace vdsoforge {
 
 namespace {
 
@@ -73,4 +73,4 @@ std::optional<FunctionCode> find_function_code(const ElfImage& image, std::strin
   return std::nullopt;
 }
 
-}  // namespace vdsoforge::tools
+}  // namespace vdsoforge

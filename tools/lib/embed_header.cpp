@@ -1,4 +1,4 @@
-#include "abi_embed.h"
+#include "embed_header.h"
 
 #include <elf.h>
 
@@ -6,8 +6,8 @@
 #include <cctype>
 #include <cstdio>
 
-#include "abi_elf_names.h"
-#include "exports.h"
+#include "vdsoforge/elf_names.h"
+#include "vdsoforge/elf_exports.h"
 
 namespace vdsoforge::tools {
 

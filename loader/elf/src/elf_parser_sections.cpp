@@ -10,8 +10,6 @@
 
 namespace vdsoforge {
 
-using elf_detail::byte_count;
-using elf_detail::hex;
 
 bool ElfParser::parse_sections() {
   const uint16_t shnum = image_.identity_.shnum;

@@ -1,10 +1,10 @@
-#include "abi_elf_names.h"
+#include "vdsoforge/elf_names.h"
 
 #include <elf.h>
 
 #include <cstdio>
 
-namespace vdsoforge::tools {
+namespace vdsoforge {
 
 namespace {
 
@@ -15,22 +15,6 @@ std::string named_or_number(const char* name, uint64_t value) {
 }
 
 }  // namespace
-
-std::string hex(uint64_t value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "0x%llx", static_cast<unsigned long long>(value));
-  return buffer;
-}
-
-std::string hex_bytes(std::span<const uint8_t> bytes) {
-  std::string out;
-  char buffer[4];
-  for (uint8_t b : bytes) {
-    std::snprintf(buffer, sizeof buffer, "%02x", b);
-    out += buffer;
-  }
-  return out;
-}
 
 std::string elf_class_name(uint8_t value) {
   switch (value) {
@@ -203,4 +187,4 @@ std::string linux_version_text(uint32_t code) {
   return buffer;
 }
 
-}  // namespace vdsoforge::tools
+}  // namespace vdsoforge

@@ -1,12 +1,13 @@
-// The one definition of "what an image exports", shared by the abi, check,
-// dump, embed and run commands so they never disagree about a symbol.
+// The one definition of "what an image exports", shared by the parser's own
+// checks and by the abi, check, dump, embed and run commands, so they never
+// disagree about a symbol.
 #pragma once
 
 #include <vector>
 
 #include "vdsoforge/elf_image.h"
 
-namespace vdsoforge::tools {
+namespace vdsoforge {
 
 // A version definition's own symbol: SHN_ABS, value 0, named after one of the
 // image's version definitions (GNU ld emits LINUX_2.6 this way).  It names a
@@ -17,4 +18,4 @@ bool is_version_symbol(const ElfImage& elf, const Symbol& symbol);
 // version definition's own symbol.  In .dynsym order.
 std::vector<const Symbol*> exported_symbols(const ElfImage& elf);
 
-}  // namespace vdsoforge::tools
+}  // namespace vdsoforge

@@ -11,7 +11,7 @@
 
 #include "vdsoforge/elf_image.h"
 
-namespace vdsoforge::tools {
+namespace vdsoforge {
 
 struct FunctionCode {
   uint64_t address;      // st_value
@@ -24,4 +24,4 @@ struct FunctionCode {
 std::optional<FunctionCode> find_function_code(const ElfImage& image, std::string_view name,
                                                std::string& error);
 
-}  // namespace vdsoforge::tools
+}  // namespace vdsoforge

@@ -9,8 +9,6 @@
 
 namespace vdsoforge {
 
-using elf_detail::byte_count;
-using elf_detail::hex;
 using elf_detail::range_fits;
 
 ElfParser::ElfParser(std::span<const uint8_t> bytes, ParseMode mode, Error& err)

@@ -89,7 +89,8 @@ class ElfImage {
  public:
   // Copies `bytes`.  On failure returns nullopt and fills `err`.  The whole
   // file is expected (section headers included): a cut anywhere is refused,
-  // so pass the kernel's vDSO as kernel_vdso_bytes() returns it.
+  // so pass the kernel's vDSO as kernel_vdso_bytes() (vdsoforge/kernel_vdso.h)
+  // returns it.
   static std::optional<ElfImage> parse(std::span<const uint8_t> bytes, ParseMode mode, Error& err);
   static std::optional<ElfImage> parse_file(const std::string& path, ParseMode mode, Error& err);
 
@@ -141,12 +142,6 @@ class ElfImage {
   std::string soname_;
   bool has_versym_ = false;
 };
-
-// The running process's kernel vDSO as bytes: from AT_SYSINFO_EHDR to the end
-// of its [vdso] mapping, which (unlike the PT_LOAD) includes the section
-// headers, so the result parses as a complete image.  Empty, with
-// Errc::kernel_vdso_unavailable, when find_kernel_vdso() (kernel_vdso.h) fails.
-std::span<const uint8_t> kernel_vdso_bytes(Error& err);
 
 // The ELF (SysV) hash and the GNU hash of a name.
 uint32_t elf_sysv_hash(std::string_view name);

@@ -9,8 +9,9 @@
 #include <string>
 
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/hex.h"
 
-namespace vdsoforge::tools {
+namespace vdsoforge {
 
 std::string elf_class_name(uint8_t value);
 std::string elf_data_name(uint8_t value);
@@ -30,8 +31,5 @@ std::string symbol_version_text(const Symbol& symbol);
 std::optional<uint32_t> linux_version_code(const Note& note);
 // "0x060b00 (6.11.0)" from a LINUX_VERSION_CODE.
 std::string linux_version_text(uint32_t code);
-std::string hex(uint64_t value);
-// Lower-case hex digits, two per byte, no separators.
-std::string hex_bytes(std::span<const uint8_t> bytes);
 
-}  // namespace vdsoforge::tools
+}  // namespace vdsoforge

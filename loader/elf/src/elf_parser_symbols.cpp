@@ -9,8 +9,6 @@
 
 namespace vdsoforge {
 
-using elf_detail::byte_count;
-using elf_detail::hex;
 
 bool ElfParser::parse_sysv_hash() {
   const auto vaddr = image_.dynamic_value(DT_HASH);

@@ -1,10 +1,10 @@
-#include "exports.h"
+#include "vdsoforge/elf_exports.h"
 
 #include <elf.h>
 
 #include <algorithm>
 
-namespace vdsoforge::tools {
+namespace vdsoforge {
 
 bool is_version_symbol(const ElfImage& elf, const Symbol& symbol) {
   if (symbol.shndx != SHN_ABS || symbol.value != 0) return false;
@@ -24,4 +24,4 @@ std::vector<const Symbol*> exported_symbols(const ElfImage& elf) {
   return exports;
 }
 
-}  // namespace vdsoforge::tools
+}  // namespace vdsoforge
