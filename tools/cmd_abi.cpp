@@ -13,6 +13,7 @@
 #include "abi_compare.h"
 #include "abi_report.h"
 #include "command.h"
+#include "not_a_vdso.h"
 #include "report_files.h"
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/kernel_vdso.h"
@@ -54,8 +55,9 @@ LoadedInput load_file(const std::string& path) {
   Error err;
   input.elf = ElfImage::parse_file(path, ParseMode::inspect, err);
   if (!input.elf) {
-    input.error_code = std::string(errc_name(err.code));
-    input.error_message = err.message;
+    const auto not_a_vdso = not_a_vdso_message(path);
+    input.error_code = not_a_vdso ? kNotAVdsoCode : std::string(errc_name(err.code));
+    input.error_message = not_a_vdso ? *not_a_vdso : err.message;
     return input;
   }
   input.info.size = input.elf->bytes().size();

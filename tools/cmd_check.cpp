@@ -16,6 +16,7 @@
 
 #include "command.h"
 #include "image_check.h"
+#include "not_a_vdso.h"
 #include "report_files.h"
 #include "vdsoforge/elf_image.h"
 
@@ -66,6 +67,8 @@ int run_check(const CheckOptions& options) {
   Error err;
   const auto image = ElfImage::parse_file(options.image, ParseMode::inspect, err);
   if (!image) {
+    if (const auto not_a_vdso = not_a_vdso_message(options.image))
+      return cannot_check(options, *not_a_vdso + " (" + kNotAVdsoCode + ")");
     return cannot_check(options, err.message + " (" + std::string(errc_name(err.code)) + ")");
   }
   std::optional<ElfImage> debug;
@@ -99,7 +102,8 @@ int run_check(const CheckOptions& options) {
                  findings.culprits.size(), findings.culprits.size() == 1 ? "" : "s");
     return 1;
   }
-  std::printf("vdsoforge check: %s\n", check_summary(*image, options.image, rules, findings).c_str());
+  std::printf("vdsoforge check: %s\n",
+              check_summary(*image, options.image, rules, findings).c_str());
   return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "embed_header.h"
 #include "command.h"
+#include "not_a_vdso.h"
 #include "vdsoforge/elf_image.h"
 
 namespace vdsoforge::tools {
@@ -45,8 +46,10 @@ int run_embed(const EmbedOptions& options) {
   // Strict: an embedded image is mapped and run, so it must follow every rule.
   const auto elf = ElfImage::parse_file(options.image, ParseMode::strict, err);
   if (!elf) {
+    const auto not_a_vdso = not_a_vdso_message(options.image);
     std::fprintf(stderr, "vdsoforge embed: cannot use %s: %s: %s\n", options.image.c_str(),
-                 std::string(errc_name(err.code)).c_str(), err.message.c_str());
+                 not_a_vdso ? kNotAVdsoCode : std::string(errc_name(err.code)).c_str(),
+                 not_a_vdso ? not_a_vdso->c_str() : err.message.c_str());
     return 2;
   }
   std::string header, error;

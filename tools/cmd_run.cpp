@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -15,13 +16,39 @@
 #include <string>
 #include <vector>
 
-#include "vdsoforge/elf_names.h"
 #include "command.h"
+#include "not_a_vdso.h"
 #include "vdsoforge/elf_exports.h"
+#include "vdsoforge/elf_names.h"
 #include "vdsoforge/loader.h"
 
 namespace vdsoforge::tools {
 namespace {
+
+// One run draws at most this much: more is almost always a typo, and a
+// stream of random bytes is what the loader library is for.
+constexpr uint64_t kMaxBytes = uint64_t{1} << 30;
+// From this size on, run says on stderr how much it is about to write.
+constexpr uint64_t kAnnouncedBytes = uint64_t{16} << 20;
+
+std::string in_binary_units(uint64_t bytes) {
+  char text[32];
+  if (bytes >= (uint64_t{1} << 30)) {
+    std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / (1 << 30));
+  } else {
+    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  }
+  return text;
+}
+
+// A decimal count of bytes, digits only; nullopt for anything else.
+std::optional<uint64_t> byte_count(const std::string& text) {
+  uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || error != std::errc{} || stop != end) return std::nullopt;
+  return value;
+}
 
 struct RunOptions {
   std::string image_path = VDSOFORGE_DEFAULT_IMAGE;
@@ -42,9 +69,10 @@ void print_notes(FILE* out, const ElfImage& elf) {
     } else if (note.owner == abi::kNoteOwner && note.type == abi::kNoteTypeDataLayout &&
                elf.data_layout()) {
       const DataLayout& layout = *elf.data_layout();
-      std::fprintf(out, "    vdsoforge  data layout: page size %u, data area %s bytes, rng data at +%s\n",
-                   layout.page_size, hex(layout.data_area_size).c_str(),
-                   hex(layout.rng_data_offset).c_str());
+      std::fprintf(
+          out, "    vdsoforge  data layout: page size %u, data area %s bytes, rng data at +%s\n",
+          layout.page_size, hex(layout.data_area_size).c_str(),
+          hex(layout.rng_data_offset).c_str());
     } else {
       std::fprintf(out, "    %-10s type %u, %zu bytes\n", note.owner.c_str(), note.type,
                    note.desc.size());
@@ -128,7 +156,8 @@ void compare_with_kernel(FILE* out, LoadedImage& image) {
                      : "in the kernel vDSO with a different binding or type");
   }
   if (kernel->getrandom() == nullptr) {
-    std::fprintf(out, "  the kernel vDSO has no getrandom (Linux < 6.11): nothing to run against\n");
+    std::fprintf(out,
+                 "  the kernel vDSO has no getrandom (Linux < 6.11): nothing to run against\n");
     return;
   }
   uint8_t from_image[16] = {}, from_kernel[16] = {};
@@ -152,12 +181,10 @@ void compare_with_kernel(FILE* out, LoadedImage& image) {
   const size_t image_state_size = image_states->params().size_of_opaque_state;
   const size_t kernel_state_size = kernel_states->params().size_of_opaque_state;
   uint8_t sink[16];
-  const double image_ns = nanoseconds_per_call(200000, [&] {
-    image_getrandom(sink, sizeof(sink), 0, image_state, image_state_size);
-  });
-  const double kernel_ns = nanoseconds_per_call(200000, [&] {
-    kernel_getrandom(sink, sizeof(sink), 0, kernel_state, kernel_state_size);
-  });
+  const double image_ns = nanoseconds_per_call(
+      200000, [&] { image_getrandom(sink, sizeof(sink), 0, image_state, image_state_size); });
+  const double kernel_ns = nanoseconds_per_call(
+      200000, [&] { kernel_getrandom(sink, sizeof(sink), 0, kernel_state, kernel_state_size); });
   const double syscall_ns =
       nanoseconds_per_call(20000, [&] { syscall(SYS_getrandom, sink, sizeof(sink), 0); });
   image_states->release(image_state);
@@ -176,6 +203,16 @@ std::optional<GenerationMode> parse_mode(const std::string& name) {
 }
 
 int run(const RunOptions& options) {
+  if (options.count > kMaxBytes) {
+    std::fprintf(stderr,
+                 "vdsoforge run: -n %" PRIu64
+                 " (%s) is more than run draws at once (at most "
+                 "%" PRIu64
+                 " bytes, 1 GiB); run it several times, or call the image through "
+                 "the loader library for a stream\n",
+                 options.count, in_binary_units(options.count).c_str(), kMaxBytes);
+    return 2;
+  }
   // Raw bytes only where they cannot garble a terminal by accident.
   const bool raw = options.raw || (!options.hex && options.count_given && !isatty(STDOUT_FILENO));
   FILE* report = raw ? stderr : stdout;
@@ -185,8 +222,10 @@ int run(const RunOptions& options) {
   Error err;
   auto image = LoadedImage::open_file(options.image_path, err, open_options);
   if (!image) {
+    const auto not_a_vdso = not_a_vdso_message(options.image_path);
     std::fprintf(stderr, "vdsoforge run: cannot load %s: %s: %s\n", options.image_path.c_str(),
-                 std::string(errc_name(err.code)).c_str(), err.message.c_str());
+                 not_a_vdso ? kNotAVdsoCode : std::string(errc_name(err.code)).c_str(),
+                 not_a_vdso ? not_a_vdso->c_str() : err.message.c_str());
     return 1;
   }
   if (image->getrandom() == nullptr) {
@@ -202,6 +241,11 @@ int run(const RunOptions& options) {
 
   std::fprintf(report, "random bytes (%" PRIu64 ", from the image's getrandom)%s\n", options.count,
                raw ? ": raw on stdout" : "");
+  if (options.count >= kAnnouncedBytes) {
+    std::fprintf(stderr, "vdsoforge run: drawing %" PRIu64 " bytes (%s), written %s to stdout\n",
+                 options.count, in_binary_units(options.count).c_str(),
+                 raw ? "raw" : "as hex (2 characters a byte)");
+  }
   bool drawn = false;
   if (raw) {
     drawn = draw(*image, options.count, [](const uint8_t* bytes, size_t size) {
@@ -232,14 +276,21 @@ const CommandRegistration registration{Command{
           "Exit status: 0 done, 1 the image did not load or getrandom failed, 2 bad arguments.\n");
       sub.add_option("image", options->image_path, "vDSO image to load (default: the built one)")
           ->check(CLI::ExistingFile);
-      sub.add_option_function<uint64_t>(
+      // Taken as text: CLI11 would turn "-1" into 2^64 - 1 for an unsigned type.
+      sub.add_option_function<std::string>(
              "-n,--bytes",
-             [options](uint64_t count) {
-               options->count = count;
+             [options](const std::string& text) {
+               options->count = *byte_count(text);
                options->count_given = true;
              },
-             "number of random bytes to draw (default 32)")
-          ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40));
+             "number of random bytes to draw (default 32, at most 1 GiB; from 16 MiB on, the "
+             "size is announced on stderr)")
+          ->type_name("BYTES")
+          ->check(CLI::Validator(
+              [](const std::string& text) -> std::string {
+                return byte_count(text) ? "" : "'" + text + "' is not a byte count (digits only)";
+              },
+              "BYTES"));
       auto* raw = sub.add_flag("--raw", options->raw, "write the bytes raw to stdout");
       auto* hex = sub.add_flag("--hex", options->hex, "write the bytes as hex even to a pipe");
       raw->excludes(hex);
@@ -249,7 +300,8 @@ const CommandRegistration registration{Command{
           ->check(CLI::IsMember({"follow_kernel", "schedule", "manual"}));
       return [options] { return run(*options); };
     },
-    "run", "load an image, show its layout and data page, draw random bytes, compare with the kernel"}};
+    "run",
+    "load an image, show its layout and data page, draw random bytes, compare with the kernel"}};
 
 }  // namespace
 }  // namespace vdsoforge::tools

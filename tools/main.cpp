@@ -1,6 +1,13 @@
 // vdsoforge: build-side checks, inspection and use of vDSO images.
+//
+// Every message the tool writes to stderr starts with "vdsoforge: " (about
+// the command line as a whole) or "vdsoforge <command>: " (from a command,
+// including CLI11's own usage errors), so a log line always says which
+// command it came from.
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <string>
 
 #include "command.h"
 
@@ -13,17 +20,57 @@ std::vector<Command>& command_registry() {
 
 }  // namespace vdsoforge::tools
 
+namespace {
+
+std::string command_names() {
+  std::string names;
+  for (const auto& command : vdsoforge::tools::command_registry())
+    names += (names.empty() ? "" : ", ") + std::string(command.name);
+  return names;
+}
+
+bool is_command(const char* word) {
+  for (const auto& command : vdsoforge::tools::command_registry())
+    if (std::strcmp(command.name, word) == 0) return true;
+  return false;
+}
+
+// CLI11's usage errors with the common prefix, naming the command that was
+// being parsed when there is one.
+std::string usage_error(const CLI::App* app, const CLI::Error& e) {
+  std::string who = "vdsoforge";
+  for (const CLI::App* sub : app->get_subcommands()) who += " " + sub->get_name();
+  return who + ": " + e.what() + "\nRun '" + who + " --help' for more information.\n";
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using vdsoforge::tools::command_registry;
   CLI::App app{"vdsoforge - build, inspect, verify and run x86-64 getrandom vDSO images"};
   app.set_version_flag("--version", VDSOFORGE_VERSION_STRING);
   app.require_subcommand(1);
+  app.failure_message(usage_error);
 
   std::function<int()> to_run;
   for (auto& command : command_registry()) {
     CLI::App* sub = app.add_subcommand(command.name, command.summary);
     auto runner = command.setup(*sub);
     sub->callback([&to_run, runner] { to_run = runner; });
+  }
+
+  // CLI11 would call a misspelt command "A subcommand is required"; name it.
+  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
+    std::fprintf(stderr, "vdsoforge: unknown command '%s' (commands: %s)\n", argv[1],
+                 command_names().c_str());
+    std::fprintf(stderr, "Run 'vdsoforge --help' for more information.\n");
+    return 2;
+  }
+  if (argc == 1) {
+    std::fprintf(stderr, "vdsoforge: a command is required (commands: %s)\n",
+                 command_names().c_str());
+    std::fprintf(stderr, "Run 'vdsoforge --help' for more information.\n");
+    return 2;
   }
 
   try {

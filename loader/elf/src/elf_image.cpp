@@ -1,7 +1,10 @@
 // ElfImage: construction (through ElfParser) and the simple accessors.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "elf_parser.h"
 
@@ -18,17 +21,27 @@ std::optional<ElfImage> ElfImage::parse_file(const std::string& path, ParseMode 
     err = Error{Errc::io, path + " is a directory, not an image"};
     return std::nullopt;
   }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    err = Error{Errc::io, "cannot open " + path};
+  // POSIX calls rather than a stream so the OS reason (missing file,
+  // permission denied ...) reaches the message.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    err = Error{Errc::io, "cannot open " + path + ": " + std::strerror(errno)};
     return std::nullopt;
   }
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(file),
-                             std::istreambuf_iterator<char>()};
-  if (file.bad()) {
-    err = Error{Errc::io, "cannot read " + path};
-    return std::nullopt;
+  std::vector<uint8_t> bytes;
+  uint8_t chunk[64 * 1024];
+  for (;;) {
+    const ssize_t got = ::read(fd, chunk, sizeof chunk);
+    if (got == 0) break;
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      err = Error{Errc::io, "cannot read " + path + ": " + std::strerror(errno)};
+      ::close(fd);
+      return std::nullopt;
+    }
+    bytes.insert(bytes.end(), chunk, chunk + got);
   }
+  ::close(fd);
   auto image = parse(bytes, mode, err);
   if (!image) err.message = path + ": " + err.message;
   return image;

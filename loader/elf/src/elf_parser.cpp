@@ -4,6 +4,7 @@
 
 #include <elf.h>
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -69,14 +70,18 @@ bool ElfParser::locate(std::string_view what, Errc code, uint64_t vaddr, uint64_
 }
 
 bool ElfParser::parse_header() {
+  // The magic first: a short text file is not an ELF file, not a truncated
+  // one.  (An empty file, or a prefix of the magic, is a truncated ELF file.)
+  const size_t magic_bytes = static_cast<size_t>(std::min<uint64_t>(in_.size(), SELFMAG));
+  if (magic_bytes > 0 && std::memcmp(in_.data(), ELFMAG, magic_bytes) != 0) {
+    return fail(Errc::bad_magic,
+                "not an ELF file: e_ident magic at offset 0x0 is not \\x7fELF");
+  }
   if (!in_.contains(0, sizeof(Elf64_Ehdr))) {
     return fail(Errc::truncated, "ELF header (64 bytes) runs past the end of the " +
                                      hex(in_.size()) + "-byte image");
   }
   const auto eh = in_.read<Elf64_Ehdr>(0);
-  if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0) {
-    return fail(Errc::bad_magic, "e_ident magic at offset 0x0 is not \\x7fELF");
-  }
   if (eh.e_ident[EI_CLASS] != ELFCLASS64) {
     return fail(Errc::bad_class, "e_ident[EI_CLASS] at offset 0x4 is " +
                                      std::to_string(eh.e_ident[EI_CLASS]) +
