@@ -12,6 +12,8 @@
 #   share/vdsoforge/image_src/          the freestanding getrandom sources, so
 #                                       other images can contain getrandom too
 #   share/vdsoforge/images/             the project's own built image
+#   share/doc/vdsoforge/                README.md and docs/*.md
+#   share/man/man1/vdsoforge.1.gz       the man page (generated in tools/)
 #
 # VdsoforgeImage.cmake finds the linker files as ../linker relative to itself,
 # so the package's cmake and linker directories are siblings under
@@ -82,3 +84,7 @@ install(FILES
           "${PROJECT_BINARY_DIR}/vdsoforgeConfigVersion.cmake"
           "${PROJECT_SOURCE_DIR}/cmake/VdsoforgeImage.cmake"
         DESTINATION "${vdsoforge_cmake_dir}")
+
+# The documentation, where Debian and `man vdsoforge` (FILES) say it is.
+file(GLOB vdsoforge_docs "${PROJECT_SOURCE_DIR}/docs/*.md")
+install(FILES "${PROJECT_SOURCE_DIR}/README.md" ${vdsoforge_docs} DESTINATION "${CMAKE_INSTALL_DOCDIR}")

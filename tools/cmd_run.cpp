@@ -290,7 +290,7 @@ const CommandRegistration registration{Command{
               [](const std::string& text) -> std::string {
                 return byte_count(text) ? "" : "'" + text + "' is not a byte count (digits only)";
               },
-              "BYTES"));
+              ""));
       auto* raw = sub.add_flag("--raw", options->raw, "write the bytes raw to stdout");
       auto* hex = sub.add_flag("--hex", options->hex, "write the bytes as hex even to a pipe");
       raw->excludes(hex);

@@ -8,7 +8,11 @@
 // them for every command `vdsoforge --help` lists):
 // - every line written to stderr starts with "vdsoforge <name>: ";
 // - a file that cannot be opened is reported with the OS reason (strerror);
-// - exit status 2 for a usage error or an input that cannot be read.
+// - exit status 2 for a usage error or an input that cannot be read;
+// - the man page vdsoforge(1) is generated from these CLI11 definitions
+//   (man_page.cpp): give every option a description, and the subcommand a
+//   footer with its exit statuses; the man_page test fails for any command
+//   or option `--help` lists that the page lacks.
 #pragma once
 
 #include <CLI/CLI.hpp>

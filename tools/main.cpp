@@ -10,6 +10,7 @@
 #include <string>
 
 #include "command.h"
+#include "man_page.h"
 
 namespace vdsoforge::tools {
 
@@ -57,6 +58,12 @@ int main(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(command.name, command.summary);
     auto runner = command.setup(*sub);
     sub->callback([&to_run, runner] { to_run = runner; });
+  }
+
+  // Not an option of the CLI: the build's way to write vdsoforge.1.
+  if (argc == 2 && std::strcmp(argv[1], "--generate-man-page") == 0) {
+    std::fputs(vdsoforge::tools::man_page(app).c_str(), stdout);
+    return std::fflush(stdout) == 0 ? 0 : 2;
   }
 
   // CLI11 would call a misspelt command "A subcommand is required"; name it.
