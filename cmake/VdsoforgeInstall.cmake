@@ -11,7 +11,9 @@
 #   share/vdsoforge/linker/             linker script and version scripts
 #   share/vdsoforge/image_src/          the freestanding getrandom sources, so
 #                                       other images can contain getrandom too
-#   share/vdsoforge/images/             the project's own built image
+#   lib/vdsoforge/images/               the project's own built images (.so
+#                                       and unstripped .so.dbg): ELF code, so
+#                                       under lib/ rather than share/
 #   share/doc/vdsoforge/                README.md and docs/*.md
 #   share/man/man1/vdsoforge.1.gz       the man page (generated in tools/)
 #
@@ -52,21 +54,22 @@ set(vdsoforge_image_sources
 list(TRANSFORM vdsoforge_image_sources PREPEND "${PROJECT_SOURCE_DIR}/")
 install(FILES ${vdsoforge_image_sources} DESTINATION "${vdsoforge_share_dir}/image_src")
 
+set(vdsoforge_image_dir "${CMAKE_INSTALL_LIBDIR}/vdsoforge/images")
 install(FILES
           "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom.so"
           "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom.so.dbg"
-        DESTINATION "${vdsoforge_share_dir}/images")
+        DESTINATION "${vdsoforge_image_dir}")
 if(VDSOFORGE_BUILD_AVX512_IMAGE)
   install(FILES
             "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom-avx512.so"
             "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom-avx512.so.dbg"
-          DESTINATION "${vdsoforge_share_dir}/images")
+          DESTINATION "${vdsoforge_image_dir}")
 endif()
 
 # An installed `vdsoforge abi` defaults to the image installed with it, found
 # relative to its own executable so the prefix can move.
 file(RELATIVE_PATH vdsoforge_installed_image "/${CMAKE_INSTALL_BINDIR}"
-     "/${vdsoforge_share_dir}/images/vdsoforge-getrandom.so")
+     "/${vdsoforge_image_dir}/vdsoforge-getrandom.so")
 target_compile_definitions(vdsoforge PRIVATE VDSOFORGE_INSTALLED_IMAGE="${vdsoforge_installed_image}")
 
 install(EXPORT vdsoforgeTargets NAMESPACE vdsoforge:: DESTINATION "${vdsoforge_cmake_dir}")
@@ -74,7 +77,7 @@ configure_package_config_file(
   "${PROJECT_SOURCE_DIR}/cmake/vdsoforgeConfig.cmake.in"
   "${PROJECT_BINARY_DIR}/vdsoforgeConfig.cmake"
   INSTALL_DESTINATION "${vdsoforge_cmake_dir}"
-  PATH_VARS vdsoforge_share_dir)
+  PATH_VARS vdsoforge_share_dir vdsoforge_image_dir)
 write_basic_package_version_file(
   "${PROJECT_BINARY_DIR}/vdsoforgeConfigVersion.cmake"
   VERSION "${PROJECT_VERSION}"

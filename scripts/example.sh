@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# Installs the built project into a temporary prefix, then configures, builds
-# and runs examples/custom-image against that installed copy only (the
-# source tree is not on any search path of the example).
-#   scripts/example.sh [BUILD_DIR]     (default: build/default, built already)
+# Configures, builds and runs examples/custom-image against an installed
+# vdsoforge only (the source tree is not on any search path of the example):
+#   scripts/example.sh [BUILD_DIR]      install BUILD_DIR (default build/default,
+#                                       built already) into a temporary prefix first
+#   scripts/example.sh --prefix DIR     use what is installed under DIR (e.g. the
+#                                       .deb unpacked into a throw-away root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build_dir="${1:-build/default}"
-[ -f "$build_dir/CMakeCache.txt" ] || { echo "example.sh: $build_dir is not a configured build" >&2; exit 2; }
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-prefix="$work/prefix"
-
-cmake --build "$build_dir"
-cmake --install "$build_dir" --prefix "$prefix" >/dev/null
-echo "example.sh: installed into $prefix"
+if [ "${1:-}" = "--prefix" ]; then
+  prefix="$(realpath "${2:?example.sh: --prefix needs a directory}")"
+else
+  build_dir="${1:-build/default}"
+  [ -f "$build_dir/CMakeCache.txt" ] || { echo "example.sh: $build_dir is not a configured build" >&2; exit 2; }
+  prefix="$work/prefix"
+  cmake --build "$build_dir"
+  cmake --install "$build_dir" --prefix "$prefix" >/dev/null
+  echo "example.sh: installed into $prefix"
+fi
 
 cmake -S examples/custom-image -B "$work/build" -G Ninja \
       -DCMAKE_PREFIX_PATH="$prefix" \
@@ -28,7 +33,7 @@ ctest --test-dir "$work/build" --output-on-failure
 # kernel provides, so `abi` must say incompatible (1) and name that symbol.
 status=0
 "$prefix/bin/vdsoforge" abi "$work/build/custom-vdso.so" \
-    --reference "$prefix/share/vdsoforge/images/vdsoforge-getrandom.so" >"$work/abi.txt" || status=$?
+    --reference "$prefix/lib/vdsoforge/images/vdsoforge-getrandom.so" >"$work/abi.txt" || status=$?
 if [ "$status" -ne 1 ] || ! grep -q "FAIL symbols.__vdso_vdsoforge_answer: image __vdso_vdsoforge_answer@@LINUX_2.6 | reference not exported" "$work/abi.txt"; then
   cat "$work/abi.txt"
   echo "example.sh: expected abi to flag __vdso_vdsoforge_answer (exit 1), got exit $status" >&2
@@ -37,7 +42,7 @@ fi
 echo "example.sh: installed 'vdsoforge abi' flags the extra export as expected"
 
 # Without an IMAGE argument the installed tool checks the installed image.
-"$prefix/bin/vdsoforge" abi --reference "$prefix/share/vdsoforge/images/vdsoforge-getrandom.so" >"$work/abi-default.txt"
-grep -q "image:     $prefix/share/vdsoforge/images/vdsoforge-getrandom.so" "$work/abi-default.txt" || {
+"$prefix/bin/vdsoforge" abi --reference "$prefix/lib/vdsoforge/images/vdsoforge-getrandom.so" >"$work/abi-default.txt"
+grep -q "image:     $prefix/lib/vdsoforge/images/vdsoforge-getrandom.so" "$work/abi-default.txt" || {
   cat "$work/abi-default.txt"; echo "example.sh: the installed abi did not default to the installed image" >&2; exit 1; }
 echo "example.sh: installed 'vdsoforge abi' defaults to the installed image"

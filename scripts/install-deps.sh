@@ -10,8 +10,8 @@ packages=(
   libbenchmark-dev libclang-rt-14-dev
   # report validation (JUnit schema, SARIF JSON schema)
   libxml2-utils python3 python3-jsonschema
-  # rendering check of the man page
-  groff-base
+  # the man page, the Debian package and its checks
+  groff-base man-db file dpkg-dev lintian
 )
 
 missing=()

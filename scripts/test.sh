@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Every test: install what is missing, then build and test the project twice
 # (optimised, and with ASan+UBSan on the host code), check the built image's
-# ABI against the running kernel's vDSO, and build the out-of-tree example
-# against an installed copy.
+# ABI against the running kernel's vDSO, build the out-of-tree example
+# against an installed copy, and build, lint and try the Debian package.
+# Each step prints how long it took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+source scripts/steps.sh
+step "install missing Debian packages"
 scripts/install-deps.sh
-
-step() { printf '\n=== %s ===\n' "$*"; }
 
 step "build (default preset)"
 cmake --preset default >/dev/null
@@ -30,4 +31,8 @@ ctest --preset asan
 step "out-of-tree example against the installed package"
 scripts/example.sh
 
-step "all tests passed"
+step "Debian package: lintian, throw-away root, the example against it"
+scripts/package.sh build/default
+
+step ""
+echo "all tests passed in $((SECONDS - steps_start)) s"

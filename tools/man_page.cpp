@@ -99,7 +99,7 @@ a usage error, an unknown command, or an input that cannot be read (a missing fi
 constexpr const char* kFiles =
     R"(Paths are relative to the installation prefix (/usr for the Debian package).
 .TP
-.I share/vdsoforge/images/vdsoforge\-getrandom.so
+.I lib/vdsoforge/images/vdsoforge\-getrandom.so
 the image installed with the tool, which abi checks when no IMAGE is given; its unstripped copy ends in .so.dbg.
 .TP
 .I share/vdsoforge/cmake/
