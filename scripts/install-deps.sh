@@ -12,6 +12,8 @@ packages=(
   libxml2-utils python3 python3-jsonschema
   # the man page, the Debian package and its checks
   groff-base man-db file dpkg-dev lintian
+  # the ABI cross-check with libabigail
+  abigail-tools
 )
 
 missing=()

@@ -13,6 +13,15 @@ foreach(area IN ITEMS pass broken errors dump embed messages)
   target_include_directories(abi_${area} PRIVATE "${abi_test_dir}")
 endforeach()
 
+# The cross-check with libabigail's abidiff (abigail-tools) on the same pairs.
+find_program(VDSOFORGE_ABIDIFF abidiff REQUIRED)
+vdsoforge_add_test(abi_abidiff
+  SOURCES ${abi_test_dir}/test_abi_abidiff.cpp ${abi_test_support}
+  LIBS vdsoforge::loader vdsoforge_tools
+  NEEDS_IMAGE)
+target_include_directories(abi_abidiff PRIVATE "${abi_test_dir}")
+target_compile_definitions(abi_abidiff PRIVATE VDSOFORGE_ABIDIFF="${VDSOFORGE_ABIDIFF}")
+
 # The generators themselves, in-process, against corrupted images.
 vdsoforge_add_test(abi_robustness
   SOURCES ${abi_test_dir}/test_abi_robustness.cpp ${abi_test_dir}/tool_runner.cpp
