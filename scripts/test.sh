@@ -23,6 +23,9 @@ step "ABI of the built images against the running kernel's vDSO"
 build/default/tools/vdsoforge abi build/default/vdso_src/vdsoforge-getrandom.so
 build/default/tools/vdsoforge abi build/default/vdso_src/vdsoforge-getrandom-avx512.so
 
+step "CI recipe (examples/ci) run locally"
+examples/ci/test-recipe.sh
+
 step "build + tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 cmake --preset asan >/dev/null
 cmake --build --preset asan
