@@ -49,8 +49,9 @@ install(FILES
 set(vdsoforge_image_sources
   vdso_src/vgetrandom_abi.h vdso_src/vgetrandom.h vdso_src/chacha20.h
   vdso_src/data_layout.h vdso_src/raw_syscall.h
-  vdso_src/vdso_getrandom.cpp vdso_src/chacha20_sse2.cpp vdso_src/chacha20_avx512.cpp
-  vdso_src/notes.cpp)
+  vdso_src/chacha20_asm.h vdso_src/chacha20_routines.h
+  vdso_src/vdso_getrandom.cpp vdso_src/chacha20_dispatch.cpp vdso_src/chacha20_sse2.cpp
+  vdso_src/chacha20_avx2.cpp vdso_src/chacha20_avx512.cpp vdso_src/notes.cpp)
 list(TRANSFORM vdsoforge_image_sources PREPEND "${PROJECT_SOURCE_DIR}/")
 install(FILES ${vdsoforge_image_sources} DESTINATION "${vdsoforge_share_dir}/image_src")
 
@@ -59,12 +60,6 @@ install(FILES
           "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom.so"
           "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom.so.dbg"
         DESTINATION "${vdsoforge_image_dir}")
-if(VDSOFORGE_BUILD_AVX512_IMAGE)
-  install(FILES
-            "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom-avx512.so"
-            "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom-avx512.so.dbg"
-          DESTINATION "${vdsoforge_image_dir}")
-endif()
 
 # An installed `vdsoforge abi` defaults to the image installed with it, found
 # relative to its own executable so the prefix can move.

@@ -21,7 +21,6 @@ tests/conformance/summary.sh build/default
 
 step "ABI of the built images against the running kernel's vDSO"
 build/default/tools/vdsoforge abi build/default/vdso_src/vdsoforge-getrandom.so
-build/default/tools/vdsoforge abi build/default/vdso_src/vdsoforge-getrandom-avx512.so
 
 step "CI recipe (examples/ci) run locally"
 examples/ci/test-recipe.sh

@@ -58,11 +58,6 @@ Source& project_image() {
   return source;
 }
 
-Source& project_image_avx512() {
-  static Source source = open_project_image(VDSOFORGE_BENCH_AVX512_IMAGE);
-  return source;
-}
-
 Source& kernel_vdso() {
   static Source source = [] {
     Source s;
@@ -90,10 +85,6 @@ void run_vdso(benchmark::State& st, Source& source) {
 }
 
 void BM_image(benchmark::State& st) { run_vdso(st, project_image()); }
-void BM_image_avx512(benchmark::State& st) {
-  if (!cpu_has_avx512()) return st.SkipWithError("CPU lacks AVX-512F/VL");
-  run_vdso(st, project_image_avx512());
-}
 void BM_kernel_vdso(benchmark::State& st) { run_vdso(st, kernel_vdso()); }
 
 void BM_syscall(benchmark::State& st) {
@@ -149,7 +140,6 @@ void BM_chacha20_libsodium(benchmark::State& st) {
 
 #define VF_SIZES Arg(1)->Arg(4)->Arg(16)->Arg(64)->Arg(256)->Arg(4096)->Arg(1 << 20)
 BENCHMARK(BM_image)->VF_SIZES;
-BENCHMARK(BM_image_avx512)->VF_SIZES;
 BENCHMARK(BM_kernel_vdso)->VF_SIZES;
 BENCHMARK(BM_syscall)->VF_SIZES;
 BENCHMARK(BM_loader_helper)->Arg(4)->Arg(16)->Arg(4096);

@@ -9,7 +9,5 @@ if(VDSOFORGE_BUILD_BENCHMARKS)
                                                 benchmark::benchmark PkgConfig::BENCH_SODIUM
                                                 vdsoforge_test_support)
   target_compile_options(bench_getrandom PRIVATE ${VDSOFORGE_WARNINGS})
-  add_dependencies(bench_getrandom vdsoforge-getrandom vdsoforge-getrandom-avx512)
-  target_compile_definitions(bench_getrandom PRIVATE
-    VDSOFORGE_BENCH_AVX512_IMAGE="${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom-avx512.so")
+  add_dependencies(bench_getrandom vdsoforge-getrandom)
 endif()

@@ -14,21 +14,25 @@ namespace {
 
 using BlockFn = void (*)(uint8_t*, const uint8_t*, uint32_t*, size_t);
 
+bool cpu_has_avx2() { return __builtin_cpu_supports("avx2"); }
 bool cpu_has_avx512() {
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
 }
 
 // Every routine this CPU can run; each test below holds for all of them.
-// (On a CPU without AVX-512 the dedicated test case at the end says SKIP.)
+// (On a CPU without AVX2/AVX-512 the dedicated cases at the end say SKIP.)
 struct Routine {
   const char* name;
   BlockFn fn;
 };
 Routine routine_under_test() {
+  static const bool avx2 = cpu_has_avx2();
   static const bool avx512 = cpu_has_avx512();
   const Routine sse2{"sse2", vdsoforge_chacha20_blocks_sse2};
-  const Routine wide{"avx512", vdsoforge_chacha20_blocks_avx512};
-  return avx512 ? GENERATE_COPY(sse2, wide) : sse2;
+  const Routine ymm{"avx2", vdsoforge_chacha20_blocks_avx2};
+  const Routine zmm{"avx512", vdsoforge_chacha20_blocks_avx512};
+  if (avx512) return GENERATE_COPY(sse2, ymm, zmm);
+  return avx2 ? GENERATE_COPY(sse2, ymm) : sse2;
 }
 
 using Key = std::array<uint8_t, 32>;
@@ -71,9 +75,9 @@ uint64_t counter_value(const uint32_t counter[2]) {
 TEST_CASE("ChaCha20 blocks equal libsodium's from counter 0", "[chacha20]") {
   const Routine r = routine_under_test();
   INFO("routine " << r.name);
-  // 1-3 and the odd counts run the wide routine's one-block tail, 4 and 16
-  // its four-block groups only, 7 and 33 both.
-  for (size_t blocks : {1u, 2u, 3u, 4u, 5u, 7u, 8u, 16u, 33u}) {
+  // 1 and 2 run the wide routines' row-layout pass, 3-16 one partial or
+  // whole wide pass, the larger counts several passes and a tail.
+  for (size_t blocks : {1u, 2u, 3u, 4u, 5u, 7u, 8u, 9u, 16u, 17u, 18u, 33u, 64u}) {
     const Key key = make_key(static_cast<uint8_t>(blocks));
     const Run run = image_keystream(r.fn, key, 0, blocks);
     const auto expected = sodium_keystream(key, 0, blocks);
@@ -156,12 +160,79 @@ TEST_CASE("ChaCha20 may write over its own key (the refill does)", "[chacha20]")
   CHECK(std::equal(expected.begin(), expected.end(), batch_key.begin()));
 }
 
+TEST_CASE("ChaCha20 1 to 100 blocks at unaligned destinations equal libsodium's",
+          "[chacha20]") {
+  const Routine r = routine_under_test();
+  INFO("routine " << r.name);
+  const Key key = make_key(200);
+  // Counters just below 2^32 make every wide pass with carries across lanes.
+  for (uint64_t start : {uint64_t{0}, uint64_t{0xffffffffULL - 37}}) {
+    const auto expected = sodium_keystream(key, start, 100);
+    for (size_t blocks = 1; blocks <= 100; ++blocks) {
+      for (size_t misalign : {0u, 1u, 7u, 33u}) {
+        INFO("start " << start << ", blocks " << blocks << ", dst offset " << misalign);
+        // Guard bytes on both sides catch a routine writing out of bounds.
+        std::vector<uint8_t> buffer(misalign + blocks * 64 + 64, 0x5c);
+        uint32_t counter[2] = {static_cast<uint32_t>(start), static_cast<uint32_t>(start >> 32)};
+        r.fn(buffer.data() + misalign, key.data(), counter, blocks);
+        REQUIRE(std::equal(expected.begin(), expected.begin() + blocks * 64,
+                           buffer.begin() + misalign));
+        REQUIRE(counter_value(counter) == start + blocks);
+        REQUIRE(std::all_of(buffer.begin(), buffer.begin() + misalign,
+                            [](uint8_t b) { return b == 0x5c; }));
+        REQUIRE(std::all_of(buffer.begin() + misalign + blocks * 64, buffer.end(),
+                            [](uint8_t b) { return b == 0x5c; }));
+      }
+    }
+  }
+}
+
+TEST_CASE("ChaCha20 counter wraps from 2^64 - 1 to 0", "[chacha20]") {
+  const Routine r = routine_under_test();
+  INFO("routine " << r.name);
+  const Key key = make_key(17);
+  for (size_t blocks : {2u, 3u, 20u}) {
+    const uint64_t start = ~uint64_t{0} - 1;  // two blocks before the wrap
+    std::vector<uint8_t> out(blocks * 64);
+    uint32_t counter[2] = {static_cast<uint32_t>(start), static_cast<uint32_t>(start >> 32)};
+    r.fn(out.data(), key.data(), counter, blocks);
+    // libsodium's counter is 64 bits as well: blocks past the wrap are
+    // blocks 0, 1, ... of the same key.
+    const auto before = sodium_keystream(key, start, 2);
+    const auto after = sodium_keystream(key, 0, blocks - 2);
+    INFO("blocks " << blocks);
+    CHECK(std::equal(before.begin(), before.end(), out.begin()));
+    CHECK(std::equal(after.begin(), after.end(), out.begin() + 128));
+    CHECK(counter_value(counter) == blocks - 2);
+  }
+}
+
+TEST_CASE("the image's dispatch entry runs SSE2 as linked", "[chacha20]") {
+  // In the host library nothing patches the jump: it must reach the SSE2
+  // routine and produce the same keystream.
+  const Key key = make_key(8);
+  const Run run = image_keystream(vdsoforge_chacha20_blocks, key, 3, 5);
+  const auto expected = sodium_keystream(key, 3, 5);
+  CHECK(std::equal(expected.begin(), expected.end(), run.out.begin()));
+  CHECK(counter_value(run.counter) == 8);
+}
+
+TEST_CASE("the AVX2 routine runs on this CPU", "[chacha20][avx2]") {
+  // The routine tests above include it only where the CPU has AVX2; this case
+  // makes a machine without it visible as a SKIP.
+  if (!cpu_has_avx2()) vdsoforge_skip("CPU lacks AVX2: the AVX2 routine is not tested");
+  const Key key = make_key(4);
+  const Run run = image_keystream(vdsoforge_chacha20_blocks_avx2, key, 0, 19);
+  const auto expected = sodium_keystream(key, 0, 19);
+  CHECK(std::equal(expected.begin(), expected.end(), run.out.begin()));
+}
+
 TEST_CASE("the AVX-512 routine runs on this CPU", "[chacha20][avx512]") {
   // The routine tests above include it only where the CPU has AVX-512F+VL;
   // this case makes a machine without them visible as a SKIP.
   if (!cpu_has_avx512()) vdsoforge_skip("CPU lacks AVX-512F/VL: the AVX-512 routine is not tested");
   const Key key = make_key(3);
-  const Run run = image_keystream(vdsoforge_chacha20_blocks_avx512, key, 0, 9);
-  const auto expected = sodium_keystream(key, 0, 9);
+  const Run run = image_keystream(vdsoforge_chacha20_blocks_avx512, key, 0, 37);
+  const auto expected = sodium_keystream(key, 0, 37);
   CHECK(std::equal(expected.begin(), expected.end(), run.out.begin()));
 }
