@@ -57,6 +57,7 @@ struct RunOptions {
   bool raw = false;
   bool hex = false;
   std::string mode = "follow_kernel";
+  std::string chacha = "auto";
 };
 
 void print_notes(FILE* out, const ElfImage& elf) {
@@ -93,6 +94,13 @@ void print_layout(FILE* out, const std::string& path, LoadedImage& image) {
     const auto rng = reinterpret_cast<uintptr_t>(page->image_view());
     std::fprintf(out, "  rng data   %s (image base - %s)\n", hex(rng).c_str(),
                  hex(image.base() - rng).c_str());
+  }
+  if (const auto routine = image.chacha20_routine()) {
+    std::string supported;
+    for (Chacha20Routine r : {Chacha20Routine::sse2, Chacha20Routine::avx2, Chacha20Routine::avx512})
+      if (cpu_supports(r)) supported += (supported.empty() ? "" : " ") + std::string(chacha20_routine_name(r));
+    std::fprintf(out, "  chacha20   %s (patched in at load; this CPU runs: %s)\n",
+                 std::string(chacha20_routine_name(*routine)).c_str(), supported.c_str());
   }
   std::fprintf(out, "  exports:\n");
   for (const Symbol* symbol : exported_symbols(elf)) {
@@ -219,6 +227,7 @@ int run(const RunOptions& options) {
 
   OpenOptions open_options;
   open_options.mode = *parse_mode(options.mode);
+  open_options.chacha20 = *parse_chacha20_routine(options.chacha);
   Error err;
   auto image = LoadedImage::open_file(options.image_path, err, open_options);
   if (!image) {
@@ -298,6 +307,10 @@ const CommandRegistration registration{Command{
                      "how the emulated generation moves: follow_kernel (default; falls back to "
                      "schedule without a kernel vDSO getrandom), schedule (every 60 s) or manual")
           ->check(CLI::IsMember({"follow_kernel", "schedule", "manual"}));
+      sub.add_option("--chacha", options->chacha,
+                     "ChaCha20 routine to patch in: auto (default: $VDSOFORGE_CHACHA if set, else "
+                     "the best this CPU runs), sse2, avx2 or avx512")
+          ->check(CLI::IsMember({"auto", "sse2", "avx2", "avx512"}));
       return [options] { return run(*options); };
     },
     "run",

@@ -25,14 +25,15 @@ class ForgedImage final : public detail::ImageBase {
  public:
   ForgedImage(ElfImage elf, detail::UniqueMapping reservation, size_t data_area_size,
               detail::UniqueMapping writable_view, uint64_t rng_data_offset,
-              const OpenOptions& options)
+              const OpenOptions& options, std::optional<Chacha20Routine> chacha20)
       : ImageBase(std::move(elf), reservation.address() + data_area_size),
         reservation_(std::move(reservation)),
         writable_view_(std::move(writable_view)),
         data_area_size_(data_area_size),
         page_(reinterpret_cast<abi::VdsoRngData*>(writable_view_.bytes() + rng_data_offset),
               reinterpret_cast<const abi::VdsoRngData*>(reservation_.bytes() + rng_data_offset),
-              options) {
+              options),
+        chacha20_(chacha20) {
     page_.start_default_mode(options.mode);
   }
 
@@ -41,6 +42,7 @@ class ForgedImage final : public detail::ImageBase {
   uintptr_t data_area_base() const override { return reservation_.address(); }
   size_t data_area_size() const override { return data_area_size_; }
   DataPage* data_page() override { return &page_; }
+  std::optional<Chacha20Routine> chacha20_routine() const override { return chacha20_; }
 
  private:
   // Declared before page_ so the page's worker is joined before the memory
@@ -49,6 +51,7 @@ class ForgedImage final : public detail::ImageBase {
   detail::UniqueMapping writable_view_;
   size_t data_area_size_;
   detail::EmulatedDataPage page_;
+  std::optional<Chacha20Routine> chacha20_;
 };
 
 Error errno_error(const char* what) {
@@ -110,6 +113,23 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
     err = std::move(layout_error);
     return nullptr;
   }
+  // The ChaCha20 routine is chosen before anything is mapped, so a bad
+  // request fails cleanly.
+  Error routine_error;
+  auto routines = read_chacha20_routines(elf, routine_error);
+  std::optional<Chacha20Routine> chacha20;
+  if (routines) chacha20 = choose_chacha20_routine(*routines, options.chacha20, routine_error);
+  if (routine_error) {
+    err = std::move(routine_error);
+    return nullptr;
+  }
+  if (!routines && options.chacha20 != Chacha20Routine::automatic) {
+    err = {Errc::not_supported,
+           "OpenOptions::chacha20 asks for the " +
+               std::string(chacha20_routine_name(options.chacha20)) +
+               " ChaCha20 routine, but the image has no chacha20-routines note"};
+    return nullptr;
+  }
   const size_t data_size = elf.data_layout()->data_area_size;
   const uint64_t rng_offset = elf.data_layout()->rng_data_offset;
   const Segment load = elf.load_segment();
@@ -159,6 +179,14 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
     return nullptr;
   }
   std::memcpy(text, elf.bytes().data() + load.offset, load.filesz);
+  // Like the kernel's alternatives: the text is patched once, before it
+  // becomes executable, so the call path never tests the CPU.
+  if (routines) {
+    if (Error patch_error = patch_chacha20_routine(*routines, *chacha20, text, load.filesz)) {
+      err = std::move(patch_error);
+      return nullptr;
+    }
+  }
   if (mprotect(text, image_size, PROT_READ | PROT_EXEC) != 0) {
     err = errno_error("making the image text read+execute (mprotect)");
     return nullptr;
@@ -168,7 +196,7 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
         reinterpret_cast<unsigned long>("vdsoforge-image"));
 
   return std::make_unique<ForgedImage>(std::move(elf), std::move(reservation), data_size,
-                                       std::move(writable_view), rng_offset, options);
+                                       std::move(writable_view), rng_offset, options, chacha20);
 }
 
 }  // namespace

@@ -12,12 +12,10 @@
 #include "skip.h"
 #include "vdsoforge/loader.h"
 
-// Which image file is "the image": the shipped SSE2 one unless a test program
-// is built for a variant (tests.cmake builds some programs a second time with
-// VDSOFORGE_CONFORMANCE_IMAGE naming the AVX-512 image).
-#ifndef VDSOFORGE_CONFORMANCE_IMAGE
+// "The image" is the built image with the ChaCha20 routine the loader picks,
+// unless a test program is built for one routine: tests.cmake builds some
+// programs once more per routine with VDSOFORGE_CONFORMANCE_ROUTINE naming it.
 #define VDSOFORGE_CONFORMANCE_IMAGE VDSOFORGE_TEST_IMAGE
-#endif
 
 namespace conformance {
 
@@ -43,15 +41,24 @@ inline Targets& targets() {
     t.kernel_getrandom = t.kernel->getrandom();
     if (!t.kernel_getrandom) vdsoforge_skip("the kernel vDSO has no __vdso_getrandom (Linux < 6.11)");
 
-#ifdef VDSOFORGE_CONFORMANCE_NEEDS_AVX512
-    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512vl"))
-      vdsoforge_skip("CPU lacks AVX-512F/VL: the AVX-512 image cannot run here");
-    std::printf("[conformance] avx512-variant: in the lines of this test program, \"image\" is the AVX-512 image\n");
-#endif
     vdsoforge::OpenOptions options;
     options.mode = vdsoforge::GenerationMode::manual;
+#ifdef VDSOFORGE_CONFORMANCE_ROUTINE
+    const auto wanted = vdsoforge::parse_chacha20_routine(VDSOFORGE_CONFORMANCE_ROUTINE);
+    if (!wanted) FAIL("unknown routine " VDSOFORGE_CONFORMANCE_ROUTINE);
+    if (!vdsoforge::cpu_supports(*wanted))
+      vdsoforge_skip("this CPU cannot run the " VDSOFORGE_CONFORMANCE_ROUTINE " ChaCha20 routine");
+    options.chacha20 = *wanted;
+#endif
     t.image = vdsoforge::LoadedImage::open_file(VDSOFORGE_CONFORMANCE_IMAGE, err, options);
     if (!t.image) FAIL("open_file(" VDSOFORGE_CONFORMANCE_IMAGE "): " << err.message);
+    const auto routine = t.image->chacha20_routine();
+    if (!routine) FAIL("the loader reports no ChaCha20 routine for the image");
+#ifdef VDSOFORGE_CONFORMANCE_ROUTINE
+    if (*routine != *wanted) FAIL("the loader patched in another routine than asked for");
+#endif
+    std::printf("[conformance] in this test program \"image\" runs the %s ChaCha20 routine\n",
+                std::string(vdsoforge::chacha20_routine_name(*routine)).c_str());
     t.image_getrandom = t.image->getrandom();
     if (!t.image_getrandom) FAIL("the image exports no __vdso_getrandom@LINUX_2.6");
     t.page = t.image->data_page();

@@ -20,3 +20,8 @@ target_compile_definitions(image_structure PRIVATE
   VDSOFORGE_EXPECTED_LINUX_VERSION_CODE=${_vf_linux_code}
   VDSOFORGE_EXPECTED_DATA_AREA_SIZE=${VDSOFORGE_DATA_AREA_SIZE}
   VDSOFORGE_EXPECTED_RNG_DATA_OFFSET=${VDSOFORGE_RNG_DATA_OFFSET})
+
+vdsoforge_add_test(image_register_hygiene
+  SOURCES image/test_register_hygiene.cpp image/register_probe.cpp
+  LIBS vdsoforge_image_host vdsoforge::loader
+  NEEDS_IMAGE)

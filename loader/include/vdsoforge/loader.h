@@ -14,10 +14,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "vdsoforge/chacha20_routine.h"
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/error.h"
 #include "vdsoforge/vgetrandom_abi.h"
@@ -57,6 +59,9 @@ struct OpenOptions {
   std::chrono::milliseconds reseed_interval{60'000};
   // How often GenerationMode::follow_kernel samples the kernel's generation.
   std::chrono::milliseconds follow_poll_interval{1'000};
+  // The ChaCha20 routine to patch in (images with a chacha20-routines note):
+  // automatic takes $VDSOFORGE_CHACHA, else the best this CPU supports.
+  Chacha20Routine chacha20 = Chacha20Routine::automatic;
 };
 
 class LoadedImage {
@@ -83,6 +88,9 @@ class LoadedImage {
   virtual uintptr_t data_area_base() const = 0;  // lowest data address (base - data size)
   virtual size_t data_area_size() const = 0;
   virtual DataPage* data_page() = 0;  // nullptr for the kernel vDSO
+  // The ChaCha20 routine the loader patched in; nullopt for the kernel vDSO
+  // and for images without a chacha20-routines note.
+  virtual std::optional<Chacha20Routine> chacha20_routine() const { return std::nullopt; }
 };
 
 // ---- States -----------------------------------------------------------------
