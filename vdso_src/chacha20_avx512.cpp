@@ -84,6 +84,7 @@ extern "C" [[gnu::naked]] void vdsoforge_chacha20_blocks_avx512(uint8_t*, const 
       ".long 0x61707865, 0x3320646e, 0x79622d32, 0x6b206574\n\t"
       "vf_avx512_one:\n\t"
       ".long 1\n\t"
+      ".balign 8\n\t"  // keeps what follows in .rodata 8-aligned
       ".popsection\n\t"
 
       "test %rcx, %rcx\n\t"

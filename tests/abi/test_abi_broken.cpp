@@ -101,7 +101,10 @@ TEST_CASE("abi fails an image with a second loadable segment") {
   CHECK(check.at("image") == "2");
   CHECK(check.at("reference") == "1");
   const std::string detail = check.at("detail");
-  CHECK(detail.find("extra PT_LOAD: vaddr 0x1000 memsz 0x1000 R+W") != std::string::npos);
+  // The mutation puts the extra segment at the first page past the image,
+  // wherever that is for the image's current size.
+  CHECK(detail.find("extra PT_LOAD: vaddr 0x") != std::string::npos);
+  CHECK(detail.find("000 memsz 0x1000 R+W") != std::string::npos);
   const auto failed = failed_ids(v.json);
   CHECK(contains(failed, "rules.parser"));
   // The first PT_LOAD itself is still fine.
