@@ -8,6 +8,8 @@ packages=(
   clang lld llvm binutils cmake ninja-build pkg-config
   catch2 libsodium-dev libzydis-dev libcli11-dev nlohmann-json3-dev
   libbenchmark-dev libclang-rt-14-dev
+  # the benchmark's comparisons and its plot (scripts/bench.sh)
+  libssl-dev gnuplot-nox
   # report validation (JUnit schema, SARIF JSON schema)
   libxml2-utils python3 python3-jsonschema
   # the man page, the Debian package and its checks

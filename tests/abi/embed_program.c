@@ -150,8 +150,55 @@ int main(void)
 	EXPECT(generation == 5, "state generation %llu after the change, expected 5",
 	       (unsigned long long)generation);
 
+	/* A kernel or sandbox picks the ChaCha20 routine from the header alone:
+	 * a second copy, patched to the best routine this CPU runs, must give the
+	 * same bytes and state from the same state as the unpatched SSE2 copy. */
+	unsigned long best = TEST_VDSO_CHACHA20_SSE2;
+	const char *best_name = "sse2";
+	if (__builtin_cpu_supports("avx2")) {
+		best = TEST_VDSO_CHACHA20_AVX2;
+		best_name = "avx2";
+	}
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
+		best = TEST_VDSO_CHACHA20_AVX512;
+		best_name = "avx512";
+	}
+	unsigned char *area2 = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area2 == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	unsigned char *base2 = area2 + TEST_VDSO_DATA_AREA_SIZE;
+	memcpy(base2, test_vdso_image, TEST_VDSO_IMAGE_SIZE);
+	test_vdso_chacha20_select(base2, best);
+	EXPECT(base2[TEST_VDSO_CHACHA20_SITE] == 0xe9, "no jump at the dispatch site");
+	if (mprotect(base2, TEST_VDSO_IMAGE_SIZE, PROT_READ | PROT_EXEC) != 0) {
+		perror("mprotect");
+		return 1;
+	}
+	struct rng_data *rng2 = (struct rng_data *)(area2 + TEST_VDSO_RNG_DATA_OFFSET);
+	rng2->generation = rng->generation;
+	rng2->is_ready = 1;
+	getrandom_fn vgetrandom2 = (getrandom_fn)(void *)(base2 + TEST_VDSO_SYM___vdso_getrandom);
+	unsigned char *state2 = mmap(NULL, 4096, (int)params.mmap_prot, (int)params.mmap_flags, -1, 0);
+	if (state2 == MAP_FAILED) {
+		perror("mmap state");
+		return 1;
+	}
+	static unsigned char out1[5000], out2[5000];
+	memcpy(state2, state, params.size_of_opaque_state);
+	ret = vgetrandom(out1, sizeof out1, 0, state, params.size_of_opaque_state);
+	EXPECT(ret == (long)sizeof out1, "unpatched draw returned %ld", ret);
+	ret = vgetrandom2(out2, sizeof out2, 0, state2, params.size_of_opaque_state);
+	EXPECT(ret == (long)sizeof out2, "%s draw returned %ld", best_name, ret);
+	EXPECT(memcmp(out1, out2, sizeof out1) == 0, "%s copy gives other bytes than sse2", best_name);
+	EXPECT(memcmp(state, state2, params.size_of_opaque_state) == 0,
+	       "%s copy leaves another state than sse2", best_name);
+
 	if (failures)
 		return 1;
+	printf("ChaCha20 routine %s patched in from the header: same bytes as the unpatched copy\n",
+	       best_name);
 	printf("embedded image at %p: getrandom through offset %#lx works\n", (void *)base,
 	       (unsigned long)TEST_VDSO_SYM___vdso_getrandom);
 	return 0;

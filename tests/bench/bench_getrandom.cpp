@@ -1,15 +1,29 @@
-// getrandom through the project's images (SSE2 and AVX-512), the kernel's vDSO
-// and the syscall, measured side by side in one run, plus the ChaCha20 block
-// routines against libsodium's.  Run: build/default/tests/bench_getrandom
+// Every way to get random bytes on this machine, measured side by side in one
+// run: the getrandom syscall, glibc's getrandom(), the kernel's vDSO, the
+// project image with each ChaCha20 routine the CPU runs, libsodium's
+// randombytes_buf, OpenSSL's RAND_bytes, and the raw keystream of OpenSSL's
+// EVP ChaCha20 and libsodium's ChaCha20 (the ceiling anchors); request sizes
+// 1 B to 1 MiB; one thread and one per CPU.  Then the block routines alone.
+//
+// Benchmark names are getrandom/<source>/<bytes>/real_time/threads:<n>.
+// scripts/bench.sh runs this and turns the JSON into a table with ratios to
+// the kernel vDSO, CSV and a plot (docs/performance.md).
 #include <benchmark/benchmark.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <sodium.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "chacha20.h"
@@ -17,97 +31,142 @@
 
 namespace {
 
-// One loaded image and one state for it, shared by the benchmarks of a kind.
-struct Source {
+using vdsoforge::Chacha20Routine;
+
+constexpr size_t kStateSize = 144;
+
+// A vDSO getrandom (kernel or image) and the image that keeps it mapped.
+struct Vdso {
   std::unique_ptr<vdsoforge::LoadedImage> image;
   vdsoforge::GetrandomFn fn = nullptr;
-  void* state = nullptr;
 };
 
-void* map_state(vdsoforge::GetrandomFn fn) {
-  vdsoforge::abi::VgetrandomOpaqueParams params{};
-  if (fn(nullptr, 0, 0, &params, ~0UL) != 0) return nullptr;
-  void* page = mmap(nullptr, 4096, static_cast<int>(params.mmap_prot),
-                    static_cast<int>(params.mmap_flags), -1, 0);
-  if (page == MAP_FAILED)
-    page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  return page == MAP_FAILED ? nullptr : page;
-}
-
-Source open_project_image(const char* path) {
-  Source s;
+Vdso open_image(Chacha20Routine routine) {
+  Vdso v;
   vdsoforge::Error err;
   vdsoforge::OpenOptions options;
-  options.mode = vdsoforge::GenerationMode::manual;
-  s.image = vdsoforge::LoadedImage::open_file(path, err, options);
-  if (!s.image) {
-    std::fprintf(stderr, "cannot load %s: %s\n", path, err.message.c_str());
+  options.chacha20 = routine;  // follow_kernel generation, like real use
+  v.image = vdsoforge::LoadedImage::open_file(VDSOFORGE_TEST_IMAGE, err, options);
+  if (!v.image) {
+    std::fprintf(stderr, "cannot load %s: %s\n", VDSOFORGE_TEST_IMAGE, err.message.c_str());
     std::exit(2);
   }
-  s.fn = s.image->getrandom();
-  s.state = s.fn ? map_state(s.fn) : nullptr;
-  return s;
+  v.fn = v.image->getrandom();
+  return v;
 }
 
-bool cpu_has_avx512() {
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+Vdso open_kernel() {
+  Vdso v;
+  vdsoforge::Error err;
+  v.image = vdsoforge::LoadedImage::open_kernel(err);
+  if (v.image) v.fn = v.image->getrandom();
+  return v;
 }
 
-Source& project_image() {
-  static Source source = open_project_image(VDSOFORGE_TEST_IMAGE);
-  return source;
-}
-
-Source& kernel_vdso() {
-  static Source source = [] {
-    Source s;
-    vdsoforge::Error err;
-    s.image = vdsoforge::LoadedImage::open_kernel(err);
-    s.fn = s.image ? s.image->getrandom() : nullptr;
-    s.state = s.fn ? map_state(s.fn) : nullptr;
-    return s;
-  }();
-  return source;
-}
-
-void run_vdso(benchmark::State& st, Source& source) {
-  if (!source.fn || !source.state) {
-    st.SkipWithError("no vDSO getrandom on this machine");
-    return;
+// One state page per benchmark thread, allocated the way the vDSO asks.
+class ThreadState {
+ public:
+  explicit ThreadState(vdsoforge::GetrandomFn fn) {
+    vdsoforge::abi::VgetrandomOpaqueParams params{};
+    if (!fn || fn(nullptr, 0, 0, &params, ~0UL) != 0) return;
+    page_ = mmap(nullptr, 4096, static_cast<int>(params.mmap_prot),
+                 static_cast<int>(params.mmap_flags), -1, 0);
+    if (page_ == MAP_FAILED)
+      page_ = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page_ == MAP_FAILED) page_ = nullptr;
   }
+  ~ThreadState() {
+    if (page_) munmap(page_, 4096);
+  }
+  void* get() const { return page_; }
+
+ private:
+  void* page_ = nullptr;
+};
+
+void set_bytes(benchmark::State& st) {
+  st.SetBytesProcessed(static_cast<int64_t>(st.iterations()) * st.range(0));
+}
+
+void run_vdso(benchmark::State& st, vdsoforge::GetrandomFn fn) {
+  ThreadState state(fn);
+  if (!state.get()) return st.SkipWithError("no vDSO getrandom or no state");
   std::vector<uint8_t> buf(static_cast<size_t>(st.range(0)));
   for (auto _ : st) {
-    long n = source.fn(buf.data(), buf.size(), 0, source.state, 144);
+    long n = fn(buf.data(), buf.size(), 0, state.get(), kStateSize);
     benchmark::DoNotOptimize(n);
     benchmark::ClobberMemory();
   }
-  st.SetBytesProcessed(int64_t(st.iterations()) * st.range(0));
+  set_bytes(st);
 }
 
-void BM_image(benchmark::State& st) { run_vdso(st, project_image()); }
-void BM_kernel_vdso(benchmark::State& st) { run_vdso(st, kernel_vdso()); }
+void run_syscall(benchmark::State& st) {
+  std::vector<uint8_t> buf(static_cast<size_t>(st.range(0)));
+  for (auto _ : st) {
+    long n = syscall(SYS_getrandom, buf.data(), buf.size(), 0);
+    benchmark::DoNotOptimize(n);
+  }
+  set_bytes(st);
+}
 
-void BM_syscall(benchmark::State& st) {
+void run_glibc(benchmark::State& st) {
   std::vector<uint8_t> buf(static_cast<size_t>(st.range(0)));
   for (auto _ : st) {
     ssize_t n = ::getrandom(buf.data(), buf.size(), 0);
     benchmark::DoNotOptimize(n);
   }
-  st.SetBytesProcessed(int64_t(st.iterations()) * st.range(0));
+  set_bytes(st);
 }
 
-// The one-call helper: per-thread state looked up on every call.
-void BM_loader_helper(benchmark::State& st) {
-  Source& s = project_image();
+void run_sodium_randombytes(benchmark::State& st) {
   std::vector<uint8_t> buf(static_cast<size_t>(st.range(0)));
   for (auto _ : st) {
-    long n = vdsoforge::getrandom(*s.image, buf.data(), buf.size(), 0);
-    benchmark::DoNotOptimize(n);
+    randombytes_buf(buf.data(), buf.size());
+    benchmark::ClobberMemory();
   }
-  st.SetBytesProcessed(int64_t(st.iterations()) * st.range(0));
+  set_bytes(st);
 }
 
-void run_blocks(benchmark::State& st, void (*fn)(uint8_t*, const uint8_t*, uint32_t*, size_t)) {
+void run_openssl_rand(benchmark::State& st) {
+  std::vector<uint8_t> buf(static_cast<size_t>(st.range(0)));
+  for (auto _ : st) {
+    int ok = RAND_bytes(buf.data(), static_cast<int>(buf.size()));
+    benchmark::DoNotOptimize(ok);
+  }
+  set_bytes(st);
+}
+
+// Keystream only: encrypting zeros in place, the fastest ChaCha20 OpenSSL has.
+void run_openssl_chacha20(benchmark::State& st) {
+  std::array<uint8_t, 32> key{};
+  std::array<uint8_t, 16> iv{};
+  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
+                                                                      EVP_CIPHER_CTX_free);
+  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_chacha20(), nullptr, key.data(), iv.data()) != 1)
+    return st.SkipWithError("EVP_chacha20 unavailable");
+  std::vector<uint8_t> buf(static_cast<size_t>(st.range(0)));
+  for (auto _ : st) {
+    int len = 0;
+    EVP_EncryptUpdate(ctx.get(), buf.data(), &len, buf.data(), static_cast<int>(buf.size()));
+    benchmark::DoNotOptimize(len);
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st);
+}
+
+void run_sodium_chacha20(benchmark::State& st) {
+  std::array<uint8_t, 32> key{};
+  std::array<uint8_t, 8> nonce{};
+  std::vector<uint8_t> buf(static_cast<size_t>(st.range(0)));
+  for (auto _ : st) {
+    crypto_stream_chacha20(buf.data(), buf.size(), nonce.data(), key.data());
+    benchmark::ClobberMemory();
+  }
+  set_bytes(st);
+}
+
+using BlockFn = void (*)(uint8_t*, const uint8_t*, uint32_t*, size_t);
+void run_blocks(benchmark::State& st, BlockFn fn) {
   std::array<uint8_t, 32> key{};
   std::vector<uint8_t> out(static_cast<size_t>(st.range(0)));
   uint32_t counter[2] = {0, 0};
@@ -115,38 +174,62 @@ void run_blocks(benchmark::State& st, void (*fn)(uint8_t*, const uint8_t*, uint3
     fn(out.data(), key.data(), counter, out.size() / 64);
     benchmark::ClobberMemory();
   }
-  st.SetBytesProcessed(int64_t(st.iterations()) * st.range(0));
+  set_bytes(st);
 }
 
-void BM_chacha20_blocks_sse2(benchmark::State& st) {
-  run_blocks(st, vdsoforge_chacha20_blocks_sse2);
-}
-void BM_chacha20_blocks_avx512(benchmark::State& st) {
-  if (!cpu_has_avx512()) return st.SkipWithError("CPU lacks AVX-512F/VL");
-  run_blocks(st, vdsoforge_chacha20_blocks_avx512);
-}
-
-void BM_chacha20_libsodium(benchmark::State& st) {
-  if (sodium_init() < 0) st.SkipWithError("sodium_init failed");
-  std::array<uint8_t, 32> key{};
-  std::array<uint8_t, 8> nonce{};
-  std::vector<uint8_t> out(static_cast<size_t>(st.range(0)));
-  for (auto _ : st) {
-    crypto_stream_chacha20(out.data(), out.size(), nonce.data(), key.data());
-    benchmark::ClobberMemory();
+void register_all() {
+  if (sodium_init() < 0) {
+    std::fprintf(stderr, "sodium_init failed\n");
+    std::exit(2);
   }
-  st.SetBytesProcessed(int64_t(st.iterations()) * st.range(0));
-}
+  static Vdso kernel = open_kernel();
+  static std::vector<std::pair<std::string, Vdso>> images;
+  for (Chacha20Routine r : {Chacha20Routine::sse2, Chacha20Routine::avx2, Chacha20Routine::avx512})
+    if (vdsoforge::cpu_supports(r))
+      images.emplace_back("image_" + std::string(vdsoforge::chacha20_routine_name(r)),
+                          open_image(r));
 
-#define VF_SIZES Arg(1)->Arg(4)->Arg(16)->Arg(64)->Arg(256)->Arg(4096)->Arg(1 << 20)
-BENCHMARK(BM_image)->VF_SIZES;
-BENCHMARK(BM_kernel_vdso)->VF_SIZES;
-BENCHMARK(BM_syscall)->VF_SIZES;
-BENCHMARK(BM_loader_helper)->Arg(4)->Arg(16)->Arg(4096);
-BENCHMARK(BM_chacha20_blocks_sse2)->Arg(64)->Arg(4096)->Arg(1 << 20);
-BENCHMARK(BM_chacha20_blocks_avx512)->Arg(64)->Arg(4096)->Arg(1 << 20);
-BENCHMARK(BM_chacha20_libsodium)->Arg(64)->Arg(4096)->Arg(1 << 20);
+  std::vector<std::pair<std::string, std::function<void(benchmark::State&)>>> sources = {
+      {"syscall", run_syscall},
+      {"glibc_getrandom", run_glibc},
+      {"kernel_vdso", [](benchmark::State& st) { run_vdso(st, kernel.fn); }},
+  };
+  for (auto& [name, vdso] : images) {
+    const vdsoforge::GetrandomFn fn = vdso.fn;
+    sources.emplace_back(name, [fn](benchmark::State& st) { run_vdso(st, fn); });
+  }
+  sources.emplace_back("libsodium_randombytes", run_sodium_randombytes);
+  sources.emplace_back("openssl_rand_bytes", run_openssl_rand);
+  sources.emplace_back("openssl_evp_chacha20", run_openssl_chacha20);
+  sources.emplace_back("libsodium_chacha20", run_sodium_chacha20);
+
+  const int cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (const auto& [name, fn] : sources) {
+    auto* b = benchmark::RegisterBenchmark(("getrandom/" + name).c_str(), fn);
+    for (int64_t size = 1; size <= (1 << 20); size *= 4) b->Arg(size);
+    b->UseRealTime()->Threads(1);
+    if (cpus > 1) b->Threads(cpus);
+  }
+  const std::pair<const char*, BlockFn> routines[] = {
+      {"sse2", vdsoforge_chacha20_blocks_sse2},
+      {"avx2", vdsoforge_chacha20_blocks_avx2},
+      {"avx512", vdsoforge_chacha20_blocks_avx512}};
+  for (const auto& [name, fn] : routines) {
+    if (!vdsoforge::cpu_supports(*vdsoforge::parse_chacha20_routine(name))) continue;
+    const BlockFn block_fn = fn;
+    benchmark::RegisterBenchmark((std::string("chacha20_blocks/") + name).c_str(),
+                                 [block_fn](benchmark::State& st) { run_blocks(st, block_fn); })
+        ->Arg(128)->Arg(4096)->Arg(1 << 20);
+  }
+}
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  register_all();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

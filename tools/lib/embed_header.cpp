@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "vdsoforge/chacha20_note.h"
 #include "vdsoforge/elf_names.h"
 #include "vdsoforge/elf_exports.h"
 
@@ -49,6 +50,39 @@ const Note* find_build_id(const ElfImage& elf) {
   return nullptr;
 }
 
+// What a kernel or sandbox needs to pick the ChaCha20 routine as the loader
+// does: the jump's place, each routine's entry and what it needs, and the
+// patch itself.
+std::string chacha20_section(const Chacha20Routines& routines, const std::string& p,
+                             const std::string& P) {
+  std::string h;
+  h += "/*\n"
+       " * ChaCha20 routines.  As embedded the image runs SSE2.  To run another, patch\n"
+       " * the copy before making it read+execute (like the kernel's alternatives):\n"
+       " * " + p + "_chacha20_select(copy, " + P + "_CHACHA20_AVX512) if the CPU has\n"
+       " * AVX-512F and AVX-512VL and XCR0 has SSE, AVX, opmask and ZMM state\n"
+       " * (bits 1, 2, 5, 6, 7), else " + P + "_CHACHA20_AVX2 if it has AVX2 and XCR0\n"
+       " * bits 1 and 2.  Nothing in the call path tests the CPU.\n"
+       " */\n";
+  h += define(P + "_CHACHA20_SITE", ul(routines.site), "dispatch jump: e9 + rel32");
+  for (const auto& entry : routines.routines) {
+    const std::string name = upper(std::string(chacha20_routine_name(entry.routine)));
+    h += define(P + "_CHACHA20_" + name, ul(entry.entry), "entry of the " +
+                std::string(chacha20_routine_name(entry.routine)) + " routine");
+    h += define(P + "_CHACHA20_" + name + "_FEATURES", std::to_string(entry.features) + "u",
+                "bit 0 SSE2, bit 1 AVX2, bit 2 AVX-512F+VL");
+  }
+  h += "\nstatic inline void " + p + "_chacha20_select(unsigned char *image_copy,\n"
+       "\t\t\t\t\t  unsigned long routine_entry)\n{\n"
+       "\tlong rel = (long)routine_entry - (long)(" + P + "_CHACHA20_SITE + 5);\n"
+       "\tunsigned int rel32 = (unsigned int)rel;\n\n"
+       "\timage_copy[" + P + "_CHACHA20_SITE] = 0xe9;\n"
+       "\tfor (int i = 0; i < 4; i++)\n"
+       "\t\timage_copy[" + P + "_CHACHA20_SITE + 1 + i] = (unsigned char)(rel32 >> (8 * i));\n"
+       "}\n\n";
+  return h;
+}
+
 }  // namespace
 
 bool is_c_identifier(const std::string& name) {
@@ -74,6 +108,12 @@ bool generate_embed_header(const ElfImage& elf, const EmbedInput& input, std::st
   if (load.offset != 0 || load.vaddr != 0 || load.filesz != load.memsz) {
     error = "the PT_LOAD must start at offset 0 == vaddr 0 with filesz == memsz to be embedded "
             "as one blob";
+    return false;
+  }
+  Error note_error;
+  const auto routines = read_chacha20_routines(elf, note_error);
+  if (note_error) {
+    error = note_error.message;
     return false;
   }
   const auto exports = exported_symbols(elf);
@@ -126,6 +166,7 @@ bool generate_embed_header(const ElfImage& elf, const EmbedInput& input, std::st
          " },\n";
   }
   h += "};\n\n";
+  if (routines) h += chacha20_section(*routines, p, P);
   h += "static const unsigned char " + p + "_image[" + P +
        "_IMAGE_SIZE] __attribute__((aligned(4096), unused)) = {\n";
   h += byte_array(bytes, image_size);

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The benchmark as a user runs it: every way to get random bytes on this
+# machine side by side (tests/bench/bench_getrandom.cpp), then a table with
+# ratios to the kernel vDSO on the terminal, and on request the raw JSON, a
+# CSV, a Markdown copy of the table and a log-log plot (SVG, gnuplot).
+#
+#   scripts/bench.sh [--json FILE] [--csv FILE] [--markdown FILE] [--plot FILE.svg]
+#                    [--min-time SECONDS] [--filter REGEX]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+json="" csv="" markdown="" plot="" min_time=0.2 filter="."
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --json) json="$2"; shift 2 ;;
+    --csv) csv="$2"; shift 2 ;;
+    --markdown) markdown="$2"; shift 2 ;;
+    --plot) plot="$2"; shift 2 ;;
+    --min-time) min_time="$2"; shift 2 ;;
+    --filter) filter="$2"; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+scripts/install-deps.sh
+cmake --preset default >/dev/null
+cmake --build --preset default --target bench_getrandom vdsoforge-getrandom >&2
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+run="${json:-$work/run.json}"
+build/default/tests/bench_getrandom --benchmark_min_time="$min_time" \
+  --benchmark_filter="$filter" --benchmark_out="$run" --benchmark_out_format=json >&2
+
+report_args=("$run")
+[[ -n "$csv" ]] && report_args+=(--csv "$csv")
+[[ -n "$plot" ]] && report_args+=(--plot-data "$work/plot.dat")
+python3 scripts/bench_report.py "${report_args[@]}"
+[[ -n "$markdown" ]] && python3 scripts/bench_report.py "$run" --markdown "$markdown"
+
+if [[ -n "$plot" ]]; then
+  gnuplot <<GNUPLOT
+set terminal svg size 900,560 dynamic enhanced font "sans,11"
+set output "$plot"
+set title "getrandom throughput vs request size, 1 thread ($(uname -r), $(date -u +%F))"
+set logscale xy
+set xlabel "request size (bytes)"
+set ylabel "GB/s"
+set key outside right top
+set grid
+plot for [i=0:*] "$work/plot.dat" index i using 1:2 with linespoints title columnheader(1)
+GNUPLOT
+  echo "bench.sh: plot written to $plot" >&2
+fi

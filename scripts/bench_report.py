@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Turns a bench_getrandom JSON run into a table with ratios to the kernel
+vDSO (Markdown, for the terminal and docs/performance.md), CSV, and the data
+file the plot is drawn from.  Used by scripts/bench.sh."""
+import argparse
+import csv
+import json
+import re
+import sys
+
+NAME = re.compile(r"^getrandom/(?P<source>[^/]+)/(?P<size>\d+)(?:/real_time)?/threads:(?P<threads>\d+)$")
+BLOCKS = re.compile(r"^chacha20_blocks/(?P<routine>[^/]+)/(?P<size>\d+)")
+SOURCES = ["syscall", "glibc_getrandom", "kernel_vdso", "image_sse2", "image_avx2",
+           "image_avx512", "libsodium_randombytes", "openssl_rand_bytes",
+           "openssl_evp_chacha20", "libsodium_chacha20"]
+UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def load(path):
+    with open(path) as f:
+        run = json.load(f)
+    rows = []
+    for b in run["benchmarks"]:
+        if b.get("run_type") == "aggregate" or b.get("error_occurred"):
+            continue
+        m = NAME.match(b["name"])
+        if not m:
+            continue
+        ns = b["real_time"] * UNIT_NS[b.get("time_unit", "ns")]
+        size, threads = int(m["size"]), int(m["threads"])
+        # Google Benchmark reports per-thread time per iteration with
+        # threads; the aggregate rate is threads * size / time.
+        rows.append({"source": m["source"], "size": size, "threads": threads,
+                     "ns_per_call": ns, "gb_per_s": threads * size / ns})
+    return run.get("context", {}), rows
+
+
+def human_size(n):
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n // scale} {unit}"
+    return f"{n} B"
+
+
+def cell(row, kernel):
+    value = f"{row['ns_per_call']:.1f} ns" if row["size"] <= 256 else f"{row['gb_per_s']:.2f} GB/s"
+    if kernel:
+        value += f" ({kernel['ns_per_call'] / row['ns_per_call']:.2f}×)"
+    return value
+
+
+def table(rows, threads):
+    picked = [r for r in rows if r["threads"] == threads]
+    sources = [s for s in SOURCES if any(r["source"] == s for r in picked)]
+    sizes = sorted({r["size"] for r in picked})
+    index = {(r["source"], r["size"]): r for r in picked}
+    out = ["| request | " + " | ".join(sources) + " |",
+           "| --- | " + " | ".join("---" for _ in sources) + " |"]
+    for size in sizes:
+        kernel = index.get(("kernel_vdso", size))
+        cells = [cell(index[(s, size)], kernel) if (s, size) in index else "—" for s in sources]
+        out.append(f"| {human_size(size)} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("json_run")
+    ap.add_argument("--markdown", help="write the tables here (default: stdout)")
+    ap.add_argument("--csv", help="write one row per measurement here")
+    ap.add_argument("--plot-data", help="write the 1-thread throughput per source (gnuplot) here")
+    args = ap.parse_args()
+    context, rows = load(args.json_run)
+    if not rows:
+        sys.exit(f"bench_report: no getrandom/... measurements in {args.json_run}")
+    thread_counts = sorted({r["threads"] for r in rows})
+    text = []
+    for threads in thread_counts:
+        text.append(f"**{threads} thread{'s' if threads > 1 else ''}** (time per call up to 256 B, "
+                    "aggregate throughput above; in parentheses: speed relative to the kernel vDSO, "
+                    "higher is faster)\n")
+        text.append(table(rows, threads) + "\n")
+    markdown = "\n".join(text)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(markdown)
+    else:
+        print(markdown)
+    if args.csv:
+        with open(args.csv, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=["source", "size", "threads", "ns_per_call", "gb_per_s"])
+            w.writeheader()
+            w.writerows(rows)
+    if args.plot_data:
+        one = [r for r in rows if r["threads"] == thread_counts[0]]
+        sources = [s for s in SOURCES if any(r["source"] == s for r in one)]
+        with open(args.plot_data, "w") as f:
+            for s in sources:
+                f.write(f'"{s}"\n')
+                for r in sorted((r for r in one if r["source"] == s), key=lambda r: r["size"]):
+                    f.write(f"{r['size']} {r['gb_per_s']:.6g}\n")
+                f.write("\n\n")
+
+
+if __name__ == "__main__":
+    main()
