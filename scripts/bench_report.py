@@ -8,7 +8,8 @@ import json
 import re
 import sys
 
-NAME = re.compile(r"^getrandom/(?P<source>[^/]+)/(?P<size>\d+)(?:/real_time)?/threads:(?P<threads>\d+)$")
+NAME = re.compile(r"^getrandom/(?P<source>[^/]+)/(?P<size>\d+)"
+                  r"(?:/real_time)?/threads:(?P<threads>\d+)(?:/real_time)?$")
 BLOCKS = re.compile(r"^chacha20_blocks/(?P<routine>[^/]+)/(?P<size>\d+)")
 SOURCES = ["syscall", "glibc_getrandom", "kernel_vdso", "image_sse2", "image_avx2",
            "image_avx512", "libsodium_randombytes", "openssl_rand_bytes",

@@ -25,6 +25,14 @@ build/default/tools/vdsoforge abi build/default/vdso_src/vdsoforge-getrandom.so
 step "CI recipe (examples/ci) run locally"
 examples/ci/test-recipe.sh
 
+step "benchmark pipeline: a short run through table, CSV, JSON and plot (numbers not judged)"
+bench_out="$(mktemp -d)"
+scripts/bench.sh --min-time 0.01 --filter 'getrandom/(kernel_vdso|image_.*)/(4|4096)/' \
+  --json "$bench_out/run.json" --csv "$bench_out/run.csv" --plot "$bench_out/plot.svg" >/dev/null
+grep -q '^kernel_vdso,4096,1,' "$bench_out/run.csv"
+grep -q '<svg' "$bench_out/plot.svg"
+rm -rf "$bench_out"
+
 step "build + tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 cmake --preset asan >/dev/null
 cmake --build --preset asan
