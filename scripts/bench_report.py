@@ -50,10 +50,14 @@ def cell(row, kernel):
     return value
 
 
-def table(rows, threads):
+def table(rows, threads, only_sources=None, only_sizes=None):
     picked = [r for r in rows if r["threads"] == threads]
     sources = [s for s in SOURCES if any(r["source"] == s for r in picked)]
+    if only_sources:
+        sources = [s for s in sources if s in only_sources]
     sizes = sorted({r["size"] for r in picked})
+    if only_sizes:
+        sizes = [n for n in sizes if n in only_sizes]
     index = {(r["source"], r["size"]): r for r in picked}
     out = ["| request | " + " | ".join(sources) + " |",
            "| --- | " + " | ".join("---" for _ in sources) + " |"]
@@ -70,17 +74,23 @@ def main():
     ap.add_argument("--markdown", help="write the tables here (default: stdout)")
     ap.add_argument("--csv", help="write one row per measurement here")
     ap.add_argument("--plot-data", help="write the 1-thread throughput per source (gnuplot) here")
+    ap.add_argument("--sources", help="comma-separated sources for the tables (default: all)")
+    ap.add_argument("--sizes", help="comma-separated request sizes for the tables (default: all)")
+    ap.add_argument("--threads", help="comma-separated thread counts for the tables (default: all)")
     args = ap.parse_args()
     context, rows = load(args.json_run)
     if not rows:
         sys.exit(f"bench_report: no getrandom/... measurements in {args.json_run}")
     thread_counts = sorted({r["threads"] for r in rows})
+    only_sources = args.sources.split(",") if args.sources else None
+    only_sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else None
+    shown = [int(n) for n in args.threads.split(",")] if args.threads else thread_counts
     text = []
-    for threads in thread_counts:
+    for threads in [t for t in thread_counts if t in shown]:
         text.append(f"**{threads} thread{'s' if threads > 1 else ''}** (time per call up to 256 B, "
                     "aggregate throughput above; in parentheses: speed relative to the kernel vDSO, "
                     "higher is faster)\n")
-        text.append(table(rows, threads) + "\n")
+        text.append(table(rows, threads, only_sources, only_sizes) + "\n")
     markdown = "\n".join(text)
     if args.markdown:
         with open(args.markdown, "w") as f:
