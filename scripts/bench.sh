@@ -5,11 +5,12 @@
 # CSV, a Markdown copy of the table and a log-log plot (SVG, gnuplot).
 #
 #   scripts/bench.sh [--json FILE] [--csv FILE] [--markdown FILE] [--plot FILE.svg]
-#                    [--min-time SECONDS] [--filter REGEX]
+#                    [--min-time SECONDS] [--filter REGEX] [--clock real|cpu]
+#                    [--from RUN.json]      (re-render a saved run, measure nothing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-json="" csv="" markdown="" plot="" min_time=0.2 filter="."
+json="" csv="" markdown="" plot="" min_time=0.2 filter="." clock=real from=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --json) json="$2"; shift 2 ;;
@@ -18,38 +19,47 @@ while [[ $# -gt 0 ]]; do
     --plot) plot="$2"; shift 2 ;;
     --min-time) min_time="$2"; shift 2 ;;
     --filter) filter="$2"; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --clock) clock="$2"; shift 2 ;;
+    --from) from="$2"; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 
-scripts/install-deps.sh
-cmake --preset default >/dev/null
-cmake --build --preset default --target bench_getrandom vdsoforge-getrandom >&2
-
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-run="${json:-$work/run.json}"
-build/default/tests/bench_getrandom --benchmark_min_time="$min_time" \
-  --benchmark_filter="$filter" --benchmark_out="$run" --benchmark_out_format=json >&2
+if [[ -n "$from" ]]; then
+  run="$from"
+else
+  scripts/install-deps.sh
+  cmake --preset default >/dev/null
+  cmake --build --preset default --target bench_getrandom vdsoforge-getrandom >&2
+  run="${json:-$work/run.json}"
+  build/default/tests/bench_getrandom --benchmark_min_time="$min_time" \
+    --benchmark_filter="$filter" --benchmark_out="$run" --benchmark_out_format=json >&2
+fi
 
-report_args=("$run")
+report_args=("$run" --clock "$clock")
 [[ -n "$csv" ]] && report_args+=(--csv "$csv")
 [[ -n "$plot" ]] && report_args+=(--plot-data "$work/plot.dat")
 python3 scripts/bench_report.py "${report_args[@]}"
-[[ -n "$markdown" ]] && python3 scripts/bench_report.py "$run" --markdown "$markdown"
+[[ -n "$markdown" ]] && python3 scripts/bench_report.py "$run" --clock "$clock" --markdown "$markdown"
 
 if [[ -n "$plot" ]]; then
   gnuplot <<GNUPLOT
-set terminal svg size 900,560 dynamic enhanced font "sans,11"
+set terminal svg size 900,560 dynamic noenhanced font "sans,11"
 set output "$plot"
-set title "getrandom throughput vs request size, 1 thread ($(uname -r), $(date -u +%F))"
+set title "getrandom throughput vs request size, 1 thread, $clock time"
 set logscale xy
 set xlabel "request size (bytes)"
 set ylabel "GB/s"
 set key outside right top
 set grid
-plot for [i=0:*] "$work/plot.dat" index i using 1:2 with linespoints title columnheader(1)
+set xrange [1:1200000]
+# One colour per source (gnuplot's own eight would repeat).
+colors = "#7f7f7f #bcbd22 #000000 #1f77b4 #ff7f0e #d62728 #8c564b #e377c2 #2ca02c #17becf"
+plot for [i=0:*] "$work/plot.dat" index i using 1:2 with linespoints \
+  lc rgb word(colors, i % 10 + 1) pt (i % 10 + 1) title columnheader(1)
 GNUPLOT
   echo "bench.sh: plot written to $plot" >&2
 fi

@@ -17,7 +17,7 @@ SOURCES = ["syscall", "glibc_getrandom", "kernel_vdso", "image_sse2", "image_avx
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
-def load(path):
+def load(path, clock="real"):
     with open(path) as f:
         run = json.load(f)
     rows = []
@@ -27,7 +27,7 @@ def load(path):
         m = NAME.match(b["name"])
         if not m:
             continue
-        ns = b["real_time"] * UNIT_NS[b.get("time_unit", "ns")]
+        ns = b[f"{clock}_time"] * UNIT_NS[b.get("time_unit", "ns")]
         size, threads = int(m["size"]), int(m["threads"])
         # Google Benchmark reports per-thread time per iteration with
         # threads; the aggregate rate is threads * size / time.
@@ -74,11 +74,14 @@ def main():
     ap.add_argument("--markdown", help="write the tables here (default: stdout)")
     ap.add_argument("--csv", help="write one row per measurement here")
     ap.add_argument("--plot-data", help="write the 1-thread throughput per source (gnuplot) here")
+    ap.add_argument("--clock", choices=["real", "cpu"], default="real",
+                    help="wall-clock time (default; what threads share) or the process's CPU "
+                         "time (steadier on a loaded machine)")
     ap.add_argument("--sources", help="comma-separated sources for the tables (default: all)")
     ap.add_argument("--sizes", help="comma-separated request sizes for the tables (default: all)")
     ap.add_argument("--threads", help="comma-separated thread counts for the tables (default: all)")
     args = ap.parse_args()
-    context, rows = load(args.json_run)
+    context, rows = load(args.json_run, args.clock)
     if not rows:
         sys.exit(f"bench_report: no getrandom/... measurements in {args.json_run}")
     thread_counts = sorted({r["threads"] for r in rows})
@@ -87,7 +90,8 @@ def main():
     shown = [int(n) for n in args.threads.split(",")] if args.threads else thread_counts
     text = []
     for threads in [t for t in thread_counts if t in shown]:
-        text.append(f"**{threads} thread{'s' if threads > 1 else ''}** (time per call up to 256 B, "
+        text.append(f"**{threads} thread{'s' if threads > 1 else ''}, {args.clock} time** "
+                    "(time per call up to 256 B, "
                     "aggregate throughput above; in parentheses: speed relative to the kernel vDSO, "
                     "higher is faster)\n")
         text.append(table(rows, threads, only_sources, only_sizes) + "\n")
