@@ -46,6 +46,7 @@ Key make_key(uint8_t seed) {
 // libsodium's keystream for `blocks` blocks starting at 64-bit block `counter`.
 std::vector<uint8_t> sodium_keystream(const Key& key, uint64_t counter, size_t blocks) {
   REQUIRE(sodium_init() >= 0);
+  if (blocks == 0) return {};  // libsodium's pointers must not be null
   std::vector<uint8_t> zeros(blocks * 64, 0), out(blocks * 64, 0);
   const std::array<uint8_t, 8> nonce{};
   crypto_stream_chacha20_xor_ic(out.data(), zeros.data(), zeros.size(), nonce.data(), counter,
