@@ -1,8 +1,12 @@
 // vdsoforge abi [IMAGE] [--reference FILE] [--json] [--junit FILE] [--sarif FILE]
+//               [--consumers] [--require-consumer ID,...]
 //
 // Is IMAGE a drop-in for the reference vDSO (the running kernel's unless
 // --reference names a file)?  Exit status: 0 compatible, 1 incompatible,
-// 2 an input cannot be read.
+// 2 an input cannot be read.  --consumers adds what each modelled consumer
+// (glibc, Go, musl, the selftests' parser, LLVM libc) would do with IMAGE;
+// --require-consumer makes 0/1 mean "every named consumer would use IMAGE"
+// instead, for a CI job that cares about those consumers only.
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +17,8 @@
 #include "abi_compare.h"
 #include "abi_report.h"
 #include "command.h"
+#include "consumer_model.h"
+#include "consumer_report.h"
 #include "not_a_vdso.h"
 #include "report_files.h"
 #include "vdsoforge/elf_image.h"
@@ -41,6 +47,8 @@ struct AbiOptions {
   std::string reference;  // empty: the running kernel's vDSO
   bool json = false;
   report::ReportFiles reports;
+  bool consumers = false;
+  std::vector<std::string> required;  // consumer ids
 };
 
 struct LoadedInput {
@@ -116,17 +124,43 @@ int run_abi(const AbiOptions& options) {
   report.image = image.info;
   report.reference = reference.info;
   abi::compare(*image.elf, *reference.elf, report);
+  const bool with_consumers = options.consumers || !options.required.empty();
+  const auto verdicts = with_consumers ? consumers::evaluate_all(*image.elf)
+                                       : std::vector<consumers::ConsumerVerdict>{};
+  const auto unmet = consumers::unmet_requirements(verdicts, options.required);
   if (options.json) {
-    std::cout << abi::to_json(report).dump(2) << "\n";
+    nlohmann::json json = abi::to_json(report);
+    if (with_consumers) json["consumers"] = consumers::to_json(verdicts);
+    if (!options.required.empty()) {
+      json["required_consumers"] = {
+          {"ids", options.required}, {"unmet", unmet}, {"met", unmet.empty()}};
+    }
+    std::cout << json.dump(2) << "\n";
   } else {
     std::cout << abi::render_text(report);
+    if (with_consumers) std::cout << consumers::render_text(verdicts);
+    if (!options.required.empty()) {
+      std::string line = unmet.empty() ? "Required consumers: all would use the image"
+                                       : "Required consumers: would NOT use the image:";
+      for (const std::string& id : unmet) line += " " + id;
+      std::cout << "\n" << line << "\n";
+    }
   }
   std::string error;
   if (!options.reports.write(abi::to_check_run(report), error)) {
     std::fprintf(stderr, "vdsoforge abi: %s\n", error.c_str());
     return 2;
   }
+  if (!options.required.empty()) return unmet.empty() ? 0 : 1;
   return report.compatible() ? 0 : 1;
+}
+
+// CLI11 check: every id names a model.
+std::string known_consumer(const std::string& id) {
+  if (consumers::find_model(id) != nullptr) return {};
+  std::string known;
+  for (const auto& model : consumers::all_models()) known += " " + std::string(model->id());
+  return "unknown consumer '" + id + "'; known:" + known;
 }
 
 const CommandRegistration registration{Command{
@@ -140,6 +174,14 @@ const CommandRegistration registration{Command{
           sub.add_flag("--json", options->json,
                        "machine-readable report (schema vdsoforge-abi/1, see docs/integration.md)");
           options->reports.add_options(sub);
+          sub.add_flag("--consumers", options->consumers,
+                       "also say what glibc, Go, musl, the selftests' parse_vdso.c and LLVM libc "
+                       "would do with the image (models in docs/abi.md)");
+          sub.add_option("--require-consumer", options->required,
+                         "exit 1 only if one of these consumers would not use the image, 0 "
+                         "otherwise (comma-separated: glibc,go,musl,parse_vdso,llvm_libc)")
+              ->delimiter(',')
+              ->check(CLI::Validator(known_consumer, "CONSUMER"));
           return [options] { return run_abi(*options); };
         },
     .name = "abi",

@@ -11,20 +11,28 @@
 #include <optional>
 
 #include "elf_bytes.h"
+#include "vdsoforge/elf_image.h"
 
 namespace vdsoforge::elf_detail {
 
 // Called with each candidate symbol index; returns true to stop the walk.
 using AcceptIndex = std::function<bool(uint32_t index)>;
 
-// The first index on the chain for `name_hash` (GNU hash of the name) that
-// passes the bloom filter, carries a matching hash and is accepted.
+// Walks the chain for `name_hash` (GNU hash of the name): the bloom filter
+// first (unless `check_bloom` is false), then each index whose chain hash
+// matches, until one is accepted; says where the walk stopped if none was.
+HashProbe walk_gnu_hash(const InputBytes& in, uint64_t table_offset, uint64_t symbol_count,
+                        uint32_t name_hash, bool check_bloom, const AcceptIndex& accept);
+
+// Walks the chain for `name_hash` (SysV hash of the name) until an index is
+// accepted.
+HashProbe walk_sysv_hash(const InputBytes& in, uint64_t table_offset, uint64_t symbol_count,
+                         uint32_t name_hash, const AcceptIndex& accept);
+
+// The accepted index of a walk with the bloom filter, or nullopt.
 std::optional<uint32_t> find_in_gnu_hash(const InputBytes& in, uint64_t table_offset,
                                          uint64_t symbol_count, uint32_t name_hash,
                                          const AcceptIndex& accept);
-
-// The first index on the chain for `name_hash` (SysV hash of the name) that is
-// accepted.
 std::optional<uint32_t> find_in_sysv_hash(const InputBytes& in, uint64_t table_offset,
                                           uint64_t symbol_count, uint32_t name_hash,
                                           const AcceptIndex& accept);

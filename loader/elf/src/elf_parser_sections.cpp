@@ -74,6 +74,7 @@ bool ElfParser::parse_sections() {
     section.offset = sh.sh_offset;
     section.size = sh.sh_size;
     section.link = sh.sh_link;
+    section.entsize = sh.sh_entsize;
     image_.sections_.push_back(std::move(section));
   }
   return true;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -41,7 +42,8 @@ struct Section {  // from section headers when present (stripped images keep the
   std::string name;
   uint32_t type;
   uint64_t flags, addr, offset, size;
-  uint32_t link = 0;  // sh_link: e.g. the string table of a symbol table
+  uint32_t link = 0;     // sh_link: e.g. the string table of a symbol table
+  uint64_t entsize = 0;  // sh_entsize: bytes per entry of a table section
 };
 
 struct DynamicEntry {
@@ -85,6 +87,37 @@ struct Violation {  // a rule broken, found in ParseMode::inspect
   std::string message;
 };
 
+// How a walk through one symbol hash table ended.  Consumer models use it to
+// say precisely why a look-up missed.
+enum class HashMiss {
+  none,          // a symbol was accepted
+  no_table,      // the image has no such table
+  empty_table,   // the table has no buckets (or, GNU, no bloom words)
+  bloom_miss,    // GNU: a bit of the name's hash is clear in its bloom word
+  empty_bucket,  // the name's bucket starts no chain (0, or below GNU symoffset)
+  chain_end,     // the chain ended without an accepted candidate
+  unreadable,    // the walk ran off the image before it ended
+};
+std::string_view hash_miss_name(HashMiss miss);
+
+struct HashProbe {
+  std::optional<uint32_t> index;  // .dynsym index of the accepted symbol
+  HashMiss miss = HashMiss::none;
+  // Candidates the predicate refused, in walk order (GNU: only those whose
+  // chain hash matched the name's).
+  std::vector<uint32_t> refused;
+};
+
+struct GnuHashHeader {  // the four words that open DT_GNU_HASH
+  uint32_t nbuckets, symoffset, bloom_size, bloom_shift;
+};
+struct SysvHashHeader {  // the two words that open DT_HASH
+  uint32_t nbucket, nchain;
+};
+
+// Decides whether a candidate on a hash chain is the symbol looked for.
+using SymbolPredicate = std::function<bool(const Symbol&)>;
+
 class ElfImage {
  public:
   // Copies `bytes`.  On failure returns nullopt and fills `err`.  The whole
@@ -121,6 +154,17 @@ class ElfImage {
   const Symbol* lookup_sysv_hash(std::string_view name, std::string_view version) const;
   bool has_gnu_hash() const;
   bool has_sysv_hash() const;
+  bool has_versym() const { return has_versym_; }
+
+  // The walks behind the look-ups with the caller's own acceptance rule, for
+  // models of consumers whose rules differ from glibc's.  `check_bloom` false
+  // skips the GNU bloom filter, as consumers that never read it do.
+  HashProbe probe_gnu_hash(std::string_view name, bool check_bloom,
+                           const SymbolPredicate& accept) const;
+  HashProbe probe_sysv_hash(std::string_view name, const SymbolPredicate& accept) const;
+  // The tables' headers as stored (nullopt: no such table).
+  std::optional<GnuHashHeader> gnu_hash_header() const;
+  std::optional<SysvHashHeader> sysv_hash_header() const;
 
  private:
   ElfImage() = default;
