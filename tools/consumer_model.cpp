@@ -52,7 +52,8 @@ SymbolVerdict judge(const ElfImage& image, const Lookup& lookup,
                     const std::optional<Outcome>& failure, std::string code, std::string reason) {
   SymbolVerdict verdict{.name = lookup.name, .version = lookup.version};
   const Symbol* definition = definition_of(image, lookup.name);
-  verdict.provided = definition != nullptr;
+  verdict.provided = std::any_of(image.symbols().begin(), image.symbols().end(),
+                                 [&](const Symbol& s) { return s.index != 0 && s.name == lookup.name; });
   if (failure) {
     verdict.outcome = *failure;
     verdict.reason_code = std::move(code);
@@ -83,7 +84,7 @@ SymbolVerdict judge(const ElfImage& image, const Lookup& lookup,
   }
   verdict.outcome = lookup.on_miss;
   verdict.consequence = lookup.on_miss_text;
-  if (!definition) {
+  if (!verdict.provided) {
     verdict.reason_code = "not_provided";
     verdict.reason = "the image defines no " + lookup.name;
   } else {

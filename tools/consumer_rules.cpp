@@ -14,7 +14,7 @@ std::string symbol_label(const Symbol& symbol) {
 
 const Symbol* definition_of(const ElfImage& image, std::string_view name) {
   for (const Symbol& symbol : image.symbols()) {
-    if (symbol.index != 0 && symbol.name == name && symbol.shndx != SHN_UNDEF) return &symbol;
+    if (symbol.index != 0 && symbol.name == name && symbol.value != 0) return &symbol;
   }
   return nullptr;
 }

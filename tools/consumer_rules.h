@@ -16,8 +16,9 @@ namespace vdsoforge::tools::consumers {
 // "__vdso_getrandom (.dynsym #3, GLOBAL FUNC, value 0x1230)".
 std::string symbol_label(const Symbol& symbol);
 
-// The first symbol of `name` the image defines (any binding), the one whose
-// address a consumer should end up calling; nullptr if there is none.
+// The first symbol of `name` with a non-zero value (any binding, type or
+// section): where the image's code for that name is, the address a consumer
+// should end up calling; nullptr if there is none.
 const Symbol* definition_of(const ElfImage& image, std::string_view name);
 
 // p_offset - p_vaddr of the first PT_LOAD: what a correct consumer adds to

@@ -60,7 +60,119 @@ uint64_t program_header(const Bytes& image, uint32_t type) {
   throw std::runtime_error("the image has no program header of type " + std::to_string(type));
 }
 
+// File offset of the .dynsym entry named `symbol`, and its index.
+struct SymbolEntry {
+  uint64_t offset;
+  uint64_t index;
+};
+SymbolEntry symbol_entry(const Bytes& image, std::string_view symbol) {
+  const Elf64_Shdr dynsym = section(image, ".dynsym");
+  const Elf64_Shdr dynstr = section(image, ".dynstr");
+  for (uint64_t at = dynsym.sh_offset, i = 0; at < dynsym.sh_offset + dynsym.sh_size;
+       at += sizeof(Elf64_Sym), ++i) {
+    const auto sym = read<Elf64_Sym>(image, at);
+    const auto* name = reinterpret_cast<const char*>(image.data() + dynstr.sh_offset + sym.st_name);
+    if (dynstr.sh_offset + sym.st_name < image.size() && symbol == name) return {at, i};
+  }
+  throw std::runtime_error("the image has no dynamic symbol " + std::string(symbol));
+}
+
+template <typename Edit>
+void edit_symbol(Bytes& image, std::string_view symbol, Edit edit) {
+  const uint64_t at = symbol_entry(image, symbol).offset;
+  auto sym = read<Elf64_Sym>(image, at);
+  edit(sym);
+  write(image, at, sym);
+}
+
+// File offset of the version definition named `version`.
+uint64_t version_definition(const Bytes& image, std::string_view version) {
+  const Elf64_Shdr verdef = section(image, ".gnu.version_d");
+  const Elf64_Shdr dynstr = section(image, ".dynstr");
+  uint64_t at = verdef.sh_offset;
+  for (;;) {
+    const auto def = read<Elf64_Verdef>(image, at);
+    const auto aux = read<Elf64_Verdaux>(image, at + def.vd_aux);
+    const auto* name = reinterpret_cast<const char*>(image.data() + dynstr.sh_offset + aux.vda_name);
+    if (dynstr.sh_offset + aux.vda_name < image.size() && version == name) return at;
+    if (def.vd_next == 0) break;
+    at += def.vd_next;
+  }
+  throw std::runtime_error("the image has no version definition " + std::string(version));
+}
+
 }  // namespace
+
+void set_symbol_binding(Bytes& image, std::string_view symbol, uint8_t binding) {
+  edit_symbol(image, symbol, [&](Elf64_Sym& sym) {
+    sym.st_info = static_cast<unsigned char>(ELF64_ST_INFO(binding, ELF64_ST_TYPE(sym.st_info)));
+  });
+}
+
+void set_symbol_type(Bytes& image, std::string_view symbol, uint8_t type) {
+  edit_symbol(image, symbol, [&](Elf64_Sym& sym) {
+    sym.st_info = static_cast<unsigned char>(ELF64_ST_INFO(ELF64_ST_BIND(sym.st_info), type));
+  });
+}
+
+void set_symbol_visibility(Bytes& image, std::string_view symbol, uint8_t visibility) {
+  edit_symbol(image, symbol, [&](Elf64_Sym& sym) {
+    sym.st_other = static_cast<unsigned char>((sym.st_other & ~0x3) | visibility);
+  });
+}
+
+void make_symbol_undefined(Bytes& image, std::string_view symbol) {
+  edit_symbol(image, symbol, [](Elf64_Sym& sym) { sym.st_shndx = SHN_UNDEF; });
+}
+
+void zero_symbol_value(Bytes& image, std::string_view symbol) {
+  edit_symbol(image, symbol, [](Elf64_Sym& sym) { sym.st_value = 0; });
+}
+
+void hide_symbol_version(Bytes& image, std::string_view symbol) {
+  const Elf64_Shdr versym = section(image, ".gnu.version");
+  const uint64_t at = versym.sh_offset + sizeof(Elf64_Versym) * symbol_entry(image, symbol).index;
+  write(image, at, static_cast<Elf64_Versym>(read<Elf64_Versym>(image, at) | 0x8000));
+}
+
+void corrupt_version_hash(Bytes& image, std::string_view version) {
+  const uint64_t at = version_definition(image, version);
+  auto def = read<Elf64_Verdef>(image, at);
+  def.vd_hash ^= 0x1;
+  write(image, at, def);
+}
+
+void rename_version(Bytes& image, std::string_view version) {
+  if (version.empty()) throw std::runtime_error("rename_version needs a name");
+  const uint64_t at = version_definition(image, version);
+  const auto def = read<Elf64_Verdef>(image, at);
+  const auto aux = read<Elf64_Verdaux>(image, at + def.vd_aux);
+  const uint64_t last = section(image, ".dynstr").sh_offset + aux.vda_name + version.size() - 1;
+  write<uint8_t>(image, last, static_cast<uint8_t>(read<uint8_t>(image, last) + 1));
+}
+
+void corrupt_gnu_hash_chain(Bytes& image, std::string_view symbol) {
+  const Elf64_Shdr gnu_hash = section(image, ".gnu.hash");
+  const auto nbuckets = read<uint32_t>(image, gnu_hash.sh_offset);
+  const auto symoffset = read<uint32_t>(image, gnu_hash.sh_offset + 4);
+  const auto bloom_size = read<uint32_t>(image, gnu_hash.sh_offset + 8);
+  const uint64_t index = symbol_entry(image, symbol).index;
+  if (index < symoffset) throw std::runtime_error(std::string(symbol) + " is not in .gnu.hash");
+  const uint64_t at = gnu_hash.sh_offset + 16 + 8 * uint64_t{bloom_size} + 4 * uint64_t{nbuckets} +
+                      4 * (index - symoffset);
+  write<uint32_t>(image, at, read<uint32_t>(image, at) ^ 0x00010000u);
+}
+
+void empty_gnu_hash_buckets(Bytes& image) {
+  write<uint32_t>(image, section(image, ".gnu.hash").sh_offset, 0);
+}
+
+void hide_dynamic_tag(Bytes& image, int64_t tag) {
+  const uint64_t at = dynamic_entry(image, tag);
+  auto entry = read<Elf64_Dyn>(image, at);
+  entry.d_tag = DT_CHECKSUM;
+  write(image, at, entry);
+}
 
 void make_symbol_global(Bytes& image, std::string_view symbol) {
   const Elf64_Shdr dynsym = section(image, ".dynsym");

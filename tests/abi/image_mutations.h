@@ -49,4 +49,30 @@ struct NamedMutation {
 };
 const std::vector<NamedMutation>& all_mutations();
 
+// The corruption classes the consumer models are tested on.  Each breaks one
+// property a consumer may check when it resolves a vDSO symbol.
+
+// Symbol table entries: binding, type, visibility, section, value.
+void set_symbol_binding(Bytes& image, std::string_view symbol, uint8_t binding);
+void set_symbol_type(Bytes& image, std::string_view symbol, uint8_t type);
+void set_symbol_visibility(Bytes& image, std::string_view symbol, uint8_t visibility);
+void make_symbol_undefined(Bytes& image, std::string_view symbol);  // st_shndx = SHN_UNDEF
+void zero_symbol_value(Bytes& image, std::string_view symbol);
+
+// Versions: the symbol's versym entry gets the hidden bit; a definition's
+// vd_hash no longer is the ELF hash of its name; the version's name (in
+// .dynstr) changes its last character, keeping its vd_hash.
+void hide_symbol_version(Bytes& image, std::string_view symbol);
+void corrupt_version_hash(Bytes& image, std::string_view version);
+void rename_version(Bytes& image, std::string_view version);
+
+// Hash tables: the symbol's .gnu.hash chain word loses its hash (the
+// end-of-chain bit is kept); DT_GNU_HASH gets 0 buckets.
+void corrupt_gnu_hash_chain(Bytes& image, std::string_view symbol);
+void empty_gnu_hash_buckets(Bytes& image);
+
+// A dynamic tag becomes DT_CHECKSUM (which nothing reads), so the image no
+// longer has what the tag pointed to: DT_GNU_HASH, DT_HASH, DT_VERDEF ...
+void hide_dynamic_tag(Bytes& image, int64_t tag);
+
 }  // namespace abi_test

@@ -29,6 +29,19 @@ vdsoforge_add_test(abi_robustness
   NEEDS_IMAGE)
 target_include_directories(abi_robustness PRIVATE "${abi_test_dir}")
 
+# The consumer models, in-process, against altered images.
+vdsoforge_add_test(abi_consumers
+  SOURCES ${abi_test_dir}/test_abi_consumers.cpp ${abi_test_support}
+          ${PROJECT_SOURCE_DIR}/tools/consumer_model.cpp ${PROJECT_SOURCE_DIR}/tools/consumer_rules.cpp
+          ${PROJECT_SOURCE_DIR}/tools/consumer_glibc.cpp ${PROJECT_SOURCE_DIR}/tools/consumer_go.cpp
+          ${PROJECT_SOURCE_DIR}/tools/consumer_musl.cpp
+          ${PROJECT_SOURCE_DIR}/tools/consumer_parse_vdso.cpp
+          ${PROJECT_SOURCE_DIR}/tools/consumer_llvm_libc.cpp
+          ${PROJECT_SOURCE_DIR}/tools/abi_elf_names.cpp
+  LIBS vdsoforge::loader nlohmann_json::nlohmann_json
+  NEEDS_IMAGE)
+target_include_directories(abi_consumers PRIVATE "${abi_test_dir}" "${PROJECT_SOURCE_DIR}/tools")
+
 # The embed header is generated from the built image by the built tool at
 # build time, then compiled into a C program that maps and calls the image.
 set(abi_embed_dir "${CMAKE_CURRENT_BINARY_DIR}/abi_embed_header")

@@ -1,0 +1,257 @@
+// The consumer models over altered images: for each corruption class, the
+// outcome each consumer's own source predicts, asserted per consumer.
+//
+// The expectations are written from the consumers' rules (docs/abi.md,
+// "Consumers"), independently of the models: glibc 2.41, Go 1.24 and the
+// selftests' parse_vdso.c on this project's image (__vdso_getrandom), musl
+// 1.2 and LLVM libc on the running kernel's vDSO (__vdso_clock_gettime,
+// which this project's image does not export).
+#include <elf.h>
+
+#include <catch2/catch.hpp>
+#include <functional>
+#include <initializer_list>
+#include <string>
+
+#include "abi_fixtures.h"
+#include "consumer_model.h"
+#include "image_mutations.h"
+#include "tool_runner.h"
+#include "vdsoforge/elf_image.h"
+
+namespace {
+
+using abi_test::Bytes;
+using vdsoforge::ElfImage;
+using vdsoforge::Error;
+using vdsoforge::ParseMode;
+using vdsoforge::tools::consumers::find_model;
+using vdsoforge::tools::consumers::Outcome;
+using vdsoforge::tools::consumers::outcome_name;
+
+struct Expect {
+  const char* consumer;
+  Outcome outcome;
+  const char* code;  // reason_code; "" when the consumer uses the image
+};
+
+constexpr Outcome kUses = Outcome::uses_vdso;
+constexpr Outcome kFallback = Outcome::syscall_fallback;
+constexpr Outcome kExits = Outcome::exits;
+constexpr Outcome kCrashes = Outcome::crashes;
+constexpr Outcome kWrong = Outcome::wrong_address;
+constexpr Outcome kUnpredictable = Outcome::unpredictable;
+
+Bytes built_image() { return abi_test::read_bytes(VDSOFORGE_TEST_IMAGE); }
+
+Bytes kernel_image() {
+  Error err;
+  const auto bytes = vdsoforge::kernel_vdso_bytes(err);
+  INFO(err.message);
+  REQUIRE(!bytes.empty());
+  return Bytes(bytes.begin(), bytes.end());
+}
+
+void expect(const Bytes& bytes, const std::string& symbol, std::initializer_list<Expect> expects) {
+  Error err;
+  const auto elf = ElfImage::parse(bytes, ParseMode::inspect, err);
+  INFO("parse: " << err.message);
+  REQUIRE(elf.has_value());
+  for (const Expect& e : expects) {
+    const auto* model = find_model(e.consumer);
+    REQUIRE(model != nullptr);
+    const auto verdict = model->evaluate(*elf);
+    const auto it = std::find_if(verdict.symbols.begin(), verdict.symbols.end(),
+                                 [&](const auto& s) { return s.name == symbol; });
+    REQUIRE(it != verdict.symbols.end());
+    INFO(e.consumer << " " << symbol << ": " << outcome_name(it->outcome) << " ["
+                    << it->reason_code << "] " << it->reason);
+    CHECK(outcome_name(it->outcome) == outcome_name(e.outcome));
+    CHECK(it->reason_code == e.code);
+  }
+}
+
+// Our image, __vdso_getrandom, the three consumers that look it up.
+void ours(const std::function<void(Bytes&)>& mutate, std::initializer_list<Expect> expects) {
+  Bytes bytes = built_image();
+  mutate(bytes);
+  expect(bytes, "__vdso_getrandom", expects);
+}
+
+// The kernel's vDSO, __vdso_clock_gettime, for the consumers that only look
+// up time functions.
+void kernels(const std::function<void(Bytes&)>& mutate, std::initializer_list<Expect> expects) {
+  Bytes bytes = kernel_image();
+  mutate(bytes);
+  expect(bytes, "__vdso_clock_gettime", expects);
+}
+
+const char* const kGetrandom = "__vdso_getrandom";
+const char* const kClock = "__vdso_clock_gettime";
+
+}  // namespace
+
+TEST_CASE("unaltered images: every consumer uses what it looks up") {
+  ours([](Bytes&) {},
+       {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
+  kernels([](Bytes&) {}, {{"glibc", kUses, ""},
+                          {"go", kUses, ""},
+                          {"musl", kUses, ""},
+                          {"llvm_libc", kUses, ""}});
+}
+
+TEST_CASE("bloom filter zeroed: glibc falls back, Go and parse_vdso never read it") {
+  ours(abi_test::corrupt_gnu_hash, {{"glibc", kFallback, "bloom_miss"},
+                                    {"go", kUses, ""},
+                                    {"parse_vdso", kUses, ""}});
+  kernels(abi_test::corrupt_gnu_hash, {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
+}
+
+TEST_CASE("DT_HASH buckets zeroed: unused while DT_GNU_HASH exists; musl scans linearly") {
+  ours(abi_test::corrupt_sysv_hash,
+       {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
+  kernels(abi_test::corrupt_sysv_hash, {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
+}
+
+TEST_CASE("GNU chain hash corrupted: every hash-table reader misses the symbol") {
+  ours([](Bytes& b) { abi_test::corrupt_gnu_hash_chain(b, kGetrandom); },
+       {{"glibc", kFallback, "chain_mismatch"},
+        {"go", kFallback, "chain_mismatch"},
+        {"parse_vdso", kExits, "chain_mismatch"}});
+  kernels([](Bytes& b) { abi_test::corrupt_gnu_hash_chain(b, kClock); },
+          {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
+}
+
+TEST_CASE("no DT_GNU_HASH: everyone falls back to DT_HASH") {
+  ours([](Bytes& b) { abi_test::hide_dynamic_tag(b, DT_GNU_HASH); },
+       {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
+}
+
+TEST_CASE("no DT_HASH: musl gives up, the others read DT_GNU_HASH or no table") {
+  ours([](Bytes& b) { abi_test::hide_dynamic_tag(b, DT_HASH); },
+       {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
+  kernels([](Bytes& b) { abi_test::hide_dynamic_tag(b, DT_HASH); },
+          {{"musl", kFallback, "no_sysv_hash"}, {"llvm_libc", kUses, ""}});
+}
+
+TEST_CASE("wrong vd_hash: glibc never checks it, Go and parse_vdso refuse the version") {
+  ours([](Bytes& b) { abi_test::corrupt_version_hash(b, "LINUX_2.6"); },
+       {{"glibc", kUses, ""},
+        {"go", kFallback, "vd_hash_mismatch"},
+        {"parse_vdso", kExits, "vd_hash_mismatch"}});
+  kernels([](Bytes& b) { abi_test::corrupt_version_hash(b, "LINUX_2.6"); },
+          {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
+}
+
+TEST_CASE("version renamed (vd_hash kept): only glibc still binds") {
+  ours([](Bytes& b) { abi_test::rename_version(b, "LINUX_2.6"); },
+       {{"glibc", kUses, ""},
+        {"go", kFallback, "version_missing"},
+        {"parse_vdso", kExits, "version_name_mismatch"}});
+  kernels([](Bytes& b) { abi_test::rename_version(b, "LINUX_2.6"); },
+          {{"musl", kFallback, "version_name_mismatch"},
+           {"llvm_libc", kFallback, "version_name_mismatch"}});
+}
+
+TEST_CASE("version definition dropped: symbols at the base version") {
+  ours(abi_test::drop_last_version_definition,
+       {{"glibc", kUses, ""},
+        {"go", kFallback, "version_missing"},
+        {"parse_vdso", kExits, "version_index_mismatch"}});
+}
+
+TEST_CASE("no DT_VERDEF: Go follows a nil pointer, the others skip version checks") {
+  ours([](Bytes& b) { abi_test::hide_dynamic_tag(b, DT_VERDEF); },
+       {{"glibc", kUses, ""}, {"go", kCrashes, "no_verdef"}, {"parse_vdso", kUses, ""}});
+  kernels([](Bytes& b) { abi_test::hide_dynamic_tag(b, DT_VERDEF); },
+          {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
+}
+
+TEST_CASE("hidden version bit: nobody checks it in a vDSO look-up") {
+  ours([](Bytes& b) { abi_test::hide_symbol_version(b, kGetrandom); },
+       {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
+  kernels([](Bytes& b) { abi_test::hide_symbol_version(b, kClock); },
+          {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
+}
+
+TEST_CASE("LOCAL binding: refused by all but LLVM libc") {
+  ours([](Bytes& b) { abi_test::set_symbol_binding(b, kGetrandom, STB_LOCAL); },
+       {{"glibc", kFallback, "local_binding"},
+        {"go", kFallback, "binding"},
+        {"parse_vdso", kExits, "binding"}});
+  kernels([](Bytes& b) { abi_test::set_symbol_binding(b, kClock, STB_LOCAL); },
+          {{"musl", kFallback, "binding"}, {"llvm_libc", kUses, ""}});
+}
+
+TEST_CASE("WEAK binding: accepted by all") {
+  ours([](Bytes& b) { abi_test::set_symbol_binding(b, kGetrandom, STB_WEAK); },
+       {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
+}
+
+TEST_CASE("hidden visibility: only glibc looks at st_other") {
+  ours([](Bytes& b) { abi_test::set_symbol_visibility(b, kGetrandom, STV_HIDDEN); },
+       {{"glibc", kFallback, "hidden_visibility"}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
+  kernels([](Bytes& b) { abi_test::set_symbol_visibility(b, kClock, STV_HIDDEN); },
+          {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
+}
+
+TEST_CASE("type NOTYPE: parse_vdso wants STT_FUNC") {
+  ours([](Bytes& b) { abi_test::set_symbol_type(b, kGetrandom, STT_NOTYPE); },
+       {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kExits, "symbol_type"}});
+}
+
+TEST_CASE("type OBJECT: Go and parse_vdso want a function") {
+  ours([](Bytes& b) { abi_test::set_symbol_type(b, kGetrandom, STT_OBJECT); },
+       {{"glibc", kUses, ""},
+        {"go", kFallback, "symbol_type"},
+        {"parse_vdso", kExits, "symbol_type"}});
+  kernels([](Bytes& b) { abi_test::set_symbol_type(b, kClock, STT_OBJECT); },
+          {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
+}
+
+TEST_CASE("type SECTION: refused by all but LLVM libc") {
+  ours([](Bytes& b) { abi_test::set_symbol_type(b, kGetrandom, STT_SECTION); },
+       {{"glibc", kFallback, "symbol_type"},
+        {"go", kFallback, "symbol_type"},
+        {"parse_vdso", kExits, "symbol_type"}});
+  kernels([](Bytes& b) { abi_test::set_symbol_type(b, kClock, STT_SECTION); },
+          {{"musl", kFallback, "symbol_type"}, {"llvm_libc", kUses, ""}});
+}
+
+TEST_CASE("SHN_UNDEF with its value kept: glibc and parse_vdso's GNU walk still bind it") {
+  ours([](Bytes& b) { abi_test::make_symbol_undefined(b, kGetrandom); },
+       {{"glibc", kUses, ""}, {"go", kFallback, "undefined"}, {"parse_vdso", kUses, ""}});
+  kernels([](Bytes& b) { abi_test::make_symbol_undefined(b, kClock); },
+          {{"musl", kFallback, "undefined"}, {"llvm_libc", kUses, ""}});
+}
+
+TEST_CASE("st_value 0: glibc refuses it, the others call the image's first byte") {
+  ours([](Bytes& b) { abi_test::zero_symbol_value(b, kGetrandom); },
+       {{"glibc", kFallback, "zero_value"},
+        {"go", kWrong, "wrong_address"},
+        {"parse_vdso", kWrong, "wrong_address"}});
+  kernels([](Bytes& b) { abi_test::zero_symbol_value(b, kClock); },
+          {{"musl", kWrong, "wrong_address"}, {"llvm_libc", kWrong, "wrong_address"}});
+}
+
+TEST_CASE("the abi tests' other alterations") {
+  ours([](Bytes& b) { abi_test::make_symbol_global(b, "getrandom"); },
+       {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
+  ours(abi_test::add_stray_relocation,
+       {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
+  // glibc takes the load bias from the first PT_LOAD with a non-zero
+  // p_vaddr: the added segment's.
+  ours(abi_test::add_second_load_segment, {{"glibc", kUnpredictable, "load_bias"},
+                                           {"go", kUses, ""},
+                                           {"parse_vdso", kUses, ""}});
+}
+
+TEST_CASE("Go's symbol keys are the names' hashes") {
+  // vdso_linux_amd64.go stores precomputed (SysV, GNU) hashes; the model
+  // hashes the names, so the two must agree.
+  CHECK(vdsoforge::elf_sysv_hash("__vdso_getrandom") == 0x25425du);
+  CHECK(vdsoforge::elf_gnu_hash("__vdso_getrandom") == 0x84a559bfu);
+  CHECK(vdsoforge::elf_sysv_hash("__vdso_clock_gettime") == 0xd35ec75u);
+  CHECK(vdsoforge::elf_gnu_hash("__vdso_clock_gettime") == 0x6e43a318u);
+  CHECK(vdsoforge::elf_sysv_hash("LINUX_2.6") == 0x3ae75f6u);
+}
