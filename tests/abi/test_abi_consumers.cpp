@@ -8,9 +8,13 @@
 // which this project's image does not export).
 #include <elf.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <functional>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 
 #include "abi_fixtures.h"
@@ -18,6 +22,7 @@
 #include "image_mutations.h"
 #include "tool_runner.h"
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/kernel_vdso.h"
 
 namespace {
 
@@ -64,8 +69,8 @@ void expect(const Bytes& bytes, const std::string& symbol, std::initializer_list
     const auto it = std::find_if(verdict.symbols.begin(), verdict.symbols.end(),
                                  [&](const auto& s) { return s.name == symbol; });
     REQUIRE(it != verdict.symbols.end());
-    INFO(e.consumer << " " << symbol << ": " << outcome_name(it->outcome) << " ["
-                    << it->reason_code << "] " << it->reason);
+    INFO(e.consumer << " " << symbol << ": " << outcome_name(it->outcome) << " [" << it->reason_code
+                    << "] " << it->reason);
     CHECK(outcome_name(it->outcome) == outcome_name(e.outcome));
     CHECK(it->reason_code == e.code);
   }
@@ -92,18 +97,14 @@ const char* const kClock = "__vdso_clock_gettime";
 }  // namespace
 
 TEST_CASE("unaltered images: every consumer uses what it looks up") {
-  ours([](Bytes&) {},
-       {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
-  kernels([](Bytes&) {}, {{"glibc", kUses, ""},
-                          {"go", kUses, ""},
-                          {"musl", kUses, ""},
-                          {"llvm_libc", kUses, ""}});
+  ours([](Bytes&) {}, {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
+  kernels([](Bytes&) {},
+          {{"glibc", kUses, ""}, {"go", kUses, ""}, {"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
 }
 
 TEST_CASE("bloom filter zeroed: glibc falls back, Go and parse_vdso never read it") {
-  ours(abi_test::corrupt_gnu_hash, {{"glibc", kFallback, "bloom_miss"},
-                                    {"go", kUses, ""},
-                                    {"parse_vdso", kUses, ""}});
+  ours(abi_test::corrupt_gnu_hash,
+       {{"glibc", kFallback, "bloom_miss"}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
   kernels(abi_test::corrupt_gnu_hash, {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
 }
 
@@ -154,10 +155,9 @@ TEST_CASE("version renamed (vd_hash kept): only glibc still binds") {
 }
 
 TEST_CASE("version definition dropped: symbols at the base version") {
-  ours(abi_test::drop_last_version_definition,
-       {{"glibc", kUses, ""},
-        {"go", kFallback, "version_missing"},
-        {"parse_vdso", kExits, "version_index_mismatch"}});
+  ours(abi_test::drop_last_version_definition, {{"glibc", kUses, ""},
+                                                {"go", kFallback, "version_missing"},
+                                                {"parse_vdso", kExits, "version_index_mismatch"}});
 }
 
 TEST_CASE("no DT_VERDEF: Go follows a nil pointer, the others skip version checks") {
@@ -241,9 +241,8 @@ TEST_CASE("the abi tests' other alterations") {
        {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
   // glibc takes the load bias from the first PT_LOAD with a non-zero
   // p_vaddr: the added segment's.
-  ours(abi_test::add_second_load_segment, {{"glibc", kUnpredictable, "load_bias"},
-                                           {"go", kUses, ""},
-                                           {"parse_vdso", kUses, ""}});
+  ours(abi_test::add_second_load_segment,
+       {{"glibc", kUnpredictable, "load_bias"}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
 }
 
 TEST_CASE("Go's symbol keys are the names' hashes") {
@@ -254,4 +253,86 @@ TEST_CASE("Go's symbol keys are the names' hashes") {
   CHECK(vdsoforge::elf_sysv_hash("__vdso_clock_gettime") == 0xd35ec75u);
   CHECK(vdsoforge::elf_gnu_hash("__vdso_clock_gettime") == 0x6e43a318u);
   CHECK(vdsoforge::elf_sysv_hash("LINUX_2.6") == 0x3ae75f6u);
+}
+
+// The command line: --consumers in text and JSON, --require-consumer as the
+// exit status.
+
+namespace {
+
+const nlohmann::json& consumer(const nlohmann::json& report, const std::string& id) {
+  for (const auto& entry : report.at("consumers")) {
+    if (entry.at("id") == id) return entry;
+  }
+  throw std::runtime_error("no consumer " + id + " in the report");
+}
+
+const nlohmann::json& symbol_of(const nlohmann::json& entry, const std::string& name) {
+  for (const auto& s : entry.at("symbols")) {
+    if (s.at("name") == name) return s;
+  }
+  throw std::runtime_error("no symbol " + name + " for " + entry.at("id").get<std::string>());
+}
+
+}  // namespace
+
+TEST_CASE("abi --consumers --json carries each consumer's verdict and reasons") {
+  abi_test::TempDir dir;
+  const std::string image = abi_test::broken_image(dir, "bloom.so", abi_test::corrupt_gnu_hash);
+  const auto result = abi_test::run_tool({"abi", image, "--consumers", "--json"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 1);  // the plain ABI verdict keeps its meaning
+  const auto report = nlohmann::json::parse(result.out);
+  CHECK(report.at("consumers").size() == 5);
+  const auto& glibc = consumer(report, "glibc");
+  CHECK(glibc.at("verdict") == "falls_back");
+  CHECK(glibc.at("uses_image") == false);
+  const auto& glibc_getrandom = symbol_of(glibc, "__vdso_getrandom");
+  CHECK(glibc_getrandom.at("outcome") == "syscall_fallback");
+  CHECK(glibc_getrandom.at("reason_code") == "bloom_miss");
+  CHECK(symbol_of(glibc, "__vdso_clock_gettime").at("reason_code") == "not_provided");
+  const auto& go = consumer(report, "go");
+  CHECK(go.at("verdict") == "uses");
+  CHECK(symbol_of(go, "__vdso_getrandom").at("address") == "0x" + [] {
+    Error err;
+    const auto elf = ElfImage::parse_file(VDSOFORGE_TEST_IMAGE, ParseMode::inspect, err);
+    REQUIRE(elf.has_value());
+    for (const auto& s : elf->symbols()) {
+      if (s.name == "__vdso_getrandom") {
+        char text[32];
+        std::snprintf(text, sizeof text, "%llx", static_cast<unsigned long long>(s.value));
+        return std::string(text);
+      }
+    }
+    return std::string("none");
+  }());
+  CHECK(consumer(report, "musl").at("verdict") == "not_applicable");
+}
+
+TEST_CASE("abi --require-consumer: exit 1 only when a named consumer would not use the image") {
+  abi_test::TempDir dir;
+  const std::string bloom = abi_test::broken_image(dir, "bloom.so", abi_test::corrupt_gnu_hash);
+  const std::string vd_hash = abi_test::broken_image(
+      dir, "vdhash.so", [](Bytes& b) { abi_test::corrupt_version_hash(b, "LINUX_2.6"); });
+
+  CHECK(abi_test::run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--require-consumer", "glibc,go"})
+            .exit_code == 0);
+  // Zeroed bloom filter: Go still uses it, glibc does not.
+  CHECK(abi_test::run_tool({"abi", bloom, "--require-consumer", "go,parse_vdso"}).exit_code == 0);
+  const auto glibc = abi_test::run_tool({"abi", bloom, "--require-consumer", "glibc,go"});
+  CHECK(glibc.exit_code == 1);
+  CHECK(glibc.out.find("Required consumers: would NOT use the image: glibc") != std::string::npos);
+  // Wrong vd_hash: the other way round.
+  CHECK(abi_test::run_tool({"abi", vd_hash, "--require-consumer", "glibc"}).exit_code == 0);
+  CHECK(abi_test::run_tool({"abi", vd_hash, "--require-consumer", "go"}).exit_code == 1);
+  // musl looks up nothing this image exports.
+  CHECK(abi_test::run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--require-consumer", "musl"}).exit_code ==
+        1);
+}
+
+TEST_CASE("abi --require-consumer with an unknown consumer is a usage error") {
+  const auto result =
+      abi_test::run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--require-consumer", "glibc,bionic"});
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.find("unknown consumer 'bionic'") != std::string::npos);
 }

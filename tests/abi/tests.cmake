@@ -32,15 +32,9 @@ target_include_directories(abi_robustness PRIVATE "${abi_test_dir}")
 # The consumer models, in-process, against altered images.
 vdsoforge_add_test(abi_consumers
   SOURCES ${abi_test_dir}/test_abi_consumers.cpp ${abi_test_support}
-          ${PROJECT_SOURCE_DIR}/tools/consumer_model.cpp ${PROJECT_SOURCE_DIR}/tools/consumer_rules.cpp
-          ${PROJECT_SOURCE_DIR}/tools/consumer_glibc.cpp ${PROJECT_SOURCE_DIR}/tools/consumer_go.cpp
-          ${PROJECT_SOURCE_DIR}/tools/consumer_musl.cpp
-          ${PROJECT_SOURCE_DIR}/tools/consumer_parse_vdso.cpp
-          ${PROJECT_SOURCE_DIR}/tools/consumer_llvm_libc.cpp
-          ${PROJECT_SOURCE_DIR}/tools/abi_elf_names.cpp
-  LIBS vdsoforge::loader nlohmann_json::nlohmann_json
+  LIBS vdsoforge::loader vdsoforge_tools
   NEEDS_IMAGE)
-target_include_directories(abi_consumers PRIVATE "${abi_test_dir}" "${PROJECT_SOURCE_DIR}/tools")
+target_include_directories(abi_consumers PRIVATE "${abi_test_dir}")
 
 # The embed header is generated from the built image by the built tool at
 # build time, then compiled into a C program that maps and calls the image.

@@ -16,9 +16,9 @@
 //   zero.  Both happen in the runtime's start-up, before any handler.
 #include <elf.h>
 
-#include "abi_elf_names.h"
 #include "consumer_model.h"
 #include "consumer_rules.h"
+#include "vdsoforge/elf_names.h"
 
 namespace vdsoforge::tools::consumers {
 
@@ -35,7 +35,8 @@ class GoModel final : public ConsumerModel {
     return "Go 1.24: src/runtime/vdso_linux.go, vdso_linux_amd64.go, vgetrandom_linux.go";
   }
   std::vector<Lookup> lookups() const override {
-    const std::string fallback = "the runtime's symbol address stays 0 and it makes the system call";
+    const std::string fallback =
+        "the runtime's symbol address stays 0 and it makes the system call";
     return {
         {"__vdso_gettimeofday", std::string(kVersion), Outcome::syscall_fallback, fallback},
         {"__vdso_clock_gettime", std::string(kVersion), Outcome::syscall_fallback, fallback},
@@ -124,8 +125,7 @@ class GoModel final : public ConsumerModel {
                   hex(named->hash) + ", Go's key is " + hex(kVersionHash) +
                   ": vdsoFindVersion matches no version, so every versioned symbol is refused"};
     }
-    return {"version_missing", "no non-base version definition is named " +
-                                   std::string(kVersion) +
+    return {"version_missing", "no non-base version definition is named " + std::string(kVersion) +
                                    ": vdsoFindVersion matches no version, so every versioned "
                                    "symbol is refused"};
   }

@@ -14,9 +14,9 @@
 // - Zero buckets in the table it uses is a division by zero (SIGFPE).
 #include <elf.h>
 
-#include "abi_elf_names.h"
 #include "consumer_model.h"
 #include "consumer_rules.h"
+#include "vdsoforge/elf_names.h"
 
 namespace vdsoforge::tools::consumers {
 
@@ -57,9 +57,11 @@ class ParseVdsoModel final : public ConsumerModel {
       if (!gnu && s.shndx == SHN_UNDEF) {
         last_refusal = MissText{"undefined", symbol_label(s) + " is undefined (SHN_UNDEF)"};
       } else if (s.type != STT_FUNC) {
-        last_refusal = MissText{"symbol_type", symbol_label(s) + ": check_sym accepts STT_FUNC only"};
+        last_refusal =
+            MissText{"symbol_type", symbol_label(s) + ": check_sym accepts STT_FUNC only"};
       } else if (s.bind != STB_GLOBAL && s.bind != STB_WEAK) {
-        last_refusal = MissText{"binding", symbol_label(s) + ": check_sym accepts GLOBAL or WEAK only"};
+        last_refusal =
+            MissText{"binding", symbol_label(s) + ": check_sym accepts GLOBAL or WEAK only"};
       } else if (versioned) {
         last_refusal = version_refusal(image, s);
         if (!last_refusal) return true;
@@ -101,9 +103,9 @@ class ParseVdsoModel final : public ConsumerModel {
     const uint16_t index = symbol.versym & 0x7fff;
     const VersionDefinition* definition = version_by_index(image, index);
     if (definition == nullptr) {
-      return MissText{"version_index_mismatch",
-                      symbol_label(symbol) + " has versym index " + std::to_string(index) +
-                          ", which names no non-base version definition"};
+      return MissText{"version_index_mismatch", symbol_label(symbol) + " has versym index " +
+                                                    std::to_string(index) +
+                                                    ", which names no non-base version definition"};
     }
     if (definition->hash != elf_sysv_hash(kVersion)) {
       return MissText{"vd_hash_mismatch",

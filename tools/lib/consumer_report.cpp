@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "abi_elf_names.h"
+#include "vdsoforge/elf_names.h"
 
 namespace vdsoforge::tools::consumers {
 

@@ -13,9 +13,9 @@
 // musl 1.2 does not look up __vdso_getrandom.
 #include <elf.h>
 
-#include "abi_elf_names.h"
 #include "consumer_model.h"
 #include "consumer_rules.h"
+#include "vdsoforge/elf_names.h"
 
 namespace vdsoforge::tools::consumers {
 
@@ -24,8 +24,8 @@ namespace {
 constexpr std::string_view kVersion = "LINUX_2.6";
 
 std::optional<MissText> refusal(const ElfImage& image, const Symbol& s) {
-  constexpr unsigned kTypes = 1u << STT_NOTYPE | 1u << STT_OBJECT | 1u << STT_FUNC |
-                              1u << STT_COMMON;
+  constexpr unsigned kTypes =
+      1u << STT_NOTYPE | 1u << STT_OBJECT | 1u << STT_FUNC | 1u << STT_COMMON;
   constexpr unsigned kBinds = 1u << STB_GLOBAL | 1u << STB_WEAK | 1u << STB_GNU_UNIQUE;
   if (((1u << s.type) & kTypes) == 0) {
     return MissText{"symbol_type", symbol_label(s) + ": musl binds NOTYPE, OBJECT, FUNC, COMMON"};
@@ -39,9 +39,9 @@ std::optional<MissText> refusal(const ElfImage& image, const Symbol& s) {
   if (image.has_versym() && has_dynamic(image, DT_VERDEF)) {
     const VersionDefinition* definition = version_by_index(image, s.versym & 0x7fff);
     if (definition == nullptr) {
-      return MissText{"version_index_mismatch",
-                      symbol_label(s) + " has versym index " + std::to_string(s.versym & 0x7fff) +
-                          ", which names no non-base version definition"};
+      return MissText{"version_index_mismatch", symbol_label(s) + " has versym index " +
+                                                    std::to_string(s.versym & 0x7fff) +
+                                                    ", which names no non-base version definition"};
     }
     if (definition->name != kVersion) {
       return MissText{"version_name_mismatch", symbol_label(s) + " is at version " +

@@ -2,7 +2,7 @@
 
 #include <elf.h>
 
-#include "abi_elf_names.h"
+#include "vdsoforge/elf_names.h"
 
 namespace vdsoforge::tools::consumers {
 
@@ -49,7 +49,8 @@ MissText hash_walk_miss(const HashProbe& probe, std::string_view table, std::str
   const std::string where = std::string(table) + " for " + std::string(name);
   switch (probe.miss) {
     case HashMiss::bloom_miss:
-      return {"bloom_miss", where + ": one of the name's two bits is clear in its bloom-filter word"};
+      return {"bloom_miss",
+              where + ": one of the name's two bits is clear in its bloom-filter word"};
     case HashMiss::empty_bucket:
       return {"empty_bucket", where + ": the name's bucket starts no chain"};
     case HashMiss::empty_table:

@@ -3,10 +3,9 @@
 // docs/integration.md), and the --require-consumer decision.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "consumer_model.h"
 

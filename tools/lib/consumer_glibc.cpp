@@ -19,9 +19,9 @@
 //   binding makes the look-up fail (it does not try further entries).
 #include <elf.h>
 
-#include "abi_elf_names.h"
 #include "consumer_model.h"
 #include "consumer_rules.h"
+#include "vdsoforge/elf_names.h"
 
 namespace vdsoforge::tools::consumers {
 
@@ -82,8 +82,8 @@ class GlibcModel final : public ConsumerModel {
     if (bias != true_load_bias(image)) {
       return failed(Outcome::unpredictable, "load_bias",
                     "setup_vdso takes the load bias from the first PT_LOAD with a non-zero "
-                    "p_vaddr (program header " + std::to_string(from) + ", p_vaddr " +
-                        hex(first_nonzero_vaddr) +
+                    "p_vaddr (program header " +
+                        std::to_string(from) + ", p_vaddr " + hex(first_nonzero_vaddr) +
                         "), so it reads the dynamic section and every table from the wrong place");
     }
 

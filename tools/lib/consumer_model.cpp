@@ -2,32 +2,45 @@
 
 #include <algorithm>
 
-#include "abi_elf_names.h"
 #include "consumer_rules.h"
+#include "vdsoforge/elf_names.h"
 
 namespace vdsoforge::tools::consumers {
 
 std::string_view outcome_name(Outcome outcome) {
   switch (outcome) {
-    case Outcome::uses_vdso: return "uses_vdso";
-    case Outcome::syscall_fallback: return "syscall_fallback";
-    case Outcome::exits: return "exits";
-    case Outcome::crashes: return "crashes";
-    case Outcome::wrong_address: return "wrong_address";
-    case Outcome::unpredictable: return "unpredictable";
+    case Outcome::uses_vdso:
+      return "uses_vdso";
+    case Outcome::syscall_fallback:
+      return "syscall_fallback";
+    case Outcome::exits:
+      return "exits";
+    case Outcome::crashes:
+      return "crashes";
+    case Outcome::wrong_address:
+      return "wrong_address";
+    case Outcome::unpredictable:
+      return "unpredictable";
   }
   return "unknown";
 }
 
 std::string_view verdict_name(Verdict verdict) {
   switch (verdict) {
-    case Verdict::uses: return "uses";
-    case Verdict::falls_back: return "falls_back";
-    case Verdict::exits: return "exits";
-    case Verdict::crashes: return "crashes";
-    case Verdict::wrong_address: return "wrong_address";
-    case Verdict::unpredictable: return "unpredictable";
-    case Verdict::not_applicable: return "not_applicable";
+    case Verdict::uses:
+      return "uses";
+    case Verdict::falls_back:
+      return "falls_back";
+    case Verdict::exits:
+      return "exits";
+    case Verdict::crashes:
+      return "crashes";
+    case Verdict::wrong_address:
+      return "wrong_address";
+    case Verdict::unpredictable:
+      return "unpredictable";
+    case Verdict::not_applicable:
+      return "not_applicable";
   }
   return "unknown";
 }
@@ -52,8 +65,9 @@ SymbolVerdict judge(const ElfImage& image, const Lookup& lookup,
                     const std::optional<Outcome>& failure, std::string code, std::string reason) {
   SymbolVerdict verdict{.name = lookup.name, .version = lookup.version};
   const Symbol* definition = definition_of(image, lookup.name);
-  verdict.provided = std::any_of(image.symbols().begin(), image.symbols().end(),
-                                 [&](const Symbol& s) { return s.index != 0 && s.name == lookup.name; });
+  verdict.provided =
+      std::any_of(image.symbols().begin(), image.symbols().end(),
+                  [&](const Symbol& s) { return s.index != 0 && s.name == lookup.name; });
   if (failure) {
     verdict.outcome = *failure;
     verdict.reason_code = std::move(code);
@@ -75,8 +89,8 @@ SymbolVerdict judge(const ElfImage& image, const Lookup& lookup,
     }
     verdict.outcome = Outcome::wrong_address;
     verdict.reason_code = "wrong_address";
-    verdict.reason = "binds " + symbol_label(image.symbols()[*index]) + " and computes image offset " +
-                     hex(address) +
+    verdict.reason = "binds " + symbol_label(image.symbols()[*index]) +
+                     " and computes image offset " + hex(address) +
                      (definition ? ", but the image's " + lookup.name + " is at " + hex(intended)
                                  : ", but the image defines no " + lookup.name);
     verdict.consequence = "calls an address that is not the function";
@@ -138,8 +152,8 @@ void conclude(ConsumerVerdict& consumer) {
 }  // namespace
 
 ConsumerVerdict ConsumerModel::evaluate(const ElfImage& image) const {
-  ConsumerVerdict consumer{.id = std::string(id()), .name = std::string(name()),
-                           .source = std::string(source())};
+  ConsumerVerdict consumer{
+      .id = std::string(id()), .name = std::string(name()), .source = std::string(source())};
   for (const Lookup& lookup : lookups()) {
     Resolution r = resolve(image, lookup);
     consumer.symbols.push_back(judge(image, lookup, r.index, r.address, r.failure,

@@ -17,9 +17,9 @@
 // LLVM libc does not look up __vdso_getrandom on x86-64.
 #include <elf.h>
 
-#include "abi_elf_names.h"
 #include "consumer_model.h"
 #include "consumer_rules.h"
+#include "vdsoforge/elf_names.h"
 
 namespace vdsoforge::tools::consumers {
 
@@ -96,12 +96,12 @@ class LlvmLibcModel final : public ConsumerModel {
         const VersionDefinition* definition = version_by_index(image, symbol.versym & 0x7fff);
         const std::string name = definition ? definition->name : "";
         if (name != kVersion) {
-          last_refusal = MissText{
-              definition ? "version_name_mismatch" : "version_index_mismatch",
-              symbol_label(symbol) + (definition ? " is at version " + name
-                                                 : " has a versym index naming no non-base "
-                                                   "version definition") +
-                  ", not " + std::string(kVersion)};
+          last_refusal = MissText{definition ? "version_name_mismatch" : "version_index_mismatch",
+                                  symbol_label(symbol) +
+                                      (definition ? " is at version " + name
+                                                  : " has a versym index naming no non-base "
+                                                    "version definition") +
+                                      ", not " + std::string(kVersion)};
           continue;
         }
       }
@@ -117,8 +117,6 @@ class LlvmLibcModel final : public ConsumerModel {
 
 }  // namespace
 
-std::unique_ptr<ConsumerModel> make_llvm_libc_model() {
-  return std::make_unique<LlvmLibcModel>();
-}
+std::unique_ptr<ConsumerModel> make_llvm_libc_model() { return std::make_unique<LlvmLibcModel>(); }
 
 }  // namespace vdsoforge::tools::consumers
