@@ -147,7 +147,9 @@ int run_abi(const AbiOptions& options) {
     }
   }
   std::string error;
-  if (!options.reports.write(abi::to_check_run(report), error)) {
+  report::CheckRun run = abi::to_check_run(report);
+  consumers::append_checks(verdicts, run);
+  if (!options.reports.write(run, error)) {
     std::fprintf(stderr, "vdsoforge abi: %s\n", error.c_str());
     return 2;
   }

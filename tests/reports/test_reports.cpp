@@ -242,3 +242,28 @@ TEST_CASE("a report file that cannot be written is exit 2 with the OS reason") {
   CHECK(check.err.find("vdsoforge check: cannot write /nonexistent/dir/r.sarif: No such file or "
                        "directory") != std::string::npos);
 }
+
+TEST_CASE("abi --consumers --junit/--sarif: one testcase per consumer and symbol") {
+  TempDir dir;
+  // A zeroed bloom filter: glibc would fall back, Go would not.
+  const auto image = broken_image(dir, "bloom.so", corrupt_gnu_hash);
+  const AbiRun run = run_abi(dir, image, {"--reference", VDSOFORGE_TEST_IMAGE, "--consumers"});
+  const std::string glibc = "consumers.glibc.__vdso_getrandom";
+  const std::string go = "consumers.go.__vdso_getrandom";
+  CHECK(junit_xpath(run.junit, "count(//testcase[@name='" + glibc + "']/failure)") == "1");
+  CHECK(junit_xpath(run.junit, "count(//testcase[@name='" + go + "'])") == "1");
+  CHECK(junit_xpath(run.junit, "count(//testcase[@name='" + go + "']/failure)") == "0");
+  const std::string message =
+      junit_xpath(run.junit, "string(//testcase[@name='" + glibc + "']/failure/@message)");
+  CHECK(message.find("bloom_miss") != std::string::npos);
+  // Symbols the image does not define are not checks (musl looks up none).
+  CHECK(junit_xpath(run.junit, "count(//testcase[starts-with(@name, 'consumers.musl.')])") == "0");
+  std::set<std::string> sarif_failures;
+  for (const auto& result : run.sarif.at("runs")[0].at("results"))
+    sarif_failures.insert(result.at("ruleId").get<std::string>());
+  CHECK(sarif_failures.count(glibc) == 1);
+  CHECK(sarif_failures.count(go) == 0);
+  // The --json "checks" stay the ABI checks; the consumer verdicts are its
+  // "consumers" member.
+  CHECK(run.json.at("consumers").size() == 5);
+}

@@ -55,6 +55,27 @@ nlohmann::json to_json(const std::vector<ConsumerVerdict>& verdicts) {
   return list;
 }
 
+void append_checks(const std::vector<ConsumerVerdict>& verdicts, report::CheckRun& run) {
+  for (const ConsumerVerdict& consumer : verdicts) {
+    for (const SymbolVerdict& symbol : consumer.symbols) {
+      const bool astray = symbol.outcome == Outcome::crashes ||
+                          symbol.outcome == Outcome::unpredictable ||
+                          symbol.outcome == Outcome::wrong_address;
+      if (!symbol.provided && !astray) continue;
+      const bool used = symbol.outcome == Outcome::uses_vdso;
+      std::string actual(outcome_name(symbol.outcome));
+      if (!used) actual += " (" + symbol.reason_code + ")";
+      run.checks.push_back({.name = "consumers." + consumer.id + "." + symbol.name,
+                            .group = "consumers",
+                            .title = consumer.name + " uses the image's " + symbol.name,
+                            .pass = used,
+                            .expected = "uses_vdso",
+                            .actual = actual,
+                            .detail = used ? "" : symbol.reason + "; " + symbol.consequence});
+    }
+  }
+}
+
 std::vector<std::string> unmet_requirements(const std::vector<ConsumerVerdict>& verdicts,
                                             const std::vector<std::string>& required) {
   std::vector<std::string> unmet;

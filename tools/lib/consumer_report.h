@@ -7,12 +7,19 @@
 #include <string>
 #include <vector>
 
+#include "check_results.h"
 #include "consumer_model.h"
 
 namespace vdsoforge::tools::consumers {
 
 std::string render_text(const std::vector<ConsumerVerdict>& verdicts);
 nlohmann::json to_json(const std::vector<ConsumerVerdict>& verdicts);
+
+// Consumer verdicts as checks for the JUnit and SARIF writers, group
+// "consumers", one per consumer and symbol the image defines (or whose
+// look-up crashes or goes astray): "consumers.glibc.__vdso_getrandom" passes
+// when that consumer would call the image's function.
+void append_checks(const std::vector<ConsumerVerdict>& verdicts, report::CheckRun& run);
 
 // The ids of required consumers that would not use the image (empty: the
 // requirement holds).
