@@ -136,14 +136,10 @@ bool ElfParser::parse_version_symbols() {
     } else if (index != VER_NDX_GLOBAL && sym.shndx != SHN_UNDEF) {
       // Undefined symbols may carry DT_VERNEED indices; defined ones must
       // name a version this image defines.
-      // A rule, not a bounds error: consumers still read such an image
-      // (and disagree about it), so inspect mode reports it and goes on.
-      if (!rule(Errc::bad_version_table, "DT_VERSYM entry " + std::to_string(sym.index) +
-                                             " (symbol " + sym.name + ") at offset " + hex(at) +
-                                             " names version index " + std::to_string(index) +
-                                             ", which no DT_VERDEF entry defines")) {
-        return false;
-      }
+      return fail(Errc::bad_version_table, "DT_VERSYM entry " + std::to_string(sym.index) +
+                                               " (symbol " + sym.name + ") at offset " + hex(at) +
+                                               " names version index " + std::to_string(index) +
+                                               ", which no DT_VERDEF entry defines");
     }
   }
   return true;
