@@ -6,6 +6,7 @@
 #   lib/libvdsoforge_elf.a              the ELF layer under it
 #   include/vdsoforge/*.h               their public headers
 #   include/vdsoforge/vgetrandom_abi.h  the kernel ABI types loader.h uses
+#   include/vdsoforge/layout_profiles.h the kernels' data-layout profiles
 #   share/vdsoforge/cmake/              package config, exported targets,
 #                                       VdsoforgeImage.cmake
 #   share/vdsoforge/linker/             linker script and version scripts
@@ -36,6 +37,7 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/loader/include/vdsoforge"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
         FILES_MATCHING PATTERN "*.h")
 install(FILES "${PROJECT_SOURCE_DIR}/vdso_src/vgetrandom_abi.h"
+              "${PROJECT_SOURCE_DIR}/vdso_src/layout_profiles.h"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/vdsoforge")
 
 install(FILES
@@ -48,7 +50,7 @@ install(FILES
 # (host_entry.*) stay out because they are no use to an image.
 set(vdsoforge_image_sources
   vdso_src/vgetrandom_abi.h vdso_src/vgetrandom.h vdso_src/chacha20.h
-  vdso_src/data_layout.h vdso_src/raw_syscall.h
+  vdso_src/data_layout.h vdso_src/layout_profiles.h vdso_src/raw_syscall.h
   vdso_src/chacha20_asm.h vdso_src/chacha20_routines.h
   vdso_src/vdso_getrandom.cpp vdso_src/chacha20_dispatch.cpp vdso_src/chacha20_sse2.cpp
   vdso_src/chacha20_avx2.cpp vdso_src/chacha20_avx512.cpp vdso_src/notes.cpp)

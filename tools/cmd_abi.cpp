@@ -19,6 +19,7 @@
 #include "command.h"
 #include "consumer_model.h"
 #include "consumer_report.h"
+#include "layout_report.h"
 #include "not_a_vdso.h"
 #include "report_files.h"
 #include "vdsoforge/elf_image.h"
@@ -128,8 +129,14 @@ int run_abi(const AbiOptions& options) {
   const auto verdicts = with_consumers ? consumers::evaluate_all(*image.elf)
                                        : std::vector<consumers::ConsumerVerdict>{};
   const auto unmet = consumers::unmet_requirements(verdicts, options.required);
+  // Where each side reads its rng data, from its code: information beside
+  // the ABI verdict (a data layout is the kernel's choice, not an ABI break).
+  const DetectedLayout image_layout = detect_data_layout(*image.elf);
+  const DetectedLayout reference_layout = detect_data_layout(*reference.elf);
   if (options.json) {
     nlohmann::json json = abi::to_json(report);
+    json["data_layout"] = {{"image", layout_json(*image.elf, image_layout)},
+                           {"reference", layout_json(*reference.elf, reference_layout)}};
     if (with_consumers) json["consumers"] = consumers::to_json(verdicts);
     if (!options.required.empty()) {
       json["required_consumers"] = {
@@ -138,6 +145,9 @@ int run_abi(const AbiOptions& options) {
     std::cout << json.dump(2) << "\n";
   } else {
     std::cout << abi::render_text(report);
+    std::cout << "\nData layout, from each side's __vdso_getrandom code:\n"
+              << layout_text("image:     ", *image.elf, image_layout)
+              << layout_text("reference: ", *reference.elf, reference_layout);
     if (with_consumers) std::cout << consumers::render_text(verdicts);
     if (!options.required.empty()) {
       std::string line = unmet.empty() ? "Required consumers: all would use the image"

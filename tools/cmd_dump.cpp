@@ -15,6 +15,7 @@
 #include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/kernel_vdso.h"
+#include "vdsoforge/layout_detect.h"
 
 namespace vdsoforge::tools {
 
@@ -38,6 +39,40 @@ bool write_file(const std::string& path, std::span<const uint8_t> bytes, std::st
     return false;
   }
   return true;
+}
+
+// The kernel's mapped [vvar*] pages, in pages, as the profile would name them.
+struct MappedDataPages {
+  size_t vvar = 0, vvar_vclock = 0;
+};
+
+MappedDataPages mapped_data_pages(const KernelVdso& vdso) {
+  MappedDataPages pages;
+  for (const KernelMapping& m : vdso.mappings) {
+    if (m.name == "[vvar]") pages.vvar += (m.end - m.start) / 4096;
+    if (m.name == "[vvar_vclock]") pages.vvar_vclock += (m.end - m.start) / 4096;
+  }
+  return pages;
+}
+
+// The vDSO's ELF does not say where its data lies: its code does, through
+// RIP-relative loads fixed when the kernel was built.  The detector reads
+// them; the mapped sizes are the independent cross-check.
+void print_detected_layout(const KernelVdso& vdso, const ElfImage& elf) {
+  const DetectedLayout layout = detect_data_layout(elf);
+  std::printf("\nData layout, from __vdso_getrandom's code:\n  %s\n", describe(layout).c_str());
+  for (const DataReference& r : layout.references)
+    std::printf("    +%-6s base - %-7s %u bytes  %s\n", hex(r.instruction).c_str(),
+                hex(r.distance).c_str(), r.width, r.text.c_str());
+  if (!layout.profile) return;
+  const MappedDataPages mapped = mapped_data_pages(vdso);
+  const bool matches = mapped.vvar == layout.profile->vvar_mapping_pages &&
+                       mapped.vvar_vclock == layout.profile->vvar_vclock_mapping_pages;
+  std::printf("  %s-style mappings: [vvar] %u pages, [vvar_vclock] %u pages; mapped: %zu and %zu "
+              "pages: %s\n",
+              layout.profile->name, layout.profile->vvar_mapping_pages,
+              layout.profile->vvar_vclock_mapping_pages, mapped.vvar, mapped.vvar_vclock,
+              matches ? "match" : "MISMATCH");
 }
 
 void print_layout(const KernelVdso& vdso, const ElfImage& elf) {
@@ -81,13 +116,7 @@ void print_layout(const KernelVdso& vdso, const ElfImage& elf) {
                 signed_hex(m.start, vdso.base).c_str(), signed_hex(m.end, vdso.base).c_str(),
                 static_cast<size_t>((m.end - m.start) / 4096), m.permissions.c_str());
   }
-  // The data pages are not part of the vDSO file and the vDSO's ELF does not
-  // say where in them vdso_rng_data lies: its code reaches it with
-  // RIP-relative loads fixed when the kernel was built.
-  std::printf(
-      "\nData pages: the [vvar*] mappings above (read-only to user space).  Where inside them\n"
-      "vdso_rng_data lies is compiled into the kernel's vDSO code, not recorded in its ELF;\n"
-      "this dump does not determine it (Linux 6.18 on x86-64: base - 0x4000).\n");
+  print_detected_layout(vdso, elf);
 }
 
 int run_dump(const std::string& output) {

@@ -5,7 +5,7 @@ set(abi_test_support
   ${abi_test_dir}/tool_runner.cpp ${abi_test_dir}/image_mutations.cpp
   ${abi_test_dir}/abi_fixtures.cpp)
 
-foreach(area IN ITEMS pass broken errors dump embed messages)
+foreach(area IN ITEMS pass broken errors dump embed messages layout)
   vdsoforge_add_test(abi_${area}
     SOURCES ${abi_test_dir}/test_abi_${area}.cpp ${abi_test_support}
     LIBS vdsoforge::loader vdsoforge_tools

@@ -5,6 +5,9 @@ vdsoforge_add_test(elf_parse
 vdsoforge_add_test(elf_lookup
   SOURCES elf/test_lookup.cpp elf/image_bytes.cpp
   LIBS vdsoforge::loader NEEDS_IMAGE)
+vdsoforge_add_test(elf_layout_detect
+  SOURCES elf/test_layout_detect.cpp elf/image_bytes.cpp
+  LIBS vdsoforge::loader NEEDS_IMAGE)
 vdsoforge_add_test(elf_malformed
   SOURCES elf/test_malformed.cpp elf/image_bytes.cpp
   LIBS vdsoforge::loader NEEDS_IMAGE)

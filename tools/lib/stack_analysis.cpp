@@ -1,7 +1,7 @@
 // Zydis-based stack-use analysis (see stack_analysis.h).
 #include "stack_analysis.h"
 
-#include <Zydis/Zydis.h>
+#include "vdsoforge/x86_decoder.h"
 
 #include <cstdio>
 
@@ -42,17 +42,6 @@ const char* stack_mnemonic_reason(ZydisMnemonic mnemonic) {
   }
 }
 
-std::string format(const ZydisFormatter& formatter, const ZydisDecodedInstruction& instruction,
-                   const ZydisDecodedOperand* operands, uint64_t address) {
-  char text[256];
-  if (!ZYAN_SUCCESS(ZydisFormatterFormatInstruction(&formatter, &instruction, operands,
-                                                    instruction.operand_count_visible, text,
-                                                    sizeof text, address, ZYAN_NULL))) {
-    return "(unformattable)";
-  }
-  return text;
-}
-
 // The first rule `instruction` breaks, or empty.
 std::string stack_rule_broken(const ZydisDecodedInstruction& instruction,
                               const ZydisDecodedOperand* operands) {
@@ -81,20 +70,16 @@ std::string stack_rule_broken(const ZydisDecodedInstruction& instruction,
 
 StackAnalysis analyze_stack_use(std::span<const uint8_t> code, uint64_t address) {
   StackAnalysis result;
-  ZydisDecoder decoder;
-  ZydisFormatter formatter;
-  if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
-      !ZYAN_SUCCESS(ZydisFormatterInit(&formatter, ZYDIS_FORMATTER_STYLE_INTEL))) {
+  const X86Decoder decoder;
+  if (!decoder.ready()) {
     result.uses.push_back({address, "", "the Zydis disassembler failed to initialise"});
     return result;
   }
   size_t offset = 0;
   while (offset < code.size()) {
     const uint64_t at = address + offset;
-    ZydisDecodedInstruction instruction;
-    ZydisDecodedOperand operands[ZYDIS_MAX_OPERAND_COUNT];
-    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, code.data() + offset, code.size() - offset,
-                                             &instruction, operands))) {
+    DecodedInstruction decoded;
+    if (!decoder.decode(code, offset, at, decoded)) {
       char byte[8];
       std::snprintf(byte, sizeof byte, "0x%02x", code[offset]);
       result.uses.push_back(
@@ -102,11 +87,9 @@ StackAnalysis analyze_stack_use(std::span<const uint8_t> code, uint64_t address)
       return result;
     }
     ++result.instructions;
-    std::string reason = stack_rule_broken(instruction, operands);
-    if (!reason.empty()) {
-      result.uses.push_back({at, format(formatter, instruction, operands, at), std::move(reason)});
-    }
-    offset += instruction.length;
+    std::string reason = stack_rule_broken(decoded.instruction, decoded.operands);
+    if (!reason.empty()) result.uses.push_back({at, decoder.format(decoded), std::move(reason)});
+    offset += decoded.instruction.length;
   }
   return result;
 }

@@ -1,0 +1,84 @@
+// `vdsoforge dump` and `vdsoforge abi` report the data layout each vDSO's
+// code reads, and cross-check it: with the mapped [vvar*] sizes (dump) and
+// with the image's own data-layout note (abi).
+#include <catch2/catch.hpp>
+
+#include <cstring>
+
+#include "abi_fixtures.h"
+#include "vdsoforge/elf_image.h"
+#include "vdsoforge/layout_detect.h"
+
+using namespace abi_test;
+
+namespace {
+
+// The profile the detector library derives from the live kernel's vDSO,
+// independently of the tool's process.
+std::string live_kernel_profile() {
+  vdsoforge::Error err;
+  const auto bytes = vdsoforge::kernel_vdso_bytes(err);
+  REQUIRE_FALSE(bytes.empty());
+  const auto elf = vdsoforge::ElfImage::parse(bytes, vdsoforge::ParseMode::inspect, err);
+  REQUIRE(elf);
+  return vdsoforge::detect_data_layout(*elf).profile_name();
+}
+
+}  // namespace
+
+TEST_CASE("dump names the kernel's profile and finds it matches the mapped data pages") {
+  require_kernel_getrandom();
+  TempDir dir;
+  const ToolResult result = run_tool({"dump", "-o", dir.path("vdso.so").string()});
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const std::string profile = live_kernel_profile();
+  REQUIRE(profile.starts_with("linux-"));
+  CHECK(result.out.find("profile " + profile + ", certain") != std::string::npos);
+  CHECK(result.out.find(profile + "-style mappings") != std::string::npos);
+  CHECK(result.out.find(": match\n") != std::string::npos);
+  CHECK(result.out.find("MISMATCH") == std::string::npos);
+}
+
+TEST_CASE("abi --json reports both sides' detected layouts and the note's agreement") {
+  require_kernel_getrandom();
+  TempDir dir;
+  const std::string dump = dir.path("vdso.so").string();
+  REQUIRE(run_tool({"dump", "-o", dump}).exit_code == 0);
+  const ToolResult result = run_tool({"abi", "--json", VDSOFORGE_TEST_IMAGE, "--reference", dump});
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto report = nlohmann::json::parse(result.out);
+  const auto& image = report.at("data_layout").at("image");
+  const auto& reference = report.at("data_layout").at("reference");
+  CHECK(image.at("profile") == "linux-6.15");  // the default build's layout
+  CHECK(image.at("confidence") == "certain");
+  CHECK(image.at("note_agrees") == true);
+  CHECK(image.at("rng_distance") == 0x4000);
+  CHECK(reference.at("profile") == live_kernel_profile());
+  CHECK(reference.at("note").is_null());
+  CHECK(reference.at("note_agrees").is_null());
+}
+
+TEST_CASE("abi says when an image's note and its code disagree") {
+  TempDir dir;
+  // Move the note's rng offset one page up: the code still reads base - 0x4000.
+  const std::string image = broken_image(dir, "lying-note.so", [](Bytes& bytes) {
+    vdsoforge::Error err;
+    const auto elf = vdsoforge::ElfImage::parse(bytes, vdsoforge::ParseMode::strict, err);
+    REQUIRE(elf);
+    for (const vdsoforge::Note& note : elf->notes()) {
+      if (note.owner != "vdsoforge") continue;
+      // Record header (12) + "vdsoforge\0" padded to 12, then the descriptor:
+      // format, page_size, data_area_size, rng_data_offset.
+      const uint64_t rng_offset_at = note.offset + 12 + 12 + 12;
+      uint32_t offset = 0;
+      std::memcpy(&offset, bytes.data() + rng_offset_at, sizeof offset);
+      offset += 0x1000;
+      std::memcpy(bytes.data() + rng_offset_at, &offset, sizeof offset);
+    }
+  });
+  const ToolResult result = run_tool({"abi", image, "--reference", VDSOFORGE_TEST_IMAGE});
+  INFO(result.out << result.err);
+  CHECK(result.out.find("its data-layout note says base - 0x3000: DISAGREES") != std::string::npos);
+}

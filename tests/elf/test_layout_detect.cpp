@@ -1,0 +1,231 @@
+// The data-layout detector: the built image, the live kernel's vDSO, and
+// hand-assembled __vdso_getrandom bodies for every answer it can give,
+// including each way it must refuse to guess.
+#include <elf.h>
+
+#include <catch2/catch.hpp>
+#include <initializer_list>
+
+#include "image_bytes.h"
+#include "vdsoforge/kernel_vdso.h"
+#include "vdsoforge/layout_detect.h"
+
+using namespace vdsoforge;
+using elf_test::Bytes;
+
+namespace {
+
+// Where __vdso_getrandom's code lies in the built image (offset == address).
+struct Function {
+  uint64_t offset, size;
+};
+
+Function getrandom_function(const Bytes& bytes) {
+  const uint64_t sym = elf_test::dynsym_offset(bytes, "__vdso_getrandom");
+  return {elf_test::get<uint64_t>(bytes, sym + offsetof(Elf64_Sym, st_value)),
+          elf_test::get<uint64_t>(bytes, sym + offsetof(Elf64_Sym, st_size))};
+}
+
+// Assembles into __vdso_getrandom's place in a copy of the built image,
+// padding the rest of the function with int3.  RIP-relative operands are
+// written as the distance below the image base they must reach.
+class CodeWriter {
+ public:
+  CodeWriter() : bytes_(elf_test::built_image()), fn_(getrandom_function(bytes_)), at_(fn_.offset) {
+    std::fill(bytes_.begin() + fn_.offset, bytes_.begin() + fn_.offset + fn_.size, 0xcc);
+  }
+  // opcode bytes, then a rel32 to (base - distance), then trailing bytes
+  // (immediates), which count in the instruction's length.
+  CodeWriter& rip(std::initializer_list<uint8_t> opcode, uint64_t distance,
+                  std::initializer_list<uint8_t> trailing = {}) {
+    const uint64_t end = at_ + opcode.size() + 4 + trailing.size();
+    const int64_t rel = -static_cast<int64_t>(distance) - static_cast<int64_t>(end);
+    raw(opcode);
+    const int32_t rel32 = static_cast<int32_t>(rel);
+    elf_test::put(bytes_, at_, rel32);
+    at_ += 4;
+    return raw(trailing);
+  }
+  CodeWriter& raw(std::initializer_list<uint8_t> code) {
+    REQUIRE(at_ + code.size() <= fn_.offset + fn_.size);
+    for (uint8_t b : code) bytes_[at_++] = b;
+    return *this;
+  }
+  DetectedLayout detect() const { return detect_data_layout(elf_test::parse_valid(bytes_)); }
+  Bytes& bytes() { return bytes_; }
+
+ private:
+  Bytes bytes_;
+  Function fn_;
+  uint64_t at_;
+};
+
+// Instruction encodings used below.
+constexpr std::initializer_list<uint8_t> kMovRaxRip = {0x48, 0x8b, 0x05};      // mov rax, [rip+x]
+constexpr std::initializer_list<uint8_t> kMovzxEcxRip = {0x0f, 0xb6, 0x0d};    // movzx ecx, byte [rip+x]
+constexpr std::initializer_list<uint8_t> kLeaRaxRip = {0x48, 0x8d, 0x05};      // lea rax, [rip+x]
+constexpr std::initializer_list<uint8_t> kLeaRdxRip = {0x48, 0x8d, 0x15};      // lea rdx, [rip+x]
+constexpr std::initializer_list<uint8_t> kCmpDwordRip = {0x81, 0x3d};          // cmp dword [rip+x], imm32
+constexpr std::initializer_list<uint8_t> kImmTimens = {0xff, 0xff, 0xff, 0x7f};
+constexpr std::initializer_list<uint8_t> kCmoveRaxRdx = {0x48, 0x0f, 0x44, 0xc2};
+constexpr std::initializer_list<uint8_t> kMovRcxAtRax = {0x48, 0x8b, 0x08};    // mov rcx, [rax]
+constexpr std::initializer_list<uint8_t> kMovzxEcxAtRax8 = {0x0f, 0xb6, 0x48, 0x08};
+constexpr std::initializer_list<uint8_t> kRet = {0xc3};
+
+// The pre-6.15 shape: both rng addresses taken, the clock mode compared,
+// the namespace copy chosen by a conditional move, then both fields read.
+DetectedLayout pre_615_code(uint64_t rng, uint64_t timens_delta, uint64_t clock_mode) {
+  CodeWriter code;
+  code.rip(kLeaRaxRip, rng)
+      .rip(kLeaRdxRip, rng - timens_delta)
+      .rip(kCmpDwordRip, clock_mode, kImmTimens)
+      .raw(kCmoveRaxRdx)
+      .raw(kMovRcxAtRax)
+      .raw(kMovzxEcxAtRax8)
+      .raw(kRet);
+  return code.detect();
+}
+
+}  // namespace
+
+TEST_CASE("the built image's code reads its rng data where its note says (linux-6.15)") {
+  const ElfImage elf = elf_test::parse_valid(elf_test::built_image());
+  const DetectedLayout layout = detect_data_layout(elf);
+  INFO(describe(layout));
+  REQUIRE(layout.confidence == LayoutConfidence::certain);
+  REQUIRE(elf.data_layout());
+  CHECK(layout.rng_distance == elf.data_layout()->data_area_size - elf.data_layout()->rng_data_offset);
+  REQUIRE(layout.profile != nullptr);
+  CHECK(std::string(layout.profile->name) == "linux-6.15");
+  CHECK_FALSE(layout.timens_delta);
+  CHECK(layout.data_area_size() == elf.data_layout()->data_area_size);
+  CHECK(layout.rng_data_offset() == elf.data_layout()->rng_data_offset);
+}
+
+TEST_CASE("the live kernel vDSO's layout matches the [vvar] and [vvar_vclock] mappings") {
+  const ElfImage elf = elf_test::parse_valid(elf_test::kernel_vdso());
+  const DetectedLayout layout = detect_data_layout(elf);
+  INFO(describe(layout));
+  REQUIRE(layout.confidence == LayoutConfidence::certain);
+  REQUIRE(layout.profile != nullptr);
+  Error err;
+  const auto vdso = find_kernel_vdso(err);
+  REQUIRE(vdso);
+  uint64_t vvar_pages = 0, vclock_pages = 0, data_bytes_below = 0;
+  for (const KernelMapping& m : vdso->mappings) {
+    if (m.name == "[vvar]") vvar_pages += (m.end - m.start) / 4096;
+    if (m.name == "[vvar_vclock]") vclock_pages += (m.end - m.start) / 4096;
+    if (m.name.starts_with("[vvar") && m.end <= vdso->base) data_bytes_below += m.end - m.start;
+  }
+  CHECK(vvar_pages == layout.profile->vvar_mapping_pages);
+  CHECK(vclock_pages == layout.profile->vvar_vclock_mapping_pages);
+  CHECK(data_bytes_below == layout.profile->data_area_size);
+  CHECK(layout.rng_distance <= data_bytes_below);
+}
+
+TEST_CASE("direct loads of generation and is_ready give the distance") {
+  CodeWriter code;
+  code.rip(kMovzxEcxRip, 0x2ff8).rip(kMovRaxRip, 0x3000).raw(kRet);
+  const DetectedLayout layout = code.detect();
+  INFO(describe(layout));
+  CHECK(layout.rng_distance == 0x3000);
+  // No profile puts the rng data there: known, but only partly.
+  CHECK(layout.confidence == LayoutConfidence::partial);
+  CHECK(layout.profile == nullptr);
+  CHECK(layout.profile_name() == "none");
+  CHECK(layout.data_area_size() == 0x3000);
+  CHECK(layout.rng_data_offset() == 0);
+}
+
+TEST_CASE("the 6.11 and 6.13 time-namespace indirections are told apart") {
+  SECTION("linux-6.11: timens page three pages above the vvar page, vdso_data at +128") {
+    const DetectedLayout layout = pre_615_code(0x3d80, 0x3000, 0x4000 - 0x84);
+    INFO(describe(layout));
+    CHECK(layout.confidence == LayoutConfidence::certain);
+    CHECK(layout.profile_name() == "linux-6.11");
+    CHECK(layout.rng_distance == 0x3d80);
+    CHECK(layout.timens_delta == 0x3000u);
+  }
+  SECTION("linux-6.13: timens page right above the vvar page, vdso_data at +0") {
+    const DetectedLayout layout = pre_615_code(0x3d80, 0x1000, 0x4000 - 0x4);
+    INFO(describe(layout));
+    CHECK(layout.confidence == LayoutConfidence::certain);
+    CHECK(layout.profile_name() == "linux-6.13");
+    CHECK(layout.timens_delta == 0x1000u);
+  }
+  SECTION("a clock mode at an offset no kernel used: rng known, profile not") {
+    const DetectedLayout layout = pre_615_code(0x3d80, 0x1000, 0x4000 - 0x40);
+    INFO(describe(layout));
+    CHECK(layout.confidence == LayoutConfidence::partial);
+    CHECK(layout.profile == nullptr);
+    CHECK(layout.rng_distance == 0x3d80);
+  }
+}
+
+TEST_CASE("pre-6.15 distances without a time-namespace check are not pinned to 6.11 or 6.13") {
+  CodeWriter code;
+  code.rip(kMovzxEcxRip, 0x3d78).rip(kMovRaxRip, 0x3d80).raw(kRet);
+  const DetectedLayout layout = code.detect();
+  INFO(describe(layout));
+  CHECK(layout.confidence == LayoutConfidence::partial);
+  CHECK(layout.profile == nullptr);
+  CHECK(layout.reason.find("CONFIG_TIME_NS") != std::string::npos);
+}
+
+TEST_CASE("unrecognisable code is unknown and says why") {
+  SECTION("no RIP-relative load at all") {
+    CodeWriter code;
+    code.raw({0x31, 0xc0}).raw(kRet);  // xor eax, eax; ret
+    const DetectedLayout layout = code.detect();
+    CHECK_FALSE(layout.known());
+    CHECK(layout.reason.find("no RIP-relative reference") != std::string::npos);
+    CHECK(describe(layout).starts_with("unknown: "));
+  }
+  SECTION("a generation without is_ready") {
+    CodeWriter code;
+    code.rip(kMovRaxRip, 0x4000).raw(kRet);
+    const DetectedLayout layout = code.detect();
+    CHECK_FALSE(layout.known());
+    CHECK(layout.reason.find("none is a u64 generation") != std::string::npos);
+  }
+  SECTION("two conflicting rng-data addresses and no clock mode to choose") {
+    CodeWriter code;
+    code.rip(kMovzxEcxRip, 0x3ff8)
+        .rip(kMovRaxRip, 0x4000)
+        .rip(kMovzxEcxRip, 0x1ff8)
+        .rip(kMovRaxRip, 0x2000)
+        .raw(kRet);
+    const DetectedLayout layout = code.detect();
+    CHECK_FALSE(layout.known());
+    CHECK(layout.reason.find("conflicting rng-data addresses") != std::string::npos);
+  }
+  SECTION("bytes that are no x86-64 instruction") {
+    CodeWriter code;
+    code.raw({0x06});  // push es: invalid in 64-bit mode
+    const DetectedLayout layout = code.detect();
+    CHECK_FALSE(layout.known());
+    CHECK(layout.reason.find("does not decode") != std::string::npos);
+  }
+  SECTION("a stripped symbol") {
+    Bytes bytes = elf_test::built_image();
+    // Rename the symbol in place (same length): the code stays, the name goes.
+    const uint64_t name = elf_test::dynstr_offset(bytes, "__vdso_getrandom");
+    bytes[name + 2] = 'X';
+    // The hash tables no longer find the name: parse as `abi` and `dump` do.
+    Error err;
+    const auto elf = ElfImage::parse(bytes, ParseMode::inspect, err);
+    INFO(err.message);
+    REQUIRE(elf);
+    const DetectedLayout layout = detect_data_layout(*elf);
+    CHECK_FALSE(layout.known());
+    CHECK(layout.reason.find("no defined __vdso_getrandom") != std::string::npos);
+  }
+  SECTION("a symbol of size 0") {
+    Bytes bytes = elf_test::built_image();
+    const uint64_t sym = elf_test::dynsym_offset(bytes, "__vdso_getrandom");
+    elf_test::put<uint64_t>(bytes, sym + offsetof(Elf64_Sym, st_size), 0);
+    const DetectedLayout layout = detect_data_layout(elf_test::parse_valid(bytes));
+    CHECK_FALSE(layout.known());
+    CHECK(layout.reason.find("size 0") != std::string::npos);
+  }
+}

@@ -1,0 +1,26 @@
+// The data layout the detector derives from an image's code, for the tool's
+// reports (`vdsoforge abi`, `dump`): one text line, or a JSON object.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "vdsoforge/elf_image.h"
+#include "vdsoforge/layout_detect.h"
+
+namespace vdsoforge::tools {
+
+// {"confidence", "profile", "rng_distance", "timens_delta", "clock_mode_distance",
+//  "reason", "note": {"data_area_size", "rng_data_offset"} or null}
+nlohmann::json layout_json(const ElfImage& elf, const DetectedLayout& layout);
+
+// "  image:     rng data at base - 0x4000; profile linux-6.15, certain"
+// plus whether the image's own data-layout note agrees.
+std::string layout_text(const std::string& label, const ElfImage& elf,
+                        const DetectedLayout& layout);
+
+// Whether a data-layout note and the code agree on where the rng data is.
+// nullopt when the image has no note or the code gave no answer.
+std::optional<bool> note_agrees(const ElfImage& elf, const DetectedLayout& layout);
+
+}  // namespace vdsoforge::tools
