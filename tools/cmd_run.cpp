@@ -20,6 +20,7 @@
 #include "not_a_vdso.h"
 #include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_names.h"
+#include "vdsoforge/layout_detect.h"
 #include "vdsoforge/loader.h"
 
 namespace vdsoforge::tools {
@@ -90,6 +91,9 @@ void print_layout(FILE* out, const std::string& path, LoadedImage& image) {
   std::fprintf(out, "  data area  %s-%s (%zu bytes, read-only to the image)\n",
                hex(image.data_area_base()).c_str(), hex(image.base()).c_str(),
                image.data_area_size());
+  if (!elf.data_layout())
+    std::fprintf(out, "  layout     no data-layout note; from its code: %s\n",
+                 describe(detect_data_layout(elf)).c_str());
   if (DataPage* page = image.data_page()) {
     const auto rng = reinterpret_cast<uintptr_t>(page->image_view());
     std::fprintf(out, "  rng data   %s (image base - %s)\n", hex(rng).c_str(),
@@ -228,6 +232,8 @@ int run(const RunOptions& options) {
   OpenOptions open_options;
   open_options.mode = *parse_mode(options.mode);
   open_options.chacha20 = *parse_chacha20_routine(options.chacha);
+  // A kernel vDSO saved by `dump` has no note: its code says where its data goes.
+  open_options.layout_from_code = true;
   Error err;
   auto image = LoadedImage::open_file(options.image_path, err, open_options);
   if (!image) {

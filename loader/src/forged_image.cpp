@@ -8,9 +8,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <typeinfo>
 
 #include "emulated_data_page.h"
+#include "vdsoforge/layout_detect.h"
 #include "image_base.h"
 #include "unique_mapping.h"
 
@@ -21,36 +23,59 @@ namespace {
 // the address arithmetic below.
 constexpr uint64_t kMaxImageSize = 64ull << 20;
 
+// Where the data area goes and what it holds, from the note or the code.
+struct AreaLayout {
+  uint64_t data_size = 0;
+  uint64_t rng_offset = 0;
+};
+
 class ForgedImage final : public detail::ImageBase {
  public:
-  ForgedImage(ElfImage elf, detail::UniqueMapping reservation, size_t data_area_size,
-              detail::UniqueMapping writable_view, uint64_t rng_data_offset,
+  // An image with a data area (and DataPage) of its own.
+  ForgedImage(ElfImage elf, detail::UniqueMapping reservation, AreaLayout layout,
+              detail::UniqueFd data, detail::UniqueMapping writable_view,
               const OpenOptions& options, std::optional<Chacha20Routine> chacha20)
-      : ImageBase(std::move(elf), reservation.address() + data_area_size),
+      : ImageBase(std::move(elf), reservation.address() + layout.data_size),
         reservation_(std::move(reservation)),
         writable_view_(std::move(writable_view)),
-        data_area_size_(data_area_size),
-        page_(reinterpret_cast<abi::VdsoRngData*>(writable_view_.bytes() + rng_data_offset),
-              reinterpret_cast<const abi::VdsoRngData*>(reservation_.bytes() + rng_data_offset),
-              options),
+        data_(std::move(data)),
+        layout_(layout),
+        page_(std::make_unique<detail::EmulatedDataPage>(
+            reinterpret_cast<abi::VdsoRngData*>(writable_view_.bytes() + layout.rng_offset),
+            reinterpret_cast<const abi::VdsoRngData*>(reservation_.bytes() + layout.rng_offset),
+            options)),
         chacha20_(chacha20) {
-    page_.start_default_mode(options.mode);
+    page_->start_default_mode(options.mode);
   }
+  // An image over another one's data area: that image's DataPage drives it.
+  ForgedImage(ElfImage elf, detail::UniqueMapping reservation, AreaLayout layout,
+              ForgedImage& owner, std::optional<Chacha20Routine> chacha20)
+      : ImageBase(std::move(elf), reservation.address() + layout.data_size),
+        reservation_(std::move(reservation)),
+        layout_(layout),
+        owner_(&owner),
+        chacha20_(chacha20) {}
 
   bool is_kernel() const override { return false; }
-  size_t image_size() const override { return reservation_.size() - data_area_size_; }
+  size_t image_size() const override { return reservation_.size() - layout_.data_size; }
   uintptr_t data_area_base() const override { return reservation_.address(); }
-  size_t data_area_size() const override { return data_area_size_; }
-  DataPage* data_page() override { return &page_; }
+  size_t data_area_size() const override { return layout_.data_size; }
+  DataPage* data_page() override { return owner_ ? owner_->data_page() : page_.get(); }
   std::optional<Chacha20Routine> chacha20_routine() const override { return chacha20_; }
+
+  const AreaLayout& layout() const { return layout_; }
+  // The memfd behind the data area; -1 for an image sharing another's.
+  int data_fd() const { return data_.get(); }
 
  private:
   // Declared before page_ so the page's worker is joined before the memory
   // it writes is unmapped.
   detail::UniqueMapping reservation_;  // data area + image, one range
   detail::UniqueMapping writable_view_;
-  size_t data_area_size_;
-  detail::EmulatedDataPage page_;
+  detail::UniqueFd data_;
+  AreaLayout layout_;
+  std::unique_ptr<detail::EmulatedDataPage> page_;
+  ForgedImage* owner_ = nullptr;
   std::optional<Chacha20Routine> chacha20_;
 };
 
@@ -59,26 +84,36 @@ Error errno_error(const char* what) {
 }
 
 // The note is checked again here, not only by the parser: the mapping code
-// must be safe on its own terms whatever the parser accepts.
-Error check_layout(const ElfImage& elf) {
+// must be safe on its own terms whatever the parser accepts.  Without a note
+// the layout may come from the code, if the caller asked for that.
+Error resolve_layout(const ElfImage& elf, const OpenOptions& options, AreaLayout& out) {
   const auto& layout = elf.data_layout();
-  if (!layout)
+  if (!layout && options.layout_from_code) {
+    const DetectedLayout detected = detect_data_layout(elf);
+    if (!detected.known())
+      return {Errc::missing_data_layout_note,
+              "the image has no vdsoforge data-layout note and its code gives no data layout: " +
+                  detected.reason};
+    out = {detected.data_area_size(), detected.rng_data_offset()};
+  } else if (!layout) {
     return {Errc::missing_data_layout_note,
             "the image has no vdsoforge data-layout note (owner \"vdsoforge\", type 1), so the "
             "loader cannot know where its data pages go; the kernel's own vDSO opens with "
-            "open_kernel()"};
-  if (layout->page_size != abi::kPageSize)
-    return {Errc::bad_data_layout_note,
-            "data-layout note: page_size " + std::to_string(layout->page_size) + ", expected 4096"};
-  if (layout->data_area_size == 0 || layout->data_area_size % abi::kPageSize != 0 ||
-      layout->data_area_size > kMaxImageSize)
+            "open_kernel(), a saved copy of it with OpenOptions::layout_from_code"};
+  } else {
+    if (layout->page_size != abi::kPageSize)
+      return {Errc::bad_data_layout_note, "data-layout note: page_size " +
+                                              std::to_string(layout->page_size) + ", expected 4096"};
+    out = {layout->data_area_size, layout->rng_data_offset};
+  }
+  if (out.data_size == 0 || out.data_size % abi::kPageSize != 0 || out.data_size > kMaxImageSize)
     return {Errc::bad_data_layout_note, "data-layout note: data_area_size " +
-                                            std::to_string(layout->data_area_size) +
+                                            std::to_string(out.data_size) +
                                             " is not a whole number of pages up to 64 MiB"};
-  if (layout->rng_data_offset % alignof(abi::VdsoRngData) != 0 ||
-      layout->rng_data_offset > layout->data_area_size - sizeof(abi::VdsoRngData))
+  if (out.rng_offset % alignof(abi::VdsoRngData) != 0 ||
+      out.rng_offset > out.data_size - sizeof(abi::VdsoRngData))
     return {Errc::bad_data_layout_note,
-            "data-layout note: rng_data_offset " + std::to_string(layout->rng_data_offset) +
+            "data-layout note: rng_data_offset " + std::to_string(out.rng_offset) +
                 " is misaligned or leaves no room for vdso_rng_data in the data area"};
   const Segment& load = elf.load_segment();
   if (load.offset != 0 || load.vaddr != 0 || load.memsz == 0 || load.filesz > load.memsz ||
@@ -88,6 +123,30 @@ Error check_layout(const ElfImage& elf) {
                                    ", vaddr " + std::to_string(load.vaddr) + ", filesz " +
                                    std::to_string(load.filesz) + ", memsz " +
                                    std::to_string(load.memsz) + ")"};
+  return {};
+}
+
+// The image whose data area another is to share, checked to fit.
+Error sharing_owner(const OpenOptions& options, const AreaLayout& layout, ForgedImage*& owner) {
+  owner = nullptr;
+  if (!options.share_data_with) return {};
+  LoadedImage& other = *options.share_data_with;
+  if (!detail::is_forged_image(other))
+    return {Errc::invalid_argument,
+            "OpenOptions::share_data_with must be an image opened by open_file/open_memory"};
+  auto& forged = static_cast<ForgedImage&>(other);
+  if (forged.data_fd() < 0)
+    return {Errc::invalid_argument,
+            "OpenOptions::share_data_with names an image that itself shares a data area"};
+  if (forged.layout().data_size != layout.data_size ||
+      forged.layout().rng_offset != layout.rng_offset)
+    return {Errc::invalid_argument,
+            "OpenOptions::share_data_with: that image's data area (" +
+                std::to_string(forged.layout().data_size) + " bytes, rng data at +" +
+                std::to_string(forged.layout().rng_offset) + ") differs from this one's (" +
+                std::to_string(layout.data_size) + " bytes, +" + std::to_string(layout.rng_offset) +
+                ")"};
+  owner = &forged;
   return {};
 }
 
@@ -103,26 +162,44 @@ Error check_options(const OpenOptions& options) {
   return {};
 }
 
+// Copies the PT_LOAD into `text` (read+write), then makes it read+execute:
+// no moment in which the text is writable and executable at once.
+// Like the kernel's alternatives, the ChaCha20 routine is patched in before
+// the text becomes executable, so the call path never tests the CPU.
+Error map_text(const ElfImage& elf, uint8_t* text, size_t image_size,
+               const std::optional<Chacha20Routines>& routines,
+               std::optional<Chacha20Routine> chacha20) {
+  const Segment load = elf.load_segment();
+  if (mmap(text, image_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+           0) == MAP_FAILED)
+    return errno_error("mapping the image's text");
+  std::memcpy(text, elf.bytes().data() + load.offset, load.filesz);
+  if (routines) {
+    if (Error patch_error = patch_chacha20_routine(*routines, *chacha20, text, load.filesz))
+      return patch_error;
+  }
+  if (mprotect(text, image_size, PROT_READ | PROT_EXEC) != 0)
+    return errno_error("making the image text read+execute (mprotect)");
+  // Best effort: names the text in /proc/self/maps where the kernel allows it.
+  prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, reinterpret_cast<unsigned long>(text), image_size,
+        reinterpret_cast<unsigned long>("vdsoforge-image"));
+  return {};
+}
+
 std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
                                               const OpenOptions& options) {
-  if (Error options_error = check_options(options)) {
-    err = std::move(options_error);
-    return nullptr;
-  }
-  if (Error layout_error = check_layout(elf)) {
-    err = std::move(layout_error);
-    return nullptr;
-  }
+  AreaLayout layout;
+  ForgedImage* owner = nullptr;
+  if (Error e = check_options(options); e) return err = std::move(e), nullptr;
+  if (Error e = resolve_layout(elf, options, layout); e) return err = std::move(e), nullptr;
+  if (Error e = sharing_owner(options, layout, owner); e) return err = std::move(e), nullptr;
   // The ChaCha20 routine is chosen before anything is mapped, so a bad
   // request fails cleanly.
   Error routine_error;
   auto routines = read_chacha20_routines(elf, routine_error);
   std::optional<Chacha20Routine> chacha20;
   if (routines) chacha20 = choose_chacha20_routine(*routines, options.chacha20, routine_error);
-  if (routine_error) {
-    err = std::move(routine_error);
-    return nullptr;
-  }
+  if (routine_error) return err = std::move(routine_error), nullptr;
   if (!routines && options.chacha20 != Chacha20Routine::automatic) {
     err = {Errc::not_supported,
            "OpenOptions::chacha20 asks for the " +
@@ -130,10 +207,8 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
                " ChaCha20 routine, but the image has no chacha20-routines note"};
     return nullptr;
   }
-  const size_t data_size = elf.data_layout()->data_area_size;
-  const uint64_t rng_offset = elf.data_layout()->rng_data_offset;
-  const Segment load = elf.load_segment();
-  const size_t image_size = detail::round_up_to_page(load.memsz, abi::kPageSize);
+  const size_t data_size = layout.data_size;
+  const size_t image_size = detail::round_up_to_page(elf.load_segment().memsz, abi::kPageSize);
 
   // One reservation first, so data area and image are adjacent by
   // construction and nothing else can be placed between them.
@@ -144,6 +219,19 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
     return nullptr;
   }
   detail::UniqueMapping reservation(reserved, data_size + image_size);
+  uint8_t* text = reservation.bytes() + data_size;
+
+  if (owner) {
+    if (mmap(reserved, data_size, PROT_READ, MAP_SHARED | MAP_FIXED, owner->data_fd(), 0) ==
+        MAP_FAILED) {
+      err = errno_error("mapping the shared data area read-only");
+      return nullptr;
+    }
+    if (Error e = map_text(elf, text, image_size, routines, chacha20); e)
+      return err = std::move(e), nullptr;
+    return std::make_unique<ForgedImage>(std::move(elf), std::move(reservation), layout, *owner,
+                                         chacha20);
+  }
 
   detail::UniqueFd data(memfd_create("vdsoforge-data", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (data.get() < 0) {
@@ -169,34 +257,11 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
     return nullptr;
   }
   detail::UniqueMapping writable_view(writable, data_size);
-
-  // Written while read+write, executable only once complete: no moment in
-  // which the text is writable and executable at once.
-  uint8_t* text = reservation.bytes() + data_size;
-  if (mmap(text, image_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
-           0) == MAP_FAILED) {
-    err = errno_error("mapping the image's text");
-    return nullptr;
-  }
-  std::memcpy(text, elf.bytes().data() + load.offset, load.filesz);
-  // Like the kernel's alternatives: the text is patched once, before it
-  // becomes executable, so the call path never tests the CPU.
-  if (routines) {
-    if (Error patch_error = patch_chacha20_routine(*routines, *chacha20, text, load.filesz)) {
-      err = std::move(patch_error);
-      return nullptr;
-    }
-  }
-  if (mprotect(text, image_size, PROT_READ | PROT_EXEC) != 0) {
-    err = errno_error("making the image text read+execute (mprotect)");
-    return nullptr;
-  }
-  // Best effort: names the text in /proc/self/maps where the kernel allows it.
-  prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, reinterpret_cast<unsigned long>(text), image_size,
-        reinterpret_cast<unsigned long>("vdsoforge-image"));
-
-  return std::make_unique<ForgedImage>(std::move(elf), std::move(reservation), data_size,
-                                       std::move(writable_view), rng_offset, options, chacha20);
+  if (Error e = map_text(elf, text, image_size, routines, chacha20); e)
+    return err = std::move(e), nullptr;
+  return std::make_unique<ForgedImage>(std::move(elf), std::move(reservation), layout,
+                                       std::move(data), std::move(writable_view), options,
+                                       chacha20);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "abi_fixtures.h"
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/kernel_vdso.h"
 #include "vdsoforge/layout_detect.h"
 
 using namespace abi_test;
@@ -81,4 +82,18 @@ TEST_CASE("abi says when an image's note and its code disagree") {
   const ToolResult result = run_tool({"abi", image, "--reference", VDSOFORGE_TEST_IMAGE});
   INFO(result.out << result.err);
   CHECK(result.out.find("its data-layout note says base - 0x3000: DISAGREES") != std::string::npos);
+}
+
+TEST_CASE("run loads a dumped kernel vDSO under the emulated data page and draws from it") {
+  require_kernel_getrandom();
+  TempDir dir;
+  const std::string dump = dir.path("vdso.so").string();
+  REQUIRE(run_tool({"dump", "-o", dump}).exit_code == 0);
+  const ToolResult result = run_tool({"run", dump, "-n", "64", "--hex", "--mode", "manual"});
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.out.find("no data-layout note; from its code: rng data at base - ") !=
+        std::string::npos);
+  CHECK(result.out.find("profile " + live_kernel_profile() + ", certain") != std::string::npos);
+  CHECK(result.out.find("random bytes (64") != std::string::npos);
 }

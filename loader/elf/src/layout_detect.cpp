@@ -7,14 +7,13 @@
 #include <map>
 #include <set>
 
-#include "elf_bytes.h"
+#include "vdsoforge/hex.h"
 #include "vgetrandom_abi.h"
 #include "vdsoforge/x86_decoder.h"
 
 namespace vdsoforge {
 namespace {
 
-using elf_detail::hex;
 
 ZydisRegister full_register(ZydisRegister reg) {
   return ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, reg);

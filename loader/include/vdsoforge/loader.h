@@ -62,6 +62,18 @@ struct OpenOptions {
   // The ChaCha20 routine to patch in (images with a chacha20-routines note):
   // automatic takes $VDSOFORGE_CHACHA, else the best this CPU supports.
   Chacha20Routine chacha20 = Chacha20Routine::automatic;
+  // An image without a vdsoforge data-layout note (the kernel's own vDSO as
+  // `vdsoforge dump` saved it) is refused unless this is set; then its data
+  // area is derived from its code (detect_data_layout(), layout_detect.h)
+  // and the image is refused only if the code gives no rng-data address.
+  bool layout_from_code = false;
+  // Map the image over the emulated data area of `share_data_with` (an
+  // image opened by open_file/open_memory, whose data area has the same size
+  // and rng-data offset) instead of a new one: one DataPage then drives
+  // both, so two images can be compared under the very same data.  The
+  // other image must outlive this one; this one's data_page() is the
+  // other's, and `mode` is ignored.
+  class LoadedImage* share_data_with = nullptr;
 };
 
 class LoadedImage {
