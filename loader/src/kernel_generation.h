@@ -1,4 +1,4 @@
-// Reading the running kernel's rng generation from user space (facts §5):
+// Reading the running kernel's rng generation from user space (a kernel-seeded state carries it):
 // a state owned by the kernel's own vDSO getrandom carries, after every call,
 // the generation the kernel published when it served that call.
 #pragma once

@@ -1,4 +1,4 @@
-// The byte-identical comparison of facts §5, as a reusable run.
+// The byte-identical comparison (docs/conformance.md), as a reusable run.
 //
 // A state is seeded by the reference (the kernel's vDSO), copied, and the
 // candidate's data page is set to the state's generation; both then serve the

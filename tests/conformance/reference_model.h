@@ -1,4 +1,4 @@
-// An independent model of vDSO getrandom (facts §2), the suite's specification
+// An independent model of vDSO getrandom (docs/abi.md), the suite's specification
 // wherever the kernel's own vDSO cannot be driven (its data page is not ours).
 //
 // It is written from the documented behaviour, not from the image's code: it

@@ -1,5 +1,5 @@
 // The central promise: for the same state and generation the image does what
-// the kernel's vDSO does, to the byte (facts §5).
+// the kernel's vDSO does, to the byte (docs/conformance.md).
 #include <array>
 #include <catch2/catch.hpp>
 #include <cstdio>

@@ -1,4 +1,4 @@
-// Every branch of facts §2, against the kernel's vDSO wherever the kernel can
+// Every branch of docs/abi.md's algorithm, against the kernel's vDSO wherever the kernel can
 // be driven and against the (kernel-checked) reference model elsewhere.
 //
 // Syscalls are observed with seccomp in forked children: the trap variant

@@ -1,6 +1,6 @@
 // ElfImage on real inputs: the image this project builds and the live kernel
 // vDSO parse strictly, and what the parser reports matches their known shape
-// (facts §1 and the image's build settings).
+// (docs/abi.md and the image's build settings).
 #include <elf.h>
 
 #include <algorithm>

@@ -18,7 +18,7 @@ using vdsoforge::GenerationMode;
 
 namespace {
 
-// The kernel's generation read the way facts §5 describes: a state seeded by
+// The kernel's generation read the way docs/conformance.md describes: a state seeded by
 // the kernel's own vDSO getrandom holds it after each call.
 class KernelGenerationReader {
  public:

@@ -1,4 +1,4 @@
-// vgetrandom_alloc / vgetrandom_free: the seed article's contract.
+// vgetrandom_alloc / vgetrandom_free: the contract of the pre-merge vgetrandom_alloc() proposal (docs/loader.md).
 #include <sys/mman.h>
 
 #include <cerrno>

@@ -136,7 +136,7 @@ long getrandom(LoadedImage& image, void* buffer, size_t len, unsigned flags);
 // image has no usable getrandom), for observing state reuse.
 const StateAllocator* thread_state_pool(LoadedImage& image);
 
-// ---- The seed article's allocation call --------------------------------------
+// ---- The pre-merge vgetrandom_alloc() call -----------------------------------
 
 struct VgetrandomAllocArgs {
   uint64_t flags;            // must be 0
