@@ -5,8 +5,13 @@
 #     EXPORTS <symbol>...             the exact set of dynamic symbols to export
 #     [VERSION <name>]                symbol version of the exports (LINUX_2.6)
 #     [VERSION_SCRIPT <file>]         use this version script instead of generating one
-#     [LAYOUT <data_area_size> <rng_data_offset>]   data pages below the image
-#                                     (default 0x6000 0x2000: rng data at base - 0x4000)
+#     [LAYOUT <profile> | <data_area_size> <rng_data_offset>]
+#                                     data pages below the image: a kernel's
+#                                     profile (linux-6.11, linux-6.13, linux-6.15:
+#                                     that kernel's data area, with the pre-6.15
+#                                     time-namespace indirection), or an explicit
+#                                     area (default 0x6000 0x2000: rng data at
+#                                     base - 0x4000, no indirection)
 #     [LINUX_VERSION <major.minor.patch>]           Linux note (default 6.11.0)
 #     [SONAME <soname>]               (default linux-vdso.so.1)
 #     [INCLUDE_DIRECTORIES <dir>...]  [COMPILE_DEFINITIONS <def>...]
@@ -23,6 +28,34 @@ include_guard(GLOBAL)
 set(VDSOFORGE_LINKER_DIR "${CMAKE_CURRENT_LIST_DIR}/../linker" CACHE INTERNAL "")
 find_program(VDSOFORGE_LLD NAMES ld.lld ld.lld-14 REQUIRED)
 find_program(VDSOFORGE_OBJCOPY NAMES objcopy llvm-objcopy llvm-objcopy-14 REQUIRED)
+
+# The ids of layout_profiles.h's ProfileId, by the profile's name.
+set(VDSOFORGE_LAYOUT_PROFILES linux-6.11 linux-6.13 linux-6.15 CACHE INTERNAL "")
+set(VDSOFORGE_LAYOUT_PROFILE_ID_linux-6.11 1 CACHE INTERNAL "")
+set(VDSOFORGE_LAYOUT_PROFILE_ID_linux-6.13 2 CACHE INTERNAL "")
+set(VDSOFORGE_LAYOUT_PROFILE_ID_linux-6.15 3 CACHE INTERNAL "")
+
+# The image compiler's defines for LAYOUT's arguments (data_layout.h reads them).
+function(_vdsoforge_layout_flags name out)
+  set(layout ${ARGN})
+  list(LENGTH layout layout_len)
+  if(layout_len EQUAL 1)
+    if(NOT layout IN_LIST VDSOFORGE_LAYOUT_PROFILES)
+      list(JOIN VDSOFORGE_LAYOUT_PROFILES ", " known)
+      message(FATAL_ERROR "vdsoforge_add_image(${name}): LAYOUT ${layout} is no known profile "
+                          "(${known}), nor <data_area_size> <rng_data_offset>")
+    endif()
+    set(${out} "-DVDSOFORGE_LAYOUT_PROFILE=${VDSOFORGE_LAYOUT_PROFILE_ID_${layout}}" PARENT_SCOPE)
+  elseif(layout_len EQUAL 2)
+    list(GET layout 0 data_area_size)
+    list(GET layout 1 rng_data_offset)
+    set(${out} "-DVDSOFORGE_DATA_AREA_SIZE=${data_area_size}"
+               "-DVDSOFORGE_RNG_DATA_OFFSET=${rng_data_offset}" PARENT_SCOPE)
+  else()
+    message(FATAL_ERROR "vdsoforge_add_image(${name}): LAYOUT takes a profile name "
+                        "(linux-6.11, linux-6.13, linux-6.15) or <data_area_size> <rng_data_offset>")
+  endif()
+endfunction()
 
 function(vdsoforge_add_image name)
   cmake_parse_arguments(PARSE_ARGV 1 ARG ""
@@ -46,12 +79,7 @@ function(vdsoforge_add_image name)
   if(NOT ARG_LAYOUT)
     set(ARG_LAYOUT 0x6000 0x2000)
   endif()
-  list(LENGTH ARG_LAYOUT layout_len)
-  if(NOT layout_len EQUAL 2)
-    message(FATAL_ERROR "vdsoforge_add_image(${name}): LAYOUT takes <data_area_size> <rng_data_offset>")
-  endif()
-  list(GET ARG_LAYOUT 0 data_area_size)
-  list(GET ARG_LAYOUT 1 rng_data_offset)
+  _vdsoforge_layout_flags(${name} layout_flags ${ARG_LAYOUT})
   if(NOT ARG_LINUX_VERSION MATCHES "^([0-9]+)\\.([0-9]+)\\.([0-9]+)$")
     message(FATAL_ERROR "vdsoforge_add_image(${name}): LINUX_VERSION must be major.minor.patch")
   endif()
@@ -88,8 +116,7 @@ function(vdsoforge_add_image name)
     -fPIC -fvisibility=hidden -fno-plt -fno-common -fno-jump-tables
     -fasynchronous-unwind-tables -mcmodel=small
     -Wall -Wextra -Werror
-    -DVDSOFORGE_DATA_AREA_SIZE=${data_area_size}
-    -DVDSOFORGE_RNG_DATA_OFFSET=${rng_data_offset}
+    ${layout_flags}
     -DVDSOFORGE_LINUX_VERSION_CODE=${linux_version_code})
   foreach(dir IN LISTS ARG_INCLUDE_DIRECTORIES)
     get_filename_component(dir "${dir}" ABSOLUTE)

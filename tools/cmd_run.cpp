@@ -72,9 +72,17 @@ void print_notes(FILE* out, const ElfImage& elf) {
                elf.data_layout()) {
       const DataLayout& layout = *elf.data_layout();
       std::fprintf(
-          out, "    vdsoforge  data layout: page size %u, data area %s bytes, rng data at +%s\n",
+          out, "    vdsoforge  data layout: page size %u, data area %s bytes, rng data at +%s",
           layout.page_size, hex(layout.data_area_size).c_str(),
           hex(layout.rng_data_offset).c_str());
+      if (layout.profile) std::fprintf(out, ", profile %s", layout.profile->name);
+      if (layout.timens)
+        std::fprintf(out, ", in a time namespace through +%s (clock mode at +%s)",
+                     hex(layout.timens->timens_page_offset + layout.rng_data_offset -
+                         layout.timens->vvar_page_offset)
+                         .c_str(),
+                     hex(layout.timens->clock_mode_offset).c_str());
+      std::fprintf(out, "\n");
     } else {
       std::fprintf(out, "    %-10s type %u, %zu bytes\n", note.owner.c_str(), note.type,
                    note.desc.size());

@@ -11,7 +11,9 @@
 namespace vdsoforge::tools {
 
 // {"confidence", "profile", "rng_distance", "timens_delta", "clock_mode_distance",
-//  "reason", "note": {"data_area_size", "rng_data_offset"} or null}
+//  "reason", "note": {"format", "data_area_size", "rng_data_offset", "profile",
+//  "timens": {"vvar_page_offset", "timens_page_offset", "clock_mode_offset"} or null}
+//  or null}
 nlohmann::json layout_json(const ElfImage& elf, const DetectedLayout& layout);
 
 // "  image:     rng data at base - 0x4000; profile linux-6.15, certain"
@@ -19,7 +21,8 @@ nlohmann::json layout_json(const ElfImage& elf, const DetectedLayout& layout);
 std::string layout_text(const std::string& label, const ElfImage& elf,
                         const DetectedLayout& layout);
 
-// Whether a data-layout note and the code agree on where the rng data is.
+// Whether a data-layout note and the code agree on where the rng data is
+// (and, for a format-2 note, on the profile and the time-namespace indirection).
 // nullopt when the image has no note or the code gave no answer.
 std::optional<bool> note_agrees(const ElfImage& elf, const DetectedLayout& layout);
 

@@ -55,9 +55,49 @@ inline constexpr Profile kLinux615{ProfileId::linux_6_15, "linux-6.15", 0x6000, 
 
 inline constexpr const Profile* kProfiles[] = {&kLinux611, &kLinux613, &kLinux615};
 
+// Distances below the vDSO's first byte, the form docs/abi.md gives them in:
+// what the image's code and the detector work with.
+inline constexpr uint32_t rng_distance(const Profile& p) {
+  return p.data_area_size - p.rng_data_offset;
+}
+inline constexpr uint32_t clock_mode_distance(const Profile& p) {
+  return p.data_area_size - p.vvar_page_offset - p.clock_mode_offset;
+}
+inline constexpr uint32_t timens_page_distance(const Profile& p) {
+  return p.data_area_size - p.timens_page_offset;
+}
+// What the pre-6.15 code adds to the rng address inside a time namespace:
+// the timens page's distance from the vvar page (6.11: &__timens_vdso_data -
+// &__vdso_data, both 128 bytes into their pages; 6.13: &timens_page -
+// &vdso_data, vdso_data at the page's start).
+inline constexpr uint32_t timens_delta(const Profile& p) {
+  return p.timens_page_offset - p.vvar_page_offset;
+}
+
+// The table pinned to the kernels' numbers (docs/abi.md cites each source).
+static_assert(rng_distance(kLinux611) == 0x3d80 && clock_mode_distance(kLinux611) == 0x3f7c &&
+              timens_page_distance(kLinux611) == 0x1000 && timens_delta(kLinux611) == 0x3000);
+static_assert(rng_distance(kLinux613) == 0x3d80 && clock_mode_distance(kLinux613) == 0x3ffc &&
+              timens_page_distance(kLinux613) == 0x3000 && timens_delta(kLinux613) == 0x1000);
+static_assert(rng_distance(kLinux615) == 0x4000);
+static_assert(kLinux611.vvar_mapping_pages + kLinux611.vvar_vclock_mapping_pages == 4 &&
+              kLinux613.vvar_mapping_pages + kLinux613.vvar_vclock_mapping_pages == 4 &&
+              kLinux615.vvar_mapping_pages + kLinux615.vvar_vclock_mapping_pages == 6);
+
 inline constexpr const Profile* find_profile(ProfileId id) {
   for (const Profile* p : kProfiles)
     if (p->id == id) return p;
+  return nullptr;
+}
+
+// By name ("linux-6.13"); nullptr for a name no profile has.
+inline constexpr const Profile* profile_named(const char* name) {
+  for (const Profile* p : kProfiles) {
+    const char* a = p->name;
+    const char* b = name;
+    while (*a && *a == *b) ++a, ++b;
+    if (*a == *b) return p;
+  }
   return nullptr;
 }
 

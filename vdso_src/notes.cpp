@@ -22,19 +22,52 @@ struct LinuxVersionNote {
 };
 static_assert(sizeof(LinuxVersionNote) == 24);
 
-struct DataLayoutNote {
+// An explicit data area says only where it is (format 1, as images have
+// always said it); a kernel's profile adds which kernel and the
+// time-namespace indirection (format 2), so a loader can emulate both.
+constexpr vdsoforge::abi::DataLayoutDesc kArea = {
+    .format = vdsoforge::image::kProfile ? vdsoforge::abi::kDataLayoutFormatProfile
+                                         : vdsoforge::abi::kDataLayoutFormat,
+    .page_size = vdsoforge::abi::kPageSize,
+    .data_area_size = vdsoforge::image::kDataAreaSize,
+    .rng_data_offset = vdsoforge::image::kRngDataOffset,
+};
+
+struct DataLayoutNoteFormat1 {
   uint32_t namesz = sizeof(vdsoforge::abi::kNoteOwner);
   uint32_t descsz = sizeof(vdsoforge::abi::DataLayoutDesc);
   uint32_t type = vdsoforge::abi::kNoteTypeDataLayout;
   char name[12] = "vdsoforge";
-  vdsoforge::abi::DataLayoutDesc desc = {
-      .format = vdsoforge::abi::kDataLayoutFormat,
-      .page_size = vdsoforge::abi::kPageSize,
-      .data_area_size = vdsoforge::image::kDataAreaSize,
-      .rng_data_offset = vdsoforge::image::kRngDataOffset,
+  vdsoforge::abi::DataLayoutDesc desc = kArea;
+};
+static_assert(sizeof(DataLayoutNoteFormat1) == 12 + 12 + 16);
+
+struct DataLayoutNoteFormat2 {
+  uint32_t namesz = sizeof(vdsoforge::abi::kNoteOwner);
+  uint32_t descsz = sizeof(vdsoforge::abi::DataLayoutProfileDesc);
+  uint32_t type = vdsoforge::abi::kNoteTypeDataLayout;
+  char name[12] = "vdsoforge";
+  vdsoforge::abi::DataLayoutProfileDesc desc = {
+      .area = kArea,
+      .profile = static_cast<uint32_t>(vdsoforge::image::kProfileId),
+      .flags = vdsoforge::image::kTimensIndirection ? vdsoforge::abi::kDataLayoutTimensIndirection
+                                                    : 0u,
+      .vvar_page_offset = vdsoforge::image::kVvarPageOffset,
+      .timens_page_offset = vdsoforge::image::kTimensPageOffset,
+      .clock_mode_offset = vdsoforge::image::kClockModeOffset,
   };
 };
-static_assert(sizeof(DataLayoutNote) == 12 + 12 + 16);
+static_assert(sizeof(DataLayoutNoteFormat2) == 12 + 12 + 36);
+
+template <bool kForProfile>
+struct DataLayoutNoteOf {
+  using Type = DataLayoutNoteFormat1;
+};
+template <>
+struct DataLayoutNoteOf<true> {
+  using Type = DataLayoutNoteFormat2;
+};
+using DataLayoutNote = DataLayoutNoteOf<vdsoforge::image::kProfile != nullptr>::Type;
 
 [[gnu::used, gnu::section(".note.Linux"), gnu::aligned(4)]] const LinuxVersionNote
     linux_version_note{};

@@ -12,9 +12,37 @@ extern "C" [[gnu::visibility("hidden")]] const char __ehdr_start[];
 namespace {
 
 [[gnu::always_inline]] inline const vdsoforge::abi::VdsoRngData* rng_data() {
-  const uintptr_t image_base = reinterpret_cast<uintptr_t>(__ehdr_start);
-  return reinterpret_cast<const vdsoforge::abi::VdsoRngData*>(
-      image_base - vdsoforge::image::kDataAreaSize + vdsoforge::image::kRngDataOffset);
+  using namespace vdsoforge::image;
+  if constexpr (!kTimensIndirection) {
+    return reinterpret_cast<const vdsoforge::abi::VdsoRngData*>(
+        reinterpret_cast<uintptr_t>(__ehdr_start) - kDataAreaSize + kRngDataOffset);
+  } else {
+    // Kernels before 6.15, inside a time namespace, map the namespace's page
+    // at the vvar slot and the real vvar page (rng data included) at the
+    // timens slot.  The namespace's page says so in the clock mode of its
+    // first time-data entry; then the rng data is read through the timens
+    // slot, at the same offset in that page.
+    //
+    // Written out because its shape matters twice: the clock mode is read
+    // exactly once, on entry, as the kernel reads it, so one call never
+    // mixes the two pages; and both rng addresses are taken and one chosen
+    // by a conditional move, the kernel's own shape, from which
+    // detect_data_layout() tells 6.11 from 6.13 (plain C++ lets the compiler
+    // rebuild the choice from the image base at every use instead).
+    uintptr_t rng, through_timens_page;
+    asm volatile(
+        "leaq __ehdr_start-%c[home](%%rip), %[rng]\n\t"
+        "leaq __ehdr_start-%c[away](%%rip), %[away_reg]\n\t"
+        "cmpl %[timens], __ehdr_start-%c[clock_mode](%%rip)\n\t"
+        "cmoveq %[away_reg], %[rng]"
+        : [rng] "=r"(rng), [away_reg] "=r"(through_timens_page)
+        : [home] "i"(kDataAreaSize - kRngDataOffset),
+          [away] "i"(kDataAreaSize - kRngDataOffset - (kTimensPageOffset - kVvarPageOffset)),
+          [clock_mode] "i"(kDataAreaSize - kClockModeOffset),
+          [timens] "i"(vdsoforge::layout::kClockModeTimens)
+        : "cc");
+    return reinterpret_cast<const vdsoforge::abi::VdsoRngData*>(rng);
+  }
 }
 
 }  // namespace

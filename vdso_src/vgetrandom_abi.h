@@ -74,16 +74,43 @@ static_assert(offsetof(VdsoRngData, is_ready) == 8);
 // The project's own ELF note (owner "vdsoforge", type kNoteTypeDataLayout)
 // telling a loader which data pages the image expects below its first byte.
 // All fields are little-endian u32 so the note never needs 8-byte alignment.
+// Format 1 is the data area alone; format 2 (images built for a kernel's
+// profile) starts with the same four fields and adds the profile and the
+// pre-6.15 time-namespace indirection.  Readers take both.
 inline constexpr char kNoteOwner[] = "vdsoforge";
 inline constexpr uint32_t kNoteTypeDataLayout = 1;
 inline constexpr uint32_t kDataLayoutFormat = 1;
+inline constexpr uint32_t kDataLayoutFormatProfile = 2;
 
 struct DataLayoutDesc {
-  uint32_t format;           // kDataLayoutFormat
+  uint32_t format;           // kDataLayoutFormat (or kDataLayoutFormatProfile, below)
   uint32_t page_size;        // page size the layout assumes (4096)
   uint32_t data_area_size;   // bytes of data pages directly below the image
   uint32_t rng_data_offset;  // offset of VdsoRngData from the data area's start
 };
 static_assert(sizeof(DataLayoutDesc) == 16);
+
+// DataLayoutProfileDesc::flags: the image reads its rng data through the
+// timens page when the clock mode at clock_mode_offset is
+// VDSO_CLOCKMODE_TIMENS (layout_profiles.h), as kernels before 6.15 do.
+inline constexpr uint32_t kDataLayoutTimensIndirection = 0x1;
+
+struct DataLayoutProfileDesc {
+  DataLayoutDesc area;          // format = kDataLayoutFormatProfile
+  uint32_t profile;             // layout::ProfileId (0: none, an explicit area)
+  uint32_t flags;               // kDataLayoutTimensIndirection or 0
+  // With the indirection (else 0), offsets from the data area's start: the
+  // page holding the rng data and the clock mode, the page read instead
+  // inside a time namespace, and the s32 clock mode the code checks.
+  uint32_t vvar_page_offset;
+  uint32_t timens_page_offset;
+  uint32_t clock_mode_offset;
+};
+static_assert(sizeof(DataLayoutProfileDesc) == 36);
+static_assert(offsetof(DataLayoutProfileDesc, profile) == 16);
+static_assert(offsetof(DataLayoutProfileDesc, flags) == 20);
+static_assert(offsetof(DataLayoutProfileDesc, vvar_page_offset) == 24);
+static_assert(offsetof(DataLayoutProfileDesc, timens_page_offset) == 28);
+static_assert(offsetof(DataLayoutProfileDesc, clock_mode_offset) == 32);
 
 }  // namespace vdsoforge::abi

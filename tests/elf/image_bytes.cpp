@@ -31,6 +31,15 @@ void write_file(const std::string& path, const Bytes& bytes) {
 Bytes built_image() { return read_file(VDSOFORGE_TEST_IMAGE); }
 Bytes built_debug_image() { return read_file(VDSOFORGE_TEST_DEBUG_IMAGE); }
 
+std::string profile_image_path(std::string_view profile) {
+  return std::string(VDSOFORGE_TEST_PROFILE_IMAGE_DIR) + "/vdsoforge-getrandom-" +
+         std::string(profile) + ".so";
+}
+
+Bytes built_profile_image(std::string_view profile) {
+  return read_file(profile_image_path(profile));
+}
+
 Bytes kernel_vdso() {
   Error err;
   const auto span = vdsoforge::kernel_vdso_bytes(err);

@@ -102,6 +102,36 @@ TEST_CASE("the built image's code reads its rng data where its note says (linux-
   CHECK(layout.rng_data_offset() == elf.data_layout()->rng_data_offset);
 }
 
+TEST_CASE("the detector recovers each profile image's profile from its code alone") {
+  for (const layout::Profile* profile : layout::kProfiles) {
+    INFO(profile->name);
+    Bytes bytes = elf_test::built_profile_image(profile->name);
+    const ElfImage elf = elf_test::parse_valid(bytes);
+    const DetectedLayout layout = detect_data_layout(elf);
+    INFO(describe(layout));
+    REQUIRE(layout.confidence == LayoutConfidence::certain);
+    REQUIRE(layout.profile != nullptr);
+    CHECK(std::string(layout.profile->name) == profile->name);
+    // The note says the same, but the detector never read it.
+    REQUIRE(elf.data_layout());
+    CHECK(elf.data_layout()->profile == layout.profile);
+    CHECK(layout.rng_data_offset() == elf.data_layout()->rng_data_offset);
+    CHECK(layout.data_area_size() == elf.data_layout()->data_area_size);
+    CHECK(layout.timens_delta.has_value() == profile->has_timens_indirection);
+    if (profile->has_timens_indirection) {
+      const TimensIndirection& t = *elf.data_layout()->timens;
+      CHECK(*layout.timens_delta == t.timens_page_offset - t.vvar_page_offset);
+      CHECK(*layout.clock_mode_distance == elf.data_layout()->data_area_size - t.clock_mode_offset);
+    }
+    // Without its note the image is still recognised.
+    const uint64_t desc = elf_test::data_layout_desc_offset(bytes);
+    bytes[desc - 12 + 0] = 'x';  // the owner name: no longer "vdsoforge"
+    const ElfImage noteless = elf_test::parse_valid(bytes);
+    REQUIRE_FALSE(noteless.data_layout());
+    CHECK(detect_data_layout(noteless).profile == layout.profile);
+  }
+}
+
 TEST_CASE("the live kernel vDSO's layout matches the [vvar] and [vvar_vclock] mappings") {
   const ElfImage elf = elf_test::parse_valid(elf_test::kernel_vdso());
   const DetectedLayout layout = detect_data_layout(elf);

@@ -267,9 +267,12 @@ std::vector<Malformed> malformed_images() {
          put<uint32_t>(b, elf_test::data_layout_desc_offset(b) - 12 - 12 + 4, 0x1000);
        },
        Errc::bad_note, "note record"},
-      {"data-layout note format 2",
+      {"data-layout note format 3",
+       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b), 3); },
+       Errc::bad_data_layout_note, "format 3 (expected 1 or 2)"},
+      {"data-layout note format 2 with format 1's 16 bytes",
        [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b), 2); },
-       Errc::bad_data_layout_note, "format"},
+       Errc::bad_data_layout_note, "n_descsz is 16, expected 36 for format 2"},
       {"data-layout note page size 8192",
        [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 4, 8192); },
        Errc::bad_data_layout_note, "page_size"},
@@ -326,6 +329,54 @@ TEST_CASE("malformed images are refused with their error code and a message nami
       CHECK(errc_name(err.code) == errc_name(m.expected));
       CHECK_THAT(err.message, Catch::Contains(m.message_contains));
     }
+  }
+}
+
+TEST_CASE("a format-2 data-layout note that contradicts itself or its profile is refused") {
+  // The linux-6.11 image's note: format 2 with the time-namespace fields.
+  const Bytes original = elf_test::built_profile_image("linux-6.11");
+  elf_test::parse_valid(original);
+  const uint64_t desc = elf_test::data_layout_desc_offset(original);
+  REQUIRE(get<uint32_t>(original, desc) == 2);
+  struct Edit {
+    const char* what;
+    uint64_t field;  // byte offset in the descriptor
+    uint32_t value;
+    const char* message_contains;
+  };
+  const Edit edits[] = {
+      {"an unknown profile", 16, 9, "profile 9 is no known kernel profile"},
+      {"another profile's number", 16, 2, "differ from those of the profile it names, linux-6.13"},
+      {"an unknown flag", 20, 0x3, "has bits this reader does not know"},
+      {"offsets without the flag", 20, 0, "time-namespace offsets without the indirection flag"},
+      {"a timens page below the vvar page", 28, 0, "are not two whole pages"},
+      {"a timens page past the area", 28, 0x4000, "are not two whole pages"},
+      {"a timens page not on a page boundary", 28, 0x3008, "are not two whole pages"},
+      {"rng data outside the vvar page", 12, 0x1280, "is not in the vvar page"},
+      {"a misaligned clock mode", 32, 0x86, "is not an aligned s32 in the vvar page"},
+      {"a clock mode outside the vvar page", 32, 0x1084, "is not an aligned s32"},
+      {"a clock mode the profile does not have", 32, 0x4, "differ from those of the profile"},
+  };
+  for (const Edit& e : edits) {
+    DYNAMIC_SECTION(e.what) {
+      Bytes bytes = original;
+      put<uint32_t>(bytes, desc + e.field, e.value);
+      REQUIRE(bytes != original);
+      Error err;
+      CHECK_FALSE(ElfImage::parse(bytes, ParseMode::strict, err).has_value());
+      INFO("message: " << err.message);
+      CHECK(err.code == Errc::bad_data_layout_note);
+      CHECK_THAT(err.message, Catch::Contains(e.message_contains));
+    }
+  }
+  SECTION("a format-2 note without a profile (0) stands on its own fields") {
+    Bytes bytes = original;
+    put<uint32_t>(bytes, desc + 16, 0);
+    const ElfImage image = elf_test::parse_valid(bytes);
+    REQUIRE(image.data_layout());
+    CHECK(image.data_layout()->profile == nullptr);
+    REQUIRE(image.data_layout()->timens);
+    CHECK(image.data_layout()->timens->timens_page_offset == 0x3000);
   }
 }
 

@@ -108,6 +108,58 @@ TEST_CASE("the built image's notes: Linux version, build-id and the data layout"
   CHECK(image.data_layout()->data_area_size - image.data_layout()->rng_data_offset == 0x4000);
 }
 
+TEST_CASE("profile images carry a format-2 data-layout note; the explicit image keeps format 1") {
+  // Format 1 is what every image said before profiles existed: the default
+  // (explicit-area) image still says it, byte for byte, and parses as before.
+  const ElfImage explicit_image = elf_test::parse_valid(elf_test::built_image());
+  REQUIRE(explicit_image.data_layout());
+  CHECK(explicit_image.data_layout()->format == 1);
+  CHECK(explicit_image.data_layout()->profile == nullptr);
+  CHECK_FALSE(explicit_image.data_layout()->timens);
+
+  struct Expected {
+    const char* profile;
+    uint32_t area, rng, vvar, timens, clock_mode;  // timens 0: no indirection
+  };
+  // The numbers of docs/abi.md, independent of layout_profiles.h.
+  const Expected expected[] = {
+      {"linux-6.11", 0x4000, 0x280, 0x0, 0x3000, 0x84},
+      {"linux-6.13", 0x4000, 0x280, 0x0, 0x1000, 0x4},
+      {"linux-6.15", 0x6000, 0x2000, 0, 0, 0},
+  };
+  for (const Expected& e : expected) {
+    INFO(e.profile);
+    const ElfImage image = elf_test::parse_valid(elf_test::built_profile_image(e.profile));
+    const Note* note = find_note(image, "vdsoforge", 1);
+    REQUIRE(note != nullptr);
+    REQUIRE(note->desc.size() == 36);
+    uint32_t raw[9];
+    std::memcpy(raw, note->desc.data(), sizeof raw);
+    CHECK(raw[0] == 2);
+    CHECK(raw[1] == 4096);
+    CHECK(raw[2] == e.area);
+    CHECK(raw[3] == e.rng);
+    CHECK(raw[5] == (e.timens ? 1u : 0u));
+    CHECK(raw[6] == e.vvar);
+    CHECK(raw[7] == e.timens);
+    CHECK(raw[8] == e.clock_mode);
+    const auto& layout = image.data_layout();
+    REQUIRE(layout);
+    CHECK(layout->format == 2);
+    REQUIRE(layout->profile != nullptr);
+    CHECK(std::string(layout->profile->name) == e.profile);
+    CHECK(static_cast<uint32_t>(layout->profile->id) == raw[4]);
+    CHECK(layout->data_area_size == e.area);
+    CHECK(layout->rng_data_offset == e.rng);
+    CHECK(layout->timens.has_value() == (e.timens != 0));
+    if (layout->timens) {
+      CHECK(layout->timens->vvar_page_offset == e.vvar);
+      CHECK(layout->timens->timens_page_offset == e.timens);
+      CHECK(layout->timens->clock_mode_offset == e.clock_mode);
+    }
+  }
+}
+
 TEST_CASE("notes in an 8-aligned PT_NOTE are read at 8-byte record offsets") {
   // Rewrite the built image's note segment the way an 8-aligned one is laid
   // out (name padded together with the header, not on its own): the layout

@@ -76,36 +76,94 @@ bool ElfParser::parse_note_segment(const Segment& segment) {
   return true;
 }
 
+namespace {
+
+// What is wrong with a format-2 note's profile fields, or "" if nothing.
+// Offsets are from the data area's start, already known to fit `area`.
+std::string profile_problem(const abi::DataLayoutProfileDesc& d, DataLayout& out) {
+  const uint64_t page = d.area.page_size, area = d.area.data_area_size;
+  if (d.profile != 0) {
+    out.profile = layout::find_profile(static_cast<layout::ProfileId>(d.profile));
+    if (!out.profile) return "profile " + std::to_string(d.profile) + " is no known kernel profile";
+  }
+  if (d.flags & ~abi::kDataLayoutTimensIndirection)
+    return "flags " + hex(d.flags) + " has bits this reader does not know";
+  if (!(d.flags & abi::kDataLayoutTimensIndirection)) {
+    if (d.vvar_page_offset || d.timens_page_offset || d.clock_mode_offset)
+      return "time-namespace offsets without the indirection flag";
+  } else if (d.vvar_page_offset % page || d.timens_page_offset % page ||
+             d.timens_page_offset <= d.vvar_page_offset || d.timens_page_offset + page > area) {
+    return "vvar page at +" + hex(d.vvar_page_offset) + " and timens page at +" +
+           hex(d.timens_page_offset) + " are not two whole pages of the " + hex(area) +
+           "-byte area, the timens page above";
+  } else if (d.area.rng_data_offset < d.vvar_page_offset ||
+             d.area.rng_data_offset + sizeof(abi::VdsoRngData) > d.vvar_page_offset + page) {
+    return "rng data at +" + hex(d.area.rng_data_offset) + " is not in the vvar page at +" +
+           hex(d.vvar_page_offset);
+  } else if (d.clock_mode_offset % 4 || d.clock_mode_offset < d.vvar_page_offset ||
+             d.clock_mode_offset + 4 > d.vvar_page_offset + page) {
+    return "clock mode at +" + hex(d.clock_mode_offset) + " is not an aligned s32 in the vvar page";
+  } else {
+    out.timens = TimensIndirection{d.vvar_page_offset, d.timens_page_offset, d.clock_mode_offset};
+  }
+  // A note that names a profile must say what that profile says, or one of
+  // the two is wrong and the loader would emulate the wrong kernel.
+  if (const layout::Profile* p = out.profile) {
+    const bool same =
+        p->data_area_size == area && p->rng_data_offset == d.area.rng_data_offset &&
+        p->has_timens_indirection == out.timens.has_value() &&
+        (!out.timens || (p->vvar_page_offset == d.vvar_page_offset &&
+                         p->timens_page_offset == d.timens_page_offset &&
+                         p->vvar_page_offset + p->clock_mode_offset == d.clock_mode_offset));
+    if (!same) return "the fields differ from those of the profile it names, " + std::string(p->name);
+  }
+  return "";
+}
+
+}  // namespace
+
 bool ElfParser::decode_data_layout(const Note& note) {
   const std::string at = "vdsoforge data-layout note at offset " + hex(note.offset);
   if (image_.data_layout_) {
     image_.data_layout_.reset();
     return rule(Errc::bad_data_layout_note, at + " is the second one in the image");
   }
-  if (note.desc.size() != sizeof(abi::DataLayoutDesc)) {
-    return rule(Errc::bad_data_layout_note, at + ": n_descsz is " +
-                                                std::to_string(note.desc.size()) + ", expected " +
-                                                std::to_string(sizeof(abi::DataLayoutDesc)));
+  // Both formats open with the format word; its value fixes the size.
+  uint32_t format = 0;
+  if (note.desc.size() >= sizeof format) std::memcpy(&format, note.desc.data(), sizeof format);
+  const size_t expected_size = format == abi::kDataLayoutFormatProfile
+                                   ? sizeof(abi::DataLayoutProfileDesc)
+                                   : sizeof(abi::DataLayoutDesc);
+  if (note.desc.size() != expected_size) {
+    return rule(Errc::bad_data_layout_note,
+                at + ": n_descsz is " + std::to_string(note.desc.size()) + ", expected " +
+                    std::to_string(expected_size) + " for format " + std::to_string(format));
   }
-  abi::DataLayoutDesc desc;
-  std::memcpy(&desc, note.desc.data(), sizeof(desc));
+  abi::DataLayoutProfileDesc desc{};
+  std::memcpy(&desc, note.desc.data(), note.desc.size());
+  const abi::DataLayoutDesc& area = desc.area;
+  DataLayout decoded{area.format, area.page_size, area.data_area_size, area.rng_data_offset,
+                     nullptr, std::nullopt};
   std::string problem;
-  if (desc.format != abi::kDataLayoutFormat) {
-    problem = "format " + std::to_string(desc.format) + " (expected " +
-              std::to_string(abi::kDataLayoutFormat) + ")";
-  } else if (desc.page_size != abi::kPageSize) {
-    problem = "page_size " + std::to_string(desc.page_size) + " (expected 4096)";
-  } else if (desc.data_area_size == 0 || desc.data_area_size % desc.page_size != 0) {
-    problem = "data_area_size " + hex(desc.data_area_size) +
+  if (area.format != abi::kDataLayoutFormat && area.format != abi::kDataLayoutFormatProfile) {
+    problem = "format " + std::to_string(area.format) + " (expected " +
+              std::to_string(abi::kDataLayoutFormat) + " or " +
+              std::to_string(abi::kDataLayoutFormatProfile) + ")";
+  } else if (area.page_size != abi::kPageSize) {
+    problem = "page_size " + std::to_string(area.page_size) + " (expected 4096)";
+  } else if (area.data_area_size == 0 || area.data_area_size % area.page_size != 0) {
+    problem = "data_area_size " + hex(area.data_area_size) +
               " is not a nonzero multiple of the page size";
-  } else if (desc.rng_data_offset % 8 != 0 ||
-             uint64_t{desc.rng_data_offset} + sizeof(abi::VdsoRngData) > desc.data_area_size) {
-    problem = "rng_data_offset " + hex(desc.rng_data_offset) +
+  } else if (area.rng_data_offset % 8 != 0 ||
+             uint64_t{area.rng_data_offset} + sizeof(abi::VdsoRngData) > area.data_area_size) {
+    problem = "rng_data_offset " + hex(area.rng_data_offset) +
               " is not an 8-aligned offset with 16 bytes of vdso_rng_data inside the " +
-              hex(desc.data_area_size) + "-byte data area";
+              hex(area.data_area_size) + "-byte data area";
+  } else if (area.format == abi::kDataLayoutFormatProfile) {
+    problem = profile_problem(desc, decoded);
   }
   if (!problem.empty()) return rule(Errc::bad_data_layout_note, at + ": " + problem);
-  image_.data_layout_ = DataLayout{desc.page_size, desc.data_area_size, desc.rng_data_offset};
+  image_.data_layout_ = decoded;
   return true;
 }
 

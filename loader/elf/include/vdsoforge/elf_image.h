@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "vdsoforge/error.h"
+#include "vdsoforge/layout_profiles.h"
 
 namespace vdsoforge {
 
@@ -76,10 +77,21 @@ struct Symbol {
   bool is_default_version() const { return (versym & 0x8000) == 0; }
 };
 
+// The pre-6.15 time-namespace indirection an image's note declares: offsets
+// from the data area's first byte.
+struct TimensIndirection {
+  uint64_t vvar_page_offset;    // the page holding the rng data and the clock mode
+  uint64_t timens_page_offset;  // the page read instead inside a time namespace
+  uint64_t clock_mode_offset;   // the s32 compared with VDSO_CLOCKMODE_TIMENS
+};
+
 struct DataLayout {  // decoded vdsoforge data-layout note
+  uint32_t format;  // 1: the area alone; 2: with profile and indirection
   uint32_t page_size;
   uint64_t data_area_size;
   uint64_t rng_data_offset;
+  const layout::Profile* profile = nullptr;    // format 2 naming a kernel's profile
+  std::optional<TimensIndirection> timens;     // format 2 with the indirection flag
 };
 
 struct Violation {  // a rule broken, found in ParseMode::inspect
