@@ -1,4 +1,4 @@
-// vdsoforge run [IMAGE] [-n BYTES] [--raw | --hex] [--mode MODE]
+// vdsoforge run [IMAGE] [-n BYTES] [--raw | --hex] [--mode MODE] [--timens]
 //
 // The main job: load an image the way the kernel would map it, show where
 // everything went and what data page it was given, draw random bytes through
@@ -59,6 +59,7 @@ struct RunOptions {
   bool hex = false;
   std::string mode = "follow_kernel";
   std::string chacha = "auto";
+  bool timens = false;
 };
 
 void print_notes(FILE* out, const ElfImage& elf) {
@@ -102,10 +103,17 @@ void print_layout(FILE* out, const std::string& path, LoadedImage& image) {
   if (!elf.data_layout())
     std::fprintf(out, "  layout     no data-layout note; from its code: %s\n",
                  describe(detect_data_layout(elf)).c_str());
+  if (const layout::Profile* profile = image.layout_profile())
+    std::fprintf(out, "  profile    %s (the data area that kernel maps)\n", profile->name);
   if (DataPage* page = image.data_page()) {
     const auto rng = reinterpret_cast<uintptr_t>(page->image_view());
     std::fprintf(out, "  rng data   %s (image base - %s)\n", hex(rng).c_str(),
                  hex(image.base() - rng).c_str());
+    if (page->in_time_namespace())
+      std::fprintf(out,
+                   "  timens     inside an emulated time namespace: the namespace's page (clock "
+                   "mode VDSO_CLOCKMODE_TIMENS) at the vvar slot, the vvar page at the timens "
+                   "slot\n");
   }
   if (const auto routine = image.chacha20_routine()) {
     std::string supported;
@@ -242,6 +250,7 @@ int run(const RunOptions& options) {
   open_options.chacha20 = *parse_chacha20_routine(options.chacha);
   // A kernel vDSO saved by `dump` has no note: its code says where its data goes.
   open_options.layout_from_code = true;
+  open_options.time_namespace = options.timens;
   Error err;
   auto image = LoadedImage::open_file(options.image_path, err, open_options);
   if (!image) {
@@ -325,6 +334,9 @@ const CommandRegistration registration{Command{
                      "ChaCha20 routine to patch in: auto (default: $VDSOFORGE_CHACHA if set, else "
                      "the best this CPU runs), sse2, avx2 or avx512")
           ->check(CLI::IsMember({"auto", "sse2", "avx2", "avx512"}));
+      sub.add_flag("--timens", options->timens,
+                   "run inside an emulated time namespace: the pages a kernel before 6.15 swaps "
+                   "(images of the linux-6.11 and linux-6.13 layouts only)");
       return [options] { return run(*options); };
     },
     "run",

@@ -45,6 +45,22 @@ uint64_t EmulatedDataPage::bump_generation() {
   return next;
 }
 
+const abi::VdsoRngData* EmulatedDataPage::image_view() const {
+  if (!timens_) return image_view_;
+  // The rng data keeps its place in the memfd; only which slot of the
+  // image's view shows it changes.
+  const auto* base = reinterpret_cast<const uint8_t*>(image_view_);
+  return reinterpret_cast<const abi::VdsoRngData*>(base + timens_->rng_offset_seen(0));
+}
+
+Error EmulatedDataPage::set_time_namespace(bool inside) {
+  if (!timens_)
+    return {Errc::not_supported,
+            "the image's data layout has no time-namespace indirection (only the pre-6.15 "
+            "profiles, linux-6.11 and linux-6.13, read their rng data through the timens page)"};
+  return timens_->set_inside(inside);
+}
+
 bool EmulatedDataPage::is_ready() const {
   return __atomic_load_n(&writable_->is_ready, __ATOMIC_ACQUIRE) != 0;
 }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "kernel_generation.h"
+#include "time_namespace_views.h"
 #include "vdsoforge/loader.h"
 
 namespace vdsoforge::detail {
@@ -34,7 +35,15 @@ class EmulatedDataPage final : public DataPage {
   void set_ready(bool ready) override;
   GenerationMode mode() const override { return mode_.load(); }
   Error set_mode(GenerationMode mode) override;
-  const abi::VdsoRngData* image_view() const override { return image_view_; }
+  const abi::VdsoRngData* image_view() const override;
+  bool in_time_namespace() const override { return timens_ && timens_->inside(); }
+  Error set_time_namespace(bool inside) override;
+
+  // Layouts with the pre-6.15 indirection: the views to switch, from then on.
+  void attach_time_namespace(std::unique_ptr<TimeNamespaceViews> views) {
+    timens_ = std::move(views);
+  }
+  TimeNamespaceViews* time_namespace_views() { return timens_.get(); }
 
  private:
   // The background thread of one mode with what it sleeps on, kept together
@@ -60,6 +69,7 @@ class EmulatedDataPage final : public DataPage {
   std::atomic<GenerationMode> mode_{GenerationMode::manual};
 
   std::unique_ptr<Worker> worker_;  // none in manual mode
+  std::unique_ptr<TimeNamespaceViews> timens_;  // none without the indirection
 };
 
 }  // namespace vdsoforge::detail

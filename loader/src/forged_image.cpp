@@ -14,6 +14,7 @@
 #include "emulated_data_page.h"
 #include "vdsoforge/layout_detect.h"
 #include "image_base.h"
+#include "time_namespace_views.h"
 #include "unique_mapping.h"
 
 namespace vdsoforge {
@@ -27,7 +28,22 @@ constexpr uint64_t kMaxImageSize = 64ull << 20;
 struct AreaLayout {
   uint64_t data_size = 0;
   uint64_t rng_offset = 0;
+  const layout::Profile* profile = nullptr;
+  std::optional<TimensIndirection> timens;  // the pre-6.15 indirection, if any
+
+  // Bytes of the data memfd: the area, plus the namespace's page if needed.
+  uint64_t memfd_size() const {
+    return timens ? detail::TimeNamespaceViews::memfd_size(data_size) : data_size;
+  }
 };
+
+bool same_timens(const std::optional<TimensIndirection>& a,
+                 const std::optional<TimensIndirection>& b) {
+  if (!a || !b) return a.has_value() == b.has_value();
+  return a->vvar_page_offset == b->vvar_page_offset &&
+         a->timens_page_offset == b->timens_page_offset &&
+         a->clock_mode_offset == b->clock_mode_offset;
+}
 
 class ForgedImage final : public detail::ImageBase {
  public:
@@ -47,6 +63,23 @@ class ForgedImage final : public detail::ImageBase {
         chacha20_(chacha20) {
     page_->start_default_mode(options.mode);
   }
+  // Second step of construction for layouts with the time-namespace
+  // indirection: the views switch from now on (and may fail to map).
+  Error attach_time_namespace(const OpenOptions& options) {
+    page_->attach_time_namespace(std::make_unique<detail::TimeNamespaceViews>(
+        data_.get(), layout_.data_size, *layout_.timens, writable_view_.bytes()));
+    if (Error e = page_->time_namespace_views()->add_view(reservation_.bytes()); e) return e;
+    return options.time_namespace ? page_->set_time_namespace(true) : Error{};
+  }
+  // An image over this one's data area shows the same time-namespace state.
+  Error add_sharer_view(uint8_t* area) {
+    detail::TimeNamespaceViews* views = page_->time_namespace_views();
+    return views ? views->add_view(area) : Error{};
+  }
+  void remove_sharer_view(uint8_t* area) {
+    if (detail::TimeNamespaceViews* views = page_->time_namespace_views())
+      views->remove_view(area);
+  }
   // An image over another one's data area: that image's DataPage drives it.
   ForgedImage(ElfImage elf, detail::UniqueMapping reservation, AreaLayout layout,
               ForgedImage& owner, std::optional<Chacha20Routine> chacha20)
@@ -55,6 +88,9 @@ class ForgedImage final : public detail::ImageBase {
         layout_(layout),
         owner_(&owner),
         chacha20_(chacha20) {}
+  ~ForgedImage() override {
+    if (owner_) owner_->remove_sharer_view(reservation_.bytes());
+  }
 
   bool is_kernel() const override { return false; }
   size_t image_size() const override { return reservation_.size() - layout_.data_size; }
@@ -62,6 +98,7 @@ class ForgedImage final : public detail::ImageBase {
   size_t data_area_size() const override { return layout_.data_size; }
   DataPage* data_page() override { return owner_ ? owner_->data_page() : page_.get(); }
   std::optional<Chacha20Routine> chacha20_routine() const override { return chacha20_; }
+  const layout::Profile* layout_profile() const override { return layout_.profile; }
 
   const AreaLayout& layout() const { return layout_; }
   // The memfd behind the data area; -1 for an image sharing another's.
@@ -94,7 +131,12 @@ Error resolve_layout(const ElfImage& elf, const OpenOptions& options, AreaLayout
       return {Errc::missing_data_layout_note,
               "the image has no vdsoforge data-layout note and its code gives no data layout: " +
                   detected.reason};
-    out = {detected.data_area_size(), detected.rng_data_offset()};
+    out = {detected.data_area_size(), detected.rng_data_offset(), detected.profile, std::nullopt};
+    // The indirection is emulated only for a profile the code matched in
+    // full; a partial match gives the rng data's place and nothing more.
+    if (const layout::Profile* p = detected.profile; p && p->has_timens_indirection)
+      out.timens = TimensIndirection{p->vvar_page_offset, p->timens_page_offset,
+                                     p->vvar_page_offset + p->clock_mode_offset};
   } else if (!layout) {
     return {Errc::missing_data_layout_note,
             "the image has no vdsoforge data-layout note (owner \"vdsoforge\", type 1), so the "
@@ -104,7 +146,7 @@ Error resolve_layout(const ElfImage& elf, const OpenOptions& options, AreaLayout
     if (layout->page_size != abi::kPageSize)
       return {Errc::bad_data_layout_note, "data-layout note: page_size " +
                                               std::to_string(layout->page_size) + ", expected 4096"};
-    out = {layout->data_area_size, layout->rng_data_offset};
+    out = {layout->data_area_size, layout->rng_data_offset, layout->profile, layout->timens};
   }
   if (out.data_size == 0 || out.data_size % abi::kPageSize != 0 || out.data_size > kMaxImageSize)
     return {Errc::bad_data_layout_note, "data-layout note: data_area_size " +
@@ -115,6 +157,23 @@ Error resolve_layout(const ElfImage& elf, const OpenOptions& options, AreaLayout
     return {Errc::bad_data_layout_note,
             "data-layout note: rng_data_offset " + std::to_string(out.rng_offset) +
                 " is misaligned or leaves no room for vdso_rng_data in the data area"};
+  if (out.timens) {
+    const TimensIndirection& t = *out.timens;
+    if (t.vvar_page_offset % abi::kPageSize || t.timens_page_offset % abi::kPageSize ||
+        t.timens_page_offset <= t.vvar_page_offset ||
+        t.timens_page_offset > out.data_size - abi::kPageSize ||
+        out.rng_offset < t.vvar_page_offset ||
+        out.rng_offset - t.vvar_page_offset > abi::kPageSize - sizeof(abi::VdsoRngData) ||
+        t.clock_mode_offset < t.vvar_page_offset ||
+        t.clock_mode_offset - t.vvar_page_offset > abi::kPageSize - sizeof(int32_t))
+      return {Errc::bad_data_layout_note,
+              "data-layout note: the time-namespace pages, rng data and clock mode do not fit "
+              "one vvar page and one timens page above it in the data area"};
+  }
+  if (options.time_namespace && !out.timens && !options.share_data_with)
+    return {Errc::not_supported,
+            "OpenOptions::time_namespace: the image's data layout has no time-namespace "
+            "indirection (only the pre-6.15 profiles, linux-6.11 and linux-6.13, have one)"};
   const Segment& load = elf.load_segment();
   if (load.offset != 0 || load.vaddr != 0 || load.memsz == 0 || load.filesz > load.memsz ||
       load.memsz > kMaxImageSize || load.filesz > elf.bytes().size())
@@ -139,13 +198,17 @@ Error sharing_owner(const OpenOptions& options, const AreaLayout& layout, Forged
     return {Errc::invalid_argument,
             "OpenOptions::share_data_with names an image that itself shares a data area"};
   if (forged.layout().data_size != layout.data_size ||
-      forged.layout().rng_offset != layout.rng_offset)
+      forged.layout().rng_offset != layout.rng_offset ||
+      !same_timens(forged.layout().timens, layout.timens))
     return {Errc::invalid_argument,
             "OpenOptions::share_data_with: that image's data area (" +
                 std::to_string(forged.layout().data_size) + " bytes, rng data at +" +
                 std::to_string(forged.layout().rng_offset) + ") differs from this one's (" +
                 std::to_string(layout.data_size) + " bytes, +" + std::to_string(layout.rng_offset) +
-                ")"};
+                ")" +
+                (same_timens(forged.layout().timens, layout.timens)
+                     ? ""
+                     : ", or only one of them has the time-namespace indirection")};
   owner = &forged;
   return {};
 }
@@ -229,8 +292,11 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
     }
     if (Error e = map_text(elf, text, image_size, routines, chacha20); e)
       return err = std::move(e), nullptr;
-    return std::make_unique<ForgedImage>(std::move(elf), std::move(reservation), layout, *owner,
-                                         chacha20);
+    const auto data_view = reservation.bytes();
+    auto image = std::make_unique<ForgedImage>(std::move(elf), std::move(reservation), layout,
+                                               *owner, chacha20);
+    if (Error e = owner->add_sharer_view(data_view); e) return err = std::move(e), nullptr;
+    return image;
   }
 
   detail::UniqueFd data(memfd_create("vdsoforge-data", MFD_CLOEXEC | MFD_ALLOW_SEALING));
@@ -238,7 +304,7 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
     err = errno_error("memfd_create for the data area");
     return nullptr;
   }
-  if (ftruncate(data.get(), static_cast<off_t>(data_size)) != 0) {
+  if (ftruncate(data.get(), static_cast<off_t>(layout.memfd_size())) != 0) {
     err = errno_error("sizing the data memfd (ftruncate)");
     return nullptr;
   }
@@ -251,17 +317,22 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
     err = errno_error("mapping the image's read-only data view");
     return nullptr;
   }
-  void* writable = mmap(nullptr, data_size, PROT_READ | PROT_WRITE, MAP_SHARED, data.get(), 0);
+  void* writable =
+      mmap(nullptr, layout.memfd_size(), PROT_READ | PROT_WRITE, MAP_SHARED, data.get(), 0);
   if (writable == MAP_FAILED) {
     err = errno_error("mapping the loader's writable data view");
     return nullptr;
   }
-  detail::UniqueMapping writable_view(writable, data_size);
+  detail::UniqueMapping writable_view(writable, layout.memfd_size());
   if (Error e = map_text(elf, text, image_size, routines, chacha20); e)
     return err = std::move(e), nullptr;
-  return std::make_unique<ForgedImage>(std::move(elf), std::move(reservation), layout,
-                                       std::move(data), std::move(writable_view), options,
-                                       chacha20);
+  auto image = std::make_unique<ForgedImage>(std::move(elf), std::move(reservation), layout,
+                                             std::move(data), std::move(writable_view), options,
+                                             chacha20);
+  if (layout.timens) {
+    if (Error e = image->attach_time_namespace(options); e) return err = std::move(e), nullptr;
+  }
+  return image;
 }
 
 }  // namespace

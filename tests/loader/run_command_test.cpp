@@ -133,3 +133,21 @@ TEST_CASE("run on a file that is no image exits 1 with the parser's error") {
   CHECK(contains(result.err, "bad_magic"));
   CHECK(contains(result.err, path));
 }
+
+TEST_CASE("run --timens runs a pre-6.15 profile image inside an emulated time namespace") {
+  const std::string dir = VDSOFORGE_TEST_PROFILE_IMAGE_DIR;
+  const ToolRun inside =
+      run_tool("--timens --mode manual " + dir + "/vdsoforge-getrandom-linux-6.11.so");
+  CHECK(inside.status == 0);
+  CHECK(contains(inside.out, "profile    linux-6.11"));
+  CHECK(contains(inside.out, "inside an emulated time namespace"));
+  // Through the timens slot: base - 0x3d80 + 0x3000.
+  CHECK(contains(inside.out, "(image base - 0xd80)"));
+  const ToolRun outside = run_tool("--mode manual " + dir + "/vdsoforge-getrandom-linux-6.11.so");
+  CHECK(outside.status == 0);
+  CHECK(contains(outside.out, "(image base - 0x3d80)"));
+  CHECK_FALSE(contains(outside.out, "time namespace"));
+  const ToolRun refused = run_tool("--timens " + dir + "/vdsoforge-getrandom-linux-6.15.so");
+  CHECK(refused.status == 1);
+  CHECK(contains(refused.err, "not_supported"));
+}

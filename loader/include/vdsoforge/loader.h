@@ -48,8 +48,14 @@ class DataPage {
   virtual GenerationMode mode() const = 0;
   // Errc::not_supported if follow_kernel is asked for and the kernel vDSO has no getrandom.
   virtual Error set_mode(GenerationMode mode) = 0;
-  // Address the image reads (inside the read-only data area below it).
+  // Address the image reads (inside the read-only data area below it); in an
+  // emulated time namespace, the rng data seen through the timens slot.
   virtual const abi::VdsoRngData* image_view() const = 0;
+  // The pre-6.15 time namespace (layouts with the indirection only, see
+  // OpenOptions::time_namespace): whether it is on, and switching it for
+  // every image over this page.  Errc::not_supported for other layouts.
+  virtual bool in_time_namespace() const = 0;
+  virtual Error set_time_namespace(bool inside) = 0;
 };
 
 struct OpenOptions {
@@ -68,12 +74,20 @@ struct OpenOptions {
   // and the image is refused only if the code gives no rng-data address.
   bool layout_from_code = false;
   // Map the image over the emulated data area of `share_data_with` (an
-  // image opened by open_file/open_memory, whose data area has the same size
-  // and rng-data offset) instead of a new one: one DataPage then drives
-  // both, so two images can be compared under the very same data.  The
-  // other image must outlive this one; this one's data_page() is the
-  // other's, and `mode` is ignored.
+  // image opened by open_file/open_memory, whose data area has the same size,
+  // rng-data offset and time-namespace indirection) instead of a new one: one
+  // DataPage then drives both, so two images can be compared under the very
+  // same data (and the same emulated time namespace).  The other image must
+  // outlive this one; this one's data_page() is the other's, and `mode` and
+  // `time_namespace` are ignored.
   class LoadedImage* share_data_with = nullptr;
+  // Start inside an emulated time namespace, as the kernels before 6.15 map
+  // one: the namespace's page (clock mode VDSO_CLOCKMODE_TIMENS, rng slot
+  // zero) at the vvar slot and the real vvar page at the timens slot.  Only
+  // for layouts with that indirection (profiles linux-6.11 and linux-6.13,
+  // from the note or the code); Errc::not_supported for others.  Outside a
+  // namespace the timens slot is inaccessible, as the kernel faults on it.
+  bool time_namespace = false;
 };
 
 class LoadedImage {
@@ -100,6 +114,10 @@ class LoadedImage {
   virtual uintptr_t data_area_base() const = 0;  // lowest data address (base - data size)
   virtual size_t data_area_size() const = 0;
   virtual DataPage* data_page() = 0;  // nullptr for the kernel vDSO
+  // The kernel profile whose data area the loader emulates (from the note,
+  // or the code with layout_from_code); nullptr for an explicit area and for
+  // the kernel vDSO itself.
+  virtual const layout::Profile* layout_profile() const { return nullptr; }
   // The ChaCha20 routine the loader patched in; nullopt for the kernel vDSO
   // and for images without a chacha20-routines note.
   virtual std::optional<Chacha20Routine> chacha20_routine() const { return std::nullopt; }
