@@ -24,7 +24,7 @@ set(conformance_loader_libs vdsoforge_conformance_support vdsoforge::loader)
 vdsoforge_add_test(conformance_model_vs_kernel
   SOURCES "${conformance_dir}/test_model_vs_kernel.cpp" LIBS ${conformance_loader_libs})
 foreach(program byte_identical paths generation max_rw forward_secrecy fork threads signals
-                dropped_memory stack_hygiene kernel_emulated)
+                dropped_memory stack_hygiene kernel_emulated profiles)
   vdsoforge_add_test(conformance_${program} NEEDS_IMAGE
     SOURCES "${conformance_dir}/test_${program}.cpp" LIBS ${conformance_loader_libs})
 endforeach()
