@@ -101,8 +101,8 @@ class ForgedImage final : public detail::ImageBase {
   const layout::Profile* layout_profile() const override { return layout_.profile; }
 
   const AreaLayout& layout() const { return layout_; }
-  // The memfd behind the data area; -1 for an image sharing another's.
-  int data_fd() const { return data_.get(); }
+  // An image sharing another's data area shares its memfd too.
+  int data_fd() const override { return owner_ ? owner_->data_fd() : data_.get(); }
 
  private:
   // Declared before page_ so the page's worker is joined before the memory
@@ -124,7 +124,7 @@ Error errno_error(const char* what) {
 // must be safe on its own terms whatever the parser accepts.  Without a note
 // the layout may come from the code, if the caller asked for that.
 Error resolve_layout(const ElfImage& elf, const OpenOptions& options, AreaLayout& out) {
-  const auto& layout = elf.data_layout();
+  const auto& layout = elf.data_layout() ? elf.data_layout() : options.data_layout;
   if (!layout && options.layout_from_code) {
     const DetectedLayout detected = detect_data_layout(elf);
     if (!detected.known())
@@ -141,7 +141,7 @@ Error resolve_layout(const ElfImage& elf, const OpenOptions& options, AreaLayout
     return {Errc::missing_data_layout_note,
             "the image has no vdsoforge data-layout note (owner \"vdsoforge\", type 1), so the "
             "loader cannot know where its data pages go; the kernel's own vDSO opens with "
-            "open_kernel(), a saved copy of it with OpenOptions::layout_from_code"};
+            "open_kernel(), a saved copy of it with OpenOptions::data_layout or layout_from_code"};
   } else {
     if (layout->page_size != abi::kPageSize)
       return {Errc::bad_data_layout_note, "data-layout note: page_size " +

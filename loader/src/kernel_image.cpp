@@ -21,6 +21,7 @@ class KernelImage final : public detail::ImageBase {
   uintptr_t data_area_base() const override { return data_base_; }
   size_t data_area_size() const override { return base() - data_base_; }
   DataPage* data_page() override { return nullptr; }
+  int data_fd() const override { return -1; }
 
  private:
   size_t size_;

@@ -88,6 +88,11 @@ struct OpenOptions {
   // from the note or the code); Errc::not_supported for others.  Outside a
   // namespace the timens slot is inaccessible, as the kernel faults on it.
   bool time_namespace = false;
+  // Where the data area lies for an image without the vdsoforge data-layout
+  // note, given explicitly (for example as `vdsoforge dump` reported it);
+  // takes precedence over layout_from_code.  Ignored when the image carries
+  // the note.
+  std::optional<DataLayout> data_layout;
 };
 
 class LoadedImage {
@@ -121,6 +126,9 @@ class LoadedImage {
   // The ChaCha20 routine the loader patched in; nullopt for the kernel vDSO
   // and for images without a chacha20-routines note.
   virtual std::optional<Chacha20Routine> chacha20_routine() const { return std::nullopt; }
+  // The sealed memfd behind the data area (owned by the image, close-on-exec),
+  // so another process can map the same data pages; -1 for the kernel vDSO.
+  virtual int data_fd() const = 0;
 };
 
 // ---- States -----------------------------------------------------------------

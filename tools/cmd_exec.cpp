@@ -1,0 +1,168 @@
+// vdsoforge exec [--image IMAGE] [options] -- PROGRAM [ARGS...]
+//
+// Runs an unmodified program (and everything it forks and execs) with the
+// auxiliary vector's AT_SYSINFO_EHDR pointing at a forged vDSO image mapped
+// as the loader maps it, the image's data area shared with this process so
+// it can drive the emulated vdso_rng_data while the program runs.  The
+// machinery lives in tools/exec/; this file is the command line.
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "command.h"
+#include "control_server.h"
+#include "data_page_driver.h"
+#include "exec_report.h"
+#include "forged_vdso_source.h"
+#include "process_tree_tracer.h"
+
+namespace vdsoforge::tools {
+namespace {
+
+struct ExecOptions {
+  std::string image_path = VDSOFORGE_DEFAULT_IMAGE;
+  std::string data_layout;  // "SIZE:OFFSET" for an image without the layout note
+  bool not_ready = false;
+  std::string reseed_every;
+  std::string control_socket;
+  bool count_syscalls = false;
+  std::string report_path;
+  bool hide_kernel_vdso = false;
+  bool quiet = false;
+  std::vector<std::string> argv;
+};
+
+bool parse_layout(const std::string& text, DataLayout& layout) {
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos) return false;
+  try {
+    size_t used = 0;
+    const std::string size = text.substr(0, colon), offset = text.substr(colon + 1);
+    layout.page_size = 4096;
+    layout.data_area_size = std::stoull(size, &used, 0);
+    if (used != size.size()) return false;
+    layout.rng_data_offset = std::stoull(offset, &used, 0);
+    return used == offset.size();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+int refuse(const std::string& message) {
+  std::fprintf(stderr, "vdsoforge exec: %s\n", message.c_str());
+  return 2;
+}
+
+int run(ExecOptions& options) {
+  if (options.argv.empty()) return refuse("no program given (vdsoforge exec [options] -- PROGRAM [ARGS...])");
+  OpenOptions open_options;
+  std::chrono::microseconds reseed_period{0};
+  if (!options.reseed_every.empty()) {
+    if (!exec::parse_duration(options.reseed_every, reseed_period))
+      return refuse("--reseed-every: \"" + options.reseed_every +
+                    "\" is not a positive duration such as 500us, 1ms, 2s or 1m");
+    // The period belongs to this command's own reseeder, which counts what it
+    // forces; the loader's own mode must then leave the generation alone.
+    open_options.mode = GenerationMode::manual;
+  }
+  if (!options.data_layout.empty()) {
+    DataLayout layout{};
+    if (!parse_layout(options.data_layout, layout))
+      return refuse("--data-layout: \"" + options.data_layout +
+                    "\" is not DATA_AREA_SIZE:RNG_DATA_OFFSET (e.g. 0x6000:0x2000)");
+    open_options.data_layout = layout;
+  }
+
+  Error err;
+  auto source = exec::ForgedVdsoSource::open(options.image_path, open_options, err,
+                                             options.hide_kernel_vdso);
+  if (!source) {
+    return refuse(options.image_path + ": " + err.message +
+                  (err.code == Errc::missing_data_layout_note
+                       ? " (for a kernel vDSO saved by `vdsoforge dump`, give --data-layout)"
+                       : ""));
+  }
+  exec::DataPageDriver driver(source->data_page());
+  if (options.not_ready) driver.set_ready(false);
+  if (reseed_period.count() > 0) driver.reseed_every(reseed_period);
+  std::unique_ptr<exec::ControlServer> control;
+  if (!options.control_socket.empty()) {
+    std::string error;
+    control = exec::ControlServer::start(options.control_socket, driver, error);
+    if (!control) return refuse(error);
+  }
+
+  const exec::TraceResult result =
+      exec::trace_program({options.argv, source->vdso(), options.count_syscalls});
+  control.reset();
+
+  if (!result.message.empty()) std::fprintf(stderr, "vdsoforge exec: %s\n", result.message.c_str());
+  if (options.count_syscalls && !options.quiet)
+    std::fprintf(stderr, "vdsoforge exec: %" PRIu64 " getrandom system calls in %zu processes\n",
+                 result.getrandom_syscalls, result.processes.size());
+  if (!options.report_path.empty()) {
+    exec::ReportContext context;
+    context.image_path = options.image_path;
+    context.data_area_size = source->vdso().data_size;
+    context.rng_data_offset = source->rng_data_offset();
+    context.text_size = source->vdso().text_size;
+    context.count_getrandom = options.count_syscalls;
+    context.not_ready = options.not_ready;
+    context.hide_kernel_vdso = options.hide_kernel_vdso;
+    context.reseeds_forced = driver.reseeds_forced();
+    context.final_generation = source->data_page().generation();
+    std::string error;
+    if (!exec::write_report(options.report_path, context, result, error)) {
+      std::fprintf(stderr, "vdsoforge exec: %s\n", error.c_str());
+      return result.exit_status() == 0 ? 2 : result.exit_status();
+    }
+  }
+  return result.exit_status();
+}
+
+const CommandRegistration registration{Command{
+    [](CLI::App& sub) -> std::function<int()> {
+      auto options = std::make_shared<ExecOptions>();
+      sub.footer(
+          "Runs PROGRAM (and every process it forks and every program they exec) with\n"
+          "AT_SYSINFO_EHDR pointing at IMAGE, mapped as the loader maps it: data area read-only\n"
+          "directly below the read+execute text, shared with this process.\n"
+          "Exit status: the program's (128+N if killed by signal N), 127 if it was not found,\n"
+          "126 if it could not be executed, 2 for bad arguments, a refused program or image\n"
+          "(32-bit/x32, setuid/setgid, already traced) and tracer errors.\n");
+      // Everything after the first positional (or after --) is the program's.
+      sub.prefix_command();
+      sub.add_option("command", options->argv, "PROGRAM [ARGS...] (after --)");
+      sub.add_option("--image", options->image_path,
+                     "vDSO image (default: the built vdsoforge-getrandom.so)")
+          ->check(CLI::ExistingFile);
+      sub.add_option("--data-layout", options->data_layout,
+                     "DATA_AREA_SIZE:RNG_DATA_OFFSET for an image without the vdsoforge layout "
+                     "note, e.g. the kernel's vDSO saved by `dump` (Linux 6.18: 0x6000:0x2000)");
+      sub.add_flag("--not-ready", options->not_ready,
+                   "publish is_ready = 0: every getrandom must fall back to the system call");
+      sub.add_option("--reseed-every", options->reseed_every,
+                     "bump the generation every DURATION (500us, 1ms, 2s, ...) instead of "
+                     "following the kernel's");
+      sub.add_option("--control", options->control_socket,
+                     "serve `vdsoforge ctl SOCKET reseed | ready 0|1 | status` on this Unix socket");
+      sub.add_flag("--count-syscalls", options->count_syscalls,
+                   "count getrandom(2) system calls (seccomp SECCOMP_RET_TRACE on that call only)");
+      sub.add_option("--report", options->report_path, "write a JSON report to FILE");
+      sub.add_flag("--hide-kernel-vdso", options->hide_kernel_vdso,
+                   "unmap the kernel's [vdso] and [vvar*] pages in the program");
+      sub.add_flag("-q,--quiet", options->quiet, "no summary line on stderr");
+      return [options, &sub] {
+        for (const std::string& arg : sub.remaining()) options->argv.push_back(arg);
+        return run(*options);
+      };
+    },
+    "exec", "run a program with a forged vDSO image as its vDSO (AT_SYSINFO_EHDR)"}};
+
+}  // namespace
+}  // namespace vdsoforge::tools

@@ -1,0 +1,44 @@
+// The control channel of `vdsoforge exec --control SOCKET`: a Unix stream
+// socket on which `vdsoforge ctl` sends one command line and reads one reply.
+//
+//   reseed       -> "ok generation=G ready=R reseeds=N mode=M"
+//   ready 0|1    -> the same, after setting is_ready
+//   status       -> the same
+// anything else  -> "error: ..."
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "data_page_driver.h"
+
+namespace vdsoforge::exec {
+
+class ControlServer {
+ public:
+  // nullptr with error set if the socket cannot be created at `path`.
+  static std::unique_ptr<ControlServer> start(const std::string& path, DataPageDriver& driver,
+                                              std::string& error);
+  ~ControlServer();  // stops serving, removes the socket file
+  ControlServer(const ControlServer&) = delete;
+  ControlServer& operator=(const ControlServer&) = delete;
+
+ private:
+  ControlServer(std::string path, int listen_fd, int stop_fd, DataPageDriver& driver);
+  void serve();
+  std::string answer(const std::string& command);
+
+  std::string path_;
+  int listen_fd_;
+  int stop_fd_;  // eventfd that wakes serve() to end
+  DataPageDriver& driver_;
+  std::thread thread_;
+};
+
+// The client side (`vdsoforge ctl`): the reply line, or error set.
+bool send_control_command(const std::string& path, const std::string& command,
+                          std::string& reply, std::string& error);
+
+}  // namespace vdsoforge::exec

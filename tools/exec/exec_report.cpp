@@ -1,0 +1,71 @@
+#include "exec_report.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace vdsoforge::exec {
+
+namespace {
+
+const char* end_name(TraceEnd end) {
+  switch (end) {
+    case TraceEnd::exited: return "exited";
+    case TraceEnd::killed: return "signal";
+    case TraceEnd::not_started: return "not_started";
+    case TraceEnd::refused: return "refused";
+    case TraceEnd::failed: return "failed";
+  }
+  return "failed";
+}
+
+}  // namespace
+
+bool write_report(const std::string& path, const ReportContext& context,
+                  const TraceResult& result, std::string& error) {
+  nlohmann::json report;
+  report["image"] = context.image_path;
+  report["layout"] = {{"data_area_size", context.data_area_size},
+                      {"rng_data_offset", context.rng_data_offset},
+                      {"rng_data_below_image", context.data_area_size - context.rng_data_offset},
+                      {"text_size", context.text_size}};
+  report["options"] = {{"count_syscalls", context.count_getrandom},
+                       {"not_ready", context.not_ready},
+                       {"hide_kernel_vdso", context.hide_kernel_vdso}};
+  nlohmann::json outcome = {{"end", end_name(result.end)}, {"exit_status", result.exit_status()}};
+  if (result.end == TraceEnd::exited) outcome["exit_code"] = result.status;
+  if (result.end == TraceEnd::killed) outcome["signal"] = result.status;
+  if (!result.message.empty()) outcome["message"] = result.message;
+  report["outcome"] = outcome;
+  report["reseeds_forced"] = context.reseeds_forced;
+  report["final_generation"] = context.final_generation;
+
+  nlohmann::json processes = nlohmann::json::array();
+  for (const ProcessRecord& p : result.processes) {
+    nlohmann::json entry = {{"pid", p.pid},
+                            {"parent", p.parent},
+                            {"program", p.program},
+                            {"execs", p.execs},
+                            {"image_base", p.image_base}};
+    if (context.count_getrandom) entry["getrandom_syscalls"] = p.getrandom_syscalls;
+    processes.push_back(entry);
+  }
+  report["processes_seen"] = result.processes.size();
+  report["processes"] = processes;
+  if (context.count_getrandom)
+    report["getrandom_syscalls"] = result.getrandom_syscalls;
+  else
+    report["getrandom_syscalls"] = nullptr;  // not counted without --count-syscalls
+
+  std::ofstream out(path);
+  out << report.dump(2) << "\n";
+  out.close();
+  if (!out) {
+    error = "cannot write the report " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace vdsoforge::exec

@@ -1,0 +1,40 @@
+// The image `exec` hands to every program: opened once with the loader (so
+// parsing, layout checks and the emulated data page are the loader's), plus
+// a sealed memfd holding its text, so a traced program can map both the data
+// area and the text from this process's descriptors.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "vdso_installer.h"
+#include "vdsoforge/loader.h"
+
+namespace vdsoforge::exec {
+
+class ForgedVdsoSource {
+ public:
+  // nullptr with err set if the loader refuses the image or a memfd fails.
+  static std::unique_ptr<ForgedVdsoSource> open(const std::string& path,
+                                                const OpenOptions& options, Error& err,
+                                                bool hide_kernel_vdso);
+  ~ForgedVdsoSource();
+  ForgedVdsoSource(const ForgedVdsoSource&) = delete;
+  ForgedVdsoSource& operator=(const ForgedVdsoSource&) = delete;
+
+  LoadedImage& image() { return *image_; }
+  DataPage& data_page() { return *image_->data_page(); }
+  const ForgedVdso& vdso() const { return vdso_; }
+  // The rng data's offset in the data area.
+  uint64_t rng_data_offset() const { return rng_data_offset_; }
+
+ private:
+  ForgedVdsoSource(std::unique_ptr<LoadedImage> image, int text_fd, bool hide_kernel_vdso);
+
+  std::unique_ptr<LoadedImage> image_;
+  ForgedVdso vdso_;
+  uint64_t rng_data_offset_ = 0;
+};
+
+}  // namespace vdsoforge::exec

@@ -1,0 +1,37 @@
+#include "program_check.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace vdsoforge::exec {
+
+std::string refusal_reason(pid_t pid) {
+  const std::string exe = "/proc/" + std::to_string(pid) + "/exe";
+  char target[4096] = {};
+  const ssize_t length = readlink(exe.c_str(), target, sizeof target - 1);
+  const std::string name = length > 0 ? std::string(target, static_cast<size_t>(length)) : exe;
+
+  const int fd = open(exe.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "cannot inspect " + name + ": " + std::strerror(errno);
+  Elf64_Ehdr header{};
+  struct stat info {};
+  const bool read_ok = pread(fd, &header, sizeof header, 0) >= static_cast<ssize_t>(EI_NIDENT + 4);
+  const bool stat_ok = fstat(fd, &info) == 0;
+  close(fd);
+  if (!read_ok || !stat_ok || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0)
+    return "cannot inspect " + name + " (not a readable ELF file)";
+  if (info.st_mode & (S_ISUID | S_ISGID))
+    return name + " is setuid/setgid; a forged vDSO is not given to privileged programs";
+  if (header.e_ident[EI_CLASS] != ELFCLASS64)
+    return name + (header.e_machine == EM_X86_64 ? " is an x32 program" : " is a 32-bit program") +
+           "; its vDSO is another ABI, which the image does not provide";
+  if (header.e_machine != EM_X86_64) return name + " is not an x86-64 program";
+  return {};
+}
+
+}  // namespace vdsoforge::exec

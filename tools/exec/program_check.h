@@ -1,0 +1,17 @@
+// Programs `exec` refuses to run on a forged vDSO, checked at each exec stop
+// before the new program's first instruction: 32-bit and x32 programs (their
+// vDSO is another ABI, with other entry points) and setuid/setgid programs
+// (privileged code must not run on a vDSO another user supplied).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace vdsoforge::exec {
+
+// Empty if the program now running in `pid` may be given the image, else
+// the reason it may not.
+std::string refusal_reason(pid_t pid);
+
+}  // namespace vdsoforge::exec

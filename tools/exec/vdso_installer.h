@@ -1,0 +1,38 @@
+// Putting a forged vDSO into a process stopped right after execve: map its
+// data area and text the way the loader maps them, advertise it in
+// AT_SYSINFO_EHDR, and optionally remove the kernel's own vDSO.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "syscall_injector.h"
+
+namespace vdsoforge::exec {
+
+// What every exec'd program gets.  The descriptors belong to the vdsoforge
+// process; the tracee opens them through /proc/<owner>/fd/<n>, so the data
+// pages it maps are the very pages vdsoforge writes.
+struct ForgedVdso {
+  pid_t owner = 0;
+  int data_fd = -1;      // sealed memfd, data_size bytes
+  size_t data_size = 0;  // whole pages, mapped read-only directly below the text
+  int text_fd = -1;      // sealed memfd holding the image's PT_LOAD, text_size bytes
+  size_t text_size = 0;  // whole pages, mapped read+execute (never writable)
+  bool hide_kernel_vdso = false;
+};
+
+struct Installed {
+  uintptr_t base = 0;         // the image's ELF header in the tracee
+  uintptr_t kernel_vdso = 0;  // what AT_SYSINFO_EHDR said before
+  bool kernel_vdso_unmapped = false;
+};
+
+// The injector must have begun at the tracee's first stop after execve.
+bool install_forged_vdso(SyscallInjector& injector, pid_t pid, const ForgedVdso& vdso,
+                         Installed& installed, std::string& error);
+
+}  // namespace vdsoforge::exec
