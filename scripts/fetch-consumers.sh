@@ -55,6 +55,7 @@ apt_options=(
   -o APT::Architectures=amd64
   -o Acquire::Languages=none
   -o Debug::NoLocking=1
+  -o APT::Sandbox::User=root
 )
 
 echo "fetch-consumers: apt-get update (Debian 13 trixie, private state in $apt_dir)" >&2

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Every test: install what is missing, then build and test the project twice
-# (optimised, and with ASan+UBSan on the host code), check the built image's
-# ABI against the running kernel's vDSO, build the out-of-tree example
-# against an installed copy, and build, lint and try the Debian package.
-# Each step prints how long it took.
+# Every test: install what is missing, fetch the real getrandom consumers
+# (Debian 13's glibc 2.41 and Go 1.24, into build/consumers), then build and
+# test the project twice (optimised, and with ASan+UBSan on the host code),
+# check the built image's ABI against the running kernel's vDSO, build the
+# out-of-tree example against an installed copy, and build, lint and try the
+# Debian package.  Each step prints how long it took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,13 +12,18 @@ source scripts/steps.sh
 step "install missing Debian packages"
 scripts/install-deps.sh
 
+step "real getrandom consumers (Debian 13 glibc 2.41, Go 1.24; cached)"
+consumers=$(scripts/fetch-consumers.sh)
+cat "$consumers/.packages"
+
 step "build (default preset)"
-cmake --preset default >/dev/null
+cmake --preset default -DVDSOFORGE_CONSUMER_ROOT="$consumers" >/dev/null
 cmake --build --preset default
 
 step "tests (default preset)"
 ctest --preset default
 tests/conformance/summary.sh build/default
+tests/exec/summary.sh build/default
 
 step "ABI of the built images against the running kernel's vDSO"
 build/default/tools/vdsoforge abi build/default/vdso_src/vdsoforge-getrandom.so
@@ -34,7 +40,7 @@ grep -q '<svg' "$bench_out/plot.svg"
 rm -rf "$bench_out"
 
 step "build + tests under AddressSanitizer and UndefinedBehaviorSanitizer"
-cmake --preset asan >/dev/null
+cmake --preset asan -DVDSOFORGE_CONSUMER_ROOT="$consumers" >/dev/null
 cmake --build --preset asan
 ctest --preset asan
 

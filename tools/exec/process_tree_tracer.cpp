@@ -77,11 +77,26 @@ class Tracer {
   explicit Tracer(const TraceConfig& config) : config_(config) {}
 
   TraceResult run() {
+    if (const std::string reason = refusal_reason_for_program(config_.argv[0]); !reason.empty()) {
+      result_.end = TraceEnd::refused;
+      result_.status = 2;
+      result_.message = "refused: " + reason;
+      return result_;
+    }
     int report_fd = -1;
+    bool ended = false;
     std::string error;
-    const pid_t pid = spawn_traced(
-        {config_.argv, config_.count_getrandom, kPtraceOptions}, report_fd, error);
+    const pid_t pid = spawn_traced({config_.argv, config_.count_getrandom, kPtraceOptions},
+                                   report_fd, ended, error);
     if (pid < 0) return fail(error);
+    if (ended) {
+      const SpawnFailure failure = spawn_failure(report_fd, config_.argv[0]);
+      if (failure.exit_status == 0) return fail("the program's process ended before it started");
+      result_.end = failure.exit_status == 2 ? TraceEnd::refused : TraceEnd::not_started;
+      result_.status = failure.exit_status;
+      result_.message = failure.message;
+      return result_;
+    }
     main_ = pid;
     add_process(pid, 0);
     threads_[pid] = pid;
@@ -200,8 +215,16 @@ class Tracer {
           threads_[child] = group;
           fresh_.insert(child);
         }
-        if (threads_[child] == child) add_process(child, threads_[tid]);
-        if (processes_[child].parent == 0 && child != main_) processes_[child].parent = threads_[tid];
+        if (threads_[child] == child) {
+          add_process(child, threads_[tid]);
+          ProcessRecord& record = processes_[child];
+          if (record.parent == 0 && child != main_) record.parent = threads_[tid];
+          // Until it execs, a forked child runs its parent's program and image.
+          if (record.execs == 0) {
+            record.program = processes_[threads_[tid]].program;
+            record.image_base = processes_[threads_[tid]].image_base;
+          }
+        }
         resume(tid, 0);
         return;
       }

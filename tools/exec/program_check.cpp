@@ -6,31 +6,58 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 namespace vdsoforge::exec {
 
-std::string refusal_reason(pid_t pid) {
-  const std::string exe = "/proc/" + std::to_string(pid) + "/exe";
-  char target[4096] = {};
-  const ssize_t length = readlink(exe.c_str(), target, sizeof target - 1);
-  const std::string name = length > 0 ? std::string(target, static_cast<size_t>(length)) : exe;
+namespace {
 
-  const int fd = open(exe.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "cannot inspect " + name + ": " + std::strerror(errno);
+// Only ELF files are judged; a script is judged by its interpreter, at the
+// exec stop that runs it.
+std::string check_file(const std::string& path, const std::string& name, bool must_be_elf) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return must_be_elf ? "cannot inspect " + name + ": " + std::strerror(errno) : "";
   Elf64_Ehdr header{};
   struct stat info {};
   const bool read_ok = pread(fd, &header, sizeof header, 0) >= static_cast<ssize_t>(EI_NIDENT + 4);
   const bool stat_ok = fstat(fd, &info) == 0;
   close(fd);
   if (!read_ok || !stat_ok || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0)
-    return "cannot inspect " + name + " (not a readable ELF file)";
+    return must_be_elf ? "cannot inspect " + name + " (not a readable ELF file)" : "";
   if (info.st_mode & (S_ISUID | S_ISGID))
     return name + " is setuid/setgid; a forged vDSO is not given to privileged programs";
   if (header.e_ident[EI_CLASS] != ELFCLASS64)
     return name + (header.e_machine == EM_X86_64 ? " is an x32 program" : " is a 32-bit program") +
            "; its vDSO is another ABI, which the image does not provide";
   if (header.e_machine != EM_X86_64) return name + " is not an x86-64 program";
+  return {};
+}
+
+}  // namespace
+
+std::string refusal_reason(pid_t pid) {
+  const std::string exe = "/proc/" + std::to_string(pid) + "/exe";
+  char target[4096] = {};
+  const ssize_t length = readlink(exe.c_str(), target, sizeof target - 1);
+  const std::string name = length > 0 ? std::string(target, static_cast<size_t>(length)) : exe;
+  return check_file(exe, name, true);
+}
+
+std::string refusal_reason_for_program(const std::string& program) {
+  if (program.empty()) return {};
+  if (program.find('/') != std::string::npos) return check_file(program, program, false);
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/bin:/usr/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    const size_t end = std::min(dirs.find(':', start), dirs.size());
+    const std::string dir = end > start ? dirs.substr(start, end - start) : ".";
+    const std::string candidate = dir + "/" + program;
+    if (access(candidate.c_str(), X_OK) == 0) return check_file(candidate, candidate, false);
+    start = end + 1;
+  }
   return {};
 }
 

@@ -14,4 +14,9 @@ namespace vdsoforge::exec {
 // the reason it may not.
 std::string refusal_reason(pid_t pid);
 
+// The same for the program exec is asked to start, checked before anything
+// runs: `program` is looked up in PATH as execvp does.  Empty as well if it
+// cannot be found or read (starting it then fails with the usual 127/126).
+std::string refusal_reason_for_program(const std::string& program);
+
 }  // namespace vdsoforge::exec

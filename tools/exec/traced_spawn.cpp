@@ -31,7 +31,8 @@ struct ChildReport {
 
 }  // namespace
 
-pid_t spawn_traced(const SpawnRequest& request, int& report_fd, std::string& error) {
+pid_t spawn_traced(const SpawnRequest& request, int& report_fd, bool& ended, std::string& error) {
+  ended = false;
   std::vector<char*> argv;
   for (const std::string& arg : request.argv) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
@@ -68,7 +69,10 @@ pid_t spawn_traced(const SpawnRequest& request, int& report_fd, std::string& err
     error = std::string("waitpid: ") + std::strerror(errno);
     return -1;
   }
-  if (!WIFSTOPPED(status)) return pid;  // exited at once (TRACEME refused): spawn_failure()
+  if (!WIFSTOPPED(status)) {  // exited at once (TRACEME refused): spawn_failure() says why
+    ended = true;
+    return pid;
+  }
   if (ptrace(PTRACE_SETOPTIONS, pid, nullptr, request.ptrace_options) != 0) {
     error = std::string("this kernel refuses the ptrace options exec needs (PTRACE_SETOPTIONS: ") +
             std::strerror(errno) + ")";

@@ -23,9 +23,10 @@ struct SpawnFailure {
 
 // The child, stopped at its first tracee stop with the options set and then
 // resumed, so the next stop of interest is its exec event (or its exit, when
-// execve failed; collect the reason with spawn_failure()).
+// execve failed; collect the reason with spawn_failure()).  If it could not
+// even become a tracee it has already been reaped: `ended` is set.
 // -1 with error set if it could not be started or traced.
-pid_t spawn_traced(const SpawnRequest& request, int& report_fd, std::string& error);
+pid_t spawn_traced(const SpawnRequest& request, int& report_fd, bool& ended, std::string& error);
 
 // After the child exited without exec'ing: what went wrong, from report_fd
 // (closed here).  exit_status 0 if the child said nothing (it was killed).

@@ -10,7 +10,8 @@
  * steps, with every thread idle, the main thread runs BETWEEN_STEPS_COMMAND
  * with system() (the tests force a reseed there).  Then CHILDREN forked
  * children (no exec) each make CALLS calls.  The first 16 bytes of every 16th
- * result are appended to OUT, for the caller's repetition and statistics
+ * result (and, for results of 2 KiB or more, the 16 bytes at offsets 1024 and
+ * 1088) are appended to OUT, for the caller's repetition and statistics
  * checks.  stdout gets one line: "calls=N states=S".  Exit 3 if any call
  * returns something other than the requested length.
  */
@@ -48,7 +49,7 @@ static uint64_t next_length(uint64_t* x) { /* xorshift64: sizes, not secrets */
 /* Draws `count` results; appends its samples to OUT in one write. */
 static int draw(uint64_t* seed, long count, long first_index) {
   static __thread unsigned char buffer[kMaxLength];
-  unsigned char* samples = malloc((size_t)(count / kSampleEvery + 1) * kSampleBytes);
+  unsigned char* samples = malloc((size_t)(count / kSampleEvery + 1) * 3 * kSampleBytes);
   size_t sampled = 0;
   int failed = 0;
   for (long i = 0; i < count; ++i) {
@@ -70,6 +71,13 @@ static int draw(uint64_t* seed, long count, long first_index) {
     if (index % kSampleEvery == 0 && length >= kSampleBytes) {
       memcpy(samples + sampled, buffer, kSampleBytes);
       sampled += kSampleBytes;
+      /* Two samples one ChaCha20 block (64 bytes) apart, deep in a long
+       * result: equal if the generator repeats blocks within one call. */
+      if (length >= 2048) {
+        memcpy(samples + sampled, buffer + 1024, kSampleBytes);
+        memcpy(samples + sampled + kSampleBytes, buffer + 1024 + 64, kSampleBytes);
+        sampled += 2 * kSampleBytes;
+      }
     }
   }
   if (sampled && write(out_fd, samples, sampled) != (ssize_t)sampled) failed = 1;

@@ -1,0 +1,100 @@
+// A getrandom consumer for `vdsoforge exec`, using Go's standard library only:
+// since Go 1.24 crypto/rand.Read is served by the runtime's vgetrandom, which
+// calls __vdso_getrandom from the vDSO AT_SYSINFO_EHDR names, one state per M.
+//
+//	go_probe OUT GOROUTINES CALLS STEPS [BETWEEN_STEPS_COMMAND]
+//
+// GOROUTINES goroutines each make CALLS crypto/rand.Read calls of mixed sizes
+// (1 B .. 4 KiB) split in STEPS steps; between steps, with all of them idle,
+// BETWEEN_STEPS_COMMAND runs through /bin/sh -c.  The first 16 bytes of every
+// 16th result (and, for results of 2 KiB or more, those at offsets 1024 and
+// 1088) are appended to OUT.  stdout: "calls=N states=S", S being the
+// process's OS threads (each M that draws has its own state).  Exit 3 if a
+// read fails.
+package main
+
+import (
+	"crypto/rand"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+func threads() int {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "Threads:") {
+			n, _ := strconv.Atoi(strings.TrimSpace(line[len("Threads:"):]))
+			return n
+		}
+	}
+	return 0
+}
+
+func main() {
+	if len(os.Args) < 5 {
+		fmt.Fprintln(os.Stderr, "usage: go_probe OUT GOROUTINES CALLS STEPS [COMMAND]")
+		os.Exit(2)
+	}
+	out, err := os.OpenFile(os.Args[1], os.O_WRONLY|os.O_CREATE|os.O_APPEND|os.O_TRUNC, 0o644)
+	goroutines, err2 := strconv.Atoi(os.Args[2])
+	calls, err3 := strconv.Atoi(os.Args[3])
+	steps, err4 := strconv.Atoi(os.Args[4])
+	if err != nil || err2 != nil || err3 != nil || err4 != nil || goroutines < 1 || calls < 1 || steps < 1 {
+		fmt.Fprintln(os.Stderr, "go_probe: bad arguments", err)
+		os.Exit(2)
+	}
+	perStep := calls / steps
+	var failed sync.Once
+	failure := false
+	for step := 0; step < steps; step++ {
+		if step > 0 && len(os.Args) > 5 {
+			if err := exec.Command("/bin/sh", "-c", os.Args[5]).Run(); err != nil {
+				fmt.Fprintln(os.Stderr, "go_probe: between-steps command failed:", err)
+				os.Exit(4)
+			}
+		}
+		var wg sync.WaitGroup
+		for g := 0; g < goroutines; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				x := uint64(0x9e3779b97f4a7c15) * uint64(g+1+step*goroutines)
+				buffer := make([]byte, 4096)
+				var samples []byte
+				for i := 0; i < perStep; i++ {
+					x ^= x << 13
+					x ^= x >> 7
+					x ^= x << 17
+					n := 1 + int(x%4096)
+					if _, err := rand.Read(buffer[:n]); err != nil {
+						failed.Do(func() { failure = true; fmt.Fprintln(os.Stderr, "go_probe:", err) })
+						return
+					}
+					if i%16 == 0 && n >= 16 {
+						samples = append(samples, buffer[:16]...)
+						// One ChaCha20 block apart, deep in a long result.
+						if n >= 2048 {
+							samples = append(samples, buffer[1024:1040]...)
+							samples = append(samples, buffer[1088:1104]...)
+						}
+					}
+				}
+				if _, err := out.Write(samples); err != nil {
+					failed.Do(func() { failure = true })
+				}
+			}(g)
+		}
+		wg.Wait()
+	}
+	fmt.Printf("calls=%d states=%d\n", goroutines*perStep*steps, threads())
+	if failure {
+		os.Exit(3)
+	}
+}

@@ -1,0 +1,297 @@
+// The life of programs under `vdsoforge exec`: what they are given from their
+// first instruction, fork and exec chains, exit codes and signals, programs
+// that cannot start, refusals (nothing left running), the control channel
+// and the report.
+#include <elf.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "exec_harness.h"
+#include "tool_runner.h"
+
+using abi_test::run_tool;
+using abi_test::TempDir;
+using abi_test::ToolResult;
+
+namespace {
+
+struct ProbeLine {
+  std::map<std::string, std::string> fields;
+  uint64_t ehdr() const { return std::stoull(fields.at("ehdr"), nullptr, 16); }
+};
+
+std::vector<ProbeLine> probe_lines(const std::string& out) {
+  std::vector<ProbeLine> lines;
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("pid=")) continue;
+    ProbeLine parsed;
+    std::istringstream words(line);
+    std::string word;
+    while (words >> word) {
+      const size_t eq = word.find('=');
+      parsed.fields[word.substr(0, eq)] = word.substr(eq + 1);
+    }
+    lines.push_back(parsed);
+  }
+  return lines;
+}
+
+nlohmann::json read_report(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+void check_forged(const ProbeLine& line) {
+  INFO("probe line: ehdr " << line.fields.at("ehdr") << " text " << line.fields.at("text")
+                           << " data " << line.fields.at("data"));
+  CHECK(line.ehdr() != 0);
+  CHECK(line.fields.at("text").starts_with("r-xp:"));
+  CHECK(line.fields.at("text").find("memfd:vdsoforge-image") != std::string::npos);
+  CHECK(line.fields.at("data").starts_with("r--s:"));
+  CHECK(line.fields.at("data").find("memfd:vdsoforge-data") != std::string::npos);
+}
+
+// The smallest i386 program: exit(0) through int 0x80.
+std::vector<uint8_t> i386_program() {
+  constexpr uint32_t kBase = 0x08048000;
+  const uint8_t code[] = {0xb8, 0x01, 0, 0, 0, 0x31, 0xdb, 0xcd, 0x80};
+  Elf32_Ehdr eh{};
+  std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
+  eh.e_ident[EI_CLASS] = ELFCLASS32;
+  eh.e_ident[EI_DATA] = ELFDATA2LSB;
+  eh.e_ident[EI_VERSION] = EV_CURRENT;
+  eh.e_type = ET_EXEC;
+  eh.e_machine = EM_386;
+  eh.e_version = EV_CURRENT;
+  eh.e_entry = kBase + sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr);
+  eh.e_phoff = sizeof(Elf32_Ehdr);
+  eh.e_ehsize = sizeof(Elf32_Ehdr);
+  eh.e_phentsize = sizeof(Elf32_Phdr);
+  eh.e_phnum = 1;
+  Elf32_Phdr ph{};
+  ph.p_type = PT_LOAD;
+  ph.p_vaddr = ph.p_paddr = kBase;
+  ph.p_filesz = ph.p_memsz = sizeof eh + sizeof ph + sizeof code;
+  ph.p_flags = PF_R | PF_X;
+  ph.p_align = 0x1000;
+  std::vector<uint8_t> bytes(sizeof eh + sizeof ph + sizeof code);
+  std::memcpy(bytes.data(), &eh, sizeof eh);
+  std::memcpy(bytes.data() + sizeof eh, &ph, sizeof ph);
+  std::memcpy(bytes.data() + sizeof eh + sizeof ph, code, sizeof code);
+  return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("the program sees the image from its first instruction, mapped as the loader maps it") {
+  TempDir dir;
+  const auto report = dir.path("report.json");
+  const ToolResult r = run_tool({"exec", "--report", report.string(), "--", VDSOFORGE_VDSO_PROBE});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto lines = probe_lines(r.out);
+  REQUIRE(lines.size() == 1);
+  check_forged(lines[0]);
+  CHECK(lines[0].fields.at("kernel_vdso") == "1");  // still mapped, only unadvertised
+  const nlohmann::json json = read_report(report);
+  REQUIRE(json["processes"].size() == 1);
+  CHECK(json["processes"][0]["image_base"].get<uint64_t>() == lines[0].ehdr());
+  CHECK(json["outcome"]["exit_code"] == 0);
+  CHECK(json["layout"]["data_area_size"] == 0x6000);
+  CHECK(json["layout"]["rng_data_below_image"] == 0x4000);
+}
+
+TEST_CASE("hiding the kernel vDSO (--hide-kernel-vdso) unmaps it") {
+  const ToolResult r = run_tool({"exec", "--hide-kernel-vdso", "--", VDSOFORGE_VDSO_PROBE});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto lines = probe_lines(r.out);
+  REQUIRE(lines.size() == 1);
+  check_forged(lines[0]);
+  CHECK(lines[0].fields.at("kernel_vdso") == "0");
+}
+
+TEST_CASE("a child forked without exec keeps the parent's image") {
+  TempDir dir;
+  const auto report = dir.path("report.json");
+  const ToolResult r =
+      run_tool({"exec", "--report", report.string(), "--", VDSOFORGE_VDSO_PROBE, "fork"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto lines = probe_lines(r.out);
+  REQUIRE(lines.size() == 2);
+  check_forged(lines[1]);
+  CHECK(lines[1].ehdr() == lines[0].ehdr());
+  CHECK(lines[1].fields.at("pid") != lines[0].fields.at("pid"));
+  CHECK(read_report(report)["processes_seen"] == 2);
+}
+
+TEST_CASE("every program of an exec chain gets the image") {
+  TempDir dir;
+  const auto report = dir.path("report.json");
+  const std::string probe = VDSOFORGE_VDSO_PROBE;
+  const ToolResult r = run_tool({"exec", "--report", report.string(), "--", "sh", "-c",
+                                 probe + " exec " + probe + " exit 5; exit $?"});
+  INFO(r.err);
+  CHECK(r.exit_code == 5);
+  const auto lines = probe_lines(r.out);
+  REQUIRE(lines.size() == 2);
+  for (const auto& line : lines) check_forged(line);
+  const nlohmann::json json = read_report(report);
+  unsigned execs = 0;
+  for (const auto& process : json["processes"]) {
+    execs += process["execs"].get<unsigned>();
+    if (process["execs"].get<unsigned>() > 0) CHECK(process["image_base"].get<uint64_t>() != 0);
+  }
+  CHECK(execs >= 3);  // sh, the probe, the probe again
+}
+
+TEST_CASE("exit codes and deaths by signal come back as a shell reports them") {
+  CHECK(run_tool({"exec", "--", VDSOFORGE_VDSO_PROBE, "exit", "0"}).exit_code == 0);
+  CHECK(run_tool({"exec", "--", VDSOFORGE_VDSO_PROBE, "exit", "42"}).exit_code == 42);
+  CHECK(run_tool({"exec", "--", VDSOFORGE_VDSO_PROBE, "raise", "15"}).exit_code == 128 + 15);
+  CHECK(run_tool({"exec", "--", VDSOFORGE_VDSO_PROBE, "raise", "9"}).exit_code == 128 + 9);
+  TempDir dir;
+  const auto report = dir.path("report.json");
+  run_tool({"exec", "--report", report.string(), "--", VDSOFORGE_VDSO_PROBE, "raise", "6"});
+  const nlohmann::json json = read_report(report);
+  CHECK(json["outcome"]["end"] == "signal");
+  CHECK(json["outcome"]["signal"] == 6);
+  CHECK(json["outcome"]["exit_status"] == 134);
+}
+
+TEST_CASE("a program that does not exist exits 127, one that cannot run 126") {
+  const ToolResult missing = run_tool({"exec", "--", "/nonexistent/program"});
+  CHECK(missing.exit_code == 127);
+  CHECK(missing.err.find("/nonexistent/program") != std::string::npos);
+  const ToolResult unnamed = run_tool({"exec", "--", "no-such-program-vdsoforge"});
+  CHECK(unnamed.exit_code == 127);
+  TempDir dir;
+  const auto plain = dir.path("not-executable");
+  std::ofstream(plain) << "data\n";
+  const ToolResult denied = run_tool({"exec", "--", plain.string()});
+  CHECK(denied.exit_code == 126);
+  CHECK(run_tool({"exec"}).exit_code == 2);
+}
+
+TEST_CASE("refusals exit 2 before the program runs") {
+  TempDir dir;
+  SECTION("a 32-bit program") {
+    const auto program = dir.path("i386");
+    abi_test::write_bytes(program, i386_program());
+    chmod(program.c_str(), 0755);
+    const ToolResult r = run_tool({"exec", "--", program.string()});
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("32-bit") != std::string::npos);
+  }
+  SECTION("a setuid program") {
+    const auto program = dir.path("setuid-probe");
+    std::filesystem::copy_file(VDSOFORGE_VDSO_PROBE, program);
+    REQUIRE(chmod(program.c_str(), 04755) == 0);
+    const ToolResult r = run_tool({"exec", "--", program.string()});
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("setuid") != std::string::npos);
+    CHECK(r.out.empty());  // the probe never ran
+  }
+  SECTION("a setuid program later in an exec chain: the whole tree is stopped") {
+    const auto program = dir.path("setuid-probe");
+    std::filesystem::copy_file(VDSOFORGE_VDSO_PROBE, program);
+    REQUIRE(chmod(program.c_str(), 04755) == 0);
+    const auto marker = dir.path("marker");
+    const ToolResult r = run_tool({"exec", "--", "sh", "-c",
+                                   program.string() + "; touch " + marker.string()});
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK_FALSE(std::filesystem::exists(marker));  // sh did not go on
+  }
+  SECTION("a program that is already being traced") {
+    // The outer exec traces the inner one and, automatically, its child.
+    const ToolResult r =
+        run_tool({"exec", "--", VDSOFORGE_TOOL, "exec", "--", VDSOFORGE_VDSO_PROBE});
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("cannot trace the program") != std::string::npos);
+    CHECK(r.out.empty());
+  }
+  SECTION("an image the parser refuses") {
+    const auto image = dir.path("not-an-image.so");
+    std::ofstream(image) << "not an ELF file\n";
+    const ToolResult r = run_tool({"exec", "--image", image.string(), "--", VDSOFORGE_VDSO_PROBE});
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+  }
+  SECTION("an image without the layout note and no --data-layout") {
+    const auto dumped = dir.path("kernel.so");
+    REQUIRE(run_tool({"dump", "-o", dumped.string()}).exit_code == 0);
+    const ToolResult r = run_tool({"exec", "--image", dumped.string(), "--", VDSOFORGE_VDSO_PROBE});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("--data-layout") != std::string::npos);
+    CHECK(r.out.empty());
+  }
+  SECTION("bad option values") {
+    CHECK(run_tool({"exec", "--reseed-every", "0ms", "--", "true"}).exit_code == 2);
+    CHECK(run_tool({"exec", "--reseed-every", "soon", "--", "true"}).exit_code == 2);
+    CHECK(run_tool({"exec", "--data-layout", "0x6000", "--", "true"}).exit_code == 2);
+  }
+}
+
+TEST_CASE("SIGTERM sent to exec reaches the program") {
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    execl(VDSOFORGE_TOOL, VDSOFORGE_TOOL, "exec", "--", "sleep", "30", nullptr);
+    _exit(99);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto sent = std::chrono::steady_clock::now();
+  REQUIRE(kill(pid, SIGTERM) == 0);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  CHECK(std::chrono::steady_clock::now() - sent < std::chrono::seconds(10));
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 128 + SIGTERM);
+}
+
+TEST_CASE("stdin, stdout and stderr pass through untouched") {
+  const ToolResult r = run_tool({"exec", "--", "sh", "-c", "echo out; echo err >&2; printf abc | cat"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "out\nabc");
+  CHECK(r.err == "err\n");
+}
+
+TEST_CASE("the control channel drives the data page while the program runs") {
+  TempDir dir;
+  const std::string socket = dir.path("ctl.sock").string();
+  const std::string ctl = std::string(VDSOFORGE_TOOL) + " ctl " + socket;
+  const auto report = dir.path("report.json");
+  const ToolResult r = run_tool(
+      {"exec", "--control", socket, "--report", report.string(), "--", "sh", "-c",
+       ctl + " status; " + ctl + " reseed; " + ctl + " reseed; " + ctl + " ready 0; " + ctl +
+           " ready 1; " + ctl + " bogus; echo bogus=$?"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(std::regex_search(r.out, std::regex("^ok generation=\\d+ ready=1 reseeds=0")));
+  CHECK(r.out.find("reseeds=2") != std::string::npos);
+  CHECK(r.out.find("ready=0 reseeds=2") != std::string::npos);
+  CHECK(r.out.find("error: unknown command") != std::string::npos);
+  CHECK(r.out.find("bogus=2") != std::string::npos);
+  CHECK(read_report(report)["reseeds_forced"] == 2);
+  CHECK_FALSE(std::filesystem::exists(socket));  // removed when exec ends
+  CHECK(run_tool({"ctl", socket, "status"}).exit_code == 1);
+}

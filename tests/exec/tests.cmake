@@ -1,0 +1,76 @@
+# `vdsoforge exec` with real getrandom consumers from Debian 13 (glibc 2.41,
+# Go 1.24; scripts/fetch-consumers.sh puts them in VDSOFORGE_CONSUMER_ROOT),
+# and the life of traced processes.  Without the consumers the consumer
+# tests print SKIP and exit 77; scripts/test.sh always fetches them.
+set(exec_test_dir "${CMAKE_CURRENT_LIST_DIR}")
+set(VDSOFORGE_CONSUMER_ROOT "${PROJECT_SOURCE_DIR}/build/consumers/root" CACHE PATH
+    "Debian 13 packages unpacked by scripts/fetch-consumers.sh")
+find_package(nlohmann_json 3 REQUIRED)
+
+# The C probe, built against this machine's headers; the tests run it with
+# Debian 13's dynamic loader and libc.
+add_executable(exec_glibc_probe "${exec_test_dir}/probes/glibc_probe.c")
+target_compile_options(exec_glibc_probe PRIVATE -Wall -Wextra -Werror)
+target_link_libraries(exec_glibc_probe PRIVATE Threads::Threads)
+
+# A small C program reporting what it was given (auxv, mappings), for the
+# process-life tests.
+add_executable(exec_vdso_probe "${exec_test_dir}/probes/vdso_probe.c")
+target_compile_options(exec_vdso_probe PRIVATE -Wall -Wextra -Werror)
+
+# The Go probe, built offline with the fetched Go 1.24 at build time.
+set(exec_go_probe "${CMAKE_CURRENT_BINARY_DIR}/exec_go_probe")
+if(EXISTS "${VDSOFORGE_CONSUMER_ROOT}/usr/lib/go-1.24/bin/go")
+  add_custom_command(OUTPUT "${exec_go_probe}"
+    COMMAND "${exec_test_dir}/build_go_probe.sh" "${VDSOFORGE_CONSUMER_ROOT}"
+            "${exec_test_dir}/probes/go" "${exec_go_probe}" "${VDSOFORGE_CONSUMER_ROOT}/../gocache"
+    DEPENDS "${exec_test_dir}/probes/go/main.go" "${exec_test_dir}/build_go_probe.sh"
+    COMMENT "Building the Go 1.24 probe")
+  add_custom_target(exec_go_probe_build ALL DEPENDS "${exec_go_probe}")
+endif()
+
+# An image exporting no getrandom: the control run.
+vdsoforge_add_image(vdsoforge-exec-control SOURCES "${exec_test_dir}/control_image.cpp"
+  EXPORTS __vdso_getcpu getcpu)
+
+add_library(vdsoforge_exec_harness STATIC
+  "${exec_test_dir}/exec_harness.cpp" "${exec_test_dir}/test_images.cpp"
+  "${PROJECT_SOURCE_DIR}/tests/abi/tool_runner.cpp")
+target_include_directories(vdsoforge_exec_harness PUBLIC
+  "${exec_test_dir}" "${PROJECT_SOURCE_DIR}/tests/abi" "${PROJECT_SOURCE_DIR}/tests/support")
+target_link_libraries(vdsoforge_exec_harness PUBLIC nlohmann_json::nlohmann_json Catch2::Catch2
+                                                    vdsoforge_test_support)
+target_compile_options(vdsoforge_exec_harness PRIVATE ${VDSOFORGE_WARNINGS})
+target_compile_definitions(vdsoforge_exec_harness PUBLIC
+  VDSOFORGE_CONSUMER_ROOT="${VDSOFORGE_CONSUMER_ROOT}"
+  VDSOFORGE_GO_PROBE="${exec_go_probe}"
+  VDSOFORGE_GLIBC_PROBE="$<TARGET_FILE:exec_glibc_probe>"
+  VDSOFORGE_VDSO_PROBE="$<TARGET_FILE:exec_vdso_probe>"
+  VDSOFORGE_TEST_AVX512_IMAGE="${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom-avx512.so"
+  VDSOFORGE_EXEC_CONTROL_IMAGE="${CMAKE_CURRENT_BINARY_DIR}/vdsoforge-exec-control.so")
+
+foreach(consumer glibc go)
+  vdsoforge_add_test(exec_${consumer} NEEDS_IMAGE
+    SOURCES "${exec_test_dir}/test_consumers.cpp" LIBS vdsoforge_exec_harness)
+  add_dependencies(exec_${consumer} exec_glibc_probe vdsoforge-exec-control)
+  if(VDSOFORGE_BUILD_AVX512_IMAGE)
+    add_dependencies(exec_${consumer} vdsoforge-getrandom-avx512)
+  endif()
+endforeach()
+target_compile_definitions(exec_go PRIVATE VDSOFORGE_EXEC_CONSUMER_GO=1)
+if(TARGET exec_go_probe_build)
+  add_dependencies(exec_go exec_go_probe_build)
+endif()
+
+vdsoforge_add_test(exec_mutants NEEDS_IMAGE
+  SOURCES "${exec_test_dir}/test_mutants.cpp"
+  LIBS vdsoforge_exec_harness vdsoforge_conformance_mutants)
+add_dependencies(exec_mutants exec_glibc_probe)
+
+vdsoforge_add_test(exec_process NEEDS_IMAGE
+  SOURCES "${exec_test_dir}/test_process.cpp" LIBS vdsoforge_exec_harness)
+add_dependencies(exec_process exec_glibc_probe exec_vdso_probe)
+if(TARGET exec_go_probe_build)
+  add_dependencies(exec_process exec_go_probe_build)
+endif()
+target_include_directories(exec_mutants PRIVATE "${PROJECT_SOURCE_DIR}/tests/conformance")
