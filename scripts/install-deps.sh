@@ -16,6 +16,8 @@ packages=(
   groff-base man-db file dpkg-dev lintian
   # the ABI cross-check with libabigail
   abigail-tools
+  # fetching Debian 13's glibc and Go for the exec tests (scripts/fetch-consumers.sh)
+  debian-archive-keyring
 )
 
 missing=()
