@@ -101,6 +101,7 @@ class ForgedImage final : public detail::ImageBase {
   const layout::Profile* layout_profile() const override { return layout_.profile; }
 
   const AreaLayout& layout() const { return layout_; }
+  bool shares_data() const { return owner_ != nullptr; }
   // An image sharing another's data area shares its memfd too.
   int data_fd() const override { return owner_ ? owner_->data_fd() : data_.get(); }
 
@@ -194,7 +195,7 @@ Error sharing_owner(const OpenOptions& options, const AreaLayout& layout, Forged
     return {Errc::invalid_argument,
             "OpenOptions::share_data_with must be an image opened by open_file/open_memory"};
   auto& forged = static_cast<ForgedImage&>(other);
-  if (forged.data_fd() < 0)
+  if (forged.shares_data())
     return {Errc::invalid_argument,
             "OpenOptions::share_data_with names an image that itself shares a data area"};
   if (forged.layout().data_size != layout.data_size ||

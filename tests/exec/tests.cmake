@@ -74,3 +74,7 @@ if(TARGET exec_go_probe_build)
   add_dependencies(exec_process exec_go_probe_build)
 endif()
 target_include_directories(exec_mutants PRIVATE "${PROJECT_SOURCE_DIR}/tests/conformance")
+
+# The exec overhead benchmark's workloads (tests/bench/exec_overhead.sh).
+add_executable(exec_workload "${exec_test_dir}/probes/workload.c")
+target_compile_options(exec_workload PRIVATE -Wall -Wextra -Werror)

@@ -127,8 +127,9 @@ class LoadedImage {
   // and for images without a chacha20-routines note.
   virtual std::optional<Chacha20Routine> chacha20_routine() const { return std::nullopt; }
   // The sealed memfd behind the data area (owned by the image, close-on-exec),
-  // so another process can map the same data pages; -1 for the kernel vDSO.
-  virtual int data_fd() const = 0;
+  // so another process can map the same data pages; -1 for the kernel vDSO
+  // (and for LoadedImage implementations that have no such descriptor).
+  virtual int data_fd() const { return -1; }
 };
 
 // ---- States -----------------------------------------------------------------
