@@ -27,6 +27,7 @@ namespace {
 struct ExecOptions {
   std::string image_path = VDSOFORGE_DEFAULT_IMAGE;
   std::string data_layout;  // "SIZE:OFFSET" for an image without the layout note
+  std::string chacha = "auto";
   bool not_ready = false;
   std::string reseed_every;
   std::string control_socket;
@@ -77,6 +78,10 @@ int run(ExecOptions& options) {
                     "\" is not DATA_AREA_SIZE:RNG_DATA_OFFSET (e.g. 0x6000:0x2000)");
     open_options.data_layout = layout;
   }
+  // Without --data-layout, a note-less image (a kernel vDSO saved by `dump`)
+  // is mapped by what its own code reads, as `dump` reports it.
+  open_options.layout_from_code = true;
+  open_options.chacha20 = *parse_chacha20_routine(options.chacha);
 
   Error err;
   auto source = exec::ForgedVdsoSource::open(options.image_path, open_options, err,
@@ -84,7 +89,7 @@ int run(ExecOptions& options) {
   if (!source) {
     return refuse(options.image_path + ": " + err.message +
                   (err.code == Errc::missing_data_layout_note
-                       ? " (for a kernel vDSO saved by `vdsoforge dump`, give --data-layout)"
+                       ? " (give its layout with --data-layout SIZE:OFFSET)"
                        : ""));
   }
   exec::DataPageDriver driver(source->data_page());
@@ -143,7 +148,11 @@ const CommandRegistration registration{Command{
           ->check(CLI::ExistingFile);
       sub.add_option("--data-layout", options->data_layout,
                      "DATA_AREA_SIZE:RNG_DATA_OFFSET for an image without the vdsoforge layout "
-                     "note, e.g. the kernel's vDSO saved by `dump` (Linux 6.18: 0x6000:0x2000)");
+                     "note (default: derived from its code, as `dump` reports it)");
+      sub.add_option("--chacha", options->chacha,
+                     "ChaCha20 routine to patch into the image: auto (default: $VDSOFORGE_CHACHA "
+                     "if set, else the best this CPU runs), sse2, avx2 or avx512")
+          ->check(CLI::IsMember({"auto", "sse2", "avx2", "avx512"}));
       sub.add_flag("--not-ready", options->not_ready,
                    "publish is_ready = 0: every getrandom must fall back to the system call");
       sub.add_option("--reseed-every", options->reseed_every,

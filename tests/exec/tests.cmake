@@ -38,7 +38,7 @@ add_library(vdsoforge_exec_harness STATIC
   "${PROJECT_SOURCE_DIR}/tests/abi/tool_runner.cpp")
 target_include_directories(vdsoforge_exec_harness PUBLIC
   "${exec_test_dir}" "${PROJECT_SOURCE_DIR}/tests/abi" "${PROJECT_SOURCE_DIR}/tests/support")
-target_link_libraries(vdsoforge_exec_harness PUBLIC nlohmann_json::nlohmann_json Catch2::Catch2
+target_link_libraries(vdsoforge_exec_harness PUBLIC nlohmann_json::nlohmann_json Catch2::Catch2 vdsoforge::loader
                                                     vdsoforge_test_support)
 target_compile_options(vdsoforge_exec_harness PRIVATE ${VDSOFORGE_WARNINGS})
 target_compile_definitions(vdsoforge_exec_harness PUBLIC
@@ -46,16 +46,12 @@ target_compile_definitions(vdsoforge_exec_harness PUBLIC
   VDSOFORGE_GO_PROBE="${exec_go_probe}"
   VDSOFORGE_GLIBC_PROBE="$<TARGET_FILE:exec_glibc_probe>"
   VDSOFORGE_VDSO_PROBE="$<TARGET_FILE:exec_vdso_probe>"
-  VDSOFORGE_TEST_AVX512_IMAGE="${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom-avx512.so"
   VDSOFORGE_EXEC_CONTROL_IMAGE="${CMAKE_CURRENT_BINARY_DIR}/vdsoforge-exec-control.so")
 
 foreach(consumer glibc go)
   vdsoforge_add_test(exec_${consumer} NEEDS_IMAGE
     SOURCES "${exec_test_dir}/test_consumers.cpp" LIBS vdsoforge_exec_harness)
   add_dependencies(exec_${consumer} exec_glibc_probe vdsoforge-exec-control)
-  if(VDSOFORGE_BUILD_AVX512_IMAGE)
-    add_dependencies(exec_${consumer} vdsoforge-getrandom-avx512)
-  endif()
 endforeach()
 target_compile_definitions(exec_go PRIVATE VDSOFORGE_EXEC_CONSUMER_GO=1)
 if(TARGET exec_go_probe_build)
