@@ -61,6 +61,15 @@ int refuse(const std::string& message) {
 
 int run(ExecOptions& options) {
   if (options.argv.empty()) return refuse("no program given (vdsoforge exec [options] -- PROGRAM [ARGS...])");
+  // CLI11 hands everything from the first unknown word on to the program, so
+  // a misspelt option would otherwise be run as a program called "--opt".
+  if (options.argv.front().starts_with('-')) {
+    std::fprintf(stderr,
+                 "vdsoforge exec: unknown option %s (a program whose name starts with '-' is "
+                 "given as ./%s)\nRun 'vdsoforge exec --help' for more information.\n",
+                 options.argv.front().c_str(), options.argv.front().c_str());
+    return 2;
+  }
   OpenOptions open_options;
   std::chrono::microseconds reseed_period{0};
   if (!options.reseed_every.empty()) {
