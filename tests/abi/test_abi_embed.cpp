@@ -21,6 +21,28 @@ uint64_t macro(const std::string& header, const std::string& name) {
 
 }  // namespace
 
+TEST_CASE("embed names a profile image's kernel and its time-namespace indirection") {
+  const std::string dir = VDSOFORGE_TEST_PROFILE_IMAGE_DIR;
+  const ToolResult pre_615 =
+      run_tool({"embed", dir + "/vdsoforge-getrandom-linux-6.13.so", "--name", "probe"});
+  INFO(pre_615.err);
+  REQUIRE(pre_615.exit_code == 0);
+  CHECK(pre_615.out.find("#define PROBE_LAYOUT_PROFILE \"linux-6.13\"") != std::string::npos);
+  CHECK(macro(pre_615.out, "PROBE_VVAR_PAGE_OFFSET") == 0);
+  CHECK(macro(pre_615.out, "PROBE_TIMENS_PAGE_OFFSET") == 0x1000);
+  CHECK(macro(pre_615.out, "PROBE_CLOCK_MODE_OFFSET") == 0x4);
+  CHECK(macro(pre_615.out, "PROBE_RNG_DATA_BELOW_BASE") == 0x3d80);
+  const ToolResult current =
+      run_tool({"embed", dir + "/vdsoforge-getrandom-linux-6.15.so", "--name", "probe"});
+  REQUIRE(current.exit_code == 0);
+  CHECK(current.out.find("#define PROBE_LAYOUT_PROFILE \"linux-6.15\"") != std::string::npos);
+  CHECK(current.out.find("PROBE_TIMENS_PAGE_OFFSET") == std::string::npos);
+  // The default image has an explicit area: no profile to name.
+  const ToolResult explicit_area = run_tool({"embed", VDSOFORGE_TEST_IMAGE, "--name", "probe"});
+  REQUIRE(explicit_area.exit_code == 0);
+  CHECK(explicit_area.out.find("PROBE_LAYOUT_PROFILE") == std::string::npos);
+}
+
 TEST_CASE("embed writes the image's layout and export offsets") {
   vdsoforge::Error err;
   const auto elf = vdsoforge::ElfImage::parse_file(VDSOFORGE_TEST_IMAGE, vdsoforge::ParseMode::strict, err);

@@ -150,6 +150,23 @@ bool generate_embed_header(const ElfImage& elf, const EmbedInput& input, std::st
   h += define(P + "_RNG_DATA_OFFSET", ul(layout.rng_data_offset), "vdso_rng_data from the data area's start");
   h += define(P + "_RNG_DATA_BELOW_BASE", ul(layout.data_area_size - layout.rng_data_offset),
               "vdso_rng_data = image base - this");
+  if (layout.profile)
+    h += "#define " + P + "_LAYOUT_PROFILE \"" + layout.profile->name +
+         "\" /* the kernel whose data layout the image was built for */\n";
+  if (layout.timens) {
+    // A kernel (or sandbox) hosting a pre-6.15 profile image must map a time
+    // namespace the way those kernels do, or the image reads "not ready".
+    h += "\n/* Time namespaces (kernels before 6.15): when the s32 at data area +\n"
+         " * " + P + "_CLOCK_MODE_OFFSET is 0x7fffffff (VDSO_CLOCKMODE_TIMENS), the image\n"
+         " * reads vdso_rng_data " + P + "_TIMENS_PAGE_OFFSET - " + P + "_VVAR_PAGE_OFFSET bytes\n"
+         " * higher: map the namespace's page at the vvar slot, the real one at the timens slot. */\n";
+    h += define(P + "_VVAR_PAGE_OFFSET", ul(layout.timens->vvar_page_offset),
+                "page of the rng data and the clock mode");
+    h += define(P + "_TIMENS_PAGE_OFFSET", ul(layout.timens->timens_page_offset),
+                "page read instead inside a time namespace");
+    h += define(P + "_CLOCK_MODE_OFFSET", ul(layout.timens->clock_mode_offset),
+                "s32 the image compares with VDSO_CLOCKMODE_TIMENS");
+  }
   h += "\n/* Exported symbols: offset from the image base. */\n";
   for (const Symbol* symbol : exports) {
     h += define(P + "_SYM_" + symbol->name, ul(symbol->value),
