@@ -50,7 +50,7 @@ const abi::VdsoRngData* EmulatedDataPage::image_view() const {
   // The rng data keeps its place in the memfd; only which slot of the
   // image's view shows it changes.
   const auto* base = reinterpret_cast<const uint8_t*>(image_view_);
-  return reinterpret_cast<const abi::VdsoRngData*>(base + timens_->rng_offset_seen(0));
+  return reinterpret_cast<const abi::VdsoRngData*>(base + timens_->rng_shift());
 }
 
 Error EmulatedDataPage::set_time_namespace(bool inside) {

@@ -22,8 +22,8 @@ Error remap(uint8_t* at, int prot, int fd, uint64_t offset, const char* what) {
 
 }  // namespace
 
-TimeNamespaceViews::TimeNamespaceViews(int fd, uint64_t data_size,
-                                       const TimensIndirection& layout, uint8_t* writable)
+TimeNamespaceViews::TimeNamespaceViews(int fd, uint64_t data_size, const TimensIndirection& layout,
+                                       uint8_t* writable)
     : fd_(fd), data_size_(data_size), layout_(layout) {
   // The namespace's page is all zeros but its clock mode: its rng slot reads
   // as generation 0, not ready, as the kernel's namespace page does.
@@ -53,8 +53,7 @@ Error TimeNamespaceViews::apply(uint8_t* area, bool inside) const {
     return e;
   // Outside a namespace the kernel faults on the timens page (SIGBUS); an
   // inaccessible page makes a stray read just as loud.
-  return remap(timens_slot, PROT_NONE, fd_, layout_.timens_page_offset,
-               "closing the timens slot");
+  return remap(timens_slot, PROT_NONE, fd_, layout_.timens_page_offset, "closing the timens slot");
 }
 
 Error TimeNamespaceViews::add_view(uint8_t* area) {
@@ -87,9 +86,9 @@ Error TimeNamespaceViews::set_inside(bool inside) {
   return {};
 }
 
-uint64_t TimeNamespaceViews::rng_offset_seen(uint64_t rng_offset) const {
+uint64_t TimeNamespaceViews::rng_shift() const {
   std::lock_guard lock(mutex_);
-  return inside_ ? rng_offset + layout_.timens_page_offset - layout_.vvar_page_offset : rng_offset;
+  return inside_ ? layout_.timens_page_offset - layout_.vvar_page_offset : 0;
 }
 
 }  // namespace vdsoforge::detail

@@ -36,8 +36,9 @@ class TimeNamespaceViews {
 
   bool inside() const;
   Error set_inside(bool inside);
-  // Where the image reads its rng data now, in `area`'s view.
-  uint64_t rng_offset_seen(uint64_t rng_offset) const;
+  // How far above its home slot the image reads its rng data now: the
+  // timens page's distance from the vvar page inside, 0 outside.
+  uint64_t rng_shift() const;
 
  private:
   Error apply(uint8_t* area, bool inside) const;

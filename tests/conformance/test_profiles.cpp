@@ -46,7 +46,8 @@ std::vector<Emulated>& emulated() {
         vdsoforge::Error err;
         auto image = vdsoforge::LoadedImage::open_file(path, err, options);
         if (!image) FAIL("open_file(" << path << "): " << err.message);
-        if (image->layout_profile() != profile) FAIL(path << ": the loader emulates another profile");
+        if (image->layout_profile() != profile)
+          FAIL(path << ": the loader emulates another profile");
         if (image->data_page()->in_time_namespace() != timens)
           FAIL(path << ": the time-namespace switch did not take");
         image->data_page()->set_ready(true);
@@ -131,7 +132,8 @@ TEST_CASE("every profile, in and out of a time namespace: the emulated-only path
               run_trapped(as_impl(e.image->getrandom()), start, len, flags, script);
           const TrappedOutcome reference =
               run_trapped(as_impl(targets().image_getrandom), start, len, flags, script);
-          const std::string tag = e.name + ", " + c.name + ", round " + std::to_string(round) + ": ";
+          const std::string tag =
+              e.name + ", " + c.name + ", round " + std::to_string(round) + ": ";
           r.check(compare_trapped(reference, image).empty(),
                   tag + compare_trapped(reference, image));
           // The paths must really be the ones named: no syscall when the
@@ -139,9 +141,9 @@ TEST_CASE("every profile, in and out of a time namespace: the emulated-only path
           // through the syscall when not ready.
           const bool reseed = c.ready && c.state_generation != c.page_generation;
           const size_t expected_syscalls = !c.ready ? 1 : reseed ? 1 : 0;
-          r.check(image.syscalls == expected_syscalls,
-                  tag + std::to_string(image.syscalls) + " syscalls, expected " +
-                      std::to_string(expected_syscalls));
+          r.check(image.syscalls == expected_syscalls, tag + std::to_string(image.syscalls) +
+                                                           " syscalls, expected " +
+                                                           std::to_string(expected_syscalls));
           ++r.counts[0];
         }
       }
@@ -154,9 +156,10 @@ TEST_CASE("every profile, in and out of a time namespace: the emulated-only path
   REQUIRE(status.ok);
   REQUIRE_FALSE(report.failed());
   CHECK(report.counts[0] == 5 * 6 * 6);
-  std::printf("[conformance] profiles: %ld calls on the emulated-only paths over 3 profiles and 2 "
-              "time namespaces, each == the default image\n",
-              report.counts[0]);
+  std::printf(
+      "[conformance] profiles: %ld calls on the emulated-only paths over 3 profiles and 2 "
+      "time namespaces, each == the default image\n",
+      report.counts[0]);
 }
 
 TEST_CASE("switching the namespace between calls keeps a state's stream: it is one page") {

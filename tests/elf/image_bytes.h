@@ -21,7 +21,7 @@ Bytes built_debug_image();  // VDSOFORGE_TEST_DEBUG_IMAGE
 // The image built for a kernel profile ("linux-6.11"): its path and bytes.
 std::string profile_image_path(std::string_view profile);
 Bytes built_profile_image(std::string_view profile);
-Bytes kernel_vdso();        // a copy; skips the test if the kernel maps no vDSO
+Bytes kernel_vdso();  // a copy; skips the test if the kernel maps no vDSO
 void write_file(const std::string& path, const Bytes& bytes);
 
 template <typename T>

@@ -129,7 +129,8 @@ TEST_CASE("the time-namespace switch swaps the vvar and timens pages and sets th
   }
 }
 
-TEST_CASE("OpenOptions::time_namespace starts inside, and images without the indirection refuse it") {
+TEST_CASE(
+    "OpenOptions::time_namespace starts inside, and images without the indirection refuse it") {
   auto options = manual();
   options.time_namespace = true;
   vdsoforge::Error err;
