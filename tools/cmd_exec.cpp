@@ -28,6 +28,7 @@ struct ExecOptions {
   std::string image_path = VDSOFORGE_DEFAULT_IMAGE;
   std::string data_layout;  // "SIZE:OFFSET" for an image without the layout note
   std::string chacha = "auto";
+  bool allow_damaged = false;
   bool not_ready = false;
   std::string reseed_every;
   std::string control_socket;
@@ -91,15 +92,26 @@ int run(ExecOptions& options) {
   // is mapped by what its own code reads, as `dump` reports it.
   open_options.layout_from_code = true;
   open_options.chacha20 = *parse_chacha20_routine(options.chacha);
+  open_options.accept_rule_violations = options.allow_damaged;
 
   Error err;
   auto source = exec::ForgedVdsoSource::open(options.image_path, open_options, err,
                                              options.hide_kernel_vdso);
   if (!source) {
-    return refuse(options.image_path + ": " + err.message +
+    // The parser's messages name the file already; the mapping's do not.
+    const bool named = err.message.starts_with(options.image_path);
+    return refuse((named ? "" : options.image_path + ": ") + err.message +
                   (err.code == Errc::missing_data_layout_note
                        ? " (give its layout with --data-layout SIZE:OFFSET)"
                        : ""));
+  }
+  if (options.allow_damaged && !options.quiet) {
+    // Say what the program is about to meet: the rules this image breaks.
+    const auto& violations = source->image().elf().violations();
+    std::fprintf(stderr, "vdsoforge exec: --allow-damaged: %s breaks %zu parser rule(s)%s\n",
+                 options.image_path.c_str(), violations.size(), violations.empty() ? "" : ":");
+    for (const Violation& violation : violations)
+      std::fprintf(stderr, "  %s\n", violation.message.c_str());
   }
   exec::DataPageDriver driver(source->data_page());
   if (options.not_ready) driver.set_ready(false);
@@ -162,6 +174,9 @@ const CommandRegistration registration{Command{
                      "ChaCha20 routine to patch into the image: auto (default: $VDSOFORGE_CHACHA "
                      "if set, else the best this CPU runs), sse2, avx2 or avx512")
           ->check(CLI::IsMember({"auto", "sse2", "avx2", "avx512"}));
+      sub.add_flag("--allow-damaged", options->allow_damaged,
+                   "map an image that breaks the parser's rules (bounds are still checked), to "
+                   "see how programs react to a damaged vDSO; the broken rules go to stderr");
       sub.add_flag("--not-ready", options->not_ready,
                    "publish is_ready = 0: every getrandom must fall back to the system call");
       sub.add_option("--reseed-every", options->reseed_every,

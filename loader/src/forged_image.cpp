@@ -336,20 +336,25 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
   return image;
 }
 
+// Rule violations stop the open unless the caller asked to study them.
+ParseMode parse_mode(const OpenOptions& options) {
+  return options.accept_rule_violations ? ParseMode::inspect : ParseMode::strict;
+}
+
 }  // namespace
 
 bool detail::is_forged_image(const LoadedImage& image) { return typeid(image) == typeid(ForgedImage); }
 
 std::unique_ptr<LoadedImage> LoadedImage::open_memory(std::span<const uint8_t> bytes, Error& err,
                                                       const OpenOptions& options) {
-  auto elf = ElfImage::parse(bytes, ParseMode::strict, err);
+  auto elf = ElfImage::parse(bytes, parse_mode(options), err);
   if (!elf) return nullptr;
   return map_forged_image(std::move(*elf), err, options);
 }
 
 std::unique_ptr<LoadedImage> LoadedImage::open_file(const std::string& path, Error& err,
                                                     const OpenOptions& options) {
-  auto elf = ElfImage::parse_file(path, ParseMode::strict, err);
+  auto elf = ElfImage::parse_file(path, parse_mode(options), err);
   if (!elf) return nullptr;
   return map_forged_image(std::move(*elf), err, options);
 }

@@ -83,3 +83,17 @@ foreach(probe exec_glibc_probe exec_vdso_probe exec_workload)
   target_compile_options(${probe} PRIVATE -fno-sanitize=all)
   target_link_options(${probe} PRIVATE -fno-sanitize=all)
 endforeach()
+
+# Ground truth for the consumer models of `vdsoforge abi --consumers`: the
+# real glibc 2.41 and Go 1.24 on every altered image (tests/abi/consumer_damages).
+vdsoforge_add_test(exec_consumer_verdicts NEEDS_IMAGE
+  SOURCES "${exec_test_dir}/test_consumer_verdicts.cpp"
+          "${PROJECT_SOURCE_DIR}/tests/abi/consumer_damages.cpp"
+          "${PROJECT_SOURCE_DIR}/tests/abi/image_mutations.cpp"
+  LIBS vdsoforge_exec_harness vdsoforge_tools)
+target_compile_definitions(exec_consumer_verdicts PRIVATE
+  VDSOFORGE_CONSUMER_MATRIX="${CMAKE_CURRENT_BINARY_DIR}/consumer-matrix.md")
+add_dependencies(exec_consumer_verdicts exec_glibc_probe)
+if(TARGET exec_go_probe_build)
+  add_dependencies(exec_consumer_verdicts exec_go_probe_build)
+endif()

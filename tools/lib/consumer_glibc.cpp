@@ -17,6 +17,12 @@
 // - The load bias comes from the first PT_LOAD with a non-zero p_vaddr.
 // - After a chain entry matches, a hidden/internal visibility or a LOCAL
 //   binding makes the look-up fail (it does not try further entries).
+// - Two start-up steps dereference dynamic entries they assume present
+//   (elf/get-dynamic-info.h in setup_vdso, elf/dl-version.c's
+//   _dl_check_map_versions later in rtld.c): DT_RELA without DT_RELAENT, or
+//   version definitions without DT_VERSYM, crash the program before main.
+//   Both were found by running glibc 2.41 on such images under
+//   `vdsoforge exec` (tests/exec/test_consumer_verdicts.cpp).
 #include <elf.h>
 
 #include "consumer_model.h"
@@ -47,6 +53,9 @@ std::optional<MissText> refusal(const Symbol& symbol, std::string_view name) {
   }
 }
 
+// Relocation entry sizes elf_get_dynamic_info asserts (x86-64).
+constexpr uint64_t kRelaEntrySize = 24, kRelEntrySize = 16;
+
 class GlibcModel final : public ConsumerModel {
  public:
   std::string_view id() const override { return "glibc"; }
@@ -67,6 +76,7 @@ class GlibcModel final : public ConsumerModel {
 
  protected:
   Resolution resolve(const ElfImage& image, const Lookup& lookup) const override {
+    if (std::optional<Resolution> stop = startup_crash(image)) return *stop;
     // setup_vdso: l_addr starts at 0 and takes the p_vaddr of the first
     // PT_LOAD whose p_vaddr is not 0; the map's base is the header minus it.
     uint64_t first_nonzero_vaddr = 0;
@@ -142,6 +152,48 @@ class GlibcModel final : public ConsumerModel {
     }
     const MissText miss = hash_walk_miss(probe, table, lookup.name);
     return missed(miss.code, miss.reason);
+  }
+
+ private:
+  // What stops ld.so before any look-up matters: the program dies whatever
+  // symbol is asked for.
+  static std::optional<Resolution> startup_crash(const ElfImage& image) {
+    // elf_get_dynamic_info asserts each relocation table's entry size by
+    // reading its DT_*ENT entry, present or not (a NULL pointer when absent).
+    const auto entry_size_check = [&](int64_t table, int64_t entry, uint64_t size,
+                                      const char* table_name,
+                                      const char* entry_name) -> std::optional<Resolution> {
+      if (!image.dynamic_value(table)) return std::nullopt;
+      const std::optional<uint64_t> given = image.dynamic_value(entry);
+      if (!given)
+        return failed(Outcome::crashes, "relocation_entry_size_missing",
+                      std::string(table_name) + " without " + entry_name +
+                          ": elf_get_dynamic_info (setup_vdso) reads the missing entry's value "
+                          "through a NULL pointer");
+      if (*given != size)
+        return failed(Outcome::crashes, "relocation_entry_size",
+                      std::string(entry_name) + " is " + std::to_string(*given) + ", not " +
+                          std::to_string(size) +
+                          ": elf_get_dynamic_info's assertion stops ld.so before main");
+      return std::nullopt;
+    };
+    if (auto stop = entry_size_check(DT_RELA, DT_RELAENT, kRelaEntrySize, "DT_RELA", "DT_RELAENT"))
+      return stop;
+    if (auto stop = entry_size_check(DT_REL, DT_RELENT, kRelEntrySize, "DT_REL", "DT_RELENT"))
+      return stop;
+    if (const auto pltrel = image.dynamic_value(DT_PLTREL);
+        pltrel && *pltrel != DT_REL && *pltrel != DT_RELA)
+      return failed(Outcome::crashes, "pltrel_kind",
+                    "DT_PLTREL is " + std::to_string(*pltrel) +
+                        ", neither DT_REL nor DT_RELA: elf_get_dynamic_info's assertion stops "
+                        "ld.so before main");
+    // _dl_check_map_versions sizes the version table from the definitions
+    // and then takes the DT_VERSYM address without checking it exists.
+    if (!image.version_definitions().empty() && !image.dynamic_value(DT_VERSYM))
+      return failed(Outcome::crashes, "verdef_without_versym",
+                    "version definitions but no DT_VERSYM: _dl_check_map_versions reads the "
+                    "missing entry through a NULL pointer after the look-ups, before main");
+    return std::nullopt;
   }
 };
 

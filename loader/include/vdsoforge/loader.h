@@ -93,6 +93,12 @@ struct OpenOptions {
   // takes precedence over layout_from_code.  Ignored when the image carries
   // the note.
   std::optional<DataLayout> data_layout;
+  // Map an image that breaks the parser's rules: it is parsed in
+  // ParseMode::inspect, so every bounds check still holds and only rule
+  // violations (a zeroed bloom filter, a wrong vd_hash, ...) are let
+  // through.  For tools that study how programs react to a damaged vDSO
+  // (`vdsoforge exec --allow-damaged`); symbol() may then find nothing.
+  bool accept_rule_violations = false;
 };
 
 class LoadedImage {
