@@ -163,7 +163,8 @@ const CommandRegistration registration{Command{
           "(32-bit/x32, setuid/setgid, already traced) and tracer errors.\n");
       // Everything after the first positional (or after --) is the program's.
       sub.prefix_command();
-      sub.add_option("command", options->argv, "PROGRAM [ARGS...] (after --)");
+      // No positional: prefix_command() hands the first word that is not an
+      // option, and everything after it, untouched and in order to remaining().
       sub.add_option("--image", options->image_path,
                      "vDSO image (default: the built vdsoforge-getrandom.so)")
           ->check(CLI::ExistingFile);
@@ -191,7 +192,10 @@ const CommandRegistration registration{Command{
                    "unmap the kernel's [vdso] and [vvar*] pages in the program");
       sub.add_flag("-q,--quiet", options->quiet, "no summary line on stderr");
       return [options, &sub] {
-        for (const std::string& arg : sub.remaining()) options->argv.push_back(arg);
+        // Words CLI11 did not take (an unknown option: refused in run()),
+        // then the program's command line as main() split it off.
+        options->argv = sub.remaining();
+        for (const std::string& word : program_command_line()) options->argv.push_back(word);
         return run(*options);
       };
     },

@@ -31,6 +31,11 @@ struct Command {
 
 std::vector<Command>& command_registry();
 
+// For a command that runs another program (CLI11 prefix_command: `exec`):
+// that program's command line, split off by main() before CLI11 parses the
+// command's own options.
+std::vector<std::string>& program_command_line();
+
 struct CommandRegistration {
   explicit CommandRegistration(Command command) { command_registry().push_back(std::move(command)); }
 };

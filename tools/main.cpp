@@ -4,10 +4,12 @@
 // the command line as a whole) or "vdsoforge <command>: " (from a command,
 // including CLI11's own usage errors), so a log line always says which
 // command it came from.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "command.h"
 #include "man_page.h"
@@ -17,6 +19,11 @@ namespace vdsoforge::tools {
 std::vector<Command>& command_registry() {
   static std::vector<Command> registry;
   return registry;
+}
+
+std::vector<std::string>& program_command_line() {
+  static std::vector<std::string> words;
+  return words;
 }
 
 }  // namespace vdsoforge::tools
@@ -80,8 +87,36 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // A command that runs another program (prefix_command: `exec`) takes the
+  // first word that is not one of its options, or the word after "--", and
+  // everything after it, as that program's command line, untouched.  It is
+  // split off here, because CLI11 would still read a later "--" as its own.
+  std::vector<char*> args(argv, argv + argc);
+  if (is_command(argv[1]) && app.get_subcommand(argv[1])->get_prefix_command()) {
+    const CLI::App& sub = *app.get_subcommand(argv[1]);
+    size_t program = args.size(), head = args.size();
+    for (size_t i = 2; i < args.size(); ++i) {
+      const std::string word = args[i];
+      if (word == "--") {
+        head = i, program = i + 1;
+        break;
+      }
+      if (!word.starts_with('-')) {
+        head = program = i;
+        break;
+      }
+      const CLI::Option* option = sub.get_option_no_throw(word.substr(0, word.find('=')));
+      if (!option) break;  // CLI11 hands it on, and the command refuses it
+      // An option with its value in the next word: skip the value.
+      if (option->get_type_size() > 0 && word.find('=') == std::string::npos) ++i;
+    }
+    vdsoforge::tools::program_command_line().assign(args.begin() + static_cast<std::ptrdiff_t>(program),
+                                                    args.end());
+    args.resize(head);
+  }
+
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::ParseError& e) {
     // CLI11 prints help / usage errors; wrong arguments exit 2.
     const int status = app.exit(e);

@@ -273,6 +273,22 @@ TEST_CASE("SIGTERM sent to exec reaches the program") {
   CHECK(WEXITSTATUS(status) == 128 + SIGTERM);
 }
 
+TEST_CASE("the program's arguments arrive untouched and in order, dashes included") {
+  // printf prints each argument between bars: what the program was given.
+  const std::vector<std::vector<std::string>> exec_lines = {
+      {"exec", "-q", "--", "printf", "%s|", "-n", "a", "--", "-b"},
+      {"exec", "-q", "printf", "%s|", "-n", "a", "--", "-b"},
+      {"exec", "--image", VDSOFORGE_TEST_IMAGE, "--", "printf", "%s|", "-n", "a", "--", "-b"},
+      {"exec", "--image=" VDSOFORGE_TEST_IMAGE, "printf", "%s|", "-n", "a", "--", "-b"},
+  };
+  for (const auto& line : exec_lines) {
+    const ToolResult r = run_tool(line);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "-n|a|--|-b|");
+  }
+}
+
 TEST_CASE("stdin, stdout and stderr pass through untouched") {
   const ToolResult r = run_tool({"exec", "--", "sh", "-c", "echo out; echo err >&2; printf abc | cat"});
   CHECK(r.exit_code == 0);
