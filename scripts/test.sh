@@ -27,6 +27,13 @@ tests/exec/summary.sh build/default
 
 step "ABI of the built images against the running kernel's vDSO"
 build/default/tools/vdsoforge abi build/default/vdso_src/vdsoforge-getrandom.so
+# The image of each kernel layout profile exports the same ABI, and its code
+# reads where its profile says, as its note does.
+for profile in linux-6.11 linux-6.13 linux-6.15; do
+  report=$(build/default/tools/vdsoforge abi "build/default/vdso_src/vdsoforge-getrandom-$profile.so")
+  grep -E "^Result|^  image:" <<<"$report"
+  grep -q "profile $profile, certain (its data-layout note agrees)" <<<"$report"
+done
 
 step "CI recipe (examples/ci) run locally"
 examples/ci/test-recipe.sh
