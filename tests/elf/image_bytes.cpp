@@ -147,4 +147,24 @@ uint64_t dynstr_offset(const Bytes& bytes, std::string_view text) {
   return 0;
 }
 
+void set_symbol_bind(Bytes& bytes, std::string_view name, uint8_t bind) {
+  const uint64_t at = dynsym_offset(bytes, name);
+  auto sym = get<Elf64_Sym>(bytes, at);
+  sym.st_info = static_cast<unsigned char>(ELF64_ST_INFO(bind, ELF64_ST_TYPE(sym.st_info)));
+  put(bytes, at, sym);
+}
+
+void set_dynsym_first_global(Bytes& bytes, uint32_t index) {
+  const auto header = get<Elf64_Ehdr>(bytes, 0);
+  for (uint16_t i = 0; i < header.e_shnum; ++i) {
+    const uint64_t at = header.e_shoff + uint64_t{i} * sizeof(Elf64_Shdr);
+    auto section = get<Elf64_Shdr>(bytes, at);
+    if (section.sh_type != SHT_DYNSYM) continue;
+    section.sh_info = index;
+    put(bytes, at, section);
+    return;
+  }
+  FAIL("the image has no .dynsym section header");
+}
+
 }  // namespace elf_test

@@ -50,6 +50,10 @@ void retag_dynamic(Bytes& bytes, int64_t from, int64_t to, uint64_t value);
 uint64_t program_header_offset(const Bytes& bytes, uint32_t type);
 // File offset of the .dynsym entry of `name`.
 uint64_t dynsym_offset(const Bytes& bytes, std::string_view name);
+// Rebinds the .dynsym symbol `name` (STB_LOCAL, STB_GLOBAL ...), keeping its type.
+void set_symbol_bind(Bytes& bytes, std::string_view name, uint8_t bind);
+// Sets sh_info of the .dynsym section header: the index of the first non-LOCAL symbol.
+void set_dynsym_first_global(Bytes& bytes, uint32_t index);
 // File offset of the DT_VERSYM entry of `name`.
 uint64_t versym_offset(const Bytes& bytes, std::string_view name);
 // File offset of the i-th DT_VERDEF entry.

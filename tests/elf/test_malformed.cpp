@@ -40,6 +40,7 @@ uint64_t dyn(const Bytes& b, int64_t tag) { return elf_test::dynamic_value(b, ta
 void set_dyn(Bytes& b, int64_t tag, uint64_t value) {
   put<uint64_t>(b, elf_test::dynamic_entry_offset(b, tag) + 8, value);
 }
+void make_local(Bytes& b, std::string_view name) { elf_test::set_symbol_bind(b, name, STB_LOCAL); }
 uint64_t gnu_chain(const Bytes& b) {
   const uint64_t t = dyn(b, DT_GNU_HASH);
   return t + 16 + 8 * uint64_t{get<uint32_t>(b, t + 8)} + 4 * uint64_t{get<uint32_t>(b, t)};
@@ -186,6 +187,13 @@ std::vector<Malformed> malformed_images() {
            put<uint32_t>(b, t + 8 + 4 * uint64_t{i}, 0);
        },
        Errc::bad_hash_table, "DT_HASH"},
+      // Symbol order: every LOCAL symbol before the first non-LOCAL one
+      {"LOCAL symbol after the globals in .dynsym",
+       [](Bytes& b) { make_local(b, elf_test::parse_valid(b).symbols().back().name); },
+       Errc::bad_symbol_table, "follows the non-LOCAL symbol"},
+      {"LOCAL symbol at .dynsym index >= sh_info",
+       [](Bytes& b) { make_local(b, elf_test::parse_valid(b).symbols().at(1).name); },
+       Errc::bad_symbol_table, "sh_info"},
       // Versions
       {"DT_VERSYM outside", [](Bytes& b) { set_dyn(b, DT_VERSYM, 0x100000); },
        Errc::bad_version_table, "DT_VERSYM"},
@@ -378,6 +386,15 @@ TEST_CASE("a format-2 data-layout note that contradicts itself or its profile is
     REQUIRE(image.data_layout()->timens);
     CHECK(image.data_layout()->timens->timens_page_offset == 0x3000);
   }
+}
+
+TEST_CASE("a LOCAL symbol among the globals is an error in inspect mode too") {
+  Bytes bytes = elf_test::built_image();
+  make_local(bytes, elf_test::parse_valid(bytes).symbols().back().name);
+  Error err;
+  CHECK_FALSE(ElfImage::parse(bytes, ParseMode::inspect, err).has_value());
+  CHECK(err.code == Errc::bad_symbol_table);
+  CHECK_THAT(err.message, Catch::Contains("LOCAL symbols must come first"));
 }
 
 TEST_CASE("truncation at every header and table boundary, and every 29 bytes, is refused") {

@@ -25,6 +25,7 @@ std::optional<ElfImage> ElfParser::run() {
   const bool ok = parse_header() && parse_program_headers() && parse_sections() &&
                   parse_dynamic() && locate_string_table() && parse_sysv_hash() &&
                   parse_gnu_hash() && settle_symbol_count() && parse_symbols() &&
+                  check_local_symbols_first() &&
                   parse_version_definitions() && parse_version_symbols() && check_dynamic_rules() &&
                   check_hash_tables_find_exports() && parse_notes() && check_overlaps();
   if (!ok) return std::nullopt;

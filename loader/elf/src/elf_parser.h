@@ -45,6 +45,7 @@ class ElfParser {
                             uint32_t symoffset, uint64_t buckets_offset);
   bool settle_symbol_count();
   bool parse_symbols();
+  bool check_local_symbols_first();
   bool parse_version_definitions();
   bool parse_version_symbols();
   bool check_hash_tables_find_exports();

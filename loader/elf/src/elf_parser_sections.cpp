@@ -75,6 +75,7 @@ bool ElfParser::parse_sections() {
     section.size = sh.sh_size;
     section.link = sh.sh_link;
     section.entsize = sh.sh_entsize;
+    section.info = sh.sh_info;
     image_.sections_.push_back(std::move(section));
   }
   return true;

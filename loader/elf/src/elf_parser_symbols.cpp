@@ -3,6 +3,7 @@
 #include <elf.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "elf_hash_tables.h"
 #include "elf_parser.h"
@@ -198,6 +199,38 @@ bool ElfParser::parse_symbols() {
     sym.shndx = s.st_shndx;
     sym.versym = 1;
     image_.symbols_.push_back(std::move(sym));
+  }
+  return true;
+}
+
+// ELF puts every STB_LOCAL symbol before the others, and a symbol table's
+// section header says where the others start (sh_info).  Tools that trust
+// sh_info (readelf warns, binutils skip) would misread a LOCAL symbol past
+// it, so such a table is malformed in either mode, not merely a broken rule.
+bool ElfParser::check_local_symbols_first() {
+  std::optional<uint32_t> first_global;  // .dynsym's sh_info, when section headers say
+  for (const Section& section : image_.sections_) {
+    if (section.type == SHT_DYNSYM) first_global = section.info;
+  }
+  const Symbol* global_seen = nullptr;
+  for (const Symbol& sym : image_.symbols_) {
+    if (sym.index == 0) continue;
+    if (sym.bind != STB_LOCAL) {
+      if (global_seen == nullptr) global_seen = &sym;
+      continue;
+    }
+    if (global_seen != nullptr) {
+      return fail(Errc::bad_symbol_table,
+                  "LOCAL symbol " + sym.name + " at .dynsym index " + std::to_string(sym.index) +
+                      " follows the non-LOCAL symbol " + global_seen->name + " (index " +
+                      std::to_string(global_seen->index) + "): LOCAL symbols must come first");
+    }
+    if (first_global && sym.index >= *first_global) {
+      return fail(Errc::bad_symbol_table,
+                  "LOCAL symbol " + sym.name + " at .dynsym index " + std::to_string(sym.index) +
+                      " is at or past sh_info " + std::to_string(*first_global) +
+                      " (the first non-LOCAL index)");
+    }
   }
   return true;
 }

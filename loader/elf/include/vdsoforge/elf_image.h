@@ -45,6 +45,7 @@ struct Section {  // from section headers when present (stripped images keep the
   uint64_t flags, addr, offset, size;
   uint32_t link = 0;     // sh_link: e.g. the string table of a symbol table
   uint64_t entsize = 0;  // sh_entsize: bytes per entry of a table section
+  uint32_t info = 0;     // sh_info: for a symbol table, the index of its first non-LOCAL symbol
 };
 
 struct DynamicEntry {
