@@ -5,6 +5,7 @@
 #     EXPORTS <symbol>...             the exact set of dynamic symbols to export
 #     [VERSION <name>]                symbol version of the exports (LINUX_2.6)
 #     [VERSION_SCRIPT <file>]         use this version script instead of generating one
+#                                     (it must export the version's own symbol, <name>)
 #     [LAYOUT <profile> | <data_area_size> <rng_data_offset>]
 #                                     data pages below the image: a kernel's
 #                                     profile (linux-6.11, linux-6.13, linux-6.15:
@@ -105,6 +106,11 @@ function(vdsoforge_add_image name)
     configure_file("${VDSOFORGE_LINKER_DIR}/version.map.in" "${version_script}" @ONLY)
   endif()
   set(linker_script "${VDSOFORGE_LINKER_DIR}/vdso.lds")
+  # The version's own ABS symbol (see version_symbol.s.in).
+  set(VDSOFORGE_VERSION "${ARG_VERSION}")
+  set(version_symbol_source "${work_dir}/version_symbol.s")
+  set(version_symbol_object "${work_dir}/version_symbol.o")
+  configure_file("${VDSOFORGE_LINKER_DIR}/version_symbol.s.in" "${version_symbol_source}" @ONLY)
 
   # Freestanding: no libc headers (-nostdlibinc leaves only the compiler's own
   # stddef.h/stdint.h), no runtime, no stack protector; unwind tables stay so
@@ -140,6 +146,14 @@ function(vdsoforge_add_image name)
       VERBATIM)
     list(APPEND objects "${obj}")
   endforeach()
+  add_custom_command(
+    OUTPUT "${version_symbol_object}"
+    COMMAND "${CMAKE_CXX_COMPILER}" --target=x86_64-linux-gnu -c "${version_symbol_source}"
+            -o "${version_symbol_object}"
+    DEPENDS "${version_symbol_source}"
+    COMMENT "Assembling the ${ARG_VERSION} version symbol for image ${name}"
+    VERBATIM)
+  list(APPEND objects "${version_symbol_object}")
 
   add_custom_command(
     OUTPUT "${debug_image}"

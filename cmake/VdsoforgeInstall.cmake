@@ -43,7 +43,7 @@ install(FILES "${PROJECT_SOURCE_DIR}/vdso_src/vgetrandom_abi.h"
 install(FILES
           "${PROJECT_SOURCE_DIR}/linker/vdso.lds"
           "${PROJECT_SOURCE_DIR}/linker/version.map.in"
-          "${PROJECT_SOURCE_DIR}/linker/vdso-getrandom.map"
+          "${PROJECT_SOURCE_DIR}/linker/version_symbol.s.in"
         DESTINATION "${vdsoforge_share_dir}/linker")
 
 # The image sources are headers plus freestanding .cpp files; host-only files

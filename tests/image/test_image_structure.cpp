@@ -8,7 +8,10 @@
 #include <set>
 #include <string>
 
+#include "skip.h"
+#include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/kernel_vdso.h"
 
 using vdsoforge::ElfImage;
 using vdsoforge::Error;
@@ -134,7 +137,8 @@ TEST_CASE("exports: __vdso_getrandom GLOBAL and getrandom WEAK, one address, LIN
     CHECK(sym.shndx != SHN_UNDEF);  // nothing imported: no libc, no libstdc++
     exported.insert(sym.name);
   }
-  CHECK(exported == std::set<std::string>{"__vdso_getrandom", "getrandom"});
+  // The two functions and the version's own symbol; nothing else.
+  CHECK(exported == std::set<std::string>{"__vdso_getrandom", "getrandom", "LINUX_2.6"});
 
   const auto* strong = img.lookup("__vdso_getrandom", "LINUX_2.6");
   const auto* weak = img.lookup("getrandom", "LINUX_2.6");
@@ -155,6 +159,35 @@ TEST_CASE("exports: __vdso_getrandom GLOBAL and getrandom WEAK, one address, LIN
     CHECK(img.lookup_gnu_hash(name, "LINUX_2.6") != nullptr);
     CHECK(img.lookup_sysv_hash(name, "LINUX_2.6") != nullptr);
   }
+}
+
+TEST_CASE("the version symbol LINUX_2.6 is in .dynsym as in the kernel's vDSO", "[structure]") {
+  // GNU ld emits an ABS OBJECT GLOBAL symbol per version; `readelf
+  // --dyn-syms` of the kernel's vDSO lists it, so the image's must too.
+  const auto& img = image();
+  const auto* sym = vdsoforge::find_version_symbol(img, "LINUX_2.6");
+  REQUIRE(sym != nullptr);
+  CHECK(sym->shndx == SHN_ABS);
+  CHECK(sym->value == 0);
+  CHECK(sym->size == 0);
+  CHECK(sym->type == STT_OBJECT);
+  CHECK(sym->bind == STB_GLOBAL);
+  CHECK(sym->visibility == STV_DEFAULT);
+  CHECK(sym->version == "LINUX_2.6");
+  CHECK(sym->is_default_version());
+  // Not an export: C libraries never look it up.
+  for (const auto* exported : vdsoforge::exported_symbols(img)) CHECK(exported != sym);
+
+  vdsoforge::Error err;
+  const auto kernel_bytes = vdsoforge::kernel_vdso_bytes(err);
+  if (kernel_bytes.empty()) vdsoforge_skip(("no kernel vDSO: " + err.message).c_str());
+  const auto kernel = ElfImage::parse(kernel_bytes, ParseMode::strict, err);
+  REQUIRE(kernel);
+  const auto* theirs = vdsoforge::find_version_symbol(*kernel, "LINUX_2.6");
+  REQUIRE(theirs != nullptr);
+  CHECK(vdsoforge::version_symbol_text(sym) == vdsoforge::version_symbol_text(theirs));
+  CHECK(sym->value == theirs->value);
+  CHECK(sym->size == theirs->size);
 }
 
 TEST_CASE("notes: Linux version code, build-id and the data layout", "[structure]") {

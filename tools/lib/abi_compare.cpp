@@ -234,6 +234,13 @@ void check_versions(const ElfImage& image, const ElfImage& reference, Report& re
              pass, version_text(have), version_text(&wanted),
              have == nullptr ? "the image does not define version " + wanted.name
                              : "index or flags differ from the reference");
+    // GNU ld gives every version an ABS symbol of its name; where the
+    // reference has one, the image's dynamic symbol table must too.
+    const Symbol* reference_symbol = find_version_symbol(reference, wanted.name);
+    if (reference_symbol == nullptr) continue;
+    list.same(wanted.name + ".symbol", "version symbol " + wanted.name + " as in the reference",
+              version_symbol_text(find_version_symbol(image, wanted.name)),
+              version_symbol_text(reference_symbol));
   }
   for (const VersionDefinition& def : image.version_definitions()) {
     if (find_version(reference, def.name) == nullptr) {

@@ -112,6 +112,17 @@ class Checker {
     record("exports.hash_lookup", "hash",
            "DT_GNU_HASH and DT_HASH find every export at " + expected, "every export found",
            not_found);
+
+    // The version's own symbol, as GNU ld emits it and the kernel's vDSO has it.
+    const std::string wanted = "ABS OBJECT GLOBAL DEFAULT " + expected;
+    const std::string have = version_symbol_text(find_version_symbol(image_, version));
+    std::vector<std::string> symbol_found;
+    if (have != wanted) {
+      symbol_found.push_back("version symbol " + version + " is " + have + ", not " + wanted +
+                             " (GNU ld emits one per version; the kernel's vDSO has it)");
+    }
+    record("versions.symbol", "versions", "the version's own symbol " + version + " is " + wanted,
+           wanted, symbol_found);
   }
 
   // Returns false, with `error`, if the debug image cannot be used at all.
