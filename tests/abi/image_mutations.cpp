@@ -2,6 +2,7 @@
 
 #include <elf.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
@@ -188,6 +189,44 @@ void make_symbol_global(Bytes& image, std::string_view symbol) {
   throw std::runtime_error("the image has no dynamic symbol " + std::string(symbol));
 }
 
+// File offset of the .dynsym entry named `symbol`.
+uint64_t dynamic_symbol(const Bytes& image, std::string_view symbol) {
+  const Elf64_Shdr dynsym = section(image, ".dynsym");
+  const Elf64_Shdr dynstr = section(image, ".dynstr");
+  for (uint64_t at = dynsym.sh_offset; at < dynsym.sh_offset + dynsym.sh_size;
+       at += sizeof(Elf64_Sym)) {
+    const auto sym = read<Elf64_Sym>(image, at);
+    const auto* name = reinterpret_cast<const char*>(image.data() + dynstr.sh_offset + sym.st_name);
+    if (symbol == name) return at;
+  }
+  throw std::runtime_error("the image has no dynamic symbol " + std::string(symbol));
+}
+
+void make_first_symbol_local(Bytes& image) {
+  const auto eh = read<Elf64_Ehdr>(image, 0);
+  for (uint16_t i = 0; i < eh.e_shnum; ++i) {
+    const uint64_t header = eh.e_shoff + uint64_t{i} * sizeof(Elf64_Shdr);
+    auto dynsym = read<Elf64_Shdr>(image, header);
+    if (dynsym.sh_type != SHT_DYNSYM) continue;
+    const uint64_t at = dynsym.sh_offset + sizeof(Elf64_Sym);
+    auto sym = read<Elf64_Sym>(image, at);
+    sym.st_info = static_cast<unsigned char>(ELF64_ST_INFO(STB_LOCAL, ELF64_ST_TYPE(sym.st_info)));
+    write(image, at, sym);
+    dynsym.sh_info = 2;  // LOCAL symbols come first; sh_info is the first non-LOCAL one
+    write(image, header, dynsym);
+    return;
+  }
+  throw std::runtime_error("the image has no .dynsym section header");
+}
+
+void move_symbol(Bytes& image, std::string_view symbol, uint64_t distance) {
+  const uint64_t at = dynamic_symbol(image, symbol);
+  auto sym = read<Elf64_Sym>(image, at);
+  sym.st_value += distance;
+  sym.st_size -= std::min<uint64_t>(sym.st_size, distance);
+  write(image, at, sym);
+}
+
 void drop_last_version_definition(Bytes& image) {
   const uint64_t count_at = dynamic_entry(image, DT_VERDEFNUM);
   auto count = read<Elf64_Dyn>(image, count_at);
@@ -264,6 +303,8 @@ void corrupt_sysv_hash(Bytes& image) {
 const std::vector<NamedMutation>& all_mutations() {
   static const std::vector<NamedMutation> mutations{
       {"global-getrandom", [](Bytes& b) { make_symbol_global(b, "getrandom"); }},
+      {"local-vdso-getrandom", make_first_symbol_local},
+      {"moved-getrandom", [](Bytes& b) { move_symbol(b, "getrandom", 16); }},
       {"no-linux-version", drop_last_version_definition},
       {"stray-relocation", add_stray_relocation},
       {"second-load", add_second_load_segment},

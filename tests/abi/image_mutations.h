@@ -21,6 +21,15 @@ using Bytes = std::vector<uint8_t>;
 // The symbol's binding becomes STB_GLOBAL (the kernel has getrandom WEAK).
 void make_symbol_global(Bytes& image, std::string_view symbol);
 
+// The first .dynsym symbol (__vdso_getrandom) becomes STB_LOCAL, with
+// .dynsym's sh_info moved past it so the table stays well-formed: the image
+// keeps getrandom but no longer exports its alias.
+void make_first_symbol_local(Bytes& image);
+
+// The symbol starts `distance` bytes later (and is as much shorter), so it
+// no longer shares its address with its aliases.
+void move_symbol(Bytes& image, std::string_view symbol, uint64_t distance);
+
 // The last version definition (LINUX_2.6) disappears: DT_VERDEFNUM and the
 // chain lose it, and the symbols that used it fall back to the base version
 // (index 1), as if the version script had named no version.

@@ -138,3 +138,31 @@ TEST_CASE("abi fails an image whose .hash is corrupt, and says .gnu.hash still w
   CHECK(contains(failed, "hash.sysv.__vdso_getrandom"));
   CHECK(!contains(failed, "hash.gnu.__vdso_getrandom"));
 }
+
+TEST_CASE("abi fails an image that keeps getrandom but not its alias __vdso_getrandom") {
+  require_kernel_getrandom();
+  TempDir dir;
+  const auto image = broken_image(dir, "local-alias.so", make_first_symbol_local);
+  const Verdict v = judge(image);
+  INFO(v.text.out);
+  // The kernel exports both names at one address; providing only one is a
+  // broken promise, not a symbol the image merely does not provide.
+  CHECK(failed_ids(v.json) == std::vector<std::string>{"symbols.__vdso_getrandom.aliases",
+                                                        "symbols.getrandom.aliases"});
+  CHECK(has_line(v.text.out, "FAIL symbols.__vdso_getrandom.aliases: image not exported | "
+                             "reference shares its address with getrandom@@LINUX_2.6"));
+  for (const auto& missing : v.json.at("not_provided")) CHECK(missing.at("name") != "__vdso_getrandom");
+}
+
+TEST_CASE("abi fails an image whose getrandom no longer shares __vdso_getrandom's address") {
+  require_kernel_getrandom();
+  TempDir dir;
+  const auto image = broken_image(dir, "moved.so", [](Bytes& b) { move_symbol(b, "getrandom", 16); });
+  const Verdict v = judge(image);
+  INFO(v.text.out);
+  CHECK(failed_ids(v.json) == std::vector<std::string>{"symbols.__vdso_getrandom.aliases",
+                                                        "symbols.getrandom.aliases"});
+  CHECK(has_line(v.text.out, "FAIL symbols.getrandom.aliases: image alone at its address | "
+                             "reference shares its address with __vdso_getrandom@@LINUX_2.6"));
+  CHECK(find_check(v.json, "symbols.getrandom.size").at("pass") == true);
+}

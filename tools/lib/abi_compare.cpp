@@ -275,6 +275,69 @@ std::string symbol_text(const Symbol* symbol) {
   return symbol->name + symbol_version_text(*symbol);
 }
 
+// Callers compare sizes only by class: code differs between implementations,
+// but a sized symbol (a function with its extent) is not a zero-size marker.
+std::string size_class(const Symbol& symbol) { return symbol.size == 0 ? "0 (no extent)" : "sized"; }
+
+// The exports at the same address as `symbol` (itself excluded), in .dynsym
+// order: its aliases, such as getrandom and __vdso_getrandom.
+std::vector<const Symbol*> aliases_of(const std::vector<const Symbol*>& exports,
+                                      const Symbol& symbol) {
+  std::vector<const Symbol*> aliases;
+  for (const Symbol* other : exports) {
+    if (other != &symbol && other->shndx == symbol.shndx && other->value == symbol.value)
+      aliases.push_back(other);
+  }
+  return aliases;
+}
+
+// "shares its address with getrandom@@LINUX_2.6", "alone at its address",
+// "not exported".
+std::string alias_text(const std::vector<const Symbol*>& exports, const Symbol* symbol) {
+  if (symbol == nullptr) return "not exported";
+  const auto aliases = aliases_of(exports, *symbol);
+  if (aliases.empty()) return "alone at its address";
+  std::string text = "shares its address with";
+  for (const Symbol* alias : aliases) text += " " + symbol_text(alias);
+  return text;
+}
+
+// Symbols at one address in the reference are one thing under several names
+// (getrandom is __vdso_getrandom): a caller may bind any of them, so an image
+// that provides one member of such a group must provide every member, at one
+// address.  Returns the reference exports of groups the image only partly
+// provides, which are failures rather than "not provided".
+std::vector<const Symbol*> check_alias_groups(CheckList& list,
+                                              const std::vector<const Symbol*>& image_exports,
+                                              const std::vector<const Symbol*>& reference_exports) {
+  std::vector<const Symbol*> checked;
+  for (const Symbol* theirs : reference_exports) {
+    const auto group = aliases_of(reference_exports, *theirs);
+    if (group.empty()) continue;
+    const bool group_provided =
+        find_export(image_exports, *theirs) != nullptr ||
+        std::any_of(group.begin(), group.end(), [&](const Symbol* member) {
+          return find_export(image_exports, *member) != nullptr;
+        });
+    if (!group_provided) continue;
+    checked.push_back(theirs);
+    const Symbol* mine = find_export(image_exports, *theirs);
+    // Compared by name and version, as the image's addresses differ.
+    const auto names_of = [](const std::vector<const Symbol*>& exports, const Symbol* symbol) {
+      return symbol == nullptr ? std::string("not exported") : alias_text(exports, symbol);
+    };
+    list.add(theirs->name + ".aliases", theirs->name + " is provided with its aliases at one address",
+             names_of(image_exports, mine) == names_of(reference_exports, theirs),
+             names_of(image_exports, mine), names_of(reference_exports, theirs),
+             mine == nullptr ? "the image provides an alias of " + theirs->name +
+                                   " but not " + theirs->name + " itself: callers that bind " +
+                                   theirs->name + " find nothing"
+                             : "the reference's aliases share one address; in the image they "
+                               "do not, so the names would behave differently");
+  }
+  return checked;
+}
+
 void check_symbols(const ElfImage& image, const ElfImage& reference, Report& report) {
   CheckList list(report, "symbols");
   const auto image_exports = exported_symbols(image);
@@ -299,10 +362,16 @@ void check_symbols(const ElfImage& image, const ElfImage& reference, Report& rep
     list.same(name + ".visibility", "visibility of " + name,
               symbol_visibility_name(mine->visibility),
               symbol_visibility_name(theirs->visibility));
+    list.same(name + ".size", "size class of " + name, size_class(*mine), size_class(*theirs));
   }
 
+  const auto in_partial_groups = check_alias_groups(list, image_exports, reference_exports);
   for (const Symbol* theirs : reference_exports) {
     if (find_export(image_exports, *theirs) != nullptr) continue;
+    if (std::find(in_partial_groups.begin(), in_partial_groups.end(), theirs) !=
+        in_partial_groups.end()) {
+      continue;  // failed as an incomplete alias group above
+    }
     report.not_provided.push_back(NotProvided{.name = theirs->name,
                                               .version = symbol_version_text(*theirs),
                                               .binding = symbol_bind_name(theirs->bind),
