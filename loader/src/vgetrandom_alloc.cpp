@@ -1,4 +1,5 @@
-// The allocation call of the article the project started from, as a library
+// The dedicated allocation call of an earlier vgetrandom design (docs/abi.md,
+// "Allocating states"), as a library
 // function: one mapping holding `num` states (rounded up to whole pages of
 // them), laid out so that no state straddles a page.
 #include <sys/mman.h>

@@ -1,5 +1,6 @@
-# Benchmarks (not tests): built with the project, run by hand or by
-# scripts/bench.sh.  Every comparison is measured side by side in one run.
+# Benchmarks (not tests): built with the project, never run by CTest; run by
+# scripts/bench.sh (tables, CSV, JSON, plot) or by hand.  Every comparison is
+# measured side by side in one run.
 if(VDSOFORGE_BUILD_BENCHMARKS)
   find_package(benchmark REQUIRED)
   find_package(PkgConfig REQUIRED)
