@@ -18,6 +18,8 @@ packages=(
   abigail-tools
   # fetching Debian 13's glibc and Go for the exec tests (scripts/fetch-consumers.sh)
   debian-archive-keyring
+  # the format check (scripts/format.sh)
+  clang-format git
 )
 
 missing=()

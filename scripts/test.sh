@@ -12,6 +12,9 @@ source scripts/steps.sh
 step "install missing Debian packages"
 scripts/install-deps.sh
 
+step "format (.clang-format)"
+scripts/format.sh --check
+
 step "real getrandom consumers (Debian 13 glibc 2.41, Go 1.24; cached)"
 consumers=$(scripts/fetch-consumers.sh)
 cat "$consumers/.packages"
