@@ -110,8 +110,10 @@ size_t cross_check(const std::string& label, const std::string& reference,
   for (const SymbolChange& removed : abidiff.removed) {
     if (added_names.count(removed.name)) continue;  // re-versioned: checked above
     INFO("abidiff: removed " << removed.name << "@" << removed.version);
+    // A removed member of an alias group fails the group (".aliases").
     CHECK((not_provided(report, removed) || failed(report, "symbols." + removed.name) ||
-           failed(report, "symbols." + removed.name + ".version")));
+           failed(report, "symbols." + removed.name + ".version") ||
+           failed(report, "symbols." + removed.name + ".aliases")));
   }
   std::printf(
       "%s: abidiff exit %d, %zu removed, %zu added function symbols; vdsoforge abi exit %d, "
