@@ -30,21 +30,29 @@ void write(Bytes& image, uint64_t offset, const T& value) {
   std::memcpy(image.data() + offset, &value, sizeof(T));
 }
 
-Elf64_Shdr section(const Bytes& image, std::string_view name) {
+// File offset of the section header named `name`.
+uint64_t section_header(const Bytes& image, std::string_view name) {
   const auto eh = read<Elf64_Ehdr>(image, 0);
-  const auto names = read<Elf64_Shdr>(image, eh.e_shoff + uint64_t{eh.e_shstrndx} * sizeof(Elf64_Shdr));
+  const auto names =
+      read<Elf64_Shdr>(image, eh.e_shoff + uint64_t{eh.e_shstrndx} * sizeof(Elf64_Shdr));
   for (uint16_t i = 0; i < eh.e_shnum; ++i) {
-    const auto sh = read<Elf64_Shdr>(image, eh.e_shoff + uint64_t{i} * sizeof(Elf64_Shdr));
+    const uint64_t at = eh.e_shoff + uint64_t{i} * sizeof(Elf64_Shdr);
+    const auto sh = read<Elf64_Shdr>(image, at);
     const auto* text = reinterpret_cast<const char*>(image.data() + names.sh_offset + sh.sh_name);
-    if (names.sh_offset + sh.sh_name < image.size() && name == text) return sh;
+    if (names.sh_offset + sh.sh_name < image.size() && name == text) return at;
   }
   throw std::runtime_error("the image has no section " + std::string(name));
+}
+
+Elf64_Shdr section(const Bytes& image, std::string_view name) {
+  return read<Elf64_Shdr>(image, section_header(image, name));
 }
 
 // File offset of the dynamic entry with `tag`.
 uint64_t dynamic_entry(const Bytes& image, int64_t tag) {
   const Elf64_Shdr dynamic = section(image, ".dynamic");
-  for (uint64_t at = dynamic.sh_offset; at < dynamic.sh_offset + dynamic.sh_size; at += sizeof(Elf64_Dyn)) {
+  for (uint64_t at = dynamic.sh_offset; at < dynamic.sh_offset + dynamic.sh_size;
+       at += sizeof(Elf64_Dyn)) {
     const auto entry = read<Elf64_Dyn>(image, at);
     if (entry.d_tag == tag) return at;
     if (entry.d_tag == DT_NULL) break;
@@ -94,7 +102,8 @@ uint64_t version_definition(const Bytes& image, std::string_view version) {
   for (;;) {
     const auto def = read<Elf64_Verdef>(image, at);
     const auto aux = read<Elf64_Verdaux>(image, at + def.vd_aux);
-    const auto* name = reinterpret_cast<const char*>(image.data() + dynstr.sh_offset + aux.vda_name);
+    const auto* name =
+        reinterpret_cast<const char*>(image.data() + dynstr.sh_offset + aux.vda_name);
     if (dynstr.sh_offset + aux.vda_name < image.size() && version == name) return at;
     if (def.vd_next == 0) break;
     at += def.vd_next;
@@ -178,7 +187,8 @@ void hide_dynamic_tag(Bytes& image, int64_t tag) {
 void make_symbol_global(Bytes& image, std::string_view symbol) {
   const Elf64_Shdr dynsym = section(image, ".dynsym");
   const Elf64_Shdr dynstr = section(image, ".dynstr");
-  for (uint64_t at = dynsym.sh_offset; at < dynsym.sh_offset + dynsym.sh_size; at += sizeof(Elf64_Sym)) {
+  for (uint64_t at = dynsym.sh_offset; at < dynsym.sh_offset + dynsym.sh_size;
+       at += sizeof(Elf64_Sym)) {
     auto sym = read<Elf64_Sym>(image, at);
     const auto* name = reinterpret_cast<const char*>(image.data() + dynstr.sh_offset + sym.st_name);
     if (symbol != name) continue;
@@ -202,21 +212,32 @@ uint64_t dynamic_symbol(const Bytes& image, std::string_view symbol) {
   throw std::runtime_error("the image has no dynamic symbol " + std::string(symbol));
 }
 
-void make_first_symbol_local(Bytes& image) {
-  const auto eh = read<Elf64_Ehdr>(image, 0);
-  for (uint16_t i = 0; i < eh.e_shnum; ++i) {
-    const uint64_t header = eh.e_shoff + uint64_t{i} * sizeof(Elf64_Shdr);
-    auto dynsym = read<Elf64_Shdr>(image, header);
-    if (dynsym.sh_type != SHT_DYNSYM) continue;
-    const uint64_t at = dynsym.sh_offset + sizeof(Elf64_Sym);
+void make_symbols_local_through(Bytes& image, std::string_view symbol) {
+  const uint64_t last = symbol_entry(image, symbol).index;
+  const Elf64_Shdr dynsym = section(image, ".dynsym");
+  for (uint64_t i = 1; i <= last; ++i) {
+    const uint64_t at = dynsym.sh_offset + i * sizeof(Elf64_Sym);
     auto sym = read<Elf64_Sym>(image, at);
     sym.st_info = static_cast<unsigned char>(ELF64_ST_INFO(STB_LOCAL, ELF64_ST_TYPE(sym.st_info)));
     write(image, at, sym);
-    dynsym.sh_info = 2;  // LOCAL symbols come first; sh_info is the first non-LOCAL one
-    write(image, header, dynsym);
-    return;
   }
-  throw std::runtime_error("the image has no .dynsym section header");
+  // LOCAL symbols come first, and sh_info is the index of the first non-LOCAL one.
+  const uint64_t header = section_header(image, ".dynsym");
+  auto changed = read<Elf64_Shdr>(image, header);
+  changed.sh_info = static_cast<uint32_t>(last + 1);
+  write(image, header, changed);
+}
+
+void make_first_symbol_local(Bytes& image) {
+  const Elf64_Shdr dynsym = section(image, ".dynsym");
+  const Elf64_Shdr dynstr = section(image, ".dynstr");
+  if (dynsym.sh_size < 2 * sizeof(Elf64_Sym)) throw std::runtime_error(".dynsym has no symbol");
+  const auto first = read<Elf64_Sym>(image, dynsym.sh_offset + sizeof(Elf64_Sym));
+  if (dynstr.sh_offset + first.st_name >= image.size()) {
+    throw std::runtime_error("the first dynamic symbol's name is past the image");
+  }
+  make_symbols_local_through(
+      image, reinterpret_cast<const char*>(image.data() + dynstr.sh_offset + first.st_name));
 }
 
 void move_symbol(Bytes& image, std::string_view symbol, uint64_t distance) {
@@ -245,7 +266,8 @@ void drop_last_version_definition(Bytes& image) {
 
   // Symbols defined at the dropped version now name the base version.
   const Elf64_Shdr versym = section(image, ".gnu.version");
-  for (uint64_t v = versym.sh_offset; v < versym.sh_offset + versym.sh_size; v += sizeof(Elf64_Versym)) {
+  for (uint64_t v = versym.sh_offset; v < versym.sh_offset + versym.sh_size;
+       v += sizeof(Elf64_Versym)) {
     const auto index = read<Elf64_Versym>(image, v);
     if ((index & 0x7fff) == last.vd_ndx) {
       write(image, v, static_cast<Elf64_Versym>((index & 0x8000) | VER_NDX_GLOBAL));
@@ -291,13 +313,15 @@ void corrupt_gnu_hash(Bytes& image) {
   const Elf64_Shdr gnu_hash = section(image, ".gnu.hash");
   const auto bloom_size = read<uint32_t>(image, gnu_hash.sh_offset + 8);
   if (bloom_size == 0) throw std::runtime_error(".gnu.hash has no bloom filter");
-  for (uint32_t i = 0; i < bloom_size; ++i) write<uint64_t>(image, gnu_hash.sh_offset + 16 + 8 * uint64_t{i}, 0);
+  for (uint32_t i = 0; i < bloom_size; ++i)
+    write<uint64_t>(image, gnu_hash.sh_offset + 16 + 8 * uint64_t{i}, 0);
 }
 
 void corrupt_sysv_hash(Bytes& image) {
   const Elf64_Shdr hash = section(image, ".hash");
   const auto nbucket = read<uint32_t>(image, hash.sh_offset);
-  for (uint32_t i = 0; i < nbucket; ++i) write<uint32_t>(image, hash.sh_offset + 8 + 4 * uint64_t{i}, 0);
+  for (uint32_t i = 0; i < nbucket; ++i)
+    write<uint32_t>(image, hash.sh_offset + 8 + 4 * uint64_t{i}, 0);
 }
 
 const std::vector<NamedMutation>& all_mutations() {

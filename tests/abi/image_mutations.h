@@ -26,6 +26,12 @@ void make_symbol_global(Bytes& image, std::string_view symbol);
 // keeps getrandom but no longer exports its alias.
 void make_first_symbol_local(Bytes& image);
 
+// Every .dynsym symbol from index 1 through `symbol` becomes STB_LOCAL and
+// sh_info moves past `symbol`, so the table stays well-formed (LOCAL symbols
+// first) with `symbol` LOCAL; the symbols before it are collateral, which a
+// look-up by another name never notices.
+void make_symbols_local_through(Bytes& image, std::string_view symbol);
+
 // The symbol starts `distance` bytes later (and is as much shorter), so it
 // no longer shares its address with its aliases.
 void move_symbol(Bytes& image, std::string_view symbol, uint64_t distance);

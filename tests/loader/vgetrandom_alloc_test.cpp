@@ -1,4 +1,5 @@
-// vgetrandom_alloc / vgetrandom_free: the contract of the pre-merge vgetrandom_alloc() proposal (docs/loader.md).
+// vgetrandom_alloc / vgetrandom_free: the contract of the pre-merge vgetrandom_alloc() proposal
+// (docs/loader.md).
 #include <sys/mman.h>
 
 #include <cerrno>

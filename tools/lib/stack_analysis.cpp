@@ -1,9 +1,9 @@
 // Zydis-based stack-use analysis (see stack_analysis.h).
 #include "stack_analysis.h"
 
-#include "vdsoforge/x86_decoder.h"
-
 #include <cstdio>
+
+#include "vdsoforge/x86_decoder.h"
 
 namespace vdsoforge::tools {
 
