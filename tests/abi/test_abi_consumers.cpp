@@ -171,10 +171,9 @@ TEST_CASE("no DT_VERDEF (nor DT_VERSYM): Go follows a nil pointer, the others sk
 }
 
 TEST_CASE("no DT_VERSYM (DT_VERDEF kept): glibc's version check reads a NULL entry") {
-  ours([](Bytes& b) { abi_test::hide_dynamic_tag(b, DT_VERSYM); },
-       {{"glibc", kCrashes, "verdef_without_versym"},
-        {"go", kUses, ""},
-        {"parse_vdso", kUses, ""}});
+  ours(
+      [](Bytes& b) { abi_test::hide_dynamic_tag(b, DT_VERSYM); },
+      {{"glibc", kCrashes, "verdef_without_versym"}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
 }
 
 TEST_CASE("hidden version bit: nobody checks it in a vDSO look-up") {
