@@ -110,8 +110,8 @@ int main(int argc, char** argv) {
       // An option with its value in the next word: skip the value.
       if (option->get_type_size() > 0 && word.find('=') == std::string::npos) ++i;
     }
-    vdsoforge::tools::program_command_line().assign(args.begin() + static_cast<std::ptrdiff_t>(program),
-                                                    args.end());
+    vdsoforge::tools::program_command_line().assign(
+        args.begin() + static_cast<std::ptrdiff_t>(program), args.end());
     args.resize(head);
   }
 

@@ -62,7 +62,8 @@ std::string synopsis(const CLI::App& command) {
   }
   if (has_options) line += " [\\fIOPTIONS\\fR]";
   // A command that runs another program takes its command line last.
-  if (command.get_prefix_command()) positionals += " [\\fB--\\fR] \\fIPROGRAM\\fR [\\fIARGS\\fR...]";
+  if (command.get_prefix_command())
+    positionals += " [\\fB--\\fR] \\fIPROGRAM\\fR [\\fIARGS\\fR...]";
   return line + positionals;
 }
 
