@@ -107,8 +107,10 @@ int main(int argc, char** argv) {
       }
       const CLI::Option* option = sub.get_option_no_throw(word.substr(0, word.find('=')));
       if (!option) break;  // CLI11 hands it on, and the command refuses it
-      // An option with its value in the next word: skip the value.
-      if (option->get_type_size() > 0 && word.find('=') == std::string::npos) ++i;
+      // An option with its value in the next word: skip the value.  A flag
+      // expects no value (CLI11 itself tells flags by get_expected_min() == 0;
+      // a bool flag's type size is 1).
+      if (option->get_expected_min() > 0 && word.find('=') == std::string::npos) ++i;
     }
     vdsoforge::tools::program_command_line().assign(
         args.begin() + static_cast<std::ptrdiff_t>(program), args.end());
