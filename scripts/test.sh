@@ -54,6 +54,11 @@ cmake --preset asan -DVDSOFORGE_CONSUMER_ROOT="$consumers" >/dev/null
 cmake --build --preset asan
 ctest --preset asan
 
+step "threaded tests under ThreadSanitizer (loader worker, per-thread pool, threaded conformance)"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan
+ctest --preset tsan
+
 step "out-of-tree example against the installed package"
 scripts/example.sh
 
