@@ -31,7 +31,6 @@ std::string_view errc_name(Errc code) {
     case Errc::bad_data_layout_note: return "bad_data_layout_note";
     case Errc::map_failed: return "map_failed";
     case Errc::kernel_vdso_unavailable: return "kernel_vdso_unavailable";
-    case Errc::symbol_not_found: return "symbol_not_found";
     case Errc::not_supported: return "not_supported";
     case Errc::invalid_argument: return "invalid_argument";
   }

@@ -34,7 +34,6 @@ enum class Errc {
   bad_data_layout_note,     // the note is malformed or inconsistent
   map_failed,               // mmap/memfd failed
   kernel_vdso_unavailable,  // no AT_SYSINFO_EHDR, or /proc/self/maps does not show it
-  symbol_not_found,
   not_supported,            // the kernel lacks a feature (MAP_DROPPABLE, vDSO getrandom)
   invalid_argument,
 };
