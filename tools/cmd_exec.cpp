@@ -61,7 +61,8 @@ int refuse(const std::string& message) {
 }
 
 int run(ExecOptions& options) {
-  if (options.argv.empty()) return refuse("no program given (vdsoforge exec [options] -- PROGRAM [ARGS...])");
+  if (options.argv.empty())
+    return refuse("no program given (vdsoforge exec [options] -- PROGRAM [ARGS...])");
   // CLI11 hands everything from the first unknown word on to the program, so
   // a misspelt option would otherwise be run as a program called "--opt".
   if (options.argv.front().starts_with('-')) {
@@ -95,8 +96,8 @@ int run(ExecOptions& options) {
   open_options.accept_rule_violations = options.allow_damaged;
 
   Error err;
-  auto source = exec::ForgedVdsoSource::open(options.image_path, open_options, err,
-                                             options.hide_kernel_vdso);
+  auto source =
+      exec::ForgedVdsoSource::open(options.image_path, open_options, err, options.hide_kernel_vdso);
   if (!source) {
     // The parser's messages name the file already; the mapping's do not.
     const bool named = err.message.starts_with(options.image_path);
@@ -183,8 +184,9 @@ const CommandRegistration registration{Command{
       sub.add_option("--reseed-every", options->reseed_every,
                      "bump the generation every DURATION (500us, 1ms, 2s, ...) instead of "
                      "following the kernel's");
-      sub.add_option("--control", options->control_socket,
-                     "serve `vdsoforge ctl SOCKET reseed | ready 0|1 | status` on this Unix socket");
+      sub.add_option(
+          "--control", options->control_socket,
+          "serve `vdsoforge ctl SOCKET reseed | ready 0|1 | status` on this Unix socket");
       sub.add_flag("--count-syscalls", options->count_syscalls,
                    "count getrandom(2) system calls (seccomp SECCOMP_RET_TRACE on that call only)");
       sub.add_option("--report", options->report_path, "write a JSON report to FILE");

@@ -40,10 +40,9 @@ Probe glibc_probe(const Consumers& consumers, const ProbeWorkload& w, const fs::
   Probe probe;
   probe.program = consumers.ld_so.string();
   probe.samples = samples;
-  probe.command = {consumers.ld_so.string(), "--library-path", consumers.glibc_dir.string(),
-                   VDSOFORGE_GLIBC_PROBE, samples.string(), std::to_string(w.threads),
-                   std::to_string(w.calls), std::to_string(w.steps),
-                   std::to_string(w.children)};
+  probe.command = {consumers.ld_so.string(), "--library-path",        consumers.glibc_dir.string(),
+                   VDSOFORGE_GLIBC_PROBE,    samples.string(),        std::to_string(w.threads),
+                   std::to_string(w.calls),  std::to_string(w.steps), std::to_string(w.children)};
   if (!w.between_steps.empty()) probe.command.push_back(w.between_steps);
   return probe;
 }
@@ -60,10 +59,14 @@ Probe go_probe(const Consumers& consumers, const ProbeWorkload& w, const fs::pat
 
 const char* outcome_name(Outcome outcome) {
   switch (outcome) {
-    case Outcome::used_vdso: return "used the vDSO";
-    case Outcome::fell_back: return "fell back to the system call";
-    case Outcome::partial: return "partly used the vDSO";
-    case Outcome::aborted: return "aborted";
+    case Outcome::used_vdso:
+      return "used the vDSO";
+    case Outcome::fell_back:
+      return "fell back to the system call";
+    case Outcome::partial:
+      return "partly used the vDSO";
+    case Outcome::aborted:
+      return "aborted";
   }
   return "?";
 }
@@ -155,7 +158,8 @@ std::string output_problem(const std::vector<std::array<uint8_t, 16>>& samples) 
   // the tail (p < 1e-8), so a good generator essentially never fails.
   double chi2 = 0;
   const double expected = bytes / 256;
-  for (uint64_t c : counts) chi2 += (static_cast<double>(c) - expected) * (static_cast<double>(c) - expected) / expected;
+  for (uint64_t c : counts)
+    chi2 += (static_cast<double>(c) - expected) * (static_cast<double>(c) - expected) / expected;
   if (chi2 > 400) return "byte frequencies fail chi-square (" + std::to_string(chi2) + " > 400)";
   return {};
 }

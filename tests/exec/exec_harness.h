@@ -33,10 +33,10 @@ struct Consumers {
 Consumers require_consumers(bool need_go = false);
 
 struct ProbeWorkload {
-  int threads = 4;       // worker threads (glibc) or goroutines (Go) besides main
-  long calls = 2000;     // calls per thread (and per child)
-  int steps = 1;         // phases; between_steps runs between them
-  int children = 2;      // forked children (glibc only; Go cannot fork)
+  int threads = 4;            // worker threads (glibc) or goroutines (Go) besides main
+  long calls = 2000;          // calls per thread (and per child)
+  int steps = 1;              // phases; between_steps runs between them
+  int children = 2;           // forked children (glibc only; Go cannot fork)
   std::string between_steps;  // shell command run between steps (e.g. a reseed)
 };
 
@@ -70,10 +70,10 @@ struct ProbeRun {
   int exit_status = -1;  // exec's (the probe's) exit status
   std::string out, err;
   nlohmann::json report;
-  uint64_t syscalls = 0;        // getrandom syscalls of the probe's own processes
-  uint64_t calls = 0;           // what the probe says it made
-  uint64_t states = 0;          // threads/Ms that drew (each has its own state)
-  uint64_t reseeds = 0;         // forced by exec while it ran
+  uint64_t syscalls = 0;  // getrandom syscalls of the probe's own processes
+  uint64_t calls = 0;     // what the probe says it made
+  uint64_t states = 0;    // threads/Ms that drew (each has its own state)
+  uint64_t reseeds = 0;   // forced by exec while it ran
   std::vector<std::array<uint8_t, 16>> samples;
   Outcome outcome = Outcome::aborted;
   // Every number above in one line, for test messages.

@@ -33,11 +33,16 @@ enum class Seen { uses, falls_back, aborts, partly_uses, exec_refused };
 
 const char* seen_name(Seen seen) {
   switch (seen) {
-    case Seen::uses: return "uses";
-    case Seen::falls_back: return "falls back";
-    case Seen::aborts: return "aborts";
-    case Seen::partly_uses: return "partly uses";
-    case Seen::exec_refused: return "exec refused";
+    case Seen::uses:
+      return "uses";
+    case Seen::falls_back:
+      return "falls back";
+    case Seen::aborts:
+      return "aborts";
+    case Seen::partly_uses:
+      return "partly uses";
+    case Seen::exec_refused:
+      return "exec refused";
   }
   return "?";
 }
@@ -48,12 +53,16 @@ const char* seen_name(Seen seen) {
 // never counted as agreeing.
 std::optional<Seen> expected_sight(consumers::Outcome outcome) {
   switch (outcome) {
-    case consumers::Outcome::uses_vdso: return Seen::uses;
-    case consumers::Outcome::syscall_fallback: return Seen::falls_back;
+    case consumers::Outcome::uses_vdso:
+      return Seen::uses;
+    case consumers::Outcome::syscall_fallback:
+      return Seen::falls_back;
     case consumers::Outcome::exits:
     case consumers::Outcome::crashes:
-    case consumers::Outcome::wrong_address: return Seen::aborts;
-    case consumers::Outcome::unpredictable: return std::nullopt;
+    case consumers::Outcome::wrong_address:
+      return Seen::aborts;
+    case consumers::Outcome::unpredictable:
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -66,10 +75,14 @@ Seen observe(const ProbeRun& run) {
   switch (run.outcome) {
     // The statistical output check needs the long runs of the consumer
     // tests; here the question is only which path the consumer took.
-    case Outcome::used_vdso: return Seen::uses;
-    case Outcome::fell_back: return Seen::falls_back;
-    case Outcome::partial: return Seen::partly_uses;
-    case Outcome::aborted: return Seen::aborts;
+    case Outcome::used_vdso:
+      return Seen::uses;
+    case Outcome::fell_back:
+      return Seen::falls_back;
+    case Outcome::partial:
+      return Seen::partly_uses;
+    case Outcome::aborted:
+      return Seen::aborts;
   }
   return Seen::aborts;
 }
@@ -114,9 +127,8 @@ TEST_CASE("each consumer model predicts what the real glibc 2.41 and Go 1.24 do"
       const consumers::ConsumerModel* model = consumers::find_model(id);
       REQUIRE(model != nullptr);
       const consumers::ConsumerVerdict verdict = model->evaluate(*elf);
-      const auto symbol =
-          std::find_if(verdict.symbols.begin(), verdict.symbols.end(),
-                       [](const auto& s) { return s.name == "__vdso_getrandom"; });
+      const auto symbol = std::find_if(verdict.symbols.begin(), verdict.symbols.end(),
+                                       [](const auto& s) { return s.name == "__vdso_getrandom"; });
       REQUIRE(symbol != verdict.symbols.end());
 
       const ProbeWorkload workload{2, 400, 1, 0, ""};
@@ -132,7 +144,8 @@ TEST_CASE("each consumer model predicts what the real glibc 2.41 and Go 1.24 do"
       cell.run = run.describe();
       INFO(id << " on \"" << damage.name << "\": predicted " << cell.predicted << " ("
               << symbol->reason << "), observed " << seen_name(cell.seen) << ": " << cell.run
-              << "\n" << run.err.substr(0, 2000));
+              << "\n"
+              << run.err.substr(0, 2000));
       CHECK(cell.seen != Seen::exec_refused);  // every damage must reach the consumer
       if (cell.expected) {
         ++compared;

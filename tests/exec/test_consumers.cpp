@@ -20,7 +20,7 @@ Probe make_probe(const Consumers& c, const ProbeWorkload& w, const std::filesyst
   return go_probe(c, w, out);
 }
 constexpr bool kNeedsGo = true;
-constexpr int kChildren = 0;  // a Go program cannot fork without exec
+constexpr int kChildren = 0;              // a Go program cannot fork without exec
 constexpr long kCallsPerThread = 20'000;  // 5 goroutines: 100,000 calls
 #else
 constexpr const char* kConsumer = "glibc 2.41";
@@ -65,8 +65,8 @@ TEST_CASE("the consumer uses each image's getrandom, with sound output") {
 
 TEST_CASE("when the data page says not ready (--not-ready) every call is a system call") {
   abi_test::TempDir dir;
-  const ProbeRun run =
-      run_on({"image", VDSOFORGE_TEST_IMAGE, {}}, dir, {2, 1500, 1, kChildren, ""}, {"--not-ready"});
+  const ProbeRun run = run_on({"image", VDSOFORGE_TEST_IMAGE, {}}, dir, {2, 1500, 1, kChildren, ""},
+                              {"--not-ready"});
   INFO(kConsumer << ": " << run.describe());
   CHECK(run.exit_status == 0);
   CHECK(run.outcome == Outcome::fell_back);
@@ -84,9 +84,9 @@ TEST_CASE("on an image without getrandom (control) every call is a system call")
   CHECK(run.outcome == Outcome::fell_back);
   CHECK(run.syscalls >= run.calls);
   CHECK(output_problem(run.samples).empty());
-  summary(std::string(kConsumer) + " control image without getrandom: " +
-          std::to_string(run.calls) + " calls, " + std::to_string(run.syscalls) +
-          " getrandom syscalls: " + outcome_name(run.outcome));
+  summary(std::string(kConsumer) +
+          " control image without getrandom: " + std::to_string(run.calls) + " calls, " +
+          std::to_string(run.syscalls) + " getrandom syscalls: " + outcome_name(run.outcome));
 }
 
 TEST_CASE("forced reseeds make every live state fetch a new key") {
@@ -124,10 +124,10 @@ TEST_CASE("forced reseeds make every live state fetch a new key") {
   CHECK(growth >= live * reseeds);
   CHECK(growth <= live * (reseeds + 1));
 #endif
-  summary(std::string(kConsumer) + " " + std::to_string(reseeds) + " forced reseeds: " +
-          std::to_string(growth) + " more getrandom syscalls (" + std::to_string(forced.syscalls) +
-          " vs " + std::to_string(quiet.syscalls) + ", " + std::to_string(forced.states) +
-          " states)");
+  summary(std::string(kConsumer) + " " + std::to_string(reseeds) +
+          " forced reseeds: " + std::to_string(growth) + " more getrandom syscalls (" +
+          std::to_string(forced.syscalls) + " vs " + std::to_string(quiet.syscalls) + ", " +
+          std::to_string(forced.states) + " states)");
 }
 
 TEST_CASE("a reseed every millisecond (--reseed-every 1ms) keeps the consumer on the image") {

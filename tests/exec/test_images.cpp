@@ -6,8 +6,8 @@
 
 namespace exec_test {
 
-using vdsoforge::Chacha20Routine;
 using vdsoforge::chacha20_routine_name;
+using vdsoforge::Chacha20Routine;
 using vdsoforge::cpu_supports;
 
 std::vector<TestImage> consumer_images(const abi_test::TempDir& dir) {
@@ -32,7 +32,8 @@ std::vector<TestImage> consumer_images(const abi_test::TempDir& dir) {
 TestImage control_image_without_getrandom() {
   // vdsoforge_add_image() records no data layout in an image without
   // getrandom; the usual one is given so exec maps it all the same.
-  return {"control (no vDSO getrandom)", VDSOFORGE_EXEC_CONTROL_IMAGE,
+  return {"control (no vDSO getrandom)",
+          VDSOFORGE_EXEC_CONTROL_IMAGE,
           {"--data-layout", "0x6000:0x2000"}};
 }
 

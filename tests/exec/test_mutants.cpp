@@ -32,7 +32,8 @@ std::string verdict(const ProbeRun& run) {
 ProbeRun run_glibc(const std::string& image, const abi_test::TempDir& dir) {
   const Consumers consumers = require_consumers();
   // The mutants break the SSE2 routine, so that is the one patched in.
-  return run_probe({glibc_probe(consumers, {2, 3000, 1, 1, ""}, dir.path("samples.bin")), image,
+  return run_probe({glibc_probe(consumers, {2, 3000, 1, 1, ""}, dir.path("samples.bin")),
+                    image,
                     {"--chacha", "sse2"}});
 }
 
@@ -42,9 +43,10 @@ TEST_CASE("broken images are caught through glibc") {
   abi_test::TempDir dir;
   std::string error;
   const auto shipped = conformance::read_file_bytes(VDSOFORGE_TEST_IMAGE, error);
-  const auto getrandom = conformance::find_function(VDSOFORGE_TEST_DEBUG_IMAGE, "__vdso_getrandom", error);
-  const auto chacha =
-      conformance::find_function(VDSOFORGE_TEST_DEBUG_IMAGE, "vdsoforge_chacha20_blocks_sse2", error);
+  const auto getrandom =
+      conformance::find_function(VDSOFORGE_TEST_DEBUG_IMAGE, "__vdso_getrandom", error);
+  const auto chacha = conformance::find_function(VDSOFORGE_TEST_DEBUG_IMAGE,
+                                                 "vdsoforge_chacha20_blocks_sse2", error);
   INFO(error);
   REQUIRE(shipped);
   REQUIRE(getrandom);
@@ -90,8 +92,8 @@ TEST_CASE("broken images are caught through glibc") {
   size_t caught = 0, required = 0;
   for (const Mutant& mutant : mutants) {
     std::vector<uint8_t> bytes = *shipped;
-    const long sites = conformance::patch_function(bytes, mutant.where, mutant.match,
-                                                   conformance::nop_out, error);
+    const long sites =
+        conformance::patch_function(bytes, mutant.where, mutant.match, conformance::nop_out, error);
     INFO(mutant.name << ": " << error);
     REQUIRE(sites > 0);  // the compiled code changed shape: update the mutant
     const std::string path = dir.path("mutant.so").string();

@@ -213,8 +213,8 @@ TEST_CASE("refusals exit 2 before the program runs") {
     std::filesystem::copy_file(VDSOFORGE_VDSO_PROBE, program);
     REQUIRE(chmod(program.c_str(), 04755) == 0);
     const auto marker = dir.path("marker");
-    const ToolResult r = run_tool({"exec", "--", "sh", "-c",
-                                   program.string() + "; touch " + marker.string()});
+    const ToolResult r =
+        run_tool({"exec", "--", "sh", "-c", program.string() + "; touch " + marker.string()});
     CHECK(r.exit_code == 2);
     CHECK(r.out.empty());
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -290,7 +290,8 @@ TEST_CASE("the program's arguments arrive untouched and in order, dashes include
 }
 
 TEST_CASE("stdin, stdout and stderr pass through untouched") {
-  const ToolResult r = run_tool({"exec", "--", "sh", "-c", "echo out; echo err >&2; printf abc | cat"});
+  const ToolResult r =
+      run_tool({"exec", "--", "sh", "-c", "echo out; echo err >&2; printf abc | cat"});
   CHECK(r.exit_code == 0);
   CHECK(r.out == "out\nabc");
   CHECK(r.err == "err\n");
@@ -301,12 +302,13 @@ TEST_CASE("the control channel drives the data page while the program runs") {
   const std::string socket = dir.path("ctl.sock").string();
   // `ctl` runs inside the traced tree; in a sanitizer build LeakSanitizer
   // cannot run under ptrace, so it is off for those commands only.
-  const std::string ctl = "LSAN_OPTIONS=detect_leaks=0 " + std::string(VDSOFORGE_TOOL) + " ctl " + socket;
+  const std::string ctl =
+      "LSAN_OPTIONS=detect_leaks=0 " + std::string(VDSOFORGE_TOOL) + " ctl " + socket;
   const auto report = dir.path("report.json");
-  const ToolResult r = run_tool(
-      {"exec", "--control", socket, "--report", report.string(), "--", "sh", "-c",
-       ctl + " status; " + ctl + " reseed; " + ctl + " reseed; " + ctl + " ready 0; " + ctl +
-           " ready 1; " + ctl + " bogus; echo bogus=$?"});
+  const ToolResult r =
+      run_tool({"exec", "--control", socket, "--report", report.string(), "--", "sh", "-c",
+                ctl + " status; " + ctl + " reseed; " + ctl + " reseed; " + ctl + " ready 0; " +
+                    ctl + " ready 1; " + ctl + " bogus; echo bogus=$?"});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(std::regex_search(r.out, std::regex("^ok generation=\\d+ ready=1 reseeds=0")));

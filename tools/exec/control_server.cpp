@@ -46,8 +46,8 @@ void write_all(int fd, const std::string& text) {
 
 }  // namespace
 
-std::unique_ptr<ControlServer> ControlServer::start(const std::string& path,
-                                                    DataPageDriver& driver, std::string& error) {
+std::unique_ptr<ControlServer> ControlServer::start(const std::string& path, DataPageDriver& driver,
+                                                    std::string& error) {
   sockaddr_un address;
   if (!make_address(path, address, error)) return nullptr;
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -113,8 +113,8 @@ std::string ControlServer::answer(const std::string& command) {
   return "ok " + driver_.status();
 }
 
-bool send_control_command(const std::string& path, const std::string& command,
-                          std::string& reply, std::string& error) {
+bool send_control_command(const std::string& path, const std::string& command, std::string& reply,
+                          std::string& error) {
   sockaddr_un address;
   if (!make_address(path, address, error)) return false;
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

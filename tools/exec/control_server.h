@@ -38,7 +38,7 @@ class ControlServer {
 };
 
 // The client side (`vdsoforge ctl`): the reply line, or error set.
-bool send_control_command(const std::string& path, const std::string& command,
-                          std::string& reply, std::string& error);
+bool send_control_command(const std::string& path, const std::string& command, std::string& reply,
+                          std::string& error);
 
 }  // namespace vdsoforge::exec

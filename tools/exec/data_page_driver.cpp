@@ -34,7 +34,8 @@ uint64_t DataPageDriver::reseed() {
 
 std::string DataPageDriver::status() const {
   return "generation=" + std::to_string(page_.generation()) +
-         " ready=" + (page_.is_ready() ? "1" : "0") + " reseeds=" + std::to_string(reseeds_.load()) +
+         " ready=" + (page_.is_ready() ? "1" : "0") +
+         " reseeds=" + std::to_string(reseeds_.load()) +
          " mode=" + std::string(generation_mode_name(page_.mode()));
 }
 
@@ -44,11 +45,16 @@ bool parse_duration(const std::string& text, std::chrono::microseconds& out) {
   if (end == text.c_str() || !(value > 0)) return false;
   const std::string unit(end);
   double micros = 0;
-  if (unit == "us") micros = value;
-  else if (unit == "ms") micros = value * 1e3;
-  else if (unit == "s") micros = value * 1e6;
-  else if (unit == "m") micros = value * 60e6;
-  else return false;
+  if (unit == "us")
+    micros = value;
+  else if (unit == "ms")
+    micros = value * 1e3;
+  else if (unit == "s")
+    micros = value * 1e6;
+  else if (unit == "m")
+    micros = value * 60e6;
+  else
+    return false;
   if (micros < 1 || micros > 1e13) return false;
   out = std::chrono::microseconds(static_cast<int64_t>(micros));
   return true;

@@ -11,19 +11,24 @@ namespace {
 
 const char* end_name(TraceEnd end) {
   switch (end) {
-    case TraceEnd::exited: return "exited";
-    case TraceEnd::killed: return "signal";
-    case TraceEnd::not_started: return "not_started";
-    case TraceEnd::refused: return "refused";
-    case TraceEnd::failed: return "failed";
+    case TraceEnd::exited:
+      return "exited";
+    case TraceEnd::killed:
+      return "signal";
+    case TraceEnd::not_started:
+      return "not_started";
+    case TraceEnd::refused:
+      return "refused";
+    case TraceEnd::failed:
+      return "failed";
   }
   return "failed";
 }
 
 }  // namespace
 
-bool write_report(const std::string& path, const ReportContext& context,
-                  const TraceResult& result, std::string& error) {
+bool write_report(const std::string& path, const ReportContext& context, const TraceResult& result,
+                  std::string& error) {
   nlohmann::json report;
   report["image"] = context.image_path;
   report["layout"] = {{"data_area_size", context.data_area_size},

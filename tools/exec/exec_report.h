@@ -20,7 +20,7 @@ struct ReportContext {
 };
 
 // False with error set if the file cannot be written.
-bool write_report(const std::string& path, const ReportContext& context,
-                  const TraceResult& result, std::string& error);
+bool write_report(const std::string& path, const ReportContext& context, const TraceResult& result,
+                  std::string& error);
 
 }  // namespace vdsoforge::exec

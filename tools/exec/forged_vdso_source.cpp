@@ -25,7 +25,8 @@ int sealed_text_memfd(const uint8_t* bytes, size_t size, Error& err) {
   // MFD_EXEC asks for an executable memfd where vm.memfd_noexec would
   // otherwise forbid it; kernels before 6.3 do not know the flag.
   int fd = memfd_create("vdsoforge-image", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-  if (fd < 0 && errno == EINVAL) fd = memfd_create("vdsoforge-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0 && errno == EINVAL)
+    fd = memfd_create("vdsoforge-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) {
     err = memfd_error("memfd_create for the image text");
     return -1;
@@ -59,8 +60,8 @@ ForgedVdsoSource::ForgedVdsoSource(std::unique_ptr<LoadedImage> image, int text_
   vdso_.text_fd = text_fd;
   vdso_.text_size = image_->image_size();
   vdso_.hide_kernel_vdso = hide_kernel_vdso;
-  rng_data_offset_ = reinterpret_cast<uintptr_t>(image_->data_page()->image_view()) -
-                     image_->data_area_base();
+  rng_data_offset_ =
+      reinterpret_cast<uintptr_t>(image_->data_page()->image_view()) - image_->data_area_base();
 }
 
 ForgedVdsoSource::~ForgedVdsoSource() {
@@ -77,8 +78,8 @@ std::unique_ptr<ForgedVdsoSource> ForgedVdsoSource::open(const std::string& path
     return nullptr;
   }
   // The mapped text is exactly what the loader would run: copy it from there.
-  const int text_fd = sealed_text_memfd(reinterpret_cast<const uint8_t*>(image->base()),
-                                        image->image_size(), err);
+  const int text_fd =
+      sealed_text_memfd(reinterpret_cast<const uint8_t*>(image->base()), image->image_size(), err);
   if (text_fd < 0) return nullptr;
   return std::unique_ptr<ForgedVdsoSource>(
       new ForgedVdsoSource(std::move(image), text_fd, hide_kernel_vdso));

@@ -16,9 +16,8 @@ namespace vdsoforge::exec {
 class ForgedVdsoSource {
  public:
   // nullptr with err set if the loader refuses the image or a memfd fails.
-  static std::unique_ptr<ForgedVdsoSource> open(const std::string& path,
-                                                const OpenOptions& options, Error& err,
-                                                bool hide_kernel_vdso);
+  static std::unique_ptr<ForgedVdsoSource> open(const std::string& path, const OpenOptions& options,
+                                                Error& err, bool hide_kernel_vdso);
   ~ForgedVdsoSource();
   ForgedVdsoSource(const ForgedVdsoSource&) = delete;
   ForgedVdsoSource& operator=(const ForgedVdsoSource&) = delete;

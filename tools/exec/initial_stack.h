@@ -18,7 +18,7 @@
 namespace vdsoforge::exec {
 
 struct AuxvOnStack {
-  uintptr_t address;  // of the first (type, value) pair
+  uintptr_t address;                                   // of the first (type, value) pair
   std::vector<std::pair<uint64_t, uint64_t>> entries;  // up to and including AT_NULL
 };
 

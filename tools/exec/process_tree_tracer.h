@@ -23,8 +23,8 @@ struct TraceConfig {
 
 struct ProcessRecord {
   pid_t pid = 0;
-  pid_t parent = 0;      // 0 for the program exec started
-  std::string program;   // what it exec'd last (empty: forked, never exec'd)
+  pid_t parent = 0;     // 0 for the program exec started
+  std::string program;  // what it exec'd last (empty: forked, never exec'd)
   unsigned execs = 0;
   uint64_t getrandom_syscalls = 0;
   uintptr_t image_base = 0;  // where its last exec got the image
@@ -41,7 +41,7 @@ enum class TraceEnd {
 struct TraceResult {
   TraceEnd end = TraceEnd::failed;
   int status = 0;
-  std::string message;  // for not_started, refused and failed
+  std::string message;                   // for not_started, refused and failed
   std::vector<ProcessRecord> processes;  // in order of appearance
   uint64_t getrandom_syscalls = 0;
 

@@ -15,8 +15,8 @@ constexpr uint64_t kSyscallInstruction = 0x050f;  // 0f 05, little endian
 constexpr uint64_t kLowTwoBytes = 0xffff;
 
 std::string ptrace_error(const char* what, pid_t pid) {
-  return std::string(what) + " on process " + std::to_string(pid) + " failed: " +
-         std::strerror(errno);
+  return std::string(what) + " on process " + std::to_string(pid) +
+         " failed: " + std::strerror(errno);
 }
 
 }  // namespace

@@ -101,8 +101,10 @@ SpawnFailure spawn_failure(int report_fd, const std::string& program) {
                      "); is vdsoforge itself running under a tracer (strace, gdb, another "
                      "vdsoforge exec)?"};
     case kFilter:
-      return {2, "refused: this kernel does not accept the getrandom seccomp filter needed by "
-                 "--count-syscalls (" + reason + ")"};
+      return {2,
+              "refused: this kernel does not accept the getrandom seccomp filter needed by "
+              "--count-syscalls (" +
+                  reason + ")"};
     default:
       return {report.error == ENOENT ? 127 : 126, program + ": " + reason};
   }

@@ -35,14 +35,15 @@ bool run(SyscallInjector& injector, const char* what, long number, std::array<ui
          long& result, std::string& error) {
   if (!injector.call(number, args, result, error)) return false;
   if (result < 0 && result > -4096) {
-    error = std::string(what) + " in the program failed: " + std::strerror(static_cast<int>(-result));
+    error =
+        std::string(what) + " in the program failed: " + std::strerror(static_cast<int>(-result));
     return false;
   }
   return true;
 }
 
-bool open_owner_fd(SyscallInjector& injector, uintptr_t scratch, pid_t owner, int fd,
-                   long& opened, std::string& error) {
+bool open_owner_fd(SyscallInjector& injector, uintptr_t scratch, pid_t owner, int fd, long& opened,
+                   std::string& error) {
   const std::string path = "/proc/" + std::to_string(owner) + "/fd/" + std::to_string(fd);
   std::vector<uint8_t> bytes(path.begin(), path.end());
   bytes.push_back(0);
@@ -71,7 +72,8 @@ std::vector<Range> kernel_vdso_mappings(pid_t pid) {
     const std::string name = line.substr(bracket);
     if (name != "[vdso]" && !name.starts_with("[vvar")) continue;
     unsigned long start = 0, end = 0;
-    if (std::sscanf(line.c_str(), "%lx-%lx", &start, &end) == 2) ranges.push_back({start, end, name});
+    if (std::sscanf(line.c_str(), "%lx-%lx", &start, &end) == 2)
+      ranges.push_back({start, end, name});
   }
   return ranges;
 }
@@ -101,8 +103,8 @@ bool install_forged_vdso(SyscallInjector& injector, pid_t pid, const ForgedVdso&
   const uintptr_t data = static_cast<uintptr_t>(base);
   const uintptr_t text = data + vdso.data_size;
   if (!run(injector, "mapping the data area read-only", SYS_mmap,
-           {data, vdso.data_size, PROT_READ, MAP_SHARED | MAP_FIXED,
-            static_cast<uint64_t>(data_fd), 0},
+           {data, vdso.data_size, PROT_READ, MAP_SHARED | MAP_FIXED, static_cast<uint64_t>(data_fd),
+            0},
            result, error) ||
       !run(injector, "mapping the image text read+execute", SYS_mmap,
            {text, vdso.text_size, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED,
@@ -126,7 +128,8 @@ bool install_forged_vdso(SyscallInjector& injector, pid_t pid, const ForgedVdso&
 
   if (vdso.hide_kernel_vdso) {
     for (const Range& range : kernel_vdso_mappings(pid)) {
-      if (!run(injector, ("unmapping the kernel's " + range.name + " at " + hex(range.start)).c_str(),
+      if (!run(injector,
+               ("unmapping the kernel's " + range.name + " at " + hex(range.start)).c_str(),
                SYS_munmap, {range.start, range.end - range.start, 0, 0, 0, 0}, result, error))
         return false;
       installed.kernel_vdso_unmapped = true;

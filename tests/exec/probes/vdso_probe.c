@@ -35,8 +35,10 @@ static void report(void) {
     }
   }
   if (maps) fclose(maps);
-  for (char* p = text; *p; ++p) if (*p == ' ') *p = '_';
-  for (char* p = data; *p; ++p) if (*p == ' ') *p = '_';
+  for (char* p = text; *p; ++p)
+    if (*p == ' ') *p = '_';
+  for (char* p = data; *p; ++p)
+    if (*p == ' ') *p = '_';
   printf("pid=%d ehdr=0x%lx text=%s data=%s kernel_vdso=%d\n", getpid(), ehdr, text, data,
          kernel_vdso);
   fflush(stdout);
