@@ -9,9 +9,6 @@
 // emulated data area (OpenOptions::share_data_with): one DataPage, two
 // implementations, every path compared byte for byte, syscalls included
 // (answered by the getrandom trap, so both get the same key bytes).
-#include <signal.h>
-#include <sys/mman.h>
-
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstring>
@@ -20,6 +17,7 @@
 
 #include "child_process.h"
 #include "child_report.h"
+#include "mid_call.h"
 #include "targets.h"
 #include "test_seed.h"
 #include "trapped_run.h"
@@ -77,61 +75,6 @@ std::string compare_pair(const StateBytes& start, size_t len, unsigned flags,
       run_trapped(as_impl(side_by_side().image->getrandom()), start, len, flags, script);
   if (kernel_out) *kernel_out = kernel;
   return compare_trapped(kernel, image);
-}
-
-// A generation change in the middle of a call: the output buffer's second
-// page is PROT_NONE, and the first write there moves the generation.
-struct MidCall {
-  uint8_t* pages = nullptr;
-  uint64_t new_generation = 0;
-  int faults = 0;
-};
-MidCall g_mid;
-
-void on_segv(int, siginfo_t* info, void*) {
-  auto* addr = static_cast<uint8_t*>(info->si_addr);
-  if (g_mid.faults == 0 && addr >= g_mid.pages + 4096 && addr < g_mid.pages + 8192) {
-    side_by_side().page->set_generation(g_mid.new_generation);
-    mprotect(g_mid.pages + 4096, 4096, PROT_READ | PROT_WRITE);
-    ++g_mid.faults;
-    return;
-  }
-  signal(SIGSEGV, SIG_DFL);
-}
-
-struct MidOutcome {
-  long ret = 0;
-  std::vector<uint8_t> output;
-  StateBytes state{};
-  size_t syscalls = 0;
-  int faults = 0;
-};
-
-MidOutcome mid_call(vdsoforge::GetrandomFn fn, const StateBytes& start, uint64_t generation,
-                    uint64_t new_generation, const TrapScript& script) {
-  constexpr size_t kLen = 300, kOffset = 4096 - 96;
-  auto* pages = static_cast<uint8_t*>(
-      mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-  StateSlot slot;
-  std::memcpy(slot.bytes, start.data(), kStateBytes);
-  g_mid = {pages, new_generation, 0};
-  side_by_side().page->set_generation(generation);
-  struct sigaction action {};
-  action.sa_sigaction = on_segv;
-  action.sa_flags = SA_SIGINFO;
-  sigaction(SIGSEGV, &action, nullptr);
-  mprotect(pages + 4096, 4096, PROT_NONE);
-  rewind_trap(script);
-  MidOutcome o;
-  o.ret = fn(pages + kOffset, kLen, 0, slot.bytes, kStateBytes);
-  o.syscalls = trapped_call_count();
-  mprotect(pages, 8192, PROT_READ | PROT_WRITE);
-  o.output.assign(pages + kOffset, pages + kOffset + kLen);
-  std::memcpy(o.state.data(), slot.bytes, kStateBytes);
-  o.faults = g_mid.faults;
-  signal(SIGSEGV, SIG_DFL);
-  munmap(pages, 8192);
-  return o;
 }
 
 }  // namespace
@@ -205,7 +148,8 @@ TEST_CASE("is_ready 0 / generation changes / wrap-around / generation 0: kernel 
         const TrapScript script{seed + round};
         TrappedOutcome kernel;
         const std::string diff = compare_pair(start, len, flags, script, &kernel);
-        r.check(diff.empty(), std::string(c.name) + ", round " + std::to_string(round) + ": " + diff);
+        r.check(diff.empty(),
+                std::string(c.name) + ", round " + std::to_string(round) + ": " + diff);
         if (!c.ready)
           r.check(kernel.syscalls == 1 && kernel.log[0].len == len,
                   std::string(c.name) + ": the kernel code did not fall back to the syscall");
@@ -218,9 +162,10 @@ TEST_CASE("is_ready 0 / generation changes / wrap-around / generation 0: kernel 
       const uint64_t g = 900 + round;
       const StateBytes start = state_with(g, seed + 50 + round, 96);
       const TrapScript script{seed + 50 + round};
-      const MidOutcome kernel =
-          mid_call(side_by_side().kernel->getrandom(), start, g, g + 1, script);
-      const MidOutcome image = mid_call(side_by_side().image->getrandom(), start, g, g + 1, script);
+      const MidCallOutcome kernel =
+          mid_call(side_by_side().kernel->getrandom(), page, start, g, g + 1, script);
+      const MidCallOutcome image =
+          mid_call(side_by_side().image->getrandom(), page, start, g, g + 1, script);
       const std::string tag = "mid-call round " + std::to_string(round) + ": ";
       r.check(kernel.faults == 1 && image.faults == 1, tag + "the change did not happen mid-call");
       r.check(kernel.ret == image.ret, tag + "return values differ");
@@ -237,7 +182,8 @@ TEST_CASE("is_ready 0 / generation changes / wrap-around / generation 0: kernel 
   REQUIRE_FALSE(report.failed());
   CHECK(report.counts[0] == 6 * 12);
   CHECK(report.counts[1] == 12);
-  std::printf("[conformance] kernel-code-under-emulation: %ld calls on the emulated-only paths and "
-              "%ld mid-call generation changes, kernel code == image\n",
-              report.counts[0], report.counts[1]);
+  std::printf(
+      "[conformance] kernel-code-under-emulation: %ld calls on the emulated-only paths and "
+      "%ld mid-call generation changes, kernel code == image\n",
+      report.counts[0], report.counts[1]);
 }

@@ -3,10 +3,10 @@
 // an emulated time namespace: byte for byte equal to the live kernel vDSO on
 // a state it seeded, and equal to the project's default image (which the
 // other conformance tests pin to the kernel and the model) on the paths only
-// an emulated page can reach: is_ready 0, generation changes, wrap-around
-// and generation 0.  Inside a namespace the vvar slot holds a page whose rng
-// data reads "not ready", so an image that missed the indirection would fall
-// back to the syscall and fail every comparison here.
+// an emulated page can reach: is_ready 0, generation changes (between calls
+// and in the middle of one), wrap-around and generation 0.  Inside a namespace the vvar slot holds
+// a page whose rng data reads "not ready", so an image that missed the indirection would fall back
+// to the syscall and fail every comparison here.
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +16,7 @@
 
 #include "child_process.h"
 #include "child_report.h"
+#include "mid_call.h"
 #include "targets.h"
 #include "test_seed.h"
 #include "trapped_run.h"
@@ -148,6 +149,27 @@ TEST_CASE("every profile, in and out of a time namespace: the emulated-only path
         }
       }
       page.set_ready(true);
+      // Mid-call: the generation moves while the call writes its output; the
+      // call must start over under the new generation, as the default image does.
+      for (uint64_t round = 0; round < 6; ++round) {
+        const uint64_t g = 900 + round;
+        const StateBytes start = state_with(g, seed + 50 + round, 96);
+        const TrapScript script{seed + 50 + round};
+        reference_page.set_ready(true);
+        const MidCallOutcome image = mid_call(e.image->getrandom(), page, start, g, g + 1, script);
+        const MidCallOutcome reference =
+            mid_call(targets().image_getrandom, reference_page, start, g, g + 1, script);
+        const std::string tag = e.name + ", mid-call round " + std::to_string(round) + ": ";
+        r.check(image.faults == 1 && reference.faults == 1,
+                tag + "the change did not happen mid-call");
+        r.check(image.ret == reference.ret, tag + "return values differ");
+        r.check(image.output == reference.output, tag + "outputs differ");
+        r.check(image.state == reference.state, tag + "final states differ");
+        r.check(image.syscalls == reference.syscalls, tag + "syscall counts differ");
+        r.check(state_generation(image.state) == g + 1,
+                tag + "not retried under the new generation");
+        ++r.counts[1];
+      }
     }
     reference_page.set_ready(true);
     return !r.failed();
@@ -156,10 +178,11 @@ TEST_CASE("every profile, in and out of a time namespace: the emulated-only path
   REQUIRE(status.ok);
   REQUIRE_FALSE(report.failed());
   CHECK(report.counts[0] == 5 * 6 * 6);
+  CHECK(report.counts[1] == 5 * 6);
   std::printf(
-      "[conformance] profiles: %ld calls on the emulated-only paths over 3 profiles and 2 "
-      "time namespaces, each == the default image\n",
-      report.counts[0]);
+      "[conformance] profiles: %ld calls on the emulated-only paths and %ld mid-call generation "
+      "changes over 3 profiles and 2 time namespaces, each == the default image\n",
+      report.counts[0], report.counts[1]);
 }
 
 TEST_CASE("switching the namespace between calls keeps a state's stream: it is one page") {

@@ -20,6 +20,12 @@ vdsoforge_add_test(conformance_model
   SOURCES "${conformance_dir}/test_model.cpp"
   LIBS vdsoforge_conformance_support vdsoforge_image_host PkgConfig::VDSOFORGE_SODIUM)
 
+# The mid-call generation change, shared by the tests that emulate a page.
+add_library(vdsoforge_conformance_mid_call STATIC "${conformance_dir}/mid_call.cpp")
+target_link_libraries(vdsoforge_conformance_mid_call PUBLIC
+  vdsoforge_conformance_support vdsoforge::loader)
+target_compile_options(vdsoforge_conformance_mid_call PRIVATE ${VDSOFORGE_WARNINGS})
+
 set(conformance_loader_libs vdsoforge_conformance_support vdsoforge::loader)
 vdsoforge_add_test(conformance_model_vs_kernel
   SOURCES "${conformance_dir}/test_model_vs_kernel.cpp" LIBS ${conformance_loader_libs})
@@ -28,6 +34,8 @@ foreach(program byte_identical paths generation max_rw forward_secrecy fork thre
   vdsoforge_add_test(conformance_${program} NEEDS_IMAGE
     SOURCES "${conformance_dir}/test_${program}.cpp" LIBS ${conformance_loader_libs})
 endforeach()
+target_link_libraries(conformance_kernel_emulated PRIVATE vdsoforge_conformance_mid_call)
+target_link_libraries(conformance_profiles PRIVATE vdsoforge_conformance_mid_call)
 
 # Every ChaCha20 routine of the image must be indistinguishable too: the
 # programs whose comparisons exercise the block routine run once more per
