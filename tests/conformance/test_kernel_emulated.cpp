@@ -17,6 +17,7 @@
 
 #include "child_process.h"
 #include "child_report.h"
+#include "emulated_path_cases.h"
 #include "mid_call.h"
 #include "targets.h"
 #include "test_seed.h"
@@ -123,21 +124,7 @@ TEST_CASE("is_ready 0 / generation changes / wrap-around / generation 0: kernel 
   const ChildStatus status = run_in_child(report, [&](ChildReport& r) {
     if (std::string e = install_getrandom_trap({seed}); !e.empty()) return r.fail(e), false;
     vdsoforge::DataPage& page = *side_by_side().page;
-    const uint64_t kMax = std::numeric_limits<uint64_t>::max();
-    struct Case {
-      const char* name;
-      bool ready;
-      uint64_t state_generation, page_generation;
-    };
-    const Case cases[] = {
-        {"is_ready 0 (syscall fallback)", false, 7, 7},
-        {"generation changed between calls (reseed)", true, 7, 8},
-        {"generation wrapped past the top (reseed)", true, kMax, 1},
-        {"generation at the top", true, kMax - 1, kMax},
-        {"page generation 0, wiped state (no reseed)", true, 0, 0},
-        {"page generation 0, live state (reseed)", true, 5, 0},
-    };
-    for (const Case& c : cases) {
+    for (const EmulatedPathCase& c : kEmulatedPathCases) {
       for (uint64_t round = 0; round < 12; ++round) {
         const uint8_t pos = static_cast<uint8_t>((round * 13) % 97);
         const StateBytes start = state_with(c.state_generation, seed + round, pos);
