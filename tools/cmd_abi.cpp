@@ -104,13 +104,13 @@ int cannot_read(const AbiOptions& options, const char* which, const LoadedInput&
   const std::string message = "cannot read the " + std::string(which) + " " + input.info.source +
                               ": " + input.error_code + ": " + input.error_message;
   std::fprintf(stderr, "vdsoforge abi: %s\n", message.c_str());
-  const report::CheckRun run{
-      .command = "abi",
-      .artifact = options.image,
-      .reference = options.reference.empty() ? "kernel" : options.reference,
-      .error = message};
+  const report::CheckRun run{.command = "abi",
+                             .artifact = options.image,
+                             .reference = options.reference.empty() ? "kernel" : options.reference,
+                             .error = message};
   std::string error;
-  if (!options.reports.write(run, error)) std::fprintf(stderr, "vdsoforge abi: %s\n", error.c_str());
+  if (!options.reports.write(run, error))
+    std::fprintf(stderr, "vdsoforge abi: %s\n", error.c_str());
   return 2;
 }
 
@@ -176,28 +176,27 @@ std::string known_consumer(const std::string& id) {
 }
 
 const CommandRegistration registration{Command{
-    .setup =
-        [](CLI::App& sub) -> std::function<int()> {
-          auto options = std::make_shared<AbiOptions>();
-          sub.add_option("image", options->image, "the image to check")
-              ->capture_default_str();
-          sub.add_option("--reference,-r", options->reference,
-                         "reference vDSO file (default: the running kernel's vDSO)");
-          sub.add_flag("--json", options->json,
-                       "machine-readable report (schema vdsoforge-abi/1, see docs/integration.md)");
-          options->reports.add_options(sub);
-          sub.add_flag("--consumers", options->consumers,
-                       "also say what glibc, Go, musl, the selftests' parse_vdso.c and LLVM libc "
-                       "would do with the image (models in docs/abi.md)");
-          sub.add_option("--require-consumer", options->required,
-                         "exit 1 only if one of these consumers would not use the image, 0 "
-                         "otherwise (comma-separated: glibc,go,musl,parse_vdso,llvm_libc)")
-              ->delimiter(',')
-              ->check(CLI::Validator(known_consumer, "CONSUMER"));
-          return [options] { return run_abi(*options); };
-        },
+    .setup = [](CLI::App& sub) -> std::function<int()> {
+      auto options = std::make_shared<AbiOptions>();
+      sub.add_option("image", options->image, "the image to check")->capture_default_str();
+      sub.add_option("--reference,-r", options->reference,
+                     "reference vDSO file (default: the running kernel's vDSO)");
+      sub.add_flag("--json", options->json,
+                   "machine-readable report (schema vdsoforge-abi/1, see docs/integration.md)");
+      options->reports.add_options(sub);
+      sub.add_flag("--consumers", options->consumers,
+                   "also say what glibc, Go, musl, the selftests' parse_vdso.c and LLVM libc "
+                   "would do with the image (models in docs/abi.md)");
+      sub.add_option("--require-consumer", options->required,
+                     "exit 1 only if one of these consumers would not use the image, 0 "
+                     "otherwise (comma-separated: glibc,go,musl,parse_vdso,llvm_libc)")
+          ->delimiter(',')
+          ->check(CLI::Validator(known_consumer, "CONSUMER"));
+      return [options] { return run_abi(*options); };
+    },
     .name = "abi",
-    .summary = "check an image's ABI against the kernel's vDSO (exit 0 compatible, 1 not, 2 unreadable input)",
+    .summary = "check an image's ABI against the kernel's vDSO (exit 0 compatible, 1 not, 2 "
+               "unreadable input)",
 }};
 
 }  // namespace

@@ -10,10 +10,10 @@
 #include <span>
 #include <string>
 
-#include "vdsoforge/elf_names.h"
 #include "command.h"
 #include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/elf_names.h"
 #include "vdsoforge/kernel_vdso.h"
 #include "vdsoforge/layout_detect.h"
 
@@ -35,7 +35,8 @@ bool write_file(const std::string& path, std::span<const uint8_t> bytes, std::st
   const size_t written = std::fwrite(bytes.data(), 1, bytes.size(), out);
   const int write_errno = errno;
   if (std::fclose(out) != 0 || written != bytes.size()) {
-    error = "cannot write " + path + ": " + std::strerror(written != bytes.size() ? write_errno : errno);
+    error = "cannot write " + path + ": " +
+            std::strerror(written != bytes.size() ? write_errno : errno);
     return false;
   }
   return true;
@@ -68,11 +69,12 @@ void print_detected_layout(const KernelVdso& vdso, const ElfImage& elf) {
   const MappedDataPages mapped = mapped_data_pages(vdso);
   const bool matches = mapped.vvar == layout.profile->vvar_mapping_pages &&
                        mapped.vvar_vclock == layout.profile->vvar_vclock_mapping_pages;
-  std::printf("  %s-style mappings: [vvar] %u pages, [vvar_vclock] %u pages; mapped: %zu and %zu "
-              "pages: %s\n",
-              layout.profile->name, layout.profile->vvar_mapping_pages,
-              layout.profile->vvar_vclock_mapping_pages, mapped.vvar, mapped.vvar_vclock,
-              matches ? "match" : "MISMATCH");
+  std::printf(
+      "  %s-style mappings: [vvar] %u pages, [vvar_vclock] %u pages; mapped: %zu and %zu "
+      "pages: %s\n",
+      layout.profile->name, layout.profile->vvar_mapping_pages,
+      layout.profile->vvar_vclock_mapping_pages, mapped.vvar, mapped.vvar_vclock,
+      matches ? "match" : "MISMATCH");
 }
 
 void print_layout(const KernelVdso& vdso, const ElfImage& elf) {
@@ -107,8 +109,9 @@ void print_layout(const KernelVdso& vdso, const ElfImage& elf) {
                 note.desc.size(), hex_bytes(note.desc).c_str());
   }
 
-  std::printf("\nKernel mappings around the vDSO (from /proc/self/maps, relative to the base %s):\n",
-              hex(vdso.base).c_str());
+  std::printf(
+      "\nKernel mappings around the vDSO (from /proc/self/maps, relative to the base %s):\n",
+      hex(vdso.base).c_str());
   for (const KernelMapping& m : vdso.mappings) {
     // Only the vDSO and its data pages; [vsyscall] and the like are unrelated.
     if (!m.name.starts_with("[vvar") && m.name != "[vdso]") continue;
@@ -144,12 +147,11 @@ int run_dump(const std::string& output) {
 }
 
 const CommandRegistration registration{Command{
-    .setup =
-        [](CLI::App& sub) -> std::function<int()> {
-          auto output = std::make_shared<std::string>();
-          sub.add_option("-o,--output", *output, "file to write the vDSO to")->required();
-          return [output] { return run_dump(*output); };
-        },
+    .setup = [](CLI::App& sub) -> std::function<int()> {
+      auto output = std::make_shared<std::string>();
+      sub.add_option("-o,--output", *output, "file to write the vDSO to")->required();
+      return [output] { return run_dump(*output); };
+    },
     .name = "dump",
     .summary = "save the running kernel's vDSO as mapped and print its layout",
 }};

@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "embed_header.h"
 #include "command.h"
+#include "embed_header.h"
 #include "not_a_vdso.h"
 #include "vdsoforge/elf_image.h"
 
@@ -67,15 +67,14 @@ int run_embed(const EmbedOptions& options) {
 }
 
 const CommandRegistration registration{Command{
-    .setup =
-        [](CLI::App& sub) -> std::function<int()> {
-          auto options = std::make_shared<EmbedOptions>();
-          sub.add_option("image", options->image, "the image to embed")->required();
-          sub.add_option("-o,--output", options->output, "header to write (default: stdout)");
-          sub.add_option("--name", options->prefix, "C identifier prefixing every generated name")
-              ->capture_default_str();
-          return [options] { return run_embed(*options); };
-        },
+    .setup = [](CLI::App& sub) -> std::function<int()> {
+      auto options = std::make_shared<EmbedOptions>();
+      sub.add_option("image", options->image, "the image to embed")->required();
+      sub.add_option("-o,--output", options->output, "header to write (default: stdout)");
+      sub.add_option("--name", options->prefix, "C identifier prefixing every generated name")
+          ->capture_default_str();
+      return [options] { return run_embed(*options); };
+    },
     .name = "embed",
     .summary = "generate a C header with the image bytes, its layout and export offsets",
 }};

@@ -72,10 +72,10 @@ void print_notes(FILE* out, const ElfImage& elf) {
     } else if (note.owner == abi::kNoteOwner && note.type == abi::kNoteTypeDataLayout &&
                elf.data_layout()) {
       const DataLayout& layout = *elf.data_layout();
-      std::fprintf(
-          out, "    vdsoforge  data layout: page size %u, data area %s bytes, rng data at +%s",
-          layout.page_size, hex(layout.data_area_size).c_str(),
-          hex(layout.rng_data_offset).c_str());
+      std::fprintf(out,
+                   "    vdsoforge  data layout: page size %u, data area %s bytes, rng data at +%s",
+                   layout.page_size, hex(layout.data_area_size).c_str(),
+                   hex(layout.rng_data_offset).c_str());
       if (layout.profile) std::fprintf(out, ", profile %s", layout.profile->name);
       if (layout.timens)
         std::fprintf(out, ", in a time namespace through +%s (clock mode at +%s)",
@@ -117,8 +117,10 @@ void print_layout(FILE* out, const std::string& path, LoadedImage& image) {
   }
   if (const auto routine = image.chacha20_routine()) {
     std::string supported;
-    for (Chacha20Routine r : {Chacha20Routine::sse2, Chacha20Routine::avx2, Chacha20Routine::avx512})
-      if (cpu_supports(r)) supported += (supported.empty() ? "" : " ") + std::string(chacha20_routine_name(r));
+    for (Chacha20Routine r :
+         {Chacha20Routine::sse2, Chacha20Routine::avx2, Chacha20Routine::avx512})
+      if (cpu_supports(r))
+        supported += (supported.empty() ? "" : " ") + std::string(chacha20_routine_name(r));
     std::fprintf(out, "  chacha20   %s (patched in at load; this CPU runs: %s)\n",
                  std::string(chacha20_routine_name(*routine)).c_str(), supported.c_str());
   }

@@ -37,7 +37,9 @@ std::vector<Command>& command_registry();
 std::vector<std::string>& program_command_line();
 
 struct CommandRegistration {
-  explicit CommandRegistration(Command command) { command_registry().push_back(std::move(command)); }
+  explicit CommandRegistration(Command command) {
+    command_registry().push_back(std::move(command));
+  }
 };
 
 }  // namespace vdsoforge::tools

@@ -12,10 +12,9 @@ std::optional<bool> note_agrees(const ElfImage& elf, const DetectedLayout& layou
   // A format-2 note also names the profile and the time-namespace
   // indirection; the code must show the same ones.
   const bool same_timens =
-      note->format < 2 ||
-      (note->timens ? layout.timens_delta == note->timens->timens_page_offset -
-                                                 note->timens->vvar_page_offset
-                    : !layout.timens_delta);
+      note->format < 2 || (note->timens ? layout.timens_delta == note->timens->timens_page_offset -
+                                                                     note->timens->vvar_page_offset
+                                        : !layout.timens_delta);
   const bool same_profile = !note->profile || note->profile == layout.profile;
   return same_rng && same_timens && same_profile;
 }
@@ -27,7 +26,8 @@ nlohmann::json layout_json(const ElfImage& elf, const DetectedLayout& layout) {
       {"reason", layout.reason},
   };
   out["rng_distance"] = layout.known() ? nlohmann::json(layout.rng_distance) : nlohmann::json();
-  out["timens_delta"] = layout.timens_delta ? nlohmann::json(*layout.timens_delta) : nlohmann::json();
+  out["timens_delta"] =
+      layout.timens_delta ? nlohmann::json(*layout.timens_delta) : nlohmann::json();
   out["clock_mode_distance"] =
       layout.clock_mode_distance ? nlohmann::json(*layout.clock_mode_distance) : nlohmann::json();
   if (const auto& note = elf.data_layout()) {
@@ -56,11 +56,11 @@ std::string layout_text(const std::string& label, const ElfImage& elf,
     const auto& note = *elf.data_layout();
     const std::string profile =
         note.profile ? std::string(", profile ") + note.profile->name : std::string();
-    text += *agrees ? " (its data-layout note agrees)"
-                    : " (its data-layout note says base - " +
-                          hex(note.data_area_size - note.rng_data_offset) + profile +
-                          (note.timens ? ", with the time-namespace indirection" : "") +
-                          ": DISAGREES)";
+    text += *agrees
+                ? " (its data-layout note agrees)"
+                : " (its data-layout note says base - " +
+                      hex(note.data_area_size - note.rng_data_offset) + profile +
+                      (note.timens ? ", with the time-namespace indirection" : "") + ": DISAGREES)";
   }
   return text + "\n";
 }

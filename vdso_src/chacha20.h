@@ -26,7 +26,7 @@ extern "C" {
 // own key; every routine reads the key before storing the first block);
 // otherwise dst must not overlap key or counter.  The AVX2 routine also uses
 // the first 32 bytes of dst as scratch before it writes them.
-#define VF_CHACHA20_ROUTINE(name)                                                            \
+#define VF_CHACHA20_ROUTINE(name)                                                              \
   [[gnu::visibility("hidden")]] void name(uint8_t* dst, const uint8_t* key, uint32_t* counter, \
                                           size_t nblocks)
 VF_CHACHA20_ROUTINE(vdsoforge_chacha20_blocks);         // the load-time choice (default SSE2)

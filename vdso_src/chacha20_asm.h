@@ -6,6 +6,8 @@
 #pragma once
 
 // a += b, a ^= b, a <<<= n (AVX-512 vprold; VL for ymm/xmm).
+// Hand-laid instruction macros: one instruction group per line reads as assembly.
+// clang-format off
 #define VF_VADD(W, a, b) "vpaddd %" W #b ", %" W #a ", %" W #a "\n\t"
 #define VF_VXOR(W, a, b) "vpxor %" W #b ", %" W #a ", %" W #a "\n\t"
 #define VF_VXORD(W, a, b) "vpxord %" W #b ", %" W #a ", %" W #a "\n\t"
@@ -67,3 +69,4 @@
   "vpxord %xmm26, %xmm26, %xmm26\n\t" "vpxord %xmm27, %xmm27, %xmm27\n\t"     \
   "vpxord %xmm28, %xmm28, %xmm28\n\t" "vpxord %xmm29, %xmm29, %xmm29\n\t"     \
   "vpxord %xmm30, %xmm30, %xmm30\n\t" "vpxord %xmm31, %xmm31, %xmm31\n\t"
+// clang-format on

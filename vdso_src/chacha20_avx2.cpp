@@ -24,6 +24,8 @@
 #include "chacha20.h"
 #include "chacha20_asm.h"
 
+// Hand-laid instruction macros: one instruction group per line reads as assembly.
+// clang-format off
 #define VF2_ROT16(a) VF_ROT_SHUFFLE("ymm", a, "vf_avx2_rot16")
 #define VF2_ROT8(a) VF_ROT_SHUFFLE("ymm", a, "vf_avx2_rot8")
 
@@ -116,6 +118,7 @@
   VF_VADD("ymm", 6, 7) VF_VXOR("ymm", 5, 6) VF_ROT_SHIFT("ymm", 5, 12, 8)  \
   VF_VADD("ymm", 4, 5) VF_VXOR("ymm", 7, 4) VF2_ROT8(7)                    \
   VF_VADD("ymm", 6, 7) VF_VXOR("ymm", 5, 6) VF_ROT_SHIFT("ymm", 5, 7, 8)
+// clang-format on
 
 extern "C" [[gnu::naked]] void vdsoforge_chacha20_blocks_avx2(uint8_t*, const uint8_t*, uint32_t*,
                                                               size_t) {

@@ -29,52 +29,65 @@
 // 4x4 transpose of 32-bit words inside each 128-bit lane of a0-a3 (zmm
 // numbers), through zmm24-27.  Afterwards a_j lane L holds block 4L+j's four
 // words of this group.
-#define VF512_TRANSPOSE_GROUP(a0, a1, a2, a3)          \
-  "vpunpckldq %zmm" #a1 ", %zmm" #a0 ", %zmm24\n\t"    \
-  "vpunpckhdq %zmm" #a1 ", %zmm" #a0 ", %zmm25\n\t"    \
-  "vpunpckldq %zmm" #a3 ", %zmm" #a2 ", %zmm26\n\t"    \
-  "vpunpckhdq %zmm" #a3 ", %zmm" #a2 ", %zmm27\n\t"    \
-  "vpunpcklqdq %zmm26, %zmm24, %zmm" #a0 "\n\t"        \
-  "vpunpckhqdq %zmm26, %zmm24, %zmm" #a1 "\n\t"        \
-  "vpunpcklqdq %zmm27, %zmm25, %zmm" #a2 "\n\t"        \
+#define VF512_TRANSPOSE_GROUP(a0, a1, a2, a3) \
+  "vpunpckldq %zmm" #a1 ", %zmm" #a0          \
+  ", %zmm24\n\t"                              \
+  "vpunpckhdq %zmm" #a1 ", %zmm" #a0          \
+  ", %zmm25\n\t"                              \
+  "vpunpckldq %zmm" #a3 ", %zmm" #a2          \
+  ", %zmm26\n\t"                              \
+  "vpunpckhdq %zmm" #a3 ", %zmm" #a2          \
+  ", %zmm27\n\t"                              \
+  "vpunpcklqdq %zmm26, %zmm24, %zmm" #a0      \
+  "\n\t"                                      \
+  "vpunpckhqdq %zmm26, %zmm24, %zmm" #a1      \
+  "\n\t"                                      \
+  "vpunpcklqdq %zmm27, %zmm25, %zmm" #a2      \
+  "\n\t"                                      \
   "vpunpckhqdq %zmm27, %zmm25, %zmm" #a3 "\n\t"
 
 // Gathers the four 16-byte pieces of blocks j, 4+j, 8+j, 12+j (lanes of
 // zmm j, 4+j, 8+j, 12+j after the group transposes) into whole blocks,
 // through zmm28-31, and stores each block that is still wanted (index < rcx).
-#define VF512_STORE_BLOCK(reg, block)                       \
-  "cmp $" #block ", %rcx\n\t"                               \
-  "jbe 1f\n\t"                                              \
-  "vmovdqu64 %zmm" #reg ", " #block "*64(%rdi)\n\t"         \
+#define VF512_STORE_BLOCK(reg, block) \
+  "cmp $" #block                      \
+  ", %rcx\n\t"                        \
+  "jbe 1f\n\t"                        \
+  "vmovdqu64 %zmm" #reg ", " #block   \
+  "*64(%rdi)\n\t"                     \
   "1:\n\t"
-#define VF512_GATHER_AND_STORE(j, j4, j8, j12)              \
-  "vshufi32x4 $0x44, %zmm" #j4 ", %zmm" #j ", %zmm28\n\t"   \
-  "vshufi32x4 $0xee, %zmm" #j4 ", %zmm" #j ", %zmm29\n\t"   \
-  "vshufi32x4 $0x44, %zmm" #j12 ", %zmm" #j8 ", %zmm30\n\t" \
-  "vshufi32x4 $0xee, %zmm" #j12 ", %zmm" #j8 ", %zmm31\n\t" \
-  "vshufi32x4 $0x88, %zmm30, %zmm28, %zmm" #j "\n\t"        \
-  "vshufi32x4 $0xdd, %zmm30, %zmm28, %zmm" #j4 "\n\t"       \
-  "vshufi32x4 $0x88, %zmm31, %zmm29, %zmm" #j8 "\n\t"       \
-  "vshufi32x4 $0xdd, %zmm31, %zmm29, %zmm" #j12 "\n\t"      \
-  VF512_STORE_BLOCK(j, j)                                   \
-  VF512_STORE_BLOCK(j4, j4)                                 \
-  VF512_STORE_BLOCK(j8, j8)                                 \
-  VF512_STORE_BLOCK(j12, j12)
+#define VF512_GATHER_AND_STORE(j, j4, j8, j12)                                 \
+  "vshufi32x4 $0x44, %zmm" #j4 ", %zmm" #j                                     \
+  ", %zmm28\n\t"                                                               \
+  "vshufi32x4 $0xee, %zmm" #j4 ", %zmm" #j                                     \
+  ", %zmm29\n\t"                                                               \
+  "vshufi32x4 $0x44, %zmm" #j12 ", %zmm" #j8                                   \
+  ", %zmm30\n\t"                                                               \
+  "vshufi32x4 $0xee, %zmm" #j12 ", %zmm" #j8                                   \
+  ", %zmm31\n\t"                                                               \
+  "vshufi32x4 $0x88, %zmm30, %zmm28, %zmm" #j                                  \
+  "\n\t"                                                                       \
+  "vshufi32x4 $0xdd, %zmm30, %zmm28, %zmm" #j4                                 \
+  "\n\t"                                                                       \
+  "vshufi32x4 $0x88, %zmm31, %zmm29, %zmm" #j8                                 \
+  "\n\t"                                                                       \
+  "vshufi32x4 $0xdd, %zmm31, %zmm29, %zmm" #j12 "\n\t" VF512_STORE_BLOCK(j, j) \
+      VF512_STORE_BLOCK(j4, j4) VF512_STORE_BLOCK(j8, j8) VF512_STORE_BLOCK(j12, j12)
 
 // Counter words of a wide pass from the 64-bit counter in r9: zmm24 = low
 // words (counter + lane), zmm25 = high words (carry where the low word
 // wrapped).  Uses zmm28 and k1.
-#define VF512_COUNTER_WORDS                                   \
-  "vpbroadcastd %r9d, %zmm28\n\t"                             \
-  "vpaddd vf_avx512_iota(%rip), %zmm28, %zmm24\n\t"           \
-  "vpcmpltud %zmm28, %zmm24, %k1\n\t"                         \
-  "mov %r9, %rax\n\t"                                         \
-  "shr $32, %rax\n\t"                                         \
-  "vpbroadcastd %eax, %zmm25\n\t"                             \
+#define VF512_COUNTER_WORDS                         \
+  "vpbroadcastd %r9d, %zmm28\n\t"                   \
+  "vpaddd vf_avx512_iota(%rip), %zmm28, %zmm24\n\t" \
+  "vpcmpltud %zmm28, %zmm24, %k1\n\t"               \
+  "mov %r9, %rax\n\t"                               \
+  "shr $32, %rax\n\t"                               \
+  "vpbroadcastd %eax, %zmm25\n\t"                   \
   "vpaddd vf_avx512_one(%rip){1to16}, %zmm25, %zmm25{%k1}\n\t"
 
-extern "C" [[gnu::naked]] void vdsoforge_chacha20_blocks_avx512(uint8_t*, const uint8_t*,
-                                                                uint32_t*, size_t) {
+extern "C" [[gnu::naked]] void vdsoforge_chacha20_blocks_avx512(uint8_t*, const uint8_t*, uint32_t*,
+                                                                size_t) {
   asm(
       ".pushsection .rodata.vf_avx512, \"a\", @progbits\n\t"
       ".balign 64\n\t"

@@ -30,9 +30,9 @@ extern "C" [[gnu::naked]] void vdsoforge_chacha20_blocks(uint8_t*, const uint8_t
       ".pushsection .note.vdsoforge.chacha20, \"a\", @note\n\t"
       ".balign 4\n\t"
       "vf_chacha20_note:\n\t"
-      ".long 10\n\t"       // namesz: "vdsoforge" and its NUL
+      ".long 10\n\t"          // namesz: "vdsoforge" and its NUL
       ".long 3*4 + 3*12\n\t"  // descsz
-      ".long 2\n\t"  // kNoteTypeChachaRoutines
+      ".long 2\n\t"           // kNoteTypeChachaRoutines
       ".asciz \"vdsoforge\"\n\t"
       ".balign 4\n\t"
       ".long 1\n\t"  // format

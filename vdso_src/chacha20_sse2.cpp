@@ -14,6 +14,8 @@
 
 // SSE2 has no vector rotate, so each rotate is copy, shift-left, shift-right,
 // or (through temporary t).  Register operands are numbers.
+// Hand-laid instruction macros: one instruction group per line reads as assembly.
+// clang-format off
 #define VF_SSE_ROTL(r, n, t)              \
   "movdqa %xmm" #r ", %xmm" #t "\n\t"     \
   "pslld $" #n ", %xmm" #r "\n\t"         \
@@ -44,6 +46,7 @@
   "movdqu %xmm" #b ", " #off "+16(%rdi)\n\t" \
   "movdqu %xmm" #c ", " #off "+32(%rdi)\n\t" \
   "movdqu %xmm" #d ", " #off "+48(%rdi)\n\t"
+// clang-format on
 
 extern "C" [[gnu::naked]] void vdsoforge_chacha20_blocks_sse2(uint8_t*, const uint8_t*, uint32_t*,
                                                               size_t) {

@@ -52,8 +52,7 @@ static_assert(kRngDataOffset + sizeof(abi::VdsoRngData) <= kDataAreaSize,
 // first byte (0 when the layout has none).
 inline constexpr bool kTimensIndirection = kProfile && kProfile->has_timens_indirection;
 inline constexpr uint32_t kVvarPageOffset = kTimensIndirection ? kProfile->vvar_page_offset : 0;
-inline constexpr uint32_t kTimensPageOffset =
-    kTimensIndirection ? kProfile->timens_page_offset : 0;
+inline constexpr uint32_t kTimensPageOffset = kTimensIndirection ? kProfile->timens_page_offset : 0;
 inline constexpr uint32_t kClockModeOffset =
     kTimensIndirection ? kProfile->vvar_page_offset + kProfile->clock_mode_offset : 0;
 
@@ -69,7 +68,8 @@ static_assert(!kTimensIndirection ||
                    kRngDataOffset + sizeof(abi::VdsoRngData) <= kVvarPageOffset + abi::kPageSize),
               "the rng data must lie in the vvar page");
 static_assert(!kTimensIndirection ||
-                  (kClockModeOffset % alignof(int32_t) == 0 && kClockModeOffset >= kVvarPageOffset &&
+                  (kClockModeOffset % alignof(int32_t) == 0 &&
+                   kClockModeOffset >= kVvarPageOffset &&
                    kClockModeOffset + sizeof(int32_t) <= kVvarPageOffset + abi::kPageSize),
               "the clock mode must be an aligned s32 in the vvar page");
 

@@ -42,16 +42,16 @@ struct Profile {
 
 // 6.11-6.12: one [vvar] of four pages: vvar, pvclock, hvclock, timens.
 // vdso_data at vvar + 128 (clock_mode is its second u32), rng data at + 640.
-inline constexpr Profile kLinux611{ProfileId::linux_6_11, "linux-6.11", 0x4000, 0x280, true,
-                                   0x0, 0x3000, 0x84, 4, 0};
+inline constexpr Profile kLinux611{
+    ProfileId::linux_6_11, "linux-6.11", 0x4000, 0x280, true, 0x0, 0x3000, 0x84, 4, 0};
 // 6.13-6.14: [vvar] (vvar, timens) then [vvar_vclock] (pvclock, hvclock);
 // vdso_data moved to the start of the vvar page, rng data still at + 640.
-inline constexpr Profile kLinux613{ProfileId::linux_6_13, "linux-6.13", 0x4000, 0x280, true,
-                                   0x0, 0x1000, 0x4, 2, 2};
+inline constexpr Profile kLinux613{
+    ProfileId::linux_6_13, "linux-6.13", 0x4000, 0x280, true, 0x0, 0x1000, 0x4, 2, 2};
 // 6.15+: generic storage, six pages: time, timens, rng, arch, pvclock,
 // hvclock; the rng data has a page of its own that no namespace swaps.
-inline constexpr Profile kLinux615{ProfileId::linux_6_15, "linux-6.15", 0x6000, 0x2000, false,
-                                   0x0, 0x0, 0x0, 4, 2};
+inline constexpr Profile kLinux615{
+    ProfileId::linux_6_15, "linux-6.15", 0x6000, 0x2000, false, 0x0, 0x0, 0x0, 4, 2};
 
 inline constexpr const Profile* kProfiles[] = {&kLinux611, &kLinux613, &kLinux615};
 

@@ -50,8 +50,8 @@ struct DataLayoutNoteFormat2 {
   vdsoforge::abi::DataLayoutProfileDesc desc = {
       .area = kArea,
       .profile = static_cast<uint32_t>(vdsoforge::image::kProfileId),
-      .flags = vdsoforge::image::kTimensIndirection ? vdsoforge::abi::kDataLayoutTimensIndirection
-                                                    : 0u,
+      .flags =
+          vdsoforge::image::kTimensIndirection ? vdsoforge::abi::kDataLayoutTimensIndirection : 0u,
       .vvar_page_offset = vdsoforge::image::kVvarPageOffset,
       .timens_page_offset = vdsoforge::image::kTimensPageOffset,
       .clock_mode_offset = vdsoforge::image::kClockModeOffset,
@@ -69,9 +69,9 @@ struct DataLayoutNoteOf<true> {
 };
 using DataLayoutNote = DataLayoutNoteOf<vdsoforge::image::kProfile != nullptr>::Type;
 
-[[gnu::used, gnu::section(".note.Linux"), gnu::aligned(4)]] const LinuxVersionNote
-    linux_version_note{};
-[[gnu::used, gnu::section(".note.vdsoforge"), gnu::aligned(4)]] const DataLayoutNote
-    data_layout_note{};
+[[gnu::used, gnu::section(".note.Linux"),
+  gnu::aligned(4)]] const LinuxVersionNote linux_version_note{};
+[[gnu::used, gnu::section(".note.vdsoforge"),
+  gnu::aligned(4)]] const DataLayoutNote data_layout_note{};
 
 }  // namespace

@@ -48,8 +48,8 @@ namespace {
 }  // namespace
 
 extern "C" [[gnu::visibility("default")]] long __vdso_getrandom(void* buffer, size_t len,
-                                                               unsigned flags, void* opaque_state,
-                                                               size_t opaque_len) {
+                                                                unsigned flags, void* opaque_state,
+                                                                size_t opaque_len) {
   return vdsoforge::image::vgetrandom(rng_data(), buffer, len, flags, opaque_state, opaque_len);
 }
 

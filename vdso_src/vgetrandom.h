@@ -52,7 +52,8 @@ template <typename T>
 }
 
 [[gnu::always_inline]] inline long vgetrandom(const abi::VdsoRngData* rng, void* buffer, size_t len,
-                                              unsigned flags, void* opaque_state, size_t opaque_len) {
+                                              unsigned flags, void* opaque_state,
+                                              size_t opaque_len) {
   using abi::VgetrandomState;
   const size_t capped_len = len < abi::kMaxRwCount ? len : abi::kMaxRwCount;
 

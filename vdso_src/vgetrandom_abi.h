@@ -96,9 +96,9 @@ static_assert(sizeof(DataLayoutDesc) == 16);
 inline constexpr uint32_t kDataLayoutTimensIndirection = 0x1;
 
 struct DataLayoutProfileDesc {
-  DataLayoutDesc area;          // format = kDataLayoutFormatProfile
-  uint32_t profile;             // layout::ProfileId (0: none, an explicit area)
-  uint32_t flags;               // kDataLayoutTimensIndirection or 0
+  DataLayoutDesc area;  // format = kDataLayoutFormatProfile
+  uint32_t profile;     // layout::ProfileId (0: none, an explicit area)
+  uint32_t flags;       // kDataLayoutTimensIndirection or 0
   // With the indirection (else 0), offsets from the data area's start: the
   // page holding the rng data and the clock mode, the page read instead
   // inside a time namespace, and the s32 clock mode the code checks.

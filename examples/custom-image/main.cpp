@@ -1,10 +1,11 @@
 // Loads the example's own image with the installed loader and calls both of
 // its functions: the extra __vdso_vdsoforge_answer and getrandom.
+#include <vdsoforge/loader.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdio>
-#include <vdsoforge/loader.h>
 
 namespace {
 
@@ -43,7 +44,8 @@ int main() {
               static_cast<unsigned long long>(first));
   std::printf("__vdso_vdsoforge_answer(5) with generation 12 = %llu\n",
               static_cast<unsigned long long>(second));
-  if (first != 6 * 6 + 7 || second != 6 * 5 + 12) return fail("answer does not follow the data page");
+  if (first != 6 * 6 + 7 || second != 6 * 5 + 12)
+    return fail("answer does not follow the data page");
 
   std::array<uint8_t, 32> a{}, b{};
   const long got_a = vdsoforge::getrandom(*image, a.data(), a.size(), 0);

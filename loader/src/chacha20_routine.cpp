@@ -39,19 +39,26 @@ uint32_t host_cpu_features() {
 
 uint32_t features_of(Chacha20Routine routine) {
   switch (routine) {
-    case Chacha20Routine::sse2: return abi::kCpuSse2;
-    case Chacha20Routine::avx2: return abi::kCpuAvx2;
-    case Chacha20Routine::avx512: return abi::kCpuAvx512;
-    case Chacha20Routine::automatic: break;
+    case Chacha20Routine::sse2:
+      return abi::kCpuSse2;
+    case Chacha20Routine::avx2:
+      return abi::kCpuAvx2;
+    case Chacha20Routine::avx512:
+      return abi::kCpuAvx512;
+    case Chacha20Routine::automatic:
+      break;
   }
   return 0;
 }
 
 std::string what_needs(Chacha20Routine routine) {
   switch (routine) {
-    case Chacha20Routine::avx2: return "AVX2 with the OS saving YMM state";
-    case Chacha20Routine::avx512: return "AVX-512F and AVX-512VL with the OS saving ZMM state";
-    default: return "SSE2";
+    case Chacha20Routine::avx2:
+      return "AVX2 with the OS saving YMM state";
+    case Chacha20Routine::avx512:
+      return "AVX-512F and AVX-512VL with the OS saving ZMM state";
+    default:
+      return "SSE2";
   }
 }
 
@@ -72,8 +79,8 @@ std::optional<Chacha20Routine> choose_chacha20_routine(const Chacha20Routines& t
     if (env && *env) {
       const auto parsed = parse_chacha20_routine(env);
       if (!parsed) {
-        err = {Errc::invalid_argument, std::string(kChachaEnvVar) + "=" + env +
-                                           ": expected auto, sse2, avx2 or avx512"};
+        err = {Errc::invalid_argument,
+               std::string(kChachaEnvVar) + "=" + env + ": expected auto, sse2, avx2 or avx512"};
         return std::nullopt;
       }
       requested = *parsed;
@@ -91,8 +98,8 @@ std::optional<Chacha20Routine> choose_chacha20_routine(const Chacha20Routines& t
   }
   const std::string name(chacha20_routine_name(requested));
   if (!table.find(requested)) {
-    err = {Errc::not_supported, source + " asks for the " + name +
-                                    " ChaCha20 routine, which the image does not have"};
+    err = {Errc::not_supported,
+           source + " asks for the " + name + " ChaCha20 routine, which the image does not have"};
     return std::nullopt;
   }
   if (!cpu_supports(requested)) {
@@ -104,14 +111,14 @@ std::optional<Chacha20Routine> choose_chacha20_routine(const Chacha20Routines& t
   return requested;
 }
 
-Error patch_chacha20_routine(const Chacha20Routines& table, Chacha20Routine routine,
-                             uint8_t* text, uint64_t text_size) {
+Error patch_chacha20_routine(const Chacha20Routines& table, Chacha20Routine routine, uint8_t* text,
+                             uint64_t text_size) {
   const Chacha20RoutineEntry* entry = table.find(routine);
   if (!entry || table.site + abi::kJmpRel32Size > text_size || entry->entry >= text_size)
     return {Errc::invalid_argument, "no " + std::string(chacha20_routine_name(routine)) +
                                         " routine inside the text to patch"};
-  const int64_t rel = static_cast<int64_t>(entry->entry) -
-                      static_cast<int64_t>(table.site + abi::kJmpRel32Size);
+  const int64_t rel =
+      static_cast<int64_t>(entry->entry) - static_cast<int64_t>(table.site + abi::kJmpRel32Size);
   const auto rel32 = static_cast<int32_t>(rel);
   text[table.site] = abi::kJmpRel32Opcode;
   std::memcpy(text + table.site + 1, &rel32, sizeof rel32);

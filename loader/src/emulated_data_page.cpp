@@ -78,7 +78,8 @@ Error EmulatedDataPage::set_mode(GenerationMode mode) {
     probe = KernelGenerationProbe::create(err);
     if (!probe) return err;
     const auto sampled = probe->sample();
-    if (!sampled) return {Errc::not_supported, "the kernel's vDSO getrandom left its state unseeded"};
+    if (!sampled)
+      return {Errc::not_supported, "the kernel's vDSO getrandom left its state unseeded"};
     kernel_generation = *sampled;
   }
   // The old worker stops first: a schedule worker still running could bump
@@ -148,9 +149,12 @@ namespace vdsoforge {
 
 std::string_view generation_mode_name(GenerationMode mode) {
   switch (mode) {
-    case GenerationMode::manual: return "manual";
-    case GenerationMode::follow_kernel: return "follow_kernel";
-    case GenerationMode::schedule: return "schedule";
+    case GenerationMode::manual:
+      return "manual";
+    case GenerationMode::follow_kernel:
+      return "follow_kernel";
+    case GenerationMode::schedule:
+      return "schedule";
   }
   return "unknown";
 }

@@ -57,8 +57,8 @@ class EmulatedDataPage final : public DataPage {
   };
 
   void stop_worker();
-  void run_worker(Worker& worker, GenerationMode mode,
-                  std::unique_ptr<KernelGenerationProbe> probe, uint64_t last_kernel_generation);
+  void run_worker(Worker& worker, GenerationMode mode, std::unique_ptr<KernelGenerationProbe> probe,
+                  uint64_t last_kernel_generation);
 
   abi::VdsoRngData* const writable_;
   const abi::VdsoRngData* const image_view_;
@@ -68,7 +68,7 @@ class EmulatedDataPage final : public DataPage {
   std::mutex mode_change_;  // one set_mode at a time
   std::atomic<GenerationMode> mode_{GenerationMode::manual};
 
-  std::unique_ptr<Worker> worker_;  // none in manual mode
+  std::unique_ptr<Worker> worker_;              // none in manual mode
   std::unique_ptr<TimeNamespaceViews> timens_;  // none without the indirection
 };
 

@@ -12,10 +12,10 @@
 #include <typeinfo>
 
 #include "emulated_data_page.h"
-#include "vdsoforge/layout_detect.h"
 #include "image_base.h"
 #include "time_namespace_views.h"
 #include "unique_mapping.h"
+#include "vdsoforge/layout_detect.h"
 
 namespace vdsoforge {
 namespace {
@@ -77,8 +77,7 @@ class ForgedImage final : public detail::ImageBase {
     return views ? views->add_view(area) : Error{};
   }
   void remove_sharer_view(uint8_t* area) {
-    if (detail::TimeNamespaceViews* views = page_->time_namespace_views())
-      views->remove_view(area);
+    if (detail::TimeNamespaceViews* views = page_->time_namespace_views()) views->remove_view(area);
   }
   // An image over another one's data area: that image's DataPage drives it.
   ForgedImage(ElfImage elf, detail::UniqueMapping reservation, AreaLayout layout,
@@ -145,8 +144,9 @@ Error resolve_layout(const ElfImage& elf, const OpenOptions& options, AreaLayout
             "open_kernel(), a saved copy of it with OpenOptions::data_layout or layout_from_code"};
   } else {
     if (layout->page_size != abi::kPageSize)
-      return {Errc::bad_data_layout_note, "data-layout note: page_size " +
-                                              std::to_string(layout->page_size) + ", expected 4096"};
+      return {
+          Errc::bad_data_layout_note,
+          "data-layout note: page_size " + std::to_string(layout->page_size) + ", expected 4096"};
     out = {layout->data_area_size, layout->rng_data_offset, layout->profile, layout->timens};
   }
   if (out.data_size == 0 || out.data_size % abi::kPageSize != 0 || out.data_size > kMaxImageSize)
@@ -178,11 +178,12 @@ Error resolve_layout(const ElfImage& elf, const OpenOptions& options, AreaLayout
   const Segment& load = elf.load_segment();
   if (load.offset != 0 || load.vaddr != 0 || load.memsz == 0 || load.filesz > load.memsz ||
       load.memsz > kMaxImageSize || load.filesz > elf.bytes().size())
-    return {Errc::bad_segment, "PT_LOAD must map file offset 0 at address 0 with 0 < filesz <= "
-                               "memsz <= 64 MiB (offset " + std::to_string(load.offset) +
-                                   ", vaddr " + std::to_string(load.vaddr) + ", filesz " +
-                                   std::to_string(load.filesz) + ", memsz " +
-                                   std::to_string(load.memsz) + ")"};
+    return {Errc::bad_segment,
+            "PT_LOAD must map file offset 0 at address 0 with 0 < filesz <= "
+            "memsz <= 64 MiB (offset " +
+                std::to_string(load.offset) + ", vaddr " + std::to_string(load.vaddr) +
+                ", filesz " + std::to_string(load.filesz) + ", memsz " +
+                std::to_string(load.memsz) + ")"};
   return {};
 }
 
@@ -327,9 +328,9 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
   detail::UniqueMapping writable_view(writable, layout.memfd_size());
   if (Error e = map_text(elf, text, image_size, routines, chacha20); e)
     return err = std::move(e), nullptr;
-  auto image = std::make_unique<ForgedImage>(std::move(elf), std::move(reservation), layout,
-                                             std::move(data), std::move(writable_view), options,
-                                             chacha20);
+  auto image =
+      std::make_unique<ForgedImage>(std::move(elf), std::move(reservation), layout, std::move(data),
+                                    std::move(writable_view), options, chacha20);
   if (layout.timens) {
     if (Error e = image->attach_time_namespace(options); e) return err = std::move(e), nullptr;
   }
@@ -343,7 +344,9 @@ ParseMode parse_mode(const OpenOptions& options) {
 
 }  // namespace
 
-bool detail::is_forged_image(const LoadedImage& image) { return typeid(image) == typeid(ForgedImage); }
+bool detail::is_forged_image(const LoadedImage& image) {
+  return typeid(image) == typeid(ForgedImage);
+}
 
 std::unique_ptr<LoadedImage> LoadedImage::open_memory(std::span<const uint8_t> bytes, Error& err,
                                                       const OpenOptions& options) {

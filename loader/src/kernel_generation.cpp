@@ -41,14 +41,16 @@ std::unique_ptr<KernelGenerationProbe> KernelGenerationProbe::create(Error& err)
 KernelGenerationProbe::KernelGenerationProbe(std::unique_ptr<LoadedImage> kernel,
                                              GetrandomFn getrandom,
                                              std::unique_ptr<StateAllocator> states, void* state)
-    : kernel_(std::move(kernel)), getrandom_(getrandom), states_(std::move(states)), state_(state) {}
+    : kernel_(std::move(kernel)),
+      getrandom_(getrandom),
+      states_(std::move(states)),
+      state_(state) {}
 
 KernelGenerationProbe::~KernelGenerationProbe() { states_->release(state_); }
 
 std::optional<uint64_t> KernelGenerationProbe::sample() {
   unsigned char byte = 0;
-  const long served =
-      getrandom_(&byte, 1, 0, state_, states_->params().size_of_opaque_state);
+  const long served = getrandom_(&byte, 1, 0, state_, states_->params().size_of_opaque_state);
   explicit_bzero(&byte, sizeof(byte));
   if (served != 1) return std::nullopt;
   const auto* state = static_cast<const abi::VgetrandomState*>(state_);

@@ -3,13 +3,12 @@
 // DataPage because its data pages belong to the kernel.
 #include <typeinfo>
 
-#include "vdsoforge/hex.h"
 #include "image_base.h"
+#include "vdsoforge/hex.h"
 #include "vdsoforge/kernel_vdso.h"
 
 namespace vdsoforge {
 namespace {
-
 
 class KernelImage final : public detail::ImageBase {
  public:
@@ -34,14 +33,16 @@ bool is_kernel_data_mapping(const std::string& name) {
 
 }  // namespace
 
-bool detail::is_kernel_image(const LoadedImage& image) { return typeid(image) == typeid(KernelImage); }
+bool detail::is_kernel_image(const LoadedImage& image) {
+  return typeid(image) == typeid(KernelImage);
+}
 
 std::unique_ptr<LoadedImage> LoadedImage::open_kernel(Error& err) {
   const auto vdso = find_kernel_vdso(err);
   if (!vdso) return nullptr;
   if (!vdso->permissions.starts_with("r-x")) {
-    err = {Errc::kernel_vdso_unavailable, "the [vdso] mapping at " + hex(vdso->base) + " is " +
-                                              vdso->permissions + ", not r-x"};
+    err = {Errc::kernel_vdso_unavailable,
+           "the [vdso] mapping at " + hex(vdso->base) + " is " + vdso->permissions + ", not r-x"};
     return nullptr;
   }
 

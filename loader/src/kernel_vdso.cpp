@@ -4,13 +4,12 @@
 
 #include <sys/auxv.h>
 
-#include "vdsoforge/hex.h"
 #include "proc_maps.h"
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/hex.h"
 
 namespace vdsoforge {
 namespace {
-
 
 // Bracketed names are the kernel's special mappings, except the ones that
 // describe the process's own memory.

@@ -25,8 +25,8 @@ class PooledStateAllocator final : public StateAllocator {
     if (free_.empty()) {
       auto page = detail::map_state_pages(params_, abi::kPageSize);
       if (!page) {
-        err = {Errc::map_failed, std::string("mapping a page of getrandom states failed: ") +
-                                     std::strerror(errno)};
+        err = {Errc::map_failed,
+               std::string("mapping a page of getrandom states failed: ") + std::strerror(errno)};
         return nullptr;
       }
       add_page_states(std::move(page->memory));
@@ -79,8 +79,10 @@ class PooledStateAllocator final : public StateAllocator {
 
 std::string_view backing_name(StateBacking backing) {
   switch (backing) {
-    case StateBacking::droppable: return "MAP_DROPPABLE";
-    case StateBacking::wipe_on_fork: return "MADV_WIPEONFORK+MADV_DONTDUMP";
+    case StateBacking::droppable:
+      return "MAP_DROPPABLE";
+    case StateBacking::wipe_on_fork:
+      return "MADV_WIPEONFORK+MADV_DONTDUMP";
   }
   return "unknown";
 }

@@ -22,9 +22,8 @@ std::optional<abi::VgetrandomOpaqueParams> query_state_params(GetrandomFn getran
   if (params.size_of_opaque_state < sizeof(abi::VgetrandomState) ||
       params.size_of_opaque_state > abi::kPageSize) {
     err = {Errc::invalid_argument, "getrandom parameter query gave size_of_opaque_state " +
-                                       std::to_string(params.size_of_opaque_state) +
-                                       ", outside [" + std::to_string(sizeof(abi::VgetrandomState)) +
-                                       ", 4096]"};
+                                       std::to_string(params.size_of_opaque_state) + ", outside [" +
+                                       std::to_string(sizeof(abi::VgetrandomState)) + ", 4096]"};
     return std::nullopt;
   }
   if ((params.mmap_prot & (PROT_READ | PROT_WRITE)) != (PROT_READ | PROT_WRITE) ||
@@ -57,8 +56,8 @@ std::optional<StateMapping> map_state_pages(const abi::VgetrandomOpaqueParams& p
   // Kernels before 6.11 do not know MAP_DROPPABLE.  Private memory that is
   // wiped in a forked child and left out of core dumps keeps what matters:
   // no two processes ever share a state, and keys never land on disk.
-  memory = mmap(nullptr, bytes, static_cast<int>(params.mmap_prot), MAP_PRIVATE | MAP_ANONYMOUS,
-                -1, 0);
+  memory =
+      mmap(nullptr, bytes, static_cast<int>(params.mmap_prot), MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (memory == MAP_FAILED) return std::nullopt;
   UniqueMapping mapping(memory, bytes);
   if (madvise(memory, bytes, MADV_WIPEONFORK) != 0 || madvise(memory, bytes, MADV_DONTDUMP) != 0) {

@@ -1,8 +1,7 @@
 // `vdsoforge abi` rejects deliberately broken images with exit status 1 and
 // names the broken property, with both sides' values, in text and JSON.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "abi_fixtures.h"
 
@@ -41,7 +40,8 @@ bool contains(const std::vector<std::string>& ids, const std::string& id) {
 TEST_CASE("abi fails an image whose getrandom is GLOBAL where the kernel has WEAK") {
   require_kernel_getrandom();
   TempDir dir;
-  const auto image = broken_image(dir, "global.so", [](Bytes& b) { make_symbol_global(b, "getrandom"); });
+  const auto image =
+      broken_image(dir, "global.so", [](Bytes& b) { make_symbol_global(b, "getrandom"); });
   const Verdict v = judge(image);
   INFO(v.text.out);
   CHECK(has_line(v.text.out, "FAIL symbols.getrandom.binding: image GLOBAL | reference WEAK"));
@@ -59,7 +59,8 @@ TEST_CASE("abi fails an image missing the LINUX_2.6 version definition") {
   const auto image = broken_image(dir, "noversion.so", drop_last_version_definition);
   const Verdict v = judge(image);
   INFO(v.text.out);
-  CHECK(has_line(v.text.out, "FAIL versions.LINUX_2.6: image missing | reference index 2, flags none"));
+  CHECK(has_line(v.text.out,
+                 "FAIL versions.LINUX_2.6: image missing | reference index 2, flags none"));
   const auto& check = find_check(v.json, "versions.LINUX_2.6");
   CHECK(check.at("pass") == false);
   CHECK(check.at("image") == "missing");
@@ -117,7 +118,8 @@ TEST_CASE("abi fails an image whose .gnu.hash is corrupt, and says .hash still w
   const auto image = broken_image(dir, "gnuhash.so", corrupt_gnu_hash);
   const Verdict v = judge(image);
   INFO(v.text.out);
-  CHECK(has_line(v.text.out, "FAIL hash.gnu.__vdso_getrandom: image not found | reference finds dynsym #"));
+  CHECK(has_line(v.text.out,
+                 "FAIL hash.gnu.__vdso_getrandom: image not found | reference finds dynsym #"));
   CHECK(has_line(v.text.out, "FAIL hash.gnu.getrandom: image not found"));
   CHECK(has_line(v.text.out, "PASS hash.sysv.__vdso_getrandom: image finds dynsym #1"));
   const auto failed = failed_ids(v.json);
@@ -147,22 +149,26 @@ TEST_CASE("abi fails an image that keeps getrandom but not its alias __vdso_getr
   INFO(v.text.out);
   // The kernel exports both names at one address; providing only one is a
   // broken promise, not a symbol the image merely does not provide.
-  CHECK(failed_ids(v.json) == std::vector<std::string>{"symbols.__vdso_getrandom.aliases",
-                                                        "symbols.getrandom.aliases"});
-  CHECK(has_line(v.text.out, "FAIL symbols.__vdso_getrandom.aliases: image not exported | "
-                             "reference shares its address with getrandom@@LINUX_2.6"));
-  for (const auto& missing : v.json.at("not_provided")) CHECK(missing.at("name") != "__vdso_getrandom");
+  CHECK(failed_ids(v.json) ==
+        std::vector<std::string>{"symbols.__vdso_getrandom.aliases", "symbols.getrandom.aliases"});
+  CHECK(has_line(v.text.out,
+                 "FAIL symbols.__vdso_getrandom.aliases: image not exported | "
+                 "reference shares its address with getrandom@@LINUX_2.6"));
+  for (const auto& missing : v.json.at("not_provided"))
+    CHECK(missing.at("name") != "__vdso_getrandom");
 }
 
 TEST_CASE("abi fails an image whose getrandom no longer shares __vdso_getrandom's address") {
   require_kernel_getrandom();
   TempDir dir;
-  const auto image = broken_image(dir, "moved.so", [](Bytes& b) { move_symbol(b, "getrandom", 16); });
+  const auto image =
+      broken_image(dir, "moved.so", [](Bytes& b) { move_symbol(b, "getrandom", 16); });
   const Verdict v = judge(image);
   INFO(v.text.out);
-  CHECK(failed_ids(v.json) == std::vector<std::string>{"symbols.__vdso_getrandom.aliases",
-                                                        "symbols.getrandom.aliases"});
-  CHECK(has_line(v.text.out, "FAIL symbols.getrandom.aliases: image alone at its address | "
-                             "reference shares its address with __vdso_getrandom@@LINUX_2.6"));
+  CHECK(failed_ids(v.json) ==
+        std::vector<std::string>{"symbols.__vdso_getrandom.aliases", "symbols.getrandom.aliases"});
+  CHECK(has_line(v.text.out,
+                 "FAIL symbols.getrandom.aliases: image alone at its address | "
+                 "reference shares its address with __vdso_getrandom@@LINUX_2.6"));
   CHECK(find_check(v.json, "symbols.getrandom.size").at("pass") == true);
 }

@@ -1,9 +1,8 @@
 // `vdsoforge dump` writes the kernel's vDSO exactly as this process sees it
 // mapped, and reports the data pages where /proc/self/maps shows them.
-#include <catch2/catch.hpp>
-
 #include <sys/auxv.h>
 
+#include <catch2/catch.hpp>
 #include <cstring>
 
 #include "abi_fixtures.h"
@@ -77,6 +76,4 @@ TEST_CASE("dump exits 2 when it cannot write the output") {
   CHECK(result.err.find("cannot create /nonexistent/dir/vdso.so") != std::string::npos);
 }
 
-TEST_CASE("dump requires -o") {
-  CHECK(run_tool({"dump"}).exit_code == 2);
-}
+TEST_CASE("dump requires -o") { CHECK(run_tool({"dump"}).exit_code == 2); }

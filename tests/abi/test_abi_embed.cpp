@@ -1,7 +1,6 @@
 // `vdsoforge embed`: the generated header describes the image correctly,
 // and images it cannot describe are refused with a reason.
 #include <catch2/catch.hpp>
-
 #include <regex>
 
 #include "abi_fixtures.h"
@@ -45,7 +44,8 @@ TEST_CASE("embed names a profile image's kernel and its time-namespace indirecti
 
 TEST_CASE("embed writes the image's layout and export offsets") {
   vdsoforge::Error err;
-  const auto elf = vdsoforge::ElfImage::parse_file(VDSOFORGE_TEST_IMAGE, vdsoforge::ParseMode::strict, err);
+  const auto elf =
+      vdsoforge::ElfImage::parse_file(VDSOFORGE_TEST_IMAGE, vdsoforge::ParseMode::strict, err);
   REQUIRE(elf);
   REQUIRE(elf->data_layout());
   const ToolResult result = run_tool({"embed", VDSOFORGE_TEST_IMAGE, "--name", "probe"});

@@ -59,15 +59,18 @@ TEST_CASE("abi exits 2 when the reference file is missing or broken") {
 
 TEST_CASE("abi exits 0 against itself and 1 against an incompatible reference file") {
   // No kernel needed: the built image as its own reference is compatible ...
-  const ToolResult same = run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--reference", VDSOFORGE_TEST_IMAGE});
+  const ToolResult same =
+      run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--reference", VDSOFORGE_TEST_IMAGE});
   INFO(same.out << same.err);
   CHECK(same.exit_code == 0);
   // ... and a reference whose getrandom is GLOBAL makes the pristine image fail.
   TempDir dir;
-  const auto reference = broken_image(dir, "ref.so", [](Bytes& b) { make_symbol_global(b, "getrandom"); });
+  const auto reference =
+      broken_image(dir, "ref.so", [](Bytes& b) { make_symbol_global(b, "getrandom"); });
   const ToolResult other = run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--reference", reference});
   CHECK(other.exit_code == 1);
-  CHECK(other.out.find("FAIL symbols.getrandom.binding: image WEAK | reference GLOBAL") != std::string::npos);
+  CHECK(other.out.find("FAIL symbols.getrandom.binding: image WEAK | reference GLOBAL") !=
+        std::string::npos);
 }
 
 TEST_CASE("abi rejects unknown options with exit status 2") {

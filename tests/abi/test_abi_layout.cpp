@@ -2,7 +2,6 @@
 // code reads, and cross-check it: with the mapped [vvar*] sizes (dump) and
 // with the image's own data-layout note (abi).
 #include <catch2/catch.hpp>
-
 #include <cstring>
 
 #include "abi_fixtures.h"

@@ -1,7 +1,6 @@
 // `vdsoforge abi` accepts the built image: against the live kernel vDSO and
 // against a file dump of it made by `vdsoforge dump`; its JSON is well formed.
 #include <catch2/catch.hpp>
-
 #include <set>
 
 #include "abi_fixtures.h"
@@ -69,11 +68,11 @@ TEST_CASE("abi --json follows the documented schema") {
   CHECK(groups == std::set<std::string>{"identity", "segments", "dynamic", "versions", "symbols",
                                         "notes", "hash", "rules"});
   // Every required check is there, with both sides filled in.
-  for (const char* id : {"identity.machine", "segments.load_count", "segments.eh_frame_hdr",
-                         "dynamic.gnu_hash", "dynamic.no_relocations", "versions.LINUX_2.6",
-                         "versions.LINUX_2.6.hash", "symbols.__vdso_getrandom.version",
-                         "notes.linux_version", "notes.build_id", "hash.gnu.getrandom",
-                         "hash.sysv.getrandom"}) {
+  for (const char* id :
+       {"identity.machine", "segments.load_count", "segments.eh_frame_hdr", "dynamic.gnu_hash",
+        "dynamic.no_relocations", "versions.LINUX_2.6", "versions.LINUX_2.6.hash",
+        "symbols.__vdso_getrandom.version", "notes.linux_version", "notes.build_id",
+        "hash.gnu.getrandom", "hash.sysv.getrandom"}) {
     const auto& check = find_check(report, id);
     CHECK(!check.at("image").get<std::string>().empty());
     CHECK(!check.at("reference").get<std::string>().empty());
@@ -97,7 +96,8 @@ TEST_CASE("abi accepts the kernel's own vDSO checked against itself") {
   const ToolResult result = run_tool({"abi", dump, "--reference", dump});
   INFO(result.out << result.err);
   CHECK(result.exit_code == 0);
-  CHECK(result.out.find("PASS symbols.__vdso_clock_gettime.binding: image GLOBAL | reference GLOBAL") !=
+  CHECK(result.out.find(
+            "PASS symbols.__vdso_clock_gettime.binding: image GLOBAL | reference GLOBAL") !=
         std::string::npos);
   CHECK(result.out.find("Not provided") == std::string::npos);
 }

@@ -2,15 +2,14 @@
 // images: every byte of the image's metadata is flipped in turn, and
 // whatever still parses is compared, rendered and embedded (in-process, so
 // the sanitizer build sees every access).
-#include <catch2/catch.hpp>
-
 #include <elf.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "abi_compare.h"
-#include "embed_header.h"
 #include "abi_report.h"
+#include "embed_header.h"
 #include "tool_runner.h"
 #include "vdsoforge/elf_image.h"
 
@@ -24,7 +23,7 @@ TEST_CASE("abi and embed survive every single-byte corruption of the image's met
   // Everything before .text: headers, hash tables, symbols, versions,
   // dynamic section, notes and unwind tables.
   const auto text = std::find_if(reference->sections().begin(), reference->sections().end(),
-                                  [](const Section& s) { return s.name == ".text"; });
+                                 [](const Section& s) { return s.name == ".text"; });
   REQUIRE(text != reference->sections().end());
   const size_t metadata_end = text->offset;
   REQUIRE(metadata_end > sizeof(Elf64_Ehdr));

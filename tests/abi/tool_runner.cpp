@@ -54,7 +54,8 @@ ToolResult run_program(const std::vector<std::string>& argv_strings_in) {
   pid_t pid = 0;
   const int spawn_error = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (spawn_error != 0) throw std::system_error(spawn_error, std::generic_category(), "posix_spawn");
+  if (spawn_error != 0)
+    throw std::system_error(spawn_error, std::generic_category(), "posix_spawn");
 
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
@@ -90,7 +91,8 @@ std::vector<uint8_t> read_bytes(const std::filesystem::path& path) {
 
 void write_bytes(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 

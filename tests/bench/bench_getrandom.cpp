@@ -210,16 +210,17 @@ void register_all() {
     b->UseRealTime()->Threads(1);
     if (cpus > 1) b->Threads(cpus);
   }
-  const std::pair<const char*, BlockFn> routines[] = {
-      {"sse2", vdsoforge_chacha20_blocks_sse2},
-      {"avx2", vdsoforge_chacha20_blocks_avx2},
-      {"avx512", vdsoforge_chacha20_blocks_avx512}};
+  const std::pair<const char*, BlockFn> routines[] = {{"sse2", vdsoforge_chacha20_blocks_sse2},
+                                                      {"avx2", vdsoforge_chacha20_blocks_avx2},
+                                                      {"avx512", vdsoforge_chacha20_blocks_avx512}};
   for (const auto& [name, fn] : routines) {
     if (!vdsoforge::cpu_supports(*vdsoforge::parse_chacha20_routine(name))) continue;
     const BlockFn block_fn = fn;
     benchmark::RegisterBenchmark((std::string("chacha20_blocks/") + name).c_str(),
                                  [block_fn](benchmark::State& st) { run_blocks(st, block_fn); })
-        ->Arg(128)->Arg(4096)->Arg(1 << 20);
+        ->Arg(128)
+        ->Arg(4096)
+        ->Arg(1 << 20);
   }
 }
 

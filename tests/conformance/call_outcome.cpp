@@ -23,7 +23,8 @@ CallOutcome run_call_placed(const GetrandomImpl& impl, const StateBytes& start, 
   return outcome;
 }
 
-CallOutcome run_call(const GetrandomImpl& impl, const StateBytes& start, size_t len, unsigned flags) {
+CallOutcome run_call(const GetrandomImpl& impl, const StateBytes& start, size_t len,
+                     unsigned flags) {
   StateSlot slot;
   return run_call_placed(impl, start, len, flags, kStateBytes, slot.bytes);
 }

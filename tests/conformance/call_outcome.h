@@ -36,7 +36,8 @@ struct CallOutcome {
   StateBytes state{};
 };
 
-CallOutcome run_call(const GetrandomImpl& impl, const StateBytes& start, size_t len, unsigned flags);
+CallOutcome run_call(const GetrandomImpl& impl, const StateBytes& start, size_t len,
+                     unsigned flags);
 // The same with the state copied to `state_location` (which may straddle a
 // page on purpose) and an explicit opaque_len.
 CallOutcome run_call_placed(const GetrandomImpl& impl, const StateBytes& start, size_t len,

@@ -29,11 +29,12 @@ struct ChildStatus {
 // value-initialised first.  The child is killed after `timeout_seconds`, so a
 // hang is reported as a failure instead of stalling the suite.
 template <typename Result, typename Body>
-  requires std::is_trivially_copyable_v<Result>
-ChildStatus run_in_child(Result& out, Body&& body, unsigned timeout_seconds = 60) {
-  void* shared = mmap(nullptr, sizeof(Result), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                      -1, 0);
-  if (shared == MAP_FAILED) return {false, std::string("mmap(MAP_SHARED): ") + std::strerror(errno)};
+requires std::is_trivially_copyable_v<Result> ChildStatus
+run_in_child(Result& out, Body&& body, unsigned timeout_seconds = 60) {
+  void* shared =
+      mmap(nullptr, sizeof(Result), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (shared == MAP_FAILED)
+    return {false, std::string("mmap(MAP_SHARED): ") + std::strerror(errno)};
   auto* result = new (shared) Result{};
   std::fflush(nullptr);  // no buffered output may be printed twice
   const pid_t pid = fork();

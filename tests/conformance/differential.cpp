@@ -27,22 +27,22 @@ size_t draw_request_length(uint64_t random, uint64_t random2, size_t pos, size_t
   const uint64_t bucket = random % 1000;
   const uint64_t r = random2;
   if (bucket < 30) return 0;
-  if (bucket < 300) return 1 + r % 7;                            // 1..7
-  if (bucket < 380) return 56 + r % 17;                          // around 64
-  if (bucket < 460) return 88 + r % 17;                          // around 96
-  if (bucket < 540) return 120 + r % 17;                         // around 128
-  if (bucket < 640) {                                            // straddle the batch end
+  if (bucket < 300) return 1 + r % 7;     // 1..7
+  if (bucket < 380) return 56 + r % 17;   // around 64
+  if (bucket < 460) return 88 + r % 17;   // around 96
+  if (bucket < 540) return 120 + r % 17;  // around 128
+  if (bucket < 640) {                     // straddle the batch end
     const size_t left = kBatch - std::min(pos, kBatch);
-    const size_t delta = r % 5;                                  // left-2 .. left+2
+    const size_t delta = r % 5;  // left-2 .. left+2
     return left + delta >= 2 ? left + delta - 2 : 1;
   }
-  if (bucket < 760) {                                            // k*64 - 1, k*64, k*64 + 1
+  if (bucket < 760) {  // k*64 - 1, k*64, k*64 + 1
     const size_t k = 1 + (r >> 2) % 48;
     return k * 64 + (r % 3) - 1;
   }
   if (bucket < 940) return 8 + r % 1024;
   if (bucket < 998) return 1025 + r % (kLargeThreshold - 1024);
-  return kLargeThreshold + r % (largest - kLargeThreshold + 1);   // rare: up to `largest`
+  return kLargeThreshold + r % (largest - kLargeThreshold + 1);  // rare: up to `largest`
 }
 
 DifferentialResult run_differential(const DifferentialConfig& config) {
@@ -56,8 +56,8 @@ DifferentialResult run_differential(const DifferentialConfig& config) {
     const size_t len = 1 + rng() % 200;
     CallOutcome seeded = run_call(config.reference, zero, len, 0);
     if (seeded.ret != static_cast<long>(len) || state_generation(seeded.state) == 0) {
-      result.error = "the reference did not seed a fresh state (returned " +
-                     std::to_string(seeded.ret) + ")";
+      result.error =
+          "the reference did not seed a fresh state (returned " + std::to_string(seeded.ret) + ")";
       return false;
     }
     state = seeded.state;
@@ -83,9 +83,9 @@ DifferentialResult run_differential(const DifferentialConfig& config) {
     CallOutcome actual = run_call(config.candidate, state, request.len, request.flags);
     if (std::string why = compare_outcomes(expected, actual); !why.empty()) {
       std::ostringstream where;
-      where << why << " [request #" << index << " (" << request.origin << "): len "
-            << request.len << ", flags " << request.flags << ", starting pos "
-            << int(state_pos(state)) << ", seed 0x" << std::hex << config.seed << "]";
+      where << why << " [request #" << index << " (" << request.origin << "): len " << request.len
+            << ", flags " << request.flags << ", starting pos " << int(state_pos(state))
+            << ", seed 0x" << std::hex << config.seed << "]";
       result.mismatch = where.str();
       return false;
     }

@@ -37,8 +37,8 @@ struct DifferentialResult {
   size_t kernel_reseeds = 0;  // requests skipped because the kernel's generation moved
   size_t flags_seen[8] = {};  // compared requests by flags value
   uint64_t bytes = 0;
-  std::string mismatch;       // empty if everything agreed; else the first difference
-  std::string error;          // harness problem (e.g. the reference failed to seed)
+  std::string mismatch;  // empty if everything agreed; else the first difference
+  std::string error;     // harness problem (e.g. the reference failed to seed)
 };
 
 DifferentialResult run_differential(const DifferentialConfig& config);

@@ -110,8 +110,7 @@ std::string install_getrandom_trap(const TrapScript& script) {
   stack_t alt{};
   alt.ss_sp = handler_stack.data();
   alt.ss_size = handler_stack.size();
-  if (sigaltstack(&alt, nullptr) != 0)
-    return std::string("sigaltstack: ") + std::strerror(errno);
+  if (sigaltstack(&alt, nullptr) != 0) return std::string("sigaltstack: ") + std::strerror(errno);
   struct sigaction action {};
   action.sa_sigaction = on_sigsys;
   action.sa_flags = SA_SIGINFO | SA_ONSTACK;
@@ -127,14 +126,17 @@ void rewind_trap(const TrapScript& script) {
 }
 
 size_t trapped_call_count() { return g_calls.load(); }
-TrappedCall trapped_call(size_t index) { return index < kTrapLogSize ? g_log[index] : TrappedCall{}; }
+TrappedCall trapped_call(size_t index) {
+  return index < kTrapLogSize ? g_log[index] : TrappedCall{};
+}
 
 void scripted_bytes(uint64_t seed, uint64_t call_index, void* buffer, size_t len) {
   uint64_t x = seed ^ (call_index * 0xd1b54a32d192ed03ULL);
   auto* out = static_cast<unsigned char*>(buffer);
   for (size_t i = 0; i < len; i += 8) {
     const uint64_t word = splitmix64(x);
-    for (size_t j = 0; j < 8 && i + j < len; ++j) out[i + j] = static_cast<unsigned char>(word >> (8 * j));
+    for (size_t j = 0; j < 8 && i + j < len; ++j)
+      out[i + j] = static_cast<unsigned char>(word >> (8 * j));
   }
 }
 

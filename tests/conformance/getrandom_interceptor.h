@@ -29,9 +29,9 @@ struct TrappedCall {
 };
 
 struct TrapScript {
-  uint64_t seed = 0;          // what scripted_bytes() derives the bytes from
-  long fail_len = -1;         // calls of this length return -fail_errno
-  int fail_errno = 5;         // EIO
+  uint64_t seed = 0;   // what scripted_bytes() derives the bytes from
+  long fail_len = -1;  // calls of this length return -fail_errno
+  int fail_errno = 5;  // EIO
 };
 // Calls longer than this are answered -EFAULT without writing: the suite
 // uses huge lengths only to see what length reaches the syscall.

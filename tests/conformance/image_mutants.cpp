@@ -22,7 +22,8 @@ std::optional<std::vector<uint8_t>> read_file_bytes(const std::string& path, std
 std::optional<FunctionRange> find_function(const std::string& debug_image_path,
                                            std::string_view name, std::string& error) {
   vdsoforge::Error err;
-  const auto elf = vdsoforge::ElfImage::parse_file(debug_image_path, vdsoforge::ParseMode::inspect, err);
+  const auto elf =
+      vdsoforge::ElfImage::parse_file(debug_image_path, vdsoforge::ParseMode::inspect, err);
   if (!elf) {
     error = debug_image_path + ": " + err.message;
     return std::nullopt;
@@ -38,7 +39,8 @@ std::optional<FunctionRange> find_function(const std::string& debug_image_path,
     return std::nullopt;
   }
   const auto bytes = elf->bytes();
-  if (symtab->offset + symtab->size > bytes.size() || strtab->offset + strtab->size > bytes.size()) {
+  if (symtab->offset + symtab->size > bytes.size() ||
+      strtab->offset + strtab->size > bytes.size()) {
     error = debug_image_path + ": symbol table outside the file";
     return std::nullopt;
   }
@@ -46,7 +48,8 @@ std::optional<FunctionRange> find_function(const std::string& debug_image_path,
     Elf64_Sym sym;
     std::memcpy(&sym, bytes.data() + symtab->offset + off, sizeof sym);
     if (ELF64_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_name >= strtab->size) continue;
-    const char* sym_name = reinterpret_cast<const char*>(bytes.data() + strtab->offset + sym.st_name);
+    const char* sym_name =
+        reinterpret_cast<const char*>(bytes.data() + strtab->offset + sym.st_name);
     const size_t max_len = strtab->size - sym.st_name;
     if (std::string_view(sym_name, strnlen(sym_name, max_len)) == name)
       return FunctionRange{sym.st_value, sym.st_size};

@@ -6,14 +6,14 @@
 // image maps file offset 0 at address 0, so a symbol's value is its offset.
 #pragma once
 
+#include <Zydis/Zydis.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <Zydis/Zydis.h>
 
 namespace conformance {
 

@@ -61,7 +61,8 @@ void reference_chacha20_blocks(std::span<uint8_t> out, std::span<const uint8_t, 
                                uint64_t& counter, size_t nblocks) {
   if (out.size() < nblocks * kReferenceBlockSize)
     throw std::length_error("reference_chacha20_blocks: output too small");
-  for (size_t i = 0; i < nblocks; ++i) one_block(out.data() + i * kReferenceBlockSize, key, counter++);
+  for (size_t i = 0; i < nblocks; ++i)
+    one_block(out.data() + i * kReferenceBlockSize, key, counter++);
 }
 
 }  // namespace conformance

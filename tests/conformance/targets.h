@@ -39,7 +39,8 @@ inline Targets& targets() {
       FAIL("open_kernel: " << err.message);
     }
     t.kernel_getrandom = t.kernel->getrandom();
-    if (!t.kernel_getrandom) vdsoforge_skip("the kernel vDSO has no __vdso_getrandom (Linux < 6.11)");
+    if (!t.kernel_getrandom)
+      vdsoforge_skip("the kernel vDSO has no __vdso_getrandom (Linux < 6.11)");
 
     vdsoforge::OpenOptions options;
     options.mode = vdsoforge::GenerationMode::manual;

@@ -23,7 +23,8 @@ using namespace conformance;
 
 namespace {
 
-using ChachaBlocksFn = void (*)(uint8_t* dst, const uint8_t* key, uint32_t* counter, size_t nblocks);
+using ChachaBlocksFn = void (*)(uint8_t* dst, const uint8_t* key, uint32_t* counter,
+                                size_t nblocks);
 
 struct ShippedImage {
   std::vector<uint8_t> bytes;
@@ -100,7 +101,8 @@ std::string compare_reseeds_with_kernel(vdsoforge::LoadedImage& image, uint64_t 
           const TrapScript script{seed, fail_len, 5};
           const TrappedOutcome expected = run_trapped(kernel, {}, len, 0, script);
           const TrappedOutcome actual = run_trapped(candidate, {}, len, 0, script);
-          const uint64_t after = state_generation(run_trapped(kernel, {}, 1, 0, TrapScript{seed}).call.state);
+          const uint64_t after =
+              state_generation(run_trapped(kernel, {}, 1, 0, TrapScript{seed}).call.state);
           if (after != generation) continue;  // the kernel reseeded meanwhile: redo
           if (std::string why = compare_trapped(expected, actual); !why.empty())
             r.fail(why + " [zero state, len " + std::to_string(len) +
@@ -121,7 +123,8 @@ std::string check_block_routine(vdsoforge::LoadedImage& image, FunctionRange cha
   auto fn = reinterpret_cast<ChachaBlocksFn>(image.base() + chacha.offset);
   std::array<uint8_t, 32> key;
   for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i * 7 + 1);
-  for (const uint64_t start : {uint64_t{0}, uint64_t{5}, uint64_t{0xfffffffe}, uint64_t{0xffffffff}}) {
+  for (const uint64_t start :
+       {uint64_t{0}, uint64_t{5}, uint64_t{0xfffffffe}, uint64_t{0xffffffff}}) {
     constexpr size_t kBlocks = 3;
     std::vector<uint8_t> ours(kBlocks * 64), expected(kBlocks * 64);
     uint32_t counter[2] = {static_cast<uint32_t>(start), static_cast<uint32_t>(start >> 32)};
@@ -132,7 +135,8 @@ std::string check_block_routine(vdsoforge::LoadedImage& image, FunctionRange cha
     if (ours != expected)
       return "keystream from counter " + std::to_string(start) + " differs from the reference";
     if (got_counter != expected_counter)
-      return "counter after " + std::to_string(start) + " + 3 blocks is " + std::to_string(got_counter);
+      return "counter after " + std::to_string(start) + " + 3 blocks is " +
+             std::to_string(got_counter);
   }
   return {};
 }
@@ -147,8 +151,9 @@ TEST_CASE("the image's block routine equals the reference ChaCha20 across the co
   const std::string why = check_block_routine(*image, shipped.chacha);
   INFO(why);
   CHECK(why.empty());
-  std::printf("[conformance] block-routine: the shipped image's ChaCha20 equals the reference at "
-              "counters 0, 5, 2^32-2, 2^32-1 (carry into word 13)\n");
+  std::printf(
+      "[conformance] block-routine: the shipped image's ChaCha20 equals the reference at "
+      "counters 0, 5, 2^32-2, 2^32-1 (carry into word 13)\n");
 }
 
 TEST_CASE("broken images are caught") {

@@ -15,12 +15,13 @@ using namespace conformance;
 namespace {
 
 void print_summary(const char* group, const DifferentialResult& r) {
-  std::printf("[conformance] %s: %zu requests compared byte for byte (%zu pos sweep, %zu over "
-              "64 KiB, flags 0/1/2/4/5: %zu/%zu/%zu/%zu/%zu), %llu bytes, %zu fresh states, "
-              "%zu kernel reseeds followed\n",
-              group, r.compared, r.sweep_requests, r.large_requests, r.flags_seen[0],
-              r.flags_seen[1], r.flags_seen[2], r.flags_seen[4], r.flags_seen[5],
-              static_cast<unsigned long long>(r.bytes), r.fresh_states, r.kernel_reseeds);
+  std::printf(
+      "[conformance] %s: %zu requests compared byte for byte (%zu pos sweep, %zu over "
+      "64 KiB, flags 0/1/2/4/5: %zu/%zu/%zu/%zu/%zu), %llu bytes, %zu fresh states, "
+      "%zu kernel reseeds followed\n",
+      group, r.compared, r.sweep_requests, r.large_requests, r.flags_seen[0], r.flags_seen[1],
+      r.flags_seen[2], r.flags_seen[4], r.flags_seen[5], static_cast<unsigned long long>(r.bytes),
+      r.fresh_states, r.kernel_reseeds);
 }
 
 }  // namespace

@@ -38,18 +38,18 @@ TEST_CASE("a state zeroed behind the image's back reseeds transparently") {
       std::memcpy(before.data(), state, kStateBytes);
       // What the old state would give next, per the model, had it survived.
       VdsoRngData page{state_generation(before), 1};
-      const CallOutcome old_key = run_call(
-          [&](void* b, size_t l, unsigned f, void* s, size_t o) {
-            return reference_vgetrandom(page, b, l, f, s, o);
-          },
-          before, 64, 0);
+      const CallOutcome old_key =
+          run_call([&](void* b, size_t l, unsigned f, void* s,
+                       size_t o) { return reference_vgetrandom(page, b, l, f, s, o); },
+                   before, 64, 0);
 
       const Drop how = round % 2 ? Drop::madvise_dontneed : Drop::memset_zero;
       if (how == Drop::memset_zero) {
         std::memset(state, 0, kStateBytes);
       } else {
         // What reclaim does: the page goes, and reads back as zeros.
-        auto* page_start = reinterpret_cast<uint8_t*>(reinterpret_cast<uintptr_t>(state) & ~uintptr_t{4095});
+        auto* page_start =
+            reinterpret_cast<uint8_t*>(reinterpret_cast<uintptr_t>(state) & ~uintptr_t{4095});
         REQUIRE(madvise(page_start, 4096, MADV_DONTNEED) == 0);
         bool zero = true;
         for (size_t i = 0; i < kStateBytes; ++i) zero &= state[i] == 0;
@@ -69,8 +69,9 @@ TEST_CASE("a state zeroed behind the image's back reseeds transparently") {
     INFO(name);
     CHECK(tally.reseeded == tally.drops);
     CHECK(tally.differs_from_old_key == tally.drops);
-    std::printf("[conformance] dropped-memory (%s): %d drops (memset and MADV_DONTNEED), %d "
-                "transparent reseeds, none served the old key's bytes\n",
-                name, tally.drops, tally.reseeded);
+    std::printf(
+        "[conformance] dropped-memory (%s): %d drops (memset and MADV_DONTNEED), %d "
+        "transparent reseeds, none served the old key's bytes\n",
+        name, tally.drops, tally.reseeded);
   }
 }

@@ -41,9 +41,9 @@ ForkTally fork_many(vdsoforge::GetrandomFn fn, uint64_t expected_generation_hint
   std::memcpy(&parent_generation, state + 128, sizeof parent_generation);
   if (!is_kernel) REQUIRE(parent_generation == expected_generation_hint);
 
-  auto* draws = static_cast<ChildDraw*>(mmap(nullptr, sizeof(ChildDraw) * kForks,
-                                              PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                                              -1, 0));
+  auto* draws =
+      static_cast<ChildDraw*>(mmap(nullptr, sizeof(ChildDraw) * kForks, PROT_READ | PROT_WRITE,
+                                   MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   REQUIRE(draws != MAP_FAILED);
   std::set<std::array<uint8_t, kDraw>> seen;
   ForkTally tally;
@@ -92,8 +92,9 @@ TEST_CASE("fork: child state wiped, child reseeds, parent and child never share 
     CHECK(tally.wiped == kForks);
     CHECK(tally.reseeded == kForks);
     CHECK(tally.distinct == 2 * kForks);
-    std::printf("[conformance] fork (%s): %d forks, %d child states read back as zeros, %d "
-                "children reseeded, %d parent+child draws all distinct\n",
-                name, tally.forks, tally.wiped, tally.reseeded, tally.distinct);
+    std::printf(
+        "[conformance] fork (%s): %d forks, %d child states read back as zeros, %d "
+        "children reseeded, %d parent+child draws all distinct\n",
+        name, tally.forks, tally.wiped, tally.reseeded, tally.distinct);
   }
 }

@@ -58,8 +58,8 @@ SecrecyCounts check_secrecy(vdsoforge::GetrandomFn fn, uint64_t seed, bool is_ke
     const bool key_changed = std::memcmp(o.state.data() + 96, state.data() + 96, 32) != 0;
     const bool needed_refill = len > 96 - pos_before;
     if (needed_refill != key_changed) {
-      counts.failure = tag + (needed_refill ? "key unchanged after a refill"
-                                            : "key changed without a refill");
+      counts.failure =
+          tag + (needed_refill ? "key unchanged after a refill" : "key changed without a refill");
       return counts;
     }
     // Fast key erasure: the new key is never part of what was handed out.
@@ -86,8 +86,9 @@ TEST_CASE("forward secrecy: served batch bytes are zero, every refill replaces t
     CHECK(counts.failure.empty());
     CHECK(counts.refills > 100);
     CHECK(counts.batch_only > 100);
-    std::printf("[conformance] forward-secrecy (%s): %zu calls, %zu refills changed the key, %zu "
-                "batch-only calls kept it, all served bytes zeroed\n",
-                name, counts.calls, counts.refills, counts.batch_only);
+    std::printf(
+        "[conformance] forward-secrecy (%s): %zu calls, %zu refills changed the key, %zu "
+        "batch-only calls kept it, all served bytes zeroed\n",
+        name, counts.calls, counts.refills, counts.batch_only);
   }
 }

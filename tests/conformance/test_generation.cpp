@@ -145,7 +145,8 @@ MidCallOutcome model_mid_call(const StateBytes& start, uint64_t page_generation,
   rewind_trap(script);
   MidCallOutcome o;
   o.output.assign(kMidLen, 0);
-  o.ret = reference_vgetrandom(page, o.output.data(), kMidLen, flags, slot.bytes, kStateBytes, hooks);
+  o.ret =
+      reference_vgetrandom(page, o.output.data(), kMidLen, flags, slot.bytes, kStateBytes, hooks);
   o.syscalls = trapped_call_count();
   o.log[0] = trapped_call(0);
   o.log[1] = trapped_call(1);
@@ -186,7 +187,8 @@ TEST_CASE("generation bumped between calls: new key from the kernel, generation 
     };
     for (uint64_t round = 0; round < 200; ++round) {
       const uint64_t old_generation = 1000 + round * 7;
-      const StateBytes start = state_with(old_generation, seed + round, static_cast<uint8_t>(round % 97));
+      const StateBytes start =
+          state_with(old_generation, seed + round, static_cast<uint8_t>(round % 97));
       const size_t len = 1 + (round * 37) % 500;
       // What the old key would have given, had the generation not moved.
       t.page->set_generation(old_generation);
@@ -195,7 +197,8 @@ TEST_CASE("generation bumped between calls: new key from the kernel, generation 
       // The bump.
       const uint64_t new_generation = t.page->bump_generation();
       model_page.generation = new_generation;
-      const TrappedOutcome image = run_trapped(as_impl(t.image_getrandom), start, len, 0, {seed + round});
+      const TrappedOutcome image =
+          run_trapped(as_impl(t.image_getrandom), start, len, 0, {seed + round});
       const TrappedOutcome expected = run_trapped(model, start, len, 0, {seed + round});
       const std::string tag = "round " + std::to_string(round) + ": ";
       r.check(new_generation != old_generation && new_generation != 0, tag + "bump did not move");
@@ -213,9 +216,10 @@ TEST_CASE("generation bumped between calls: new key from the kernel, generation 
   INFO(report.failure);
   REQUIRE(status.ok);
   REQUIRE_FALSE(report.failed());
-  std::printf("[conformance] generation-bump: %ld bumps, each reseeded with the scripted key and "
-              "matched the model; none matched the old key\n",
-              report.counts[0]);
+  std::printf(
+      "[conformance] generation-bump: %ld bumps, each reseeded with the scripted key and "
+      "matched the model; none matched the old key\n",
+      report.counts[0]);
 }
 
 TEST_CASE("generation changed during a call: one retry, then the syscall") {
@@ -252,8 +256,7 @@ TEST_CASE("generation changed during a call: one retry, then the syscall") {
         if (wanted == 1) {
           // Started over once with a fresh key: one key fetch, generation current.
           r.check(image.syscalls == 1 && image.log[0].len == 32, tag + "no single reseed");
-          r.check(state_generation(image.state) ==
-                      (action == OnFault::wipe_state ? g : g + 100),
+          r.check(state_generation(image.state) == (action == OnFault::wipe_state ? g : g + 100),
                   tag + "generation after the retry");
           ++r.counts[action == OnFault::wipe_state ? 2 : 0];
         } else {
@@ -275,9 +278,10 @@ TEST_CASE("generation changed during a call: one retry, then the syscall") {
   CHECK(report.counts[0] == 40);
   CHECK(report.counts[1] == 40);
   CHECK(report.counts[2] > 0);
-  std::printf("[conformance] generation-mid-call: %ld single changes (retried), %ld double changes "
-              "(syscall), %ld wipes mid-call (reseeded), all equal to the model\n",
-              report.counts[0], report.counts[1], report.counts[2]);
+  std::printf(
+      "[conformance] generation-mid-call: %ld single changes (retried), %ld double changes "
+      "(syscall), %ld wipes mid-call (reseeded), all equal to the model\n",
+      report.counts[0], report.counts[1], report.counts[2]);
 }
 
 TEST_CASE("generation changing from another thread: every call still correct and unique") {
@@ -316,7 +320,8 @@ TEST_CASE("generation changing from another thread: every call still correct and
   CHECK(bad_states == 0);
   CHECK(duplicates == 0);
   CHECK(reseeds_seen > 10);
-  std::printf("[conformance] generation-race: %zu calls while another thread bumped %llu times, "
-              "%zu reseeds seen, %zu 16-byte blocks all distinct\n",
-              calls, static_cast<unsigned long long>(bumps.load()), reseeds_seen, blocks.size());
+  std::printf(
+      "[conformance] generation-race: %zu calls while another thread bumped %llu times, "
+      "%zu reseeds seen, %zu 16-byte blocks all distinct\n",
+      calls, static_cast<unsigned long long>(bumps.load()), reseeds_seen, blocks.size());
 }

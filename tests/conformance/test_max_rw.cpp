@@ -98,7 +98,8 @@ TEST_CASE("requests above MAX_RW_COUNT return 0x7ffff000 and fill exactly that m
   // The state's refill comes from the block counter after all 0x7ffff000
   // bytes, so equal states mean the same number of blocks was generated.
   CHECK(image.state == kernel.state);
-  std::printf("[conformance] max-rw: both returned 0x%lx, byte 0x%zx untouched, %zu samples and "
-              "the final state equal\n",
-              image.ret, kCap, image.samples.size());
+  std::printf(
+      "[conformance] max-rw: both returned 0x%lx, byte 0x%zx untouched, %zu samples and "
+      "the final state equal\n",
+      image.ret, kCap, image.samples.size());
 }

@@ -37,8 +37,8 @@ TEST_CASE("reference ChaCha20 equals libsodium's crypto_stream_chacha20") {
   std::mt19937_64 rng(test_seed("model-chacha"));
   size_t cases = 0;
   // Counters chosen so word 12 overflows into word 13 inside a run of blocks.
-  const std::vector<uint64_t> counters = {0, 1, 0xfffffffeULL, 0xffffffffULL, 0x1ffffffffULL,
-                                          0x123456789abcULL};
+  const std::vector<uint64_t> counters = {
+      0, 1, 0xfffffffeULL, 0xffffffffULL, 0x1ffffffffULL, 0x123456789abcULL};
   for (int round = 0; round < 50; ++round) {
     std::array<uint8_t, 32> key;
     for (auto& b : key) b = static_cast<uint8_t>(rng());
@@ -76,10 +76,11 @@ TEST_CASE("reference model equals the image's algorithm compiled for the host") 
   INFO(result.mismatch);
   REQUIRE(result.mismatch.empty());
   CHECK(result.compared >= 5000);
-  std::printf("[conformance] model-vs-host: %zu requests compared (%zu pos sweep, %zu large), "
-              "%llu bytes, %zu fresh states\n",
-              result.compared, result.sweep_requests, result.large_requests,
-              static_cast<unsigned long long>(result.bytes), result.fresh_states);
+  std::printf(
+      "[conformance] model-vs-host: %zu requests compared (%zu pos sweep, %zu large), "
+      "%llu bytes, %zu fresh states\n",
+      result.compared, result.sweep_requests, result.large_requests,
+      static_cast<unsigned long long>(result.bytes), result.fresh_states);
 }
 
 TEST_CASE("the differential run follows a reference that reseeds on its own") {
@@ -106,7 +107,8 @@ TEST_CASE("the differential run follows a reference that reseeds on its own") {
   REQUIRE(result.mismatch.empty());
   CHECK(result.kernel_reseeds > 0);
   CHECK(result.compared >= 3000);
-  std::printf("[conformance] differential-follows-reseeds: %zu reference reseeds followed, %zu "
-              "requests compared\n",
-              result.kernel_reseeds, result.compared);
+  std::printf(
+      "[conformance] differential-follows-reseeds: %zu reference reseeds followed, %zu "
+      "requests compared\n",
+      result.kernel_reseeds, result.compared);
 }

@@ -26,8 +26,9 @@ TEST_CASE("reference model equals the kernel vDSO byte for byte") {
   INFO(result.mismatch);
   REQUIRE(result.mismatch.empty());
   CHECK(result.compared >= 10000);
-  std::printf("[conformance] kernel-vs-model: %zu requests compared byte for byte (%zu pos sweep, "
-              "%zu over 64 KiB), %llu bytes, %zu kernel reseeds followed\n",
-              result.compared, result.sweep_requests, result.large_requests,
-              static_cast<unsigned long long>(result.bytes), result.kernel_reseeds);
+  std::printf(
+      "[conformance] kernel-vs-model: %zu requests compared byte for byte (%zu pos sweep, "
+      "%zu over 64 KiB), %llu bytes, %zu kernel reseeds followed\n",
+      result.compared, result.sweep_requests, result.large_requests,
+      static_cast<unsigned long long>(result.bytes), result.kernel_reseeds);
 }

@@ -6,8 +6,8 @@
 // and image can be compared including the syscalls they make; the errno
 // variant makes getrandom fail with a marker errno, as a second, independent
 // witness.
-#include <cerrno>
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -78,8 +78,10 @@ void run_case(const PathCase& c, Sides& sides, uint64_t seed, bool kernel_drivab
         return impl(b, c.pretend_len, f, s, o);
       };
     };
-    const TrappedOutcome model = run_trapped(told(sides.model), start, c.len, c.flags, script, c.placement);
-    const TrappedOutcome image = run_trapped(told(sides.image), start, c.len, c.flags, script, c.placement);
+    const TrappedOutcome model =
+        run_trapped(told(sides.model), start, c.len, c.flags, script, c.placement);
+    const TrappedOutcome image =
+        run_trapped(told(sides.image), start, c.len, c.flags, script, c.placement);
     std::string kernel_says;
     if (kernel_drivable) {
       const TrappedOutcome kernel =
@@ -90,8 +92,9 @@ void run_case(const PathCase& c, Sides& sides, uint64_t seed, bool kernel_drivab
         report.fail(describe(c) + "model differs from the kernel: " + kernel_says);
         return;
       }
-      report.check(compare_trapped(kernel, image).empty(),
-                   describe(c) + "image differs from the kernel: " + compare_trapped(kernel, image));
+      report.check(
+          compare_trapped(kernel, image).empty(),
+          describe(c) + "image differs from the kernel: " + compare_trapped(kernel, image));
       ++report.counts[0];
     } else {
       report.check(compare_trapped(model, image).empty(),
@@ -99,12 +102,12 @@ void run_case(const PathCase& c, Sides& sides, uint64_t seed, bool kernel_drivab
       ++report.counts[1];
     }
     // The facts themselves, so an error shared by all sides is caught too.
-    report.check(image.call.ret == c.expect_ret,
-                 describe(c) + "returned " + std::to_string(image.call.ret) + ", expected " +
-                     std::to_string(c.expect_ret));
-    report.check(image.syscalls == c.expect_syscalls,
-                 describe(c) + std::to_string(image.syscalls) + " syscalls, expected " +
-                     std::to_string(c.expect_syscalls));
+    report.check(image.call.ret == c.expect_ret, describe(c) + "returned " +
+                                                     std::to_string(image.call.ret) +
+                                                     ", expected " + std::to_string(c.expect_ret));
+    report.check(image.syscalls == c.expect_syscalls, describe(c) + std::to_string(image.syscalls) +
+                                                          " syscalls, expected " +
+                                                          std::to_string(c.expect_syscalls));
     if (c.expect_untouched)
       report.check(image.call.state == start, describe(c) + "the state was modified");
     report.check(!state_in_use(image.call.state) || state_in_use(start),
@@ -150,10 +153,28 @@ TEST_CASE("every path agrees with the kernel vDSO, syscalls included (seccomp tr
       return s;
     };
     const std::vector<PathCase> cases = {
-        {"fresh state reseeds with one 32-byte syscall", zero_state, 40, 0, {}, -1, 0, 40, 1, false},
+        {"fresh state reseeds with one 32-byte syscall",
+         zero_state,
+         40,
+         0,
+         {},
+         -1,
+         0,
+         40,
+         1,
+         false},
         {"fresh state, 200 bytes, GRND_INSECURE", zero_state, 200, 4, {}, -1, 0, 200, 1, false},
         {"stale generation reseeds", stale, 10, 0, {}, -1, 0, 10, 1, false},
-        {"reseed syscall fails -> generation 0, fallback", zero_state, 40, 1, {}, 32, 0, 40, 2, false},
+        {"reseed syscall fails -> generation 0, fallback",
+         zero_state,
+         40,
+         1,
+         {},
+         32,
+         0,
+         40,
+         2,
+         false},
         {"reseed fails, fallback of 32 fails too", zero_state, 32, 0, {}, 32, 0, -5, 2, false},
         {"current generation: no syscall", seeded(40), 300, 0, {}, -1, 0, 300, 0, false},
         {"unknown flag 0x8 -> syscall, untouched", seeded(40), 20, 8, {}, -1, 0, 20, 1, true},
@@ -161,8 +182,16 @@ TEST_CASE("every path agrees with the kernel vDSO, syscalls included (seccomp tr
         {"unknown flag 0x80000000 -> syscall", seeded(40), 20, 0x80000000u, {}, -1, 0, 20, 1, true},
         {"known and unknown flags -> syscall", seeded(40), 20, 0x9, {}, -1, 0, 20, 1, true},
         {"unknown flag, len 0 -> syscall", seeded(40), 0, 8, {}, -1, 0, 0, 1, true},
-        {"unknown flag, uncapped length reaches the syscall", seeded(40), 16, 8, {}, -1,
-         0x80000000UL, -EFAULT, 1, true},
+        {"unknown flag, uncapped length reaches the syscall",
+         seeded(40),
+         16,
+         8,
+         {},
+         -1,
+         0x80000000UL,
+         -EFAULT,
+         1,
+         true},
         {"opaque_len 143 -> syscall, untouched", seeded(40), 20, 0, {143, 256}, -1, 0, 20, 1, true},
         {"opaque_len 145 -> syscall, untouched", seeded(40), 20, 0, {145, 256}, -1, 0, 20, 1, true},
         {"opaque_len 0 -> syscall, untouched", seeded(40), 20, 0, {0, 256}, -1, 0, 20, 1, true},
@@ -170,10 +199,26 @@ TEST_CASE("every path agrees with the kernel vDSO, syscalls included (seccomp tr
         {"in_use set, len 0 -> 0", busy, 0, 0, {}, -1, 0, 0, 0, true},
         {"len 0, ready -> 0, no syscall, untouched", seeded(40), 0, 0, {}, -1, 0, 0, 0, true},
         {"len 0, fresh state -> 0, no syscall", zero_state, 0, 0, {}, -1, 0, 0, 0, true},
-        {"state straddles a page -> -EFAULT", seeded(40), 20, 0, {144, 4096 - 143}, -1, 0, -EFAULT,
-         0, true},
+        {"state straddles a page -> -EFAULT",
+         seeded(40),
+         20,
+         0,
+         {144, 4096 - 143},
+         -1,
+         0,
+         -EFAULT,
+         0,
+         true},
         {"straddle beats unknown flags", seeded(40), 20, 8, {144, 4095}, -1, 0, -EFAULT, 0, true},
-        {"state ends exactly at the page end", seeded(40), 20, 0, {144, 4096 - 144}, -1, 0, 20, 0,
+        {"state ends exactly at the page end",
+         seeded(40),
+         20,
+         0,
+         {144, 4096 - 144},
+         -1,
+         0,
+         20,
+         0,
          false},
     };
     for (const PathCase& c : cases) run_case(c, sides, seed, true, r);
@@ -185,7 +230,16 @@ TEST_CASE("every path agrees with the kernel vDSO, syscalls included (seccomp tr
     const std::vector<PathCase> not_ready = {
         {"is_ready 0, len 0 -> syscall", seeded(40), 0, 0, {}, -1, 0, 0, 1, true},
         {"is_ready 0, len 30 -> syscall, untouched", seeded(40), 30, 4, {}, -1, 0, 30, 1, true},
-        {"is_ready 0, fresh state -> syscall, no reseed", zero_state, 30, 0, {}, -1, 0, 30, 1, true},
+        {"is_ready 0, fresh state -> syscall, no reseed",
+         zero_state,
+         30,
+         0,
+         {},
+         -1,
+         0,
+         30,
+         1,
+         true},
     };
     for (const PathCase& c : not_ready) run_case(c, sides, seed, false, r);
     t.page->set_ready(true);
@@ -199,9 +253,10 @@ TEST_CASE("every path agrees with the kernel vDSO, syscalls included (seccomp tr
   REQUIRE_FALSE(report.failed());
   CHECK(report.counts[0] == 22);
   CHECK(report.counts[1] == 3);
-  std::printf("[conformance] paths: %ld cases equal in kernel, model and image (syscalls "
-              "included), %ld cases equal in model and image (is_ready 0)\n",
-              report.counts[0], report.counts[1]);
+  std::printf(
+      "[conformance] paths: %ld cases equal in kernel, model and image (syscalls "
+      "included), %ld cases equal in model and image (is_ready 0)\n",
+      report.counts[0], report.counts[1]);
 }
 
 namespace {
@@ -229,14 +284,16 @@ TEST_CASE("a marker errno proves which calls reach the getrandom syscall") {
       return false;
     }
     t.page->set_generation(state_generation(seeded));
-    for (auto [name, fn] : {std::pair{"kernel", t.kernel_getrandom}, {"image", t.image_getrandom}}) {
+    for (auto [name, fn] :
+         {std::pair{"kernel", t.kernel_getrandom}, {"image", t.image_getrandom}}) {
       const std::string who = std::string(name) + ": ";
       MarkerOutcome o = call_with_marker(fn, seeded, 0, 0);
       r.check(o.ret == 0 && o.state == seeded, who + "len 0 with the RNG ready made a syscall");
       o = call_with_marker(fn, seeded, 24, 0);
       r.check(o.ret == 24, who + "a served request made a syscall");
       o = call_with_marker(fn, seeded, 24, 0x8);
-      r.check(o.ret == -kMarker && o.state == seeded, who + "unknown flag did not go to the syscall");
+      r.check(o.ret == -kMarker && o.state == seeded,
+              who + "unknown flag did not go to the syscall");
       o = call_with_marker(fn, {}, 40, 0);
       r.check(o.ret == -kMarker, who + "failed reseed did not fall back to the syscall");
       r.check(state_generation(o.state) == 0 && !state_in_use(o.state),
@@ -262,7 +319,8 @@ TEST_CASE("a marker errno proves which calls reach the getrandom syscall") {
       return false;
     }
     t.page->set_generation(state_generation(seeded));
-    for (auto [name, fn] : {std::pair{"kernel", t.kernel_getrandom}, {"image", t.image_getrandom}}) {
+    for (auto [name, fn] :
+         {std::pair{"kernel", t.kernel_getrandom}, {"image", t.image_getrandom}}) {
       const std::string who = std::string(name) + ": ";
       const CallOutcome o = run_call(as_impl(fn), {}, 40, 0);
       r.check(o.ret == 40, who + "fallback after the failed reseed did not serve 40 bytes, got " +
@@ -286,7 +344,8 @@ TEST_CASE("a marker errno proves which calls reach the getrandom syscall") {
     CHECK(o.ret == -EINVAL);
     CHECK(o.state == seeded);
   }
-  std::printf("[conformance] syscall-marker: %ld checks with errno %d, %ld with the 32-byte-only "
-              "filter, -EINVAL for unknown flags on both\n",
-              report.counts[0], kMarker, only32.counts[0]);
+  std::printf(
+      "[conformance] syscall-marker: %ld checks with errno %d, %ld with the 32-byte-only "
+      "filter, -EINVAL for unknown flags on both\n",
+      report.counts[0], kMarker, only32.counts[0]);
 }

@@ -6,8 +6,8 @@
 // can tell a syscall from the fast path.  A POSIX timer fires SIGUSR1 at the
 // calling thread every 20 microseconds.
 #include <pthread.h>
-#include <unistd.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -117,7 +117,8 @@ TEST_CASE("signal storm: a re-entrant getrandom on the busy state takes the sysc
     sigemptyset(&action.sa_mask);
     sigaction(SIGUSR1, &action, nullptr);
     int slot = 0;
-    for (auto [name, fn] : {std::pair{"kernel", t.kernel_getrandom}, {"image", t.image_getrandom}}) {
+    for (auto [name, fn] :
+         {std::pair{"kernel", t.kernel_getrandom}, {"image", t.image_getrandom}}) {
       StateSlot state;
       std::memcpy(state.bytes, seeded.data(), kStateBytes);
       t.page->set_generation(state_generation(seeded));
@@ -136,13 +137,13 @@ TEST_CASE("signal storm: a re-entrant getrandom on the busy state takes the sysc
         StateBytes now;
         std::memcpy(now.data(), state.bytes, kStateBytes);
         for (size_t len : {1, 50, 96, 200, 5000}) {
-          const CallOutcome a = run_call(
-              [&](void* b, size_t l, unsigned f, void* s, size_t o) {
-                return reference_vgetrandom(page, b, l, f, s, o);
-              },
-              now, len, 0);
+          const CallOutcome a =
+              run_call([&](void* b, size_t l, unsigned f, void* s,
+                           size_t o) { return reference_vgetrandom(page, b, l, f, s, o); },
+                       now, len, 0);
           const CallOutcome b = run_call(as_impl(fn), now, len, 0);
-          r.check(compare_outcomes(a, b).empty(), "image after the storm: " + compare_outcomes(a, b));
+          r.check(compare_outcomes(a, b).empty(),
+                  "image after the storm: " + compare_outcomes(a, b));
           now = a.state;
         }
       }
@@ -152,10 +153,12 @@ TEST_CASE("signal storm: a re-entrant getrandom on the busy state takes the sysc
   INFO(report.failure);
   REQUIRE(status.ok);
   REQUIRE_FALSE(report.failed());
-  std::printf("[conformance] signals (kernel): %ld calls, %ld handler calls, %ld hit the busy state "
-              "and took the syscall, none wrong\n",
-              report.counts[0], report.counts[1], report.counts[2]);
-  std::printf("[conformance] signals (image): %ld calls, %ld handler calls, %ld hit the busy state "
-              "and took the syscall, none wrong\n",
-              report.counts[3], report.counts[4], report.counts[5]);
+  std::printf(
+      "[conformance] signals (kernel): %ld calls, %ld handler calls, %ld hit the busy state "
+      "and took the syscall, none wrong\n",
+      report.counts[0], report.counts[1], report.counts[2]);
+  std::printf(
+      "[conformance] signals (image): %ld calls, %ld handler calls, %ld hit the busy state "
+      "and took the syscall, none wrong\n",
+      report.counts[3], report.counts[4], report.counts[5]);
 }

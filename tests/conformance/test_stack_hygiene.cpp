@@ -91,8 +91,9 @@ std::string find_leak(const std::unordered_set<uint64_t>& windows, const char* w
     // All-zero windows say nothing (a fresh state's key is zero, and so is
     // much of any stack frame).
     if (w == 0) continue;
-    if (windows.count(w)) return std::string(what) + " bytes " + std::to_string(i) + ".." +
-                                 std::to_string(i + 8) + " found on the stack";
+    if (windows.count(w))
+      return std::string(what) + " bytes " + std::to_string(i) + ".." + std::to_string(i + 8) +
+             " found on the stack";
   }
   return {};
 }
@@ -145,9 +146,10 @@ TEST_CASE("stack hygiene: no key, batch or output bytes left on the caller's sta
       state = run_call(as_impl(t.kernel_getrandom), state, len, 0).state;
       if (state_generation(state) != state_generation(seeded)) state = seeded;
     }
-    std::printf("[conformance] stack-hygiene (%s): %zu lengths, at most %zu stack bytes written, "
-                "no secret window among them\n",
-                name, std::size(kLengths), deepest);
+    std::printf(
+        "[conformance] stack-hygiene (%s): %zu lengths, at most %zu stack bytes written, "
+        "no secret window among them\n",
+        name, std::size(kLengths), deepest);
   }
 }
 
@@ -159,7 +161,8 @@ TEST_CASE("stack hygiene on the reseed path (scripted key under a seccomp trap)"
     if (std::string e = install_getrandom_trap({seed}); !e.empty()) return r.fail(e), false;
     uint8_t key[32];
     scripted_bytes(seed, 0, key, sizeof key);  // what the first trapped call hands out
-    for (auto [name, fn] : {std::pair{"kernel", t.kernel_getrandom}, {"image", t.image_getrandom}}) {
+    for (auto [name, fn] :
+         {std::pair{"kernel", t.kernel_getrandom}, {"image", t.image_getrandom}}) {
       for (size_t len : kLengths) {
         rewind_trap({seed});
         const HygieneResult h = check_call(fn, StateBytes{}, len, key);  // zero state: reseeds
@@ -175,9 +178,10 @@ TEST_CASE("stack hygiene on the reseed path (scripted key under a seccomp trap)"
   INFO(report.failure);
   REQUIRE(status.ok);
   REQUIRE_FALSE(report.failed());
-  std::printf("[conformance] stack-hygiene (reseed): %ld calls from a zero state, the injected key "
-              "never reached the stack\n",
-              report.counts[0]);
+  std::printf(
+      "[conformance] stack-hygiene (reseed): %ld calls from a zero state, the injected key "
+      "never reached the stack\n",
+      report.counts[0]);
 }
 
 namespace {

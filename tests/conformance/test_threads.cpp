@@ -63,7 +63,8 @@ TEST_CASE("64 threads, own states, thousands of calls each: no 16-byte block rep
       bad_returns += log.bad_returns;
       bad_states += log.bad_states;
       for (size_t off = 0; off + 16 <= log.bytes.size(); off += 16)
-        duplicates += !blocks.emplace(reinterpret_cast<const char*>(log.bytes.data() + off), 16).second;
+        duplicates +=
+            !blocks.emplace(reinterpret_cast<const char*>(log.bytes.data() + off), 16).second;
     }
     for (uint8_t* s : states) pool->release(s);
     INFO(name);
@@ -72,8 +73,9 @@ TEST_CASE("64 threads, own states, thousands of calls each: no 16-byte block rep
     CHECK(duplicates == 0);
     CHECK(total_blocks > size_t{kThreads} * kCallsPerThread);
     CHECK(blocks.size() == total_blocks);
-    std::printf("[conformance] threads (%s): %d threads x %d calls, %zu 16-byte blocks, %zu "
-                "repeated\n",
-                name, kThreads, kCallsPerThread, blocks.size(), duplicates);
+    std::printf(
+        "[conformance] threads (%s): %d threads x %d calls, %zu 16-byte blocks, %zu "
+        "repeated\n",
+        name, kThreads, kCallsPerThread, blocks.size(), duplicates);
   }
 }

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "vdsoforge/elf_symtab.h"
 #include "image_bytes.h"
+#include "vdsoforge/elf_symtab.h"
 
 using elf_test::Bytes;
 using elf_test::get;
@@ -231,8 +231,7 @@ TEST_CASE("check exits 2 when an input cannot be used") {
 TEST_CASE("check refuses to prove code the shipped image does not contain") {
   const auto debug = elf_test::parse_valid(elf_test::built_debug_image());
   std::string error;
-  const auto code =
-      vdsoforge::find_function_code(debug, "vdsoforge_chacha20_blocks_sse2", error);
+  const auto code = vdsoforge::find_function_code(debug, "vdsoforge_chacha20_blocks_sse2", error);
   INFO(error);
   REQUIRE(code.has_value());
   // The stripped copy gets different code at the routine's place.

@@ -61,14 +61,15 @@ class CodeWriter {
 };
 
 // Instruction encodings used below.
-constexpr std::initializer_list<uint8_t> kMovRaxRip = {0x48, 0x8b, 0x05};      // mov rax, [rip+x]
-constexpr std::initializer_list<uint8_t> kMovzxEcxRip = {0x0f, 0xb6, 0x0d};    // movzx ecx, byte [rip+x]
-constexpr std::initializer_list<uint8_t> kLeaRaxRip = {0x48, 0x8d, 0x05};      // lea rax, [rip+x]
-constexpr std::initializer_list<uint8_t> kLeaRdxRip = {0x48, 0x8d, 0x15};      // lea rdx, [rip+x]
-constexpr std::initializer_list<uint8_t> kCmpDwordRip = {0x81, 0x3d};          // cmp dword [rip+x], imm32
+constexpr std::initializer_list<uint8_t> kMovRaxRip = {0x48, 0x8b, 0x05};  // mov rax, [rip+x]
+constexpr std::initializer_list<uint8_t> kMovzxEcxRip = {0x0f, 0xb6,
+                                                         0x0d};  // movzx ecx, byte [rip+x]
+constexpr std::initializer_list<uint8_t> kLeaRaxRip = {0x48, 0x8d, 0x05};  // lea rax, [rip+x]
+constexpr std::initializer_list<uint8_t> kLeaRdxRip = {0x48, 0x8d, 0x15};  // lea rdx, [rip+x]
+constexpr std::initializer_list<uint8_t> kCmpDwordRip = {0x81, 0x3d};  // cmp dword [rip+x], imm32
 constexpr std::initializer_list<uint8_t> kImmTimens = {0xff, 0xff, 0xff, 0x7f};
 constexpr std::initializer_list<uint8_t> kCmoveRaxRdx = {0x48, 0x0f, 0x44, 0xc2};
-constexpr std::initializer_list<uint8_t> kMovRcxAtRax = {0x48, 0x8b, 0x08};    // mov rcx, [rax]
+constexpr std::initializer_list<uint8_t> kMovRcxAtRax = {0x48, 0x8b, 0x08};  // mov rcx, [rax]
 constexpr std::initializer_list<uint8_t> kMovzxEcxAtRax8 = {0x0f, 0xb6, 0x48, 0x08};
 constexpr std::initializer_list<uint8_t> kRet = {0xc3};
 
@@ -94,7 +95,8 @@ TEST_CASE("the built image's code reads its rng data where its note says (linux-
   INFO(describe(layout));
   REQUIRE(layout.confidence == LayoutConfidence::certain);
   REQUIRE(elf.data_layout());
-  CHECK(layout.rng_distance == elf.data_layout()->data_area_size - elf.data_layout()->rng_data_offset);
+  CHECK(layout.rng_distance ==
+        elf.data_layout()->data_area_size - elf.data_layout()->rng_data_offset);
   REQUIRE(layout.profile != nullptr);
   CHECK(std::string(layout.profile->name) == "linux-6.15");
   CHECK_FALSE(layout.timens_delta);

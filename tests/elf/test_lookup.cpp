@@ -78,7 +78,8 @@ TEST_CASE("hand-made: the version renamed to LINUX_2.7 is found only at LINUX_2.
   // The definition's own name string (the version's ABS symbol has another copy).
   const uint64_t verdef = elf_test::verdef_offset(bytes, 1);
   const uint64_t aux = verdef + elf_test::get<uint32_t>(bytes, verdef + 12);
-  const uint64_t name = elf_test::dynamic_value(bytes, DT_STRTAB) + elf_test::get<uint32_t>(bytes, aux);
+  const uint64_t name =
+      elf_test::dynamic_value(bytes, DT_STRTAB) + elf_test::get<uint32_t>(bytes, aux);
   bytes[name + 8] = '7';
   // Keep the definition consistent, as a linker would have written it.
   elf_test::put<uint32_t>(bytes, elf_test::verdef_offset(bytes, 1) + 8, elf_sysv_hash("LINUX_2.7"));

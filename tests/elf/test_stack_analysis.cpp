@@ -3,12 +3,12 @@
 #include <catch2/catch.hpp>
 #include <vector>
 
-#include "vdsoforge/elf_symtab.h"
 #include "image_bytes.h"
 #include "stack_analysis.h"
+#include "vdsoforge/elf_symtab.h"
 
-using vdsoforge::tools::analyze_stack_use;
 using vdsoforge::find_function_code;
+using vdsoforge::tools::analyze_stack_use;
 using vdsoforge::tools::StackAnalysis;
 
 namespace {

@@ -13,8 +13,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <string>
 #include <span>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -45,8 +45,8 @@ bool write_local_after_global(const std::filesystem::path& seed,
     return false;
   }
   std::vector<uint8_t> bytes(image->bytes().begin(), image->bytes().end());
-  const uint64_t info = *symtab + (image->symbols().size() - 1) * sizeof(Elf64_Sym) +
-                        offsetof(Elf64_Sym, st_info);
+  const uint64_t info =
+      *symtab + (image->symbols().size() - 1) * sizeof(Elf64_Sym) + offsetof(Elf64_Sym, st_info);
   bytes.at(info) = ELF64_ST_INFO(STB_LOCAL, ELF64_ST_TYPE(bytes.at(info)));
   if (!write_bytes(corpus / "local-after-global.so", bytes)) return false;
   std::printf("seeded local-after-global.so\n");

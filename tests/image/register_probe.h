@@ -32,8 +32,8 @@ struct Call {
   long ret;         // out: rax
 };
 
-Width widest();      // the widest registers this CPU and kernel have
-bool has_xinuse();   // CPUID.(EAX=0DH,ECX=1):EAX[2]
+Width widest();                   // the widest registers this CPU and kernel have
+bool has_xinuse();                // CPUID.(EAX=0DH,ECX=1):EAX[2]
 int register_count(Width width);  // 32 for zmm, else 16
 int register_bytes(Width width);  // 64, 32, 16
 

@@ -161,8 +161,7 @@ TEST_CASE("ChaCha20 may write over its own key (the refill does)", "[chacha20]")
   CHECK(std::equal(expected.begin(), expected.end(), batch_key.begin()));
 }
 
-TEST_CASE("ChaCha20 1 to 100 blocks at unaligned destinations equal libsodium's",
-          "[chacha20]") {
+TEST_CASE("ChaCha20 1 to 100 blocks at unaligned destinations equal libsodium's", "[chacha20]") {
   const Routine r = routine_under_test();
   INFO("routine " << r.name);
   const Key key = make_key(200);

@@ -83,9 +83,9 @@ TEST_CASE("exactly the kernel's four program headers", "[structure]") {
 
 TEST_CASE("sections are the vDSO set and nothing writable or relocating", "[structure]") {
   const auto names = section_names(image());
-  for (const char* wanted : {".hash", ".gnu.hash", ".dynsym", ".dynstr", ".gnu.version",
-                             ".gnu.version_d", ".dynamic", ".note", ".eh_frame_hdr", ".eh_frame",
-                             ".text"})
+  for (const char* wanted :
+       {".hash", ".gnu.hash", ".dynsym", ".dynstr", ".gnu.version", ".gnu.version_d", ".dynamic",
+        ".note", ".eh_frame_hdr", ".eh_frame", ".text"})
     CHECK(names.count(wanted) == 1);
   for (const auto& name : names) {
     INFO("section " << name);
@@ -128,7 +128,8 @@ TEST_CASE("version definitions: linux-vdso.so.1 (BASE) and LINUX_2.6", "[structu
   for (const auto& d : defs) CHECK(d.hash_matches);
 }
 
-TEST_CASE("exports: __vdso_getrandom GLOBAL and getrandom WEAK, one address, LINUX_2.6", "[structure]") {
+TEST_CASE("exports: __vdso_getrandom GLOBAL and getrandom WEAK, one address, LINUX_2.6",
+          "[structure]") {
   const auto& img = image();
   std::set<std::string> exported;
   for (const auto& sym : img.symbols()) {

@@ -151,10 +151,10 @@ TEST_CASE("the image's getrandom leaves no key or keystream in vector registers"
   // 1 byte reseeds and refills; 5000 takes whole blocks, a tail and a refill.
   for (uint64_t len : {1u, 4u, 100u, 5000u}) {
     std::vector<uint8_t> buffer(len);
-    const long ret = check_call(getrandom,
-                                {reinterpret_cast<uint64_t>(buffer.data()), len, 0,
-                                 reinterpret_cast<uint64_t>(state), 144},
-                                name + ", " + std::to_string(len) + " bytes");
+    const long ret = check_call(
+        getrandom,
+        {reinterpret_cast<uint64_t>(buffer.data()), len, 0, reinterpret_cast<uint64_t>(state), 144},
+        name + ", " + std::to_string(len) + " bytes");
     CHECK(ret == static_cast<long>(len));
   }
   pool->release(state);

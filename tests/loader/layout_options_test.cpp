@@ -89,8 +89,7 @@ TEST_CASE("two images over one data area: one DataPage, both see its changes") {
   CHECK(sharer->data_area_base() != owner->data_area_base());
   owner->data_page()->set_generation(4242);
   owner->data_page()->set_ready(false);
-  const auto* seen = reinterpret_cast<const vdsoforge::abi::VdsoRngData*>(
-      sharer->base() - 0x4000);
+  const auto* seen = reinterpret_cast<const vdsoforge::abi::VdsoRngData*>(sharer->base() - 0x4000);
   CHECK(seen->generation == 4242);
   CHECK(seen->is_ready == 0);
 }

@@ -110,7 +110,8 @@ inline std::unique_ptr<vdsoforge::LoadedImage> open_kernel_or_skip() {
 
 inline std::unique_ptr<vdsoforge::LoadedImage> open_kernel_getrandom_or_skip() {
   auto kernel = open_kernel_or_skip();
-  if (kernel->getrandom() == nullptr) vdsoforge_skip("the kernel vDSO has no getrandom (Linux < 6.11)");
+  if (kernel->getrandom() == nullptr)
+    vdsoforge_skip("the kernel vDSO has no getrandom (Linux < 6.11)");
   return kernel;
 }
 

@@ -60,7 +60,8 @@ TEST_CASE("the loader's writable view of the data page is elsewhere and is the s
   auto image = open_built_image();
   std::vector<Mapping> writable_views;
   for (const auto& mapping : own_mappings())
-    if (mapping.name == kDataMemfdName && mapping.perms == "rw-s") writable_views.push_back(mapping);
+    if (mapping.name == kDataMemfdName && mapping.perms == "rw-s")
+      writable_views.push_back(mapping);
   REQUIRE(writable_views.size() == 1);
   const auto& view = writable_views.front();
   CHECK(view.end - view.start == image->data_area_size());
@@ -140,8 +141,8 @@ TEST_CASE("an image without the data-layout note is refused before anything is m
   auto bytes = read_file(VDSOFORGE_TEST_IMAGE);
   // The note record: namesz 10, descsz 16, type 1, "vdsoforge\0".  Renaming
   // its owner leaves a well-formed note the loader does not know.
-  const uint8_t header[] = {10, 0, 0, 0, 16, 0, 0, 0, 1, 0, 0, 0, 'v', 'd', 's', 'o', 'f', 'o',
-                            'r', 'g', 'e', 0};
+  const uint8_t header[] = {10, 0,   0,   0,   16,  0,   0,   0,   1,   0,   0,
+                            0,  'v', 'd', 's', 'o', 'f', 'o', 'r', 'g', 'e', 0};
   auto at = std::search(bytes.begin(), bytes.end(), std::begin(header), std::end(header));
   REQUIRE(at != bytes.end());
   at[12] = 'x';  // owner "xdsoforge"

@@ -116,7 +116,8 @@ TEST_CASE("no state straddles a page, and every state works") {
   CHECK(states->capacity() == 4 * 28);
   CHECK(states->in_use() == 100);
   uint8_t bytes[16];
-  for (void* state : handed_out) CHECK(image->getrandom()(bytes, sizeof(bytes), 0, state, 144) == 16);
+  for (void* state : handed_out)
+    CHECK(image->getrandom()(bytes, sizeof(bytes), 0, state, 144) == 16);
   for (void* state : handed_out) states->release(state);
   CHECK(states->in_use() == 0);
 }
@@ -132,7 +133,8 @@ TEST_CASE("released states are reused, wiped") {
   states->release(state);
   void* again = states->allocate(err);
   CHECK(again == state);
-  const std::vector<uint8_t> contents(static_cast<uint8_t*>(again), static_cast<uint8_t*>(again) + 144);
+  const std::vector<uint8_t> contents(static_cast<uint8_t*>(again),
+                                      static_cast<uint8_t*>(again) + 144);
   CHECK(all_zero(contents));
   CHECK(states->capacity() == 28);
   states->release(again);

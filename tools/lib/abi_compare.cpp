@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <functional>
 
-#include "vdsoforge/elf_names.h"
 #include "vdsoforge/elf_exports.h"
+#include "vdsoforge/elf_names.h"
 
 namespace vdsoforge::tools::abi {
 
@@ -17,8 +17,8 @@ class CheckList {
  public:
   CheckList(Report& report, std::string group) : report_(report), group_(std::move(group)) {}
 
-  void add(std::string item, std::string title, bool pass, std::string image,
-           std::string reference, std::string detail = {}) {
+  void add(std::string item, std::string title, bool pass, std::string image, std::string reference,
+           std::string detail = {}) {
     report_.checks.push_back(Check{.id = group_ + "." + std::move(item),
                                    .group = group_,
                                    .title = std::move(title),
@@ -46,7 +46,8 @@ void check_identity(const ElfImage& image, const ElfImage& reference, Report& re
   CheckList list(report, "identity");
   const ElfIdentity& a = image.identity();
   const ElfIdentity& b = reference.identity();
-  list.same("class", "ELF class (EI_CLASS)", elf_class_name(a.elf_class), elf_class_name(b.elf_class));
+  list.same("class", "ELF class (EI_CLASS)", elf_class_name(a.elf_class),
+            elf_class_name(b.elf_class));
   list.same("data", "byte order (EI_DATA)", elf_data_name(a.data), elf_data_name(b.data));
   list.same("ident_version", "EI_VERSION", std::to_string(a.ident_version),
             std::to_string(b.ident_version));
@@ -80,8 +81,7 @@ std::string load_alignment(const Segment* load) {
 
 bool page_aligned(const Segment& load) {
   constexpr uint64_t kPage = 4096;
-  const bool align_is_page_multiple =
-      load.align >= kPage && (load.align & (load.align - 1)) == 0;
+  const bool align_is_page_multiple = load.align >= kPage && (load.align & (load.align - 1)) == 0;
   return align_is_page_multiple && load.offset % kPage == 0 && load.vaddr % kPage == 0;
 }
 
@@ -182,8 +182,8 @@ void check_dynamic(const ElfImage& image, const ElfImage& reference, Report& rep
              tag_value(reference, tag), "the image has no " + dynamic_tag_name(tag));
   }
 
-  const auto forbid = [&](const char* item, const char* title,
-                          std::initializer_list<int64_t> tags, const char* why) {
+  const auto forbid = [&](const char* item, const char* title, std::initializer_list<int64_t> tags,
+                          const char* why) {
     const std::string found = tags_present(image, tags);
     list.add(item, title, found == "none", found, tags_present(reference, tags), why);
   };
@@ -230,8 +230,9 @@ void check_versions(const ElfImage& image, const ElfImage& reference, Report& re
   for (const VersionDefinition& wanted : reference.version_definitions()) {
     const VersionDefinition* have = find_version(image, wanted.name);
     const bool pass = have != nullptr && have->index == wanted.index && have->flags == wanted.flags;
-    list.add(wanted.name, "version " + wanted.name + " defined with the reference's index and flags",
-             pass, version_text(have), version_text(&wanted),
+    list.add(wanted.name,
+             "version " + wanted.name + " defined with the reference's index and flags", pass,
+             version_text(have), version_text(&wanted),
              have == nullptr ? "the image does not define version " + wanted.name
                              : "index or flags differ from the reference");
     // GNU ld gives every version an ABS symbol of its name; where the
@@ -245,8 +246,7 @@ void check_versions(const ElfImage& image, const ElfImage& reference, Report& re
   for (const VersionDefinition& def : image.version_definitions()) {
     if (find_version(reference, def.name) == nullptr) {
       list.add(def.name, "version " + def.name + " exists in the reference", false,
-               version_text(&def), "missing",
-               "the reference defines no version " + def.name);
+               version_text(&def), "missing", "the reference defines no version " + def.name);
     }
     const uint32_t expected = elf_sysv_hash(def.name);
     const VersionDefinition* theirs = find_version(reference, def.name);
@@ -277,7 +277,9 @@ std::string symbol_text(const Symbol* symbol) {
 
 // Callers compare sizes only by class: code differs between implementations,
 // but a sized symbol (a function with its extent) is not a zero-size marker.
-std::string size_class(const Symbol& symbol) { return symbol.size == 0 ? "0 (no extent)" : "sized"; }
+std::string size_class(const Symbol& symbol) {
+  return symbol.size == 0 ? "0 (no extent)" : "sized";
+}
 
 // The exports at the same address as `symbol` (itself excluded), in .dynsym
 // order: its aliases, such as getrandom and __vdso_getrandom.
@@ -314,11 +316,10 @@ std::vector<const Symbol*> check_alias_groups(CheckList& list,
   for (const Symbol* theirs : reference_exports) {
     const auto group = aliases_of(reference_exports, *theirs);
     if (group.empty()) continue;
-    const bool group_provided =
-        find_export(image_exports, *theirs) != nullptr ||
-        std::any_of(group.begin(), group.end(), [&](const Symbol* member) {
-          return find_export(image_exports, *member) != nullptr;
-        });
+    const bool group_provided = find_export(image_exports, *theirs) != nullptr ||
+                                std::any_of(group.begin(), group.end(), [&](const Symbol* member) {
+                                  return find_export(image_exports, *member) != nullptr;
+                                });
     if (!group_provided) continue;
     checked.push_back(theirs);
     const Symbol* mine = find_export(image_exports, *theirs);
@@ -326,14 +327,15 @@ std::vector<const Symbol*> check_alias_groups(CheckList& list,
     const auto names_of = [](const std::vector<const Symbol*>& exports, const Symbol* symbol) {
       return symbol == nullptr ? std::string("not exported") : alias_text(exports, symbol);
     };
-    list.add(theirs->name + ".aliases", theirs->name + " is provided with its aliases at one address",
+    list.add(theirs->name + ".aliases",
+             theirs->name + " is provided with its aliases at one address",
              names_of(image_exports, mine) == names_of(reference_exports, theirs),
              names_of(image_exports, mine), names_of(reference_exports, theirs),
-             mine == nullptr ? "the image provides an alias of " + theirs->name +
-                                   " but not " + theirs->name + " itself: callers that bind " +
-                                   theirs->name + " find nothing"
-                             : "the reference's aliases share one address; in the image they "
-                               "do not, so the names would behave differently");
+             mine == nullptr
+                 ? "the image provides an alias of " + theirs->name + " but not " + theirs->name +
+                       " itself: callers that bind " + theirs->name + " find nothing"
+                 : "the reference's aliases share one address; in the image they "
+                   "do not, so the names would behave differently");
   }
   return checked;
 }
@@ -360,8 +362,7 @@ void check_symbols(const ElfImage& image, const ElfImage& reference, Report& rep
     list.same(name + ".type", "type of " + name, symbol_type_name(mine->type),
               symbol_type_name(theirs->type));
     list.same(name + ".visibility", "visibility of " + name,
-              symbol_visibility_name(mine->visibility),
-              symbol_visibility_name(theirs->visibility));
+              symbol_visibility_name(mine->visibility), symbol_visibility_name(theirs->visibility));
     list.same(name + ".size", "size class of " + name, size_class(*mine), size_class(*theirs));
   }
 
@@ -406,14 +407,13 @@ void check_notes(const ElfImage& image, const ElfImage& reference, Report& repor
   const Note* image_linux = find_note(image, "Linux", 0);
   list.add("linux_version", "Linux note (type 0) with a 4-byte version code",
            image_linux != nullptr && linux_version_code(*image_linux).has_value(),
-           linux_note_text(image_linux),
-           linux_note_text(find_note(reference, "Linux", 0)),
+           linux_note_text(image_linux), linux_note_text(find_note(reference, "Linux", 0)),
            "C libraries read the kernel version from this note");
   const Note* image_build_id = find_note(image, "GNU", NT_GNU_BUILD_ID);
-  list.add("build_id", "GNU build-id note", image_build_id != nullptr && !image_build_id->desc.empty(),
-           build_id_text(image_build_id),
-           build_id_text(find_note(reference, "GNU", NT_GNU_BUILD_ID)),
-           "debuggers and profilers match the image to its debug file by build-id");
+  list.add(
+      "build_id", "GNU build-id note", image_build_id != nullptr && !image_build_id->desc.empty(),
+      build_id_text(image_build_id), build_id_text(find_note(reference, "GNU", NT_GNU_BUILD_ID)),
+      "debuggers and profilers match the image to its debug file by build-id");
 }
 
 // ---- hash tables --------------------------------------------------------------------------
@@ -450,20 +450,22 @@ void check_hash_tables(const ElfImage& image, const ElfImage& reference, Report&
     const bool image_has = (image.*table.has)();
     const bool reference_has = (reference.*table.has)();
     for (const Symbol* symbol : exports) {
-      const Symbol* found = image_has ? table.lookup(image, symbol->name, symbol->version) : nullptr;
+      const Symbol* found =
+          image_has ? table.lookup(image, symbol->name, symbol->version) : nullptr;
       const bool pass = found != nullptr && found->index == symbol->index;
       std::string detail;
       if (!image_has) {
         detail = std::string("the image has no ") + table.section;
       } else if (found == nullptr) {
-        detail = std::string(table.section) + " does not find " + symbol->name + symbol_version_text(*symbol) +
-                 " (dynsym #" + std::to_string(symbol->index) + "): the table is corrupt";
+        detail = std::string(table.section) + " does not find " + symbol->name +
+                 symbol_version_text(*symbol) + " (dynsym #" + std::to_string(symbol->index) +
+                 "): the table is corrupt";
       } else {
         detail = std::string(table.section) + " leads to the wrong symbol";
       }
       list.add(std::string(table.table) + "." + symbol->name,
-               std::string(table.section) + " finds " + symbol->name,
-               pass, lookup_text(image, image_has, table.lookup, *symbol),
+               std::string(table.section) + " finds " + symbol->name, pass,
+               lookup_text(image, image_has, table.lookup, *symbol),
                lookup_text(reference, reference_has, table.lookup, *symbol), detail);
     }
   }

@@ -107,9 +107,8 @@ nlohmann::json to_json(const Report& report) {
 }
 
 report::CheckRun to_check_run(const Report& report) {
-  report::CheckRun run{.command = "abi",
-                       .artifact = report.image.source,
-                       .reference = report.reference.source};
+  report::CheckRun run{
+      .command = "abi", .artifact = report.image.source, .reference = report.reference.source};
   for (const Check& check : report.checks) {
     run.checks.push_back({.name = check.id,
                           .group = check.group,

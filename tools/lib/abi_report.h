@@ -5,10 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "check_results.h"
 
@@ -19,9 +18,9 @@ namespace vdsoforge::tools::abi {
 inline constexpr const char* kJsonSchema = "vdsoforge-abi/1";
 
 struct Check {
-  std::string id;         // stable, dotted: "<group>.<item>[.<attribute>]"
-  std::string group;      // identity, segments, dynamic, versions, symbols, notes, hash, rules
-  std::string title;      // what is checked, in words
+  std::string id;     // stable, dotted: "<group>.<item>[.<attribute>]"
+  std::string group;  // identity, segments, dynamic, versions, symbols, notes, hash, rules
+  std::string title;  // what is checked, in words
   bool pass = false;
   std::string image;      // the image's value
   std::string reference;  // the reference's value

@@ -20,9 +20,12 @@ uint32_t read_u32(const std::vector<uint8_t>& bytes, size_t at) {
 
 std::optional<Chacha20Routine> routine_of_id(uint32_t id) {
   switch (static_cast<abi::ChachaRoutineId>(id)) {
-    case abi::ChachaRoutineId::sse2: return Chacha20Routine::sse2;
-    case abi::ChachaRoutineId::avx2: return Chacha20Routine::avx2;
-    case abi::ChachaRoutineId::avx512: return Chacha20Routine::avx512;
+    case abi::ChachaRoutineId::sse2:
+      return Chacha20Routine::sse2;
+    case abi::ChachaRoutineId::avx2:
+      return Chacha20Routine::avx2;
+    case abi::ChachaRoutineId::avx512:
+      return Chacha20Routine::avx512;
   }
   return std::nullopt;  // a routine of a newer image: not ours to pick
 }
@@ -31,10 +34,14 @@ std::optional<Chacha20Routine> routine_of_id(uint32_t id) {
 
 std::string_view chacha20_routine_name(Chacha20Routine routine) {
   switch (routine) {
-    case Chacha20Routine::automatic: return "auto";
-    case Chacha20Routine::sse2: return "sse2";
-    case Chacha20Routine::avx2: return "avx2";
-    case Chacha20Routine::avx512: return "avx512";
+    case Chacha20Routine::automatic:
+      return "auto";
+    case Chacha20Routine::sse2:
+      return "sse2";
+    case Chacha20Routine::avx2:
+      return "avx2";
+    case Chacha20Routine::avx512:
+      return "avx512";
   }
   return "?";
 }
@@ -61,8 +68,8 @@ std::optional<Chacha20Routines> read_chacha20_routines(const ElfImage& elf, Erro
   }
   if (!found) return std::nullopt;
   const auto fail = [&](const std::string& what) {
-    err = {Errc::bad_note, "chacha20-routines note at offset " + std::to_string(found->offset) +
-                               ": " + what};
+    err = {Errc::bad_note,
+           "chacha20-routines note at offset " + std::to_string(found->offset) + ": " + what};
     return std::nullopt;
   };
   const std::vector<uint8_t>& desc = found->desc;

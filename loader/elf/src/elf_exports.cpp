@@ -11,10 +11,9 @@ namespace vdsoforge {
 bool is_version_symbol(const ElfImage& elf, const Symbol& symbol) {
   if (symbol.shndx != SHN_ABS || symbol.value != 0) return false;
   const auto& definitions = elf.version_definitions();
-  return std::any_of(definitions.begin(), definitions.end(),
-                     [&](const VersionDefinition& definition) {
-                       return definition.name == symbol.name;
-                     });
+  return std::any_of(
+      definitions.begin(), definitions.end(),
+      [&](const VersionDefinition& definition) { return definition.name == symbol.name; });
 }
 
 const Symbol* find_version_symbol(const ElfImage& elf, std::string_view version) {

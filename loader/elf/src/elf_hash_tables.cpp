@@ -30,13 +30,20 @@ uint32_t elf_gnu_hash(std::string_view name) {
 
 std::string_view hash_miss_name(HashMiss miss) {
   switch (miss) {
-    case HashMiss::none: return "none";
-    case HashMiss::no_table: return "no_table";
-    case HashMiss::empty_table: return "empty_table";
-    case HashMiss::bloom_miss: return "bloom_miss";
-    case HashMiss::empty_bucket: return "empty_bucket";
-    case HashMiss::chain_end: return "chain_end";
-    case HashMiss::unreadable: return "unreadable";
+    case HashMiss::none:
+      return "none";
+    case HashMiss::no_table:
+      return "no_table";
+    case HashMiss::empty_table:
+      return "empty_table";
+    case HashMiss::bloom_miss:
+      return "bloom_miss";
+    case HashMiss::empty_bucket:
+      return "empty_bucket";
+    case HashMiss::chain_end:
+      return "chain_end";
+    case HashMiss::unreadable:
+      return "unreadable";
   }
   return "unknown";
 }
@@ -90,7 +97,8 @@ HashProbe walk_gnu_hash(const InputBytes& in, uint64_t table_offset, uint64_t sy
     }
     // The low bit marks the chain's last entry; the other bits are the hash.
     if ((chain_hash | 1) == (name_hash | 1)) {
-      if (accept(index)) return HashProbe{.index = index, .miss = HashMiss::none, .refused = refused};
+      if (accept(index))
+        return HashProbe{.index = index, .miss = HashMiss::none, .refused = refused};
       refused.push_back(index);
     }
     if (chain_hash & 1) break;

@@ -18,67 +18,99 @@ std::string named_or_number(const char* name, uint64_t value) {
 
 std::string elf_class_name(uint8_t value) {
   switch (value) {
-    case ELFCLASS32: return "ELFCLASS32";
-    case ELFCLASS64: return "ELFCLASS64";
-    default: return named_or_number(nullptr, value);
+    case ELFCLASS32:
+      return "ELFCLASS32";
+    case ELFCLASS64:
+      return "ELFCLASS64";
+    default:
+      return named_or_number(nullptr, value);
   }
 }
 
 std::string elf_data_name(uint8_t value) {
   switch (value) {
-    case ELFDATA2LSB: return "ELFDATA2LSB (little endian)";
-    case ELFDATA2MSB: return "ELFDATA2MSB (big endian)";
-    default: return named_or_number(nullptr, value);
+    case ELFDATA2LSB:
+      return "ELFDATA2LSB (little endian)";
+    case ELFDATA2MSB:
+      return "ELFDATA2MSB (big endian)";
+    default:
+      return named_or_number(nullptr, value);
   }
 }
 
 std::string elf_osabi_name(uint8_t value) {
   switch (value) {
-    case ELFOSABI_SYSV: return "ELFOSABI_SYSV";
-    case ELFOSABI_GNU: return "ELFOSABI_GNU";
-    default: return named_or_number(nullptr, value);
+    case ELFOSABI_SYSV:
+      return "ELFOSABI_SYSV";
+    case ELFOSABI_GNU:
+      return "ELFOSABI_GNU";
+    default:
+      return named_or_number(nullptr, value);
   }
 }
 
 std::string elf_machine_name(uint16_t value) {
   switch (value) {
-    case EM_X86_64: return "EM_X86_64";
-    case EM_386: return "EM_386";
-    case EM_AARCH64: return "EM_AARCH64";
-    default: return named_or_number(nullptr, value);
+    case EM_X86_64:
+      return "EM_X86_64";
+    case EM_386:
+      return "EM_386";
+    case EM_AARCH64:
+      return "EM_AARCH64";
+    default:
+      return named_or_number(nullptr, value);
   }
 }
 
 std::string elf_type_name(uint16_t value) {
   switch (value) {
-    case ET_REL: return "ET_REL";
-    case ET_EXEC: return "ET_EXEC";
-    case ET_DYN: return "ET_DYN";
-    case ET_CORE: return "ET_CORE";
-    default: return named_or_number(nullptr, value);
+    case ET_REL:
+      return "ET_REL";
+    case ET_EXEC:
+      return "ET_EXEC";
+    case ET_DYN:
+      return "ET_DYN";
+    case ET_CORE:
+      return "ET_CORE";
+    default:
+      return named_or_number(nullptr, value);
   }
 }
 
 std::string segment_type_name(uint32_t type) {
   switch (type) {
-    case PT_NULL: return "PT_NULL";
-    case PT_LOAD: return "PT_LOAD";
-    case PT_DYNAMIC: return "PT_DYNAMIC";
-    case PT_INTERP: return "PT_INTERP";
-    case PT_NOTE: return "PT_NOTE";
-    case PT_PHDR: return "PT_PHDR";
-    case PT_TLS: return "PT_TLS";
-    case PT_GNU_EH_FRAME: return "PT_GNU_EH_FRAME";
-    case PT_GNU_STACK: return "PT_GNU_STACK";
-    case PT_GNU_RELRO: return "PT_GNU_RELRO";
-    case PT_GNU_PROPERTY: return "PT_GNU_PROPERTY";
-    default: return named_or_number(nullptr, type);
+    case PT_NULL:
+      return "PT_NULL";
+    case PT_LOAD:
+      return "PT_LOAD";
+    case PT_DYNAMIC:
+      return "PT_DYNAMIC";
+    case PT_INTERP:
+      return "PT_INTERP";
+    case PT_NOTE:
+      return "PT_NOTE";
+    case PT_PHDR:
+      return "PT_PHDR";
+    case PT_TLS:
+      return "PT_TLS";
+    case PT_GNU_EH_FRAME:
+      return "PT_GNU_EH_FRAME";
+    case PT_GNU_STACK:
+      return "PT_GNU_STACK";
+    case PT_GNU_RELRO:
+      return "PT_GNU_RELRO";
+    case PT_GNU_PROPERTY:
+      return "PT_GNU_PROPERTY";
+    default:
+      return named_or_number(nullptr, type);
   }
 }
 
 std::string segment_flags_name(uint32_t flags) {
   std::string out;
-  const auto add = [&out](const char* part) { out += out.empty() ? part : std::string("+") + part; };
+  const auto add = [&out](const char* part) {
+    out += out.empty() ? part : std::string("+") + part;
+  };
   if (flags & PF_R) add("R");
   if (flags & PF_W) add("W");
   if (flags & PF_X) add("X");
@@ -89,82 +121,143 @@ std::string segment_flags_name(uint32_t flags) {
 
 std::string dynamic_tag_name(int64_t tag) {
   switch (tag) {
-    case DT_NULL: return "DT_NULL";
-    case DT_NEEDED: return "DT_NEEDED";
-    case DT_PLTRELSZ: return "DT_PLTRELSZ";
-    case DT_HASH: return "DT_HASH";
-    case DT_STRTAB: return "DT_STRTAB";
-    case DT_SYMTAB: return "DT_SYMTAB";
-    case DT_RELA: return "DT_RELA";
-    case DT_RELASZ: return "DT_RELASZ";
-    case DT_RELAENT: return "DT_RELAENT";
-    case DT_STRSZ: return "DT_STRSZ";
-    case DT_SYMENT: return "DT_SYMENT";
-    case DT_INIT: return "DT_INIT";
-    case DT_FINI: return "DT_FINI";
-    case DT_SONAME: return "DT_SONAME";
-    case DT_RPATH: return "DT_RPATH";
-    case DT_SYMBOLIC: return "DT_SYMBOLIC";
-    case DT_REL: return "DT_REL";
-    case DT_RELSZ: return "DT_RELSZ";
-    case DT_RELENT: return "DT_RELENT";
-    case DT_PLTREL: return "DT_PLTREL";
-    case DT_TEXTREL: return "DT_TEXTREL";
-    case DT_JMPREL: return "DT_JMPREL";
-    case DT_INIT_ARRAY: return "DT_INIT_ARRAY";
-    case DT_FINI_ARRAY: return "DT_FINI_ARRAY";
-    case DT_INIT_ARRAYSZ: return "DT_INIT_ARRAYSZ";
-    case DT_FINI_ARRAYSZ: return "DT_FINI_ARRAYSZ";
-    case DT_RUNPATH: return "DT_RUNPATH";
-    case DT_FLAGS: return "DT_FLAGS";
-    case DT_PREINIT_ARRAY: return "DT_PREINIT_ARRAY";
-    case DT_PREINIT_ARRAYSZ: return "DT_PREINIT_ARRAYSZ";
-    case 35: return "DT_RELRSZ";
-    case 36: return "DT_RELR";
-    case 37: return "DT_RELRENT";
-    case DT_GNU_HASH: return "DT_GNU_HASH";
-    case DT_VERSYM: return "DT_VERSYM";
-    case DT_RELACOUNT: return "DT_RELACOUNT";
-    case DT_RELCOUNT: return "DT_RELCOUNT";
-    case DT_FLAGS_1: return "DT_FLAGS_1";
-    case DT_VERDEF: return "DT_VERDEF";
-    case DT_VERDEFNUM: return "DT_VERDEFNUM";
-    case DT_VERNEED: return "DT_VERNEED";
-    case DT_VERNEEDNUM: return "DT_VERNEEDNUM";
-    default: return named_or_number(nullptr, static_cast<uint64_t>(tag));
+    case DT_NULL:
+      return "DT_NULL";
+    case DT_NEEDED:
+      return "DT_NEEDED";
+    case DT_PLTRELSZ:
+      return "DT_PLTRELSZ";
+    case DT_HASH:
+      return "DT_HASH";
+    case DT_STRTAB:
+      return "DT_STRTAB";
+    case DT_SYMTAB:
+      return "DT_SYMTAB";
+    case DT_RELA:
+      return "DT_RELA";
+    case DT_RELASZ:
+      return "DT_RELASZ";
+    case DT_RELAENT:
+      return "DT_RELAENT";
+    case DT_STRSZ:
+      return "DT_STRSZ";
+    case DT_SYMENT:
+      return "DT_SYMENT";
+    case DT_INIT:
+      return "DT_INIT";
+    case DT_FINI:
+      return "DT_FINI";
+    case DT_SONAME:
+      return "DT_SONAME";
+    case DT_RPATH:
+      return "DT_RPATH";
+    case DT_SYMBOLIC:
+      return "DT_SYMBOLIC";
+    case DT_REL:
+      return "DT_REL";
+    case DT_RELSZ:
+      return "DT_RELSZ";
+    case DT_RELENT:
+      return "DT_RELENT";
+    case DT_PLTREL:
+      return "DT_PLTREL";
+    case DT_TEXTREL:
+      return "DT_TEXTREL";
+    case DT_JMPREL:
+      return "DT_JMPREL";
+    case DT_INIT_ARRAY:
+      return "DT_INIT_ARRAY";
+    case DT_FINI_ARRAY:
+      return "DT_FINI_ARRAY";
+    case DT_INIT_ARRAYSZ:
+      return "DT_INIT_ARRAYSZ";
+    case DT_FINI_ARRAYSZ:
+      return "DT_FINI_ARRAYSZ";
+    case DT_RUNPATH:
+      return "DT_RUNPATH";
+    case DT_FLAGS:
+      return "DT_FLAGS";
+    case DT_PREINIT_ARRAY:
+      return "DT_PREINIT_ARRAY";
+    case DT_PREINIT_ARRAYSZ:
+      return "DT_PREINIT_ARRAYSZ";
+    case 35:
+      return "DT_RELRSZ";
+    case 36:
+      return "DT_RELR";
+    case 37:
+      return "DT_RELRENT";
+    case DT_GNU_HASH:
+      return "DT_GNU_HASH";
+    case DT_VERSYM:
+      return "DT_VERSYM";
+    case DT_RELACOUNT:
+      return "DT_RELACOUNT";
+    case DT_RELCOUNT:
+      return "DT_RELCOUNT";
+    case DT_FLAGS_1:
+      return "DT_FLAGS_1";
+    case DT_VERDEF:
+      return "DT_VERDEF";
+    case DT_VERDEFNUM:
+      return "DT_VERDEFNUM";
+    case DT_VERNEED:
+      return "DT_VERNEED";
+    case DT_VERNEEDNUM:
+      return "DT_VERNEEDNUM";
+    default:
+      return named_or_number(nullptr, static_cast<uint64_t>(tag));
   }
 }
 
 std::string symbol_bind_name(uint8_t bind) {
   switch (bind) {
-    case STB_LOCAL: return "LOCAL";
-    case STB_GLOBAL: return "GLOBAL";
-    case STB_WEAK: return "WEAK";
-    case STB_GNU_UNIQUE: return "GNU_UNIQUE";
-    default: return named_or_number(nullptr, bind);
+    case STB_LOCAL:
+      return "LOCAL";
+    case STB_GLOBAL:
+      return "GLOBAL";
+    case STB_WEAK:
+      return "WEAK";
+    case STB_GNU_UNIQUE:
+      return "GNU_UNIQUE";
+    default:
+      return named_or_number(nullptr, bind);
   }
 }
 
 std::string symbol_type_name(uint8_t type) {
   switch (type) {
-    case STT_NOTYPE: return "NOTYPE";
-    case STT_OBJECT: return "OBJECT";
-    case STT_FUNC: return "FUNC";
-    case STT_SECTION: return "SECTION";
-    case STT_FILE: return "FILE";
-    case STT_TLS: return "TLS";
-    case STT_GNU_IFUNC: return "GNU_IFUNC";
-    default: return named_or_number(nullptr, type);
+    case STT_NOTYPE:
+      return "NOTYPE";
+    case STT_OBJECT:
+      return "OBJECT";
+    case STT_FUNC:
+      return "FUNC";
+    case STT_SECTION:
+      return "SECTION";
+    case STT_FILE:
+      return "FILE";
+    case STT_TLS:
+      return "TLS";
+    case STT_GNU_IFUNC:
+      return "GNU_IFUNC";
+    default:
+      return named_or_number(nullptr, type);
   }
 }
 
 std::string symbol_visibility_name(uint8_t visibility) {
   switch (visibility) {
-    case STV_DEFAULT: return "DEFAULT";
-    case STV_INTERNAL: return "INTERNAL";
-    case STV_HIDDEN: return "HIDDEN";
-    case STV_PROTECTED: return "PROTECTED";
-    default: return named_or_number(nullptr, visibility);
+    case STV_DEFAULT:
+      return "DEFAULT";
+    case STV_INTERNAL:
+      return "INTERNAL";
+    case STV_HIDDEN:
+      return "HIDDEN";
+    case STV_PROTECTED:
+      return "PROTECTED";
+    default:
+      return named_or_number(nullptr, visibility);
   }
 }
 

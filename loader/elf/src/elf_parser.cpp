@@ -25,8 +25,8 @@ std::optional<ElfImage> ElfParser::run() {
   const bool ok = parse_header() && parse_program_headers() && parse_sections() &&
                   parse_dynamic() && locate_string_table() && parse_sysv_hash() &&
                   parse_gnu_hash() && settle_symbol_count() && parse_symbols() &&
-                  check_local_symbols_first() &&
-                  parse_version_definitions() && parse_version_symbols() && check_dynamic_rules() &&
+                  check_local_symbols_first() && parse_version_definitions() &&
+                  parse_version_symbols() && check_dynamic_rules() &&
                   check_hash_tables_find_exports() && parse_notes() && check_overlaps();
   if (!ok) return std::nullopt;
   return std::move(image_);
@@ -75,8 +75,7 @@ bool ElfParser::parse_header() {
   // one.  (An empty file, or a prefix of the magic, is a truncated ELF file.)
   const size_t magic_bytes = static_cast<size_t>(std::min<uint64_t>(in_.size(), SELFMAG));
   if (magic_bytes > 0 && std::memcmp(in_.data(), ELFMAG, magic_bytes) != 0) {
-    return fail(Errc::bad_magic,
-                "not an ELF file: e_ident magic at offset 0x0 is not \\x7fELF");
+    return fail(Errc::bad_magic, "not an ELF file: e_ident magic at offset 0x0 is not \\x7fELF");
   }
   if (!in_.contains(0, sizeof(Elf64_Ehdr))) {
     return fail(Errc::truncated, "ELF header (64 bytes) runs past the end of the " +

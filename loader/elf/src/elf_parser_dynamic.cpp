@@ -8,7 +8,6 @@
 
 namespace vdsoforge {
 
-
 namespace {
 
 // Tags that mean the image needs relocating; a vDSO is mapped as is.

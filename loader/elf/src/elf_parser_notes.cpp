@@ -8,7 +8,6 @@
 
 namespace vdsoforge {
 
-
 bool ElfParser::parse_notes() {
   for (const Segment& segment : image_.segments_) {
     if (segment.type == PT_NOTE && !parse_note_segment(segment)) return false;
@@ -115,7 +114,8 @@ std::string profile_problem(const abi::DataLayoutProfileDesc& d, DataLayout& out
         (!out.timens || (p->vvar_page_offset == d.vvar_page_offset &&
                          p->timens_page_offset == d.timens_page_offset &&
                          p->vvar_page_offset + p->clock_mode_offset == d.clock_mode_offset));
-    if (!same) return "the fields differ from those of the profile it names, " + std::string(p->name);
+    if (!same)
+      return "the fields differ from those of the profile it names, " + std::string(p->name);
   }
   return "";
 }
@@ -142,8 +142,8 @@ bool ElfParser::decode_data_layout(const Note& note) {
   abi::DataLayoutProfileDesc desc{};
   std::memcpy(&desc, note.desc.data(), note.desc.size());
   const abi::DataLayoutDesc& area = desc.area;
-  DataLayout decoded{area.format, area.page_size, area.data_area_size, area.rng_data_offset,
-                     nullptr, std::nullopt};
+  DataLayout decoded{area.format,          area.page_size, area.data_area_size,
+                     area.rng_data_offset, nullptr,        std::nullopt};
   std::string problem;
   if (area.format != abi::kDataLayoutFormat && area.format != abi::kDataLayoutFormatProfile) {
     problem = "format " + std::to_string(area.format) + " (expected " +

@@ -10,7 +10,6 @@
 
 namespace vdsoforge {
 
-
 bool ElfParser::parse_sections() {
   const uint16_t shnum = image_.identity_.shnum;
   // e_shnum 0 means no section headers (or extended numbering, which a vDSO

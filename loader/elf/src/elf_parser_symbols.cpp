@@ -10,7 +10,6 @@
 
 namespace vdsoforge {
 
-
 bool ElfParser::parse_sysv_hash() {
   const auto vaddr = image_.dynamic_value(DT_HASH);
   if (!vaddr) return true;

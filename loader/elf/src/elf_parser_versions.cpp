@@ -7,7 +7,6 @@
 
 namespace vdsoforge {
 
-
 bool ElfParser::parse_version_definitions() {
   const auto verdef = image_.dynamic_value(DT_VERDEF);
   if (!verdef) return true;

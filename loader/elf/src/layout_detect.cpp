@@ -8,12 +8,11 @@
 #include <set>
 
 #include "vdsoforge/hex.h"
-#include "vgetrandom_abi.h"
 #include "vdsoforge/x86_decoder.h"
+#include "vgetrandom_abi.h"
 
 namespace vdsoforge {
 namespace {
-
 
 ZydisRegister full_register(ZydisRegister reg) {
   return ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, reg);
@@ -104,7 +103,8 @@ class ReferenceWalker {
       uint64_t target = 0;
       if (X86Decoder::rip_relative_target(d, ops[1], target)) {
         if (const auto distance = below_image(target)) produced.insert(*distance);
-      } else if (ops[1].mem.index == ZYDIS_REGISTER_NONE && ops[1].mem.base != ZYDIS_REGISTER_NONE) {
+      } else if (ops[1].mem.index == ZYDIS_REGISTER_NONE &&
+                 ops[1].mem.base != ZYDIS_REGISTER_NONE) {
         const auto found = addresses_.find(full_register(ops[1].mem.base));
         if (found != addresses_.end()) {
           const int64_t disp = ops[1].mem.disp.has_displacement ? ops[1].mem.disp.value : 0;
@@ -117,8 +117,7 @@ class ReferenceWalker {
       return;
     }
     if (two_registers && is_register(ops[1]) && ops[0].size == 64 &&
-        (insn.mnemonic == ZYDIS_MNEMONIC_MOV ||
-         (insn.meta.category == ZYDIS_CATEGORY_CMOV))) {
+        (insn.mnemonic == ZYDIS_MNEMONIC_MOV || (insn.meta.category == ZYDIS_CATEGORY_CMOV))) {
       const ZydisRegister dst = full_register(ops[0].reg.value);
       const auto src = addresses_.find(full_register(ops[1].reg.value));
       std::set<uint64_t> merged;
@@ -229,9 +228,12 @@ void match_profile(DetectedLayout& result) {
 
 std::string_view confidence_name(LayoutConfidence confidence) {
   switch (confidence) {
-    case LayoutConfidence::unknown: return "unknown";
-    case LayoutConfidence::partial: return "partial";
-    case LayoutConfidence::certain: return "certain";
+    case LayoutConfidence::unknown:
+      return "unknown";
+    case LayoutConfidence::partial:
+      return "partial";
+    case LayoutConfidence::certain:
+      return "certain";
   }
   return "unknown";
 }
@@ -250,8 +252,9 @@ uint64_t DetectedLayout::data_area_size() const {
 DetectedLayout detect_data_layout(const ElfImage& elf) {
   const Symbol* symbol = find_getrandom(elf);
   if (!symbol)
-    return unknown("the image has no defined __vdso_getrandom function in .dynsym (stripped, or "
-                   "not a getrandom vDSO)");
+    return unknown(
+        "the image has no defined __vdso_getrandom function in .dynsym (stripped, or "
+        "not a getrandom vDSO)");
   if (symbol->size == 0)
     return unknown("__vdso_getrandom has size 0, so its code cannot be delimited");
   const Segment& load = elf.load_segment();
@@ -312,7 +315,8 @@ DetectedLayout detect_data_layout(const ElfImage& elf) {
     // the clock mode the code checks; the other copy lies in the other page.
     const uint64_t clock_page = page_of(*result.clock_mode_distance);
     const uint64_t first = *candidates.begin(), second = *candidates.rbegin();
-    const bool first_home = page_of(first) == clock_page, second_home = page_of(second) == clock_page;
+    const bool first_home = page_of(first) == clock_page,
+               second_home = page_of(second) == clock_page;
     if (first_home == second_home) {
       result.reason = "two rng-data addresses " + distances_text(candidates) +
                       " and no way to tell which one is the vvar page's";
@@ -339,8 +343,8 @@ std::string describe(const DetectedLayout& layout) {
   if (layout.timens_delta)
     text += ", in a time namespace base - " + hex(layout.rng_distance - *layout.timens_delta) +
             " (clock mode at base - " + hex(layout.clock_mode_distance.value_or(0)) + ")";
-  text += "; profile " + layout.profile_name() + ", " +
-          std::string(confidence_name(layout.confidence));
+  text +=
+      "; profile " + layout.profile_name() + ", " + std::string(confidence_name(layout.confidence));
   if (layout.confidence != LayoutConfidence::certain) text += ": " + layout.reason;
   return text;
 }

@@ -3,8 +3,9 @@
 namespace vdsoforge {
 
 X86Decoder::X86Decoder() {
-  ready_ = ZYAN_SUCCESS(ZydisDecoderInit(&decoder_, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) &&
-           ZYAN_SUCCESS(ZydisFormatterInit(&formatter_, ZYDIS_FORMATTER_STYLE_INTEL));
+  ready_ =
+      ZYAN_SUCCESS(ZydisDecoderInit(&decoder_, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) &&
+      ZYAN_SUCCESS(ZydisFormatterInit(&formatter_, ZYDIS_FORMATTER_STYLE_INTEL));
 }
 
 bool X86Decoder::decode(std::span<const uint8_t> code, size_t offset, uint64_t address,
@@ -17,10 +18,10 @@ bool X86Decoder::decode(std::span<const uint8_t> code, size_t offset, uint64_t a
 
 std::string X86Decoder::format(const DecodedInstruction& decoded) const {
   char text[256];
-  if (!ZYAN_SUCCESS(ZydisFormatterFormatInstruction(
-          &formatter_, &decoded.instruction, decoded.operands,
-          decoded.instruction.operand_count_visible, text, sizeof text, decoded.address,
-          ZYAN_NULL))) {
+  if (!ZYAN_SUCCESS(ZydisFormatterFormatInstruction(&formatter_, &decoded.instruction,
+                                                    decoded.operands,
+                                                    decoded.instruction.operand_count_visible, text,
+                                                    sizeof text, decoded.address, ZYAN_NULL))) {
     return "(unformattable)";
   }
   return text;

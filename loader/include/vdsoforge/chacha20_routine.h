@@ -30,7 +30,7 @@ std::optional<Chacha20Routine> choose_chacha20_routine(const Chacha20Routines& t
 
 // Rewrites the dispatch jump in `text` (a writable copy of the image's
 // PT_LOAD, offset 0 = image offset 0) to reach `routine`.
-Error patch_chacha20_routine(const Chacha20Routines& table, Chacha20Routine routine,
-                             uint8_t* text, uint64_t text_size);
+Error patch_chacha20_routine(const Chacha20Routines& table, Chacha20Routine routine, uint8_t* text,
+                             uint64_t text_size);
 
 }  // namespace vdsoforge

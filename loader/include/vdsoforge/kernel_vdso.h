@@ -14,7 +14,7 @@
 namespace vdsoforge {
 
 struct KernelMapping {
-  std::string name;         // "[vdso]", "[vvar]", "[vvar_vclock]", "[vsyscall]" ...
+  std::string name;  // "[vdso]", "[vvar]", "[vvar_vclock]", "[vsyscall]" ...
   uintptr_t start = 0, end = 0;
   std::string permissions;  // as /proc/self/maps shows them, e.g. "r--p"
 };

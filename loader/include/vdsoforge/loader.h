@@ -152,8 +152,8 @@ class StateAllocator {
  public:
   static std::unique_ptr<StateAllocator> create(GetrandomFn getrandom, Error& err);
   virtual ~StateAllocator() = default;
-  virtual void* allocate(Error& err) = 0;   // nullptr on failure
-  virtual void release(void* state) = 0;    // back to the pool (not unmapped)
+  virtual void* allocate(Error& err) = 0;  // nullptr on failure
+  virtual void release(void* state) = 0;   // back to the pool (not unmapped)
   virtual StateBacking backing() const = 0;
   virtual const abi::VgetrandomOpaqueParams& params() const = 0;
   virtual size_t capacity() const = 0;  // states carved from mapped pages so far

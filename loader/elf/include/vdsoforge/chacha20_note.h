@@ -33,7 +33,7 @@ struct Chacha20RoutineEntry {
   uint64_t entry;     // image offset of the routine's first instruction
 };
 struct Chacha20Routines {
-  uint64_t site;  // image offset of the dispatch jump (e9 + rel32)
+  uint64_t site;                               // image offset of the dispatch jump (e9 + rel32)
   std::vector<Chacha20RoutineEntry> routines;  // in the note's order, best last
   const Chacha20RoutineEntry* find(Chacha20Routine routine) const;
 };

@@ -62,19 +62,19 @@ struct Note {
 
 struct VersionDefinition {
   uint16_t index, flags, aux_count;
-  uint32_t hash;         // as stored
-  bool hash_matches;     // stored hash == ELF hash of the name
-  std::string name;      // first aux entry
+  uint32_t hash;      // as stored
+  bool hash_matches;  // stored hash == ELF hash of the name
+  std::string name;   // first aux entry
 };
 
 struct Symbol {
-  uint32_t index;        // in .dynsym
+  uint32_t index;  // in .dynsym
   std::string name;
   uint64_t value, size;
   uint8_t bind, type, visibility;
   uint16_t shndx;
-  uint16_t versym;       // raw entry (0x8000 = hidden) or 1 if there is no versym table
-  std::string version;   // name of the verdef versym points to, empty if none
+  uint16_t versym;      // raw entry (0x8000 = hidden) or 1 if there is no versym table
+  std::string version;  // name of the verdef versym points to, empty if none
   bool is_default_version() const { return (versym & 0x8000) == 0; }
 };
 
@@ -87,12 +87,12 @@ struct TimensIndirection {
 };
 
 struct DataLayout {  // decoded vdsoforge data-layout note
-  uint32_t format;  // 1: the area alone; 2: with profile and indirection
+  uint32_t format;   // 1: the area alone; 2: with profile and indirection
   uint32_t page_size;
   uint64_t data_area_size;
   uint64_t rng_data_offset;
-  const layout::Profile* profile = nullptr;    // format 2 naming a kernel's profile
-  std::optional<TimensIndirection> timens;     // format 2 with the indirection flag
+  const layout::Profile* profile = nullptr;  // format 2 naming a kernel's profile
+  std::optional<TimensIndirection> timens;   // format 2 with the indirection flag
 };
 
 struct Violation {  // a rule broken, found in ParseMode::inspect

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "vdsoforge/layout_profiles.h"
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/layout_profiles.h"
 
 namespace vdsoforge {
 
