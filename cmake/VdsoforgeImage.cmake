@@ -11,9 +11,10 @@
 #                                     profile (linux-6.11, linux-6.13, linux-6.15:
 #                                     that kernel's data area, with the pre-6.15
 #                                     time-namespace indirection), or an explicit
-#                                     area (default 0x6000 0x2000: rng data at
-#                                     base - 0x4000, no indirection)
-#     [LINUX_VERSION <major.minor.patch>]           Linux note (default 6.11.0)
+#                                     area (no indirection); default: the
+#                                     explicit area of VdsoforgeImageDefaults.cmake
+#     [LINUX_VERSION <major.minor.patch>]           Linux note (default: the
+#                                     version VdsoforgeImageDefaults.cmake names)
 #     [SONAME <soname>]               (default linux-vdso.so.1)
 #     [INCLUDE_DIRECTORIES <dir>...]  [COMPILE_DEFINITIONS <def>...]
 #     [STACKLESS_SYMBOLS <symbol>...] functions the check disassembles and proves
@@ -25,6 +26,7 @@
 # types and sanitizers of host code cannot leak into it.  After linking,
 # `vdsoforge check` fails the build if the image breaks a vDSO rule.
 include_guard(GLOBAL)
+include("${CMAKE_CURRENT_LIST_DIR}/VdsoforgeImageDefaults.cmake")
 
 set(VDSOFORGE_LINKER_DIR "${CMAKE_CURRENT_LIST_DIR}/../linker" CACHE INTERNAL "")
 find_program(VDSOFORGE_LLD NAMES ld.lld ld.lld-14 REQUIRED)
@@ -75,22 +77,16 @@ function(vdsoforge_add_image name)
     set(ARG_SONAME linux-vdso.so.1)
   endif()
   if(NOT ARG_LINUX_VERSION)
-    set(ARG_LINUX_VERSION 6.11.0)
+    set(ARG_LINUX_VERSION ${VDSOFORGE_DEFAULT_LINUX_VERSION})
   endif()
   if(NOT ARG_LAYOUT)
-    set(ARG_LAYOUT 0x6000 0x2000)
+    set(ARG_LAYOUT ${VDSOFORGE_DEFAULT_DATA_AREA_SIZE} ${VDSOFORGE_DEFAULT_RNG_DATA_OFFSET})
   endif()
   _vdsoforge_layout_flags(${name} layout_flags ${ARG_LAYOUT})
-  if(NOT ARG_LINUX_VERSION MATCHES "^([0-9]+)\\.([0-9]+)\\.([0-9]+)$")
+  if(NOT ARG_LINUX_VERSION MATCHES "^[0-9]+\\.[0-9]+\\.[0-9]+$")
     message(FATAL_ERROR "vdsoforge_add_image(${name}): LINUX_VERSION must be major.minor.patch")
   endif()
-  # KERNEL_VERSION(a, b, c): the patch level saturates at 255 as in the kernel.
-  set(patch ${CMAKE_MATCH_3})
-  if(patch GREATER 255)
-    set(patch 255)
-  endif()
-  math(EXPR linux_version_code "(${CMAKE_MATCH_1} << 16) | (${CMAKE_MATCH_2} << 8) | ${patch}"
-       OUTPUT_FORMAT HEXADECIMAL)
+  vdsoforge_linux_version_code(${ARG_LINUX_VERSION} linux_version_code)
 
   set(work_dir "${CMAKE_CURRENT_BINARY_DIR}/${name}.image")
   set(debug_image "${CMAKE_CURRENT_BINARY_DIR}/${name}.so.dbg")

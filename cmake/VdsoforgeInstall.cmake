@@ -8,7 +8,8 @@
 #   include/vdsoforge/vgetrandom_abi.h  the kernel ABI types loader.h uses
 #   include/vdsoforge/layout_profiles.h the kernels' data-layout profiles
 #   share/vdsoforge/cmake/              package config, exported targets,
-#                                       VdsoforgeImage.cmake
+#                                       VdsoforgeImage.cmake and the defaults
+#                                       it uses (VdsoforgeImageDefaults.cmake)
 #   share/vdsoforge/linker/             linker script and version scripts
 #   share/vdsoforge/image_src/          the freestanding getrandom sources, so
 #                                       other images can contain getrandom too
@@ -83,6 +84,7 @@ install(FILES
           "${PROJECT_BINARY_DIR}/vdsoforgeConfig.cmake"
           "${PROJECT_BINARY_DIR}/vdsoforgeConfigVersion.cmake"
           "${PROJECT_SOURCE_DIR}/cmake/VdsoforgeImage.cmake"
+          "${PROJECT_SOURCE_DIR}/cmake/VdsoforgeImageDefaults.cmake"
         DESTINATION "${vdsoforge_cmake_dir}")
 
 # The documentation, where Debian and `man vdsoforge` (FILES) say it is.

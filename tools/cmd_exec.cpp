@@ -20,6 +20,8 @@
 #include "exec_report.h"
 #include "forged_vdso_source.h"
 #include "process_tree_tracer.h"
+#include "vdsoforge/hex.h"
+#include "vdsoforge/image_defaults.h"
 
 namespace vdsoforge::tools {
 namespace {
@@ -86,7 +88,9 @@ int run(ExecOptions& options) {
     DataLayout layout{};
     if (!parse_layout(options.data_layout, layout))
       return refuse("--data-layout: \"" + options.data_layout +
-                    "\" is not DATA_AREA_SIZE:RNG_DATA_OFFSET (e.g. 0x6000:0x2000)");
+                    "\" is not DATA_AREA_SIZE:RNG_DATA_OFFSET (e.g. " +
+                    hex(image_defaults::kDataAreaSize) + ":" + hex(image_defaults::kRngDataOffset) +
+                    ")");
     open_options.data_layout = layout;
   }
   // Without --data-layout, a note-less image (a kernel vDSO saved by `dump`)

@@ -10,8 +10,11 @@
 //    would, inside a namespace as well);
 //  - an explicit data area, -DVDSOFORGE_DATA_AREA_SIZE=... and
 //    -DVDSOFORGE_RNG_DATA_OFFSET=... (offset from the data area's first byte),
-//    with no indirection.  Defaults match Linux 6.18 on x86-64: six data pages
-//    (four [vvar] + two [vvar_vclock]), rng data at image base - 0x4000.
+//    with no indirection.
+//
+// vdsoforge_add_image() always passes one of the two (its LAYOUT, by default
+// the explicit area of cmake/VdsoforgeImageDefaults.cmake); this header has no
+// defaults of its own, so the numbers live in one place.
 #pragma once
 
 #include <stdint.h>
@@ -19,14 +22,14 @@
 #include "layout_profiles.h"
 #include "vgetrandom_abi.h"
 
-#ifndef VDSOFORGE_LAYOUT_PROFILE
+#if defined(VDSOFORGE_LAYOUT_PROFILE)
+// A profile carries its own numbers.
+#define VDSOFORGE_DATA_AREA_SIZE 0
+#define VDSOFORGE_RNG_DATA_OFFSET 0
+#elif defined(VDSOFORGE_DATA_AREA_SIZE) && defined(VDSOFORGE_RNG_DATA_OFFSET)
 #define VDSOFORGE_LAYOUT_PROFILE 0  // layout::ProfileId::custom
-#endif
-#ifndef VDSOFORGE_DATA_AREA_SIZE
-#define VDSOFORGE_DATA_AREA_SIZE 0x6000
-#endif
-#ifndef VDSOFORGE_RNG_DATA_OFFSET
-#define VDSOFORGE_RNG_DATA_OFFSET 0x2000
+#else
+#error "no data layout: build the image with vdsoforge_add_image(), whose LAYOUT defines it"
 #endif
 
 namespace vdsoforge::image {

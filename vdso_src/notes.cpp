@@ -7,8 +7,10 @@
 #include "data_layout.h"
 #include "vgetrandom_abi.h"
 
+// vdsoforge_add_image() defines it from its LINUX_VERSION (by default the
+// version cmake/VdsoforgeImageDefaults.cmake names).
 #ifndef VDSOFORGE_LINUX_VERSION_CODE
-#define VDSOFORGE_LINUX_VERSION_CODE ((6u << 16) | (11u << 8) | 0u)  // 6.11.0
+#error "no Linux version: build the image with vdsoforge_add_image()"
 #endif
 
 namespace {

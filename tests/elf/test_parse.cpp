@@ -10,6 +10,7 @@
 #include "image_bytes.h"
 #include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/image_defaults.h"
 
 using namespace vdsoforge;
 using elf_test::Bytes;
@@ -88,8 +89,8 @@ TEST_CASE("the built image's notes: Linux version, build-id and the data layout"
   REQUIRE(build_id != nullptr);
   CHECK(build_id->desc.size() == 20);  // sha1
 
-  // The default layout of this build (CMake cache): six data pages, rng data
-  // at base - 0x4000.  The raw note bytes and the decoded layout must agree.
+  // The default layout of this build (CMake cache, image_defaults.h).  The raw
+  // note bytes and the decoded layout must agree.
   const Note* layout_note = find_note(image, "vdsoforge", 1);
   REQUIRE(layout_note != nullptr);
   REQUIRE(layout_note->desc.size() == 16);
@@ -101,8 +102,8 @@ TEST_CASE("the built image's notes: Linux version, build-id and the data layout"
   CHECK(image.data_layout()->data_area_size == raw[2]);
   CHECK(image.data_layout()->rng_data_offset == raw[3]);
   CHECK(image.data_layout()->page_size == 4096);
-  CHECK(image.data_layout()->data_area_size == 0x6000);
-  CHECK(image.data_layout()->data_area_size - image.data_layout()->rng_data_offset == 0x4000);
+  CHECK(image.data_layout()->data_area_size == vdsoforge::default_image::kDataAreaSize);
+  CHECK(image.data_layout()->rng_data_offset == vdsoforge::default_image::kRngDataOffset);
 }
 
 TEST_CASE("profile images carry a format-2 data-layout note; the explicit image keeps format 1") {
@@ -118,7 +119,8 @@ TEST_CASE("profile images carry a format-2 data-layout note; the explicit image 
     const char* profile;
     uint32_t area, rng, vvar, timens, clock_mode;  // timens 0: no indirection
   };
-  // The numbers of docs/abi.md, independent of layout_profiles.h.
+  // The kernels' own numbers (docs/abi.md cites their sources), written here
+  // independently of layout_profiles.h: kernel facts, not vdsoforge defaults.
   const Expected expected[] = {
       {"linux-6.11", 0x4000, 0x280, 0x0, 0x3000, 0x84},
       {"linux-6.13", 0x4000, 0x280, 0x0, 0x1000, 0x4},

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "vdsoforge/chacha20_routine.h"
+#include "vdsoforge/hex.h"
+#include "vdsoforge/image_defaults.h"
 
 namespace exec_test {
 
@@ -34,7 +36,8 @@ TestImage control_image_without_getrandom() {
   // getrandom; the usual one is given so exec maps it all the same.
   return {"control (no vDSO getrandom)",
           VDSOFORGE_EXEC_CONTROL_IMAGE,
-          {"--data-layout", "0x6000:0x2000"}};
+          {"--data-layout", vdsoforge::hex(vdsoforge::image_defaults::kDataAreaSize) + ":" +
+                                vdsoforge::hex(vdsoforge::image_defaults::kRngDataOffset)}};
 }
 
 }  // namespace exec_test

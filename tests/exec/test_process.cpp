@@ -19,6 +19,7 @@
 
 #include "exec_harness.h"
 #include "tool_runner.h"
+#include "vdsoforge/image_defaults.h"
 
 using abi_test::run_tool;
 using abi_test::TempDir;
@@ -110,8 +111,8 @@ TEST_CASE("the program sees the image from its first instruction, mapped as the 
   REQUIRE(json["processes"].size() == 1);
   CHECK(json["processes"][0]["image_base"].get<uint64_t>() == lines[0].ehdr());
   CHECK(json["outcome"]["exit_code"] == 0);
-  CHECK(json["layout"]["data_area_size"] == 0x6000);
-  CHECK(json["layout"]["rng_data_below_image"] == 0x4000);
+  CHECK(json["layout"]["data_area_size"] == vdsoforge::default_image::kDataAreaSize);
+  CHECK(json["layout"]["rng_data_below_image"] == vdsoforge::default_image::kRngDataBelowImage);
 }
 
 TEST_CASE("hiding the kernel vDSO (--hide-kernel-vdso) unmaps it") {

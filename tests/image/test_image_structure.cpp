@@ -11,6 +11,7 @@
 #include "skip.h"
 #include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/image_defaults.h"
 #include "vdsoforge/kernel_vdso.h"
 
 using vdsoforge::ElfImage;
@@ -199,7 +200,7 @@ TEST_CASE("notes: Linux version code, build-id and the data layout", "[structure
       REQUIRE(n.desc.size() == 4);
       uint32_t code;
       std::memcpy(&code, n.desc.data(), 4);
-      CHECK(code == VDSOFORGE_EXPECTED_LINUX_VERSION_CODE);
+      CHECK(code == vdsoforge::default_image::kLinuxVersionCode);
       linux_note = true;
     } else if (n.owner == "GNU" && n.type == NT_GNU_BUILD_ID) {
       CHECK(n.desc.size() == 20);  // SHA-1
@@ -215,8 +216,8 @@ TEST_CASE("notes: Linux version code, build-id and the data layout", "[structure
   const auto& dl = image().data_layout();
   REQUIRE(dl.has_value());
   CHECK(dl->page_size == 4096);
-  CHECK(dl->data_area_size == VDSOFORGE_EXPECTED_DATA_AREA_SIZE);
-  CHECK(dl->rng_data_offset == VDSOFORGE_EXPECTED_RNG_DATA_OFFSET);
+  CHECK(dl->data_area_size == vdsoforge::default_image::kDataAreaSize);
+  CHECK(dl->rng_data_offset == vdsoforge::default_image::kRngDataOffset);
 }
 
 TEST_CASE("unwind tables are kept for every function", "[structure]") {

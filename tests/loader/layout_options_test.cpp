@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "loader_test_support.h"
+#include "vdsoforge/image_defaults.h"
 #include "vdsoforge/kernel_vdso.h"
 
 using namespace loader_test;
@@ -43,7 +44,7 @@ TEST_CASE("layout_from_code maps a note-less image where its code reads, and it 
   REQUIRE(image);
   CHECK(image->data_area_size() == with_note->data_area_size());
   const auto rng = reinterpret_cast<uintptr_t>(image->data_page()->image_view());
-  CHECK(image->base() - rng == 0x4000);
+  CHECK(image->base() - rng == vdsoforge::default_image::kRngDataBelowImage);
   uint8_t buffer[48] = {};
   CHECK(vdsoforge::getrandom(*image, buffer, sizeof buffer, 0) == 48);
 }
@@ -89,7 +90,8 @@ TEST_CASE("two images over one data area: one DataPage, both see its changes") {
   CHECK(sharer->data_area_base() != owner->data_area_base());
   owner->data_page()->set_generation(4242);
   owner->data_page()->set_ready(false);
-  const auto* seen = reinterpret_cast<const vdsoforge::abi::VdsoRngData*>(sharer->base() - 0x4000);
+  const auto* seen = reinterpret_cast<const vdsoforge::abi::VdsoRngData*>(
+      sharer->base() - vdsoforge::default_image::kRngDataBelowImage);
   CHECK(seen->generation == 4242);
   CHECK(seen->is_ready == 0);
 }
