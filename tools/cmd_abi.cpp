@@ -99,7 +99,9 @@ LoadedInput load_kernel_vdso() {
 // Exit status 2: says which input failed and why, in the requested format.
 int cannot_read(const AbiOptions& options, const char* which, const LoadedInput& input) {
   if (options.json) {
-    std::cout << abi::error_json(which, input.error_code, input.error_message).dump(2) << "\n";
+    std::cout << abi::error_json(which, input.error_code, input.error_message)
+                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
   }
   const std::string message = "cannot read the " + std::string(which) + " " + input.info.source +
                               ": " + input.error_code + ": " + input.error_message;
@@ -142,7 +144,9 @@ int run_abi(const AbiOptions& options) {
       json["required_consumers"] = {
           {"ids", options.required}, {"unmet", unmet}, {"met", unmet.empty()}};
     }
-    std::cout << json.dump(2) << "\n";
+    // A damaged image's names need not be UTF-8: such bytes print as U+FFFD
+    // rather than aborting the report.
+    std::cout << json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cout << abi::render_text(report);
     std::cout << "\nData layout, from each side's __vdso_getrandom code:\n"

@@ -40,7 +40,11 @@ void ReportFiles::add_options(CLI::App& sub) {
 
 bool ReportFiles::write(const CheckRun& run, std::string& error) const {
   if (!junit.empty() && !write_file(junit, to_junit(run), error)) return false;
-  if (!sarif.empty() && !write_file(sarif, to_sarif(run).dump(2) + "\n", error)) return false;
+  // Names from a damaged image need not be UTF-8: U+FFFD stands for such bytes.
+  const auto sarif_text = [&] {
+    return to_sarif(run).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  };
+  if (!sarif.empty() && !write_file(sarif, sarif_text(), error)) return false;
   return true;
 }
 

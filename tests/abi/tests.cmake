@@ -22,9 +22,10 @@ vdsoforge_add_test(abi_abidiff
 target_include_directories(abi_abidiff PRIVATE "${abi_test_dir}")
 target_compile_definitions(abi_abidiff PRIVATE VDSOFORGE_ABIDIFF="${VDSOFORGE_ABIDIFF}")
 
-# The generators themselves, in-process, against corrupted images.
+# Corrupted images: the verdict and exit status of each, and the generators
+# in-process (so the sanitizer build sees every access).
 vdsoforge_add_test(abi_robustness
-  SOURCES ${abi_test_dir}/test_abi_robustness.cpp ${abi_test_dir}/tool_runner.cpp
+  SOURCES ${abi_test_dir}/test_abi_robustness.cpp ${abi_test_support}
   LIBS vdsoforge::loader vdsoforge_tools
   NEEDS_IMAGE)
 target_include_directories(abi_robustness PRIVATE "${abi_test_dir}")
