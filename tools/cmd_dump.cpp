@@ -11,6 +11,7 @@
 #include <string>
 
 #include "command.h"
+#include "output_file.h"
 #include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/elf_names.h"
@@ -24,22 +25,6 @@ namespace {
 // Offsets relative to the vDSO base are signed: the data pages lie below it.
 std::string signed_hex(uintptr_t address, uintptr_t base) {
   return address >= base ? "+" + hex(address - base) : "-" + hex(base - address);
-}
-
-bool write_file(const std::string& path, std::span<const uint8_t> bytes, std::string& error) {
-  FILE* out = std::fopen(path.c_str(), "wb");
-  if (out == nullptr) {
-    error = "cannot create " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  const size_t written = std::fwrite(bytes.data(), 1, bytes.size(), out);
-  const int write_errno = errno;
-  if (std::fclose(out) != 0 || written != bytes.size()) {
-    error = "cannot write " + path + ": " +
-            std::strerror(written != bytes.size() ? write_errno : errno);
-    return false;
-  }
-  return true;
 }
 
 // The kernel's mapped [vvar*] pages, in pages, as the profile would name them.
@@ -130,7 +115,7 @@ int run_dump(const std::string& output) {
     return 2;
   }
   std::string error;
-  if (!write_file(output, vdso->bytes, error)) {
+  if (!write_output_file(output, vdso->bytes, error)) {
     std::fprintf(stderr, "vdsoforge dump: %s\n", error.c_str());
     return 2;
   }

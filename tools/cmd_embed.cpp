@@ -12,6 +12,7 @@
 #include "command.h"
 #include "embed_header.h"
 #include "not_a_vdso.h"
+#include "output_file.h"
 #include "vdsoforge/elf_image.h"
 
 namespace vdsoforge::tools {
@@ -23,23 +24,6 @@ struct EmbedOptions {
   std::string output;  // empty: standard output
   std::string prefix = "vdso_image";
 };
-
-bool write_text(const std::string& path, const std::string& text, std::string& error) {
-  FILE* out = path.empty() ? stdout : std::fopen(path.c_str(), "w");
-  if (out == nullptr) {
-    error = "cannot create " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  const bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size();
-  const int write_errno = errno;
-  const bool closed = path.empty() ? std::fflush(out) == 0 : std::fclose(out) == 0;
-  if (!written || !closed) {
-    error = "cannot write " + (path.empty() ? std::string("standard output") : path) + ": " +
-            std::strerror(written ? errno : write_errno);
-    return false;
-  }
-  return true;
-}
 
 int run_embed(const EmbedOptions& options) {
   Error err;
@@ -59,7 +43,7 @@ int run_embed(const EmbedOptions& options) {
     std::fprintf(stderr, "vdsoforge embed: %s: %s\n", options.image.c_str(), error.c_str());
     return 2;
   }
-  if (!write_text(options.output, header, error)) {
+  if (!write_output_file(options.output, header, error)) {
     std::fprintf(stderr, "vdsoforge embed: %s\n", error.c_str());
     return 2;
   }

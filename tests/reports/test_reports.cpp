@@ -237,12 +237,12 @@ TEST_CASE("a report file that cannot be written is exit 2 with the OS reason") {
   const ToolResult abi = run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--reference", VDSOFORGE_TEST_IMAGE,
                                    "--junit", "/nonexistent/dir/r.xml"});
   CHECK(abi.exit_code == 2);
-  CHECK(abi.err.find("vdsoforge abi: cannot write /nonexistent/dir/r.xml: No such file or "
+  CHECK(abi.err.find("vdsoforge abi: cannot create /nonexistent/dir/r.xml: No such file or "
                      "directory") != std::string::npos);
   const ToolResult check =
       run_tool({"check", VDSOFORGE_TEST_IMAGE, "--sarif", "/nonexistent/dir/r.sarif"});
   CHECK(check.exit_code == 2);
-  CHECK(check.err.find("vdsoforge check: cannot write /nonexistent/dir/r.sarif: No such file or "
+  CHECK(check.err.find("vdsoforge check: cannot create /nonexistent/dir/r.sarif: No such file or "
                        "directory") != std::string::npos);
 }
 

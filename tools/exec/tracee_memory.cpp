@@ -6,15 +6,9 @@
 #include <cerrno>
 #include <cstring>
 
-namespace vdsoforge::exec {
+#include "vdsoforge/hex.h"
 
-namespace {
-std::string hex_address(uintptr_t address) {
-  char text[32];
-  std::snprintf(text, sizeof text, "0x%lx", static_cast<unsigned long>(address));
-  return text;
-}
-}  // namespace
+namespace vdsoforge::exec {
 
 TraceeMemory::TraceeMemory(pid_t pid) : pid_(pid) {
   const std::string path = "/proc/" + std::to_string(pid) + "/mem";
@@ -29,16 +23,15 @@ TraceeMemory::~TraceeMemory() {
 bool TraceeMemory::read(uintptr_t address, std::span<uint8_t> out) {
   const ssize_t n = pread(fd_, out.data(), out.size(), static_cast<off_t>(address));
   if (n == static_cast<ssize_t>(out.size())) return true;
-  error_ = "reading " + std::to_string(out.size()) + " bytes at " + hex_address(address) +
-           " in process " + std::to_string(pid_) + ": " +
-           (n < 0 ? std::strerror(errno) : "short read");
+  error_ = "reading " + std::to_string(out.size()) + " bytes at " + hex(address) + " in process " +
+           std::to_string(pid_) + ": " + (n < 0 ? std::strerror(errno) : "short read");
   return false;
 }
 
 bool TraceeMemory::write(uintptr_t address, std::span<const uint8_t> bytes) {
   const ssize_t n = pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(address));
   if (n == static_cast<ssize_t>(bytes.size())) return true;
-  error_ = "writing " + std::to_string(bytes.size()) + " bytes at " + hex_address(address) +
+  error_ = "writing " + std::to_string(bytes.size()) + " bytes at " + hex(address) +
            " in process " + std::to_string(pid_) + ": " +
            (n < 0 ? std::strerror(errno) : "short write");
   return false;

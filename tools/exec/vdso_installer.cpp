@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "initial_stack.h"
+#include "vdsoforge/hex.h"
 
 namespace vdsoforge::exec {
 
@@ -22,12 +23,6 @@ namespace {
 // execve leaves 128 KiB of stack mapped below the arguments, so this is
 // always backed, and nothing live is there yet.
 constexpr uintptr_t kScratchBelowStack = 128 + 4096;
-
-std::string hex(uintptr_t value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "0x%lx", static_cast<unsigned long>(value));
-  return text;
-}
 
 // Runs one injected call; false with error naming the call if it could not
 // run or returned an error.

@@ -3,7 +3,6 @@
 #include <elf.h>
 
 #include <algorithm>
-#include <functional>
 
 #include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_names.h"
@@ -418,55 +417,32 @@ void check_notes(const ElfImage& image, const ElfImage& reference, Report& repor
 
 // ---- hash tables --------------------------------------------------------------------------
 
-using Lookup = std::function<const Symbol*(const ElfImage&, std::string_view, std::string_view)>;
-
-std::string lookup_text(const ElfImage& elf, bool has_table, const Lookup& lookup,
-                        const Symbol& wanted) {
-  if (!has_table) return "no table";
-  const Symbol* found = lookup(elf, wanted.name, wanted.version);
+std::string lookup_text(const ElfImage& elf, HashTable table, const Symbol& wanted) {
+  if (!has_hash_table(elf, table)) return "no table";
+  const Symbol* found = find_through(elf, table, wanted.name, wanted.version);
   if (found == nullptr) return "not found";
   return "finds dynsym #" + std::to_string(found->index);
 }
 
 void check_hash_tables(const ElfImage& image, const ElfImage& reference, Report& report) {
   CheckList list(report, "hash");
-  const struct {
-    const char* table;
-    const char* section;
-    bool (ElfImage::*has)() const;
-    Lookup lookup;
-  } tables[] = {
-      {"gnu", ".gnu.hash", &ElfImage::has_gnu_hash,
-       [](const ElfImage& e, std::string_view n, std::string_view v) {
-         return e.lookup_gnu_hash(n, v);
-       }},
-      {"sysv", ".hash", &ElfImage::has_sysv_hash,
-       [](const ElfImage& e, std::string_view n, std::string_view v) {
-         return e.lookup_sysv_hash(n, v);
-       }},
-  };
   const auto exports = exported_symbols(image);
-  for (const auto& table : tables) {
-    const bool image_has = (image.*table.has)();
-    const bool reference_has = (reference.*table.has)();
+  for (const HashTable table : kHashTables) {
+    const std::string section(hash_table_section(table));
     for (const Symbol* symbol : exports) {
-      const Symbol* found =
-          image_has ? table.lookup(image, symbol->name, symbol->version) : nullptr;
-      const bool pass = found != nullptr && found->index == symbol->index;
+      const bool pass = hash_table_finds(image, table, *symbol);
       std::string detail;
-      if (!image_has) {
-        detail = std::string("the image has no ") + table.section;
-      } else if (found == nullptr) {
-        detail = std::string(table.section) + " does not find " + symbol->name +
-                 symbol_version_text(*symbol) + " (dynsym #" + std::to_string(symbol->index) +
-                 "): the table is corrupt";
+      if (!has_hash_table(image, table)) {
+        detail = "the image has no " + section;
+      } else if (find_through(image, table, symbol->name, symbol->version) == nullptr) {
+        detail = section + " does not find " + symbol->name + symbol_version_text(*symbol) +
+                 " (dynsym #" + std::to_string(symbol->index) + "): the table is corrupt";
       } else {
-        detail = std::string(table.section) + " leads to the wrong symbol";
+        detail = section + " leads to the wrong symbol";
       }
-      list.add(std::string(table.table) + "." + symbol->name,
-               std::string(table.section) + " finds " + symbol->name, pass,
-               lookup_text(image, image_has, table.lookup, *symbol),
-               lookup_text(reference, reference_has, table.lookup, *symbol), detail);
+      list.add(std::string(table == HashTable::gnu ? "gnu" : "sysv") + "." + symbol->name,
+               section + " finds " + symbol->name, pass, lookup_text(image, table, *symbol),
+               lookup_text(reference, table, *symbol), detail);
     }
   }
 }

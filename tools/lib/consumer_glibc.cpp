@@ -27,6 +27,7 @@
 
 #include "consumer_model.h"
 #include "consumer_rules.h"
+#include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_names.h"
 
 namespace vdsoforge::tools::consumers {
@@ -40,17 +41,8 @@ std::optional<MissText> refusal(const Symbol& symbol, std::string_view name) {
     return MissText{"zero_value", symbol_label(symbol) +
                                       " has st_value 0, which check_match treats as undefined"};
   }
-  switch (symbol.type) {
-    case STT_NOTYPE:
-    case STT_OBJECT:
-    case STT_FUNC:
-    case STT_COMMON:
-    case STT_TLS:
-    case STT_GNU_IFUNC:
-      return std::nullopt;
-    default:
-      return MissText{"symbol_type", symbol_label(symbol) + " has a type check_match never binds"};
-  }
+  if (is_bindable_type(symbol.type)) return std::nullopt;
+  return MissText{"symbol_type", symbol_label(symbol) + " has a type check_match never binds"};
 }
 
 // Relocation entry sizes elf_get_dynamic_info asserts (x86-64).

@@ -103,13 +103,7 @@ class GoModel final : public ConsumerModel {
       }
       probe = image.probe_sysv_hash(lookup.name, accept);
     }
-    if (probe.index) {
-      const Symbol& symbol = image.symbols()[*probe.index];
-      return bound(symbol, static_cast<uint64_t>(true_load_bias(image)) + symbol.value);
-    }
-    if (last_refusal) return missed(last_refusal->code, last_refusal->reason);
-    const MissText miss = hash_walk_miss(probe, table, lookup.name);
-    return missed(miss.code, miss.reason);
+    return walk_result(image, probe, table, lookup.name, last_refusal);
   }
 
  private:

@@ -58,6 +58,18 @@ ConsumerModel::Resolution ConsumerModel::bound(const Symbol& symbol, uint64_t ad
   return Resolution{.index = symbol.index, .address = address};
 }
 
+ConsumerModel::Resolution ConsumerModel::walk_result(const ElfImage& image, const HashProbe& probe,
+                                                     std::string_view table, std::string_view name,
+                                                     const std::optional<MissText>& last_refusal) {
+  if (probe.index) {
+    const Symbol& symbol = image.symbols()[*probe.index];
+    return bound(symbol, static_cast<uint64_t>(true_load_bias(image)) + symbol.value);
+  }
+  if (last_refusal) return missed(last_refusal->code, last_refusal->reason);
+  MissText miss = hash_walk_miss(probe, table, name);
+  return missed(std::move(miss.code), std::move(miss.reason));
+}
+
 namespace {
 
 SymbolVerdict judge(const ElfImage& image, const Lookup& lookup,

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "consumer_rules.h"
 #include "vdsoforge/elf_image.h"
 
 namespace vdsoforge::tools::consumers {
@@ -93,6 +94,13 @@ class ConsumerModel {
   static Resolution failed(Outcome outcome, std::string code, std::string reason);
   static Resolution missed(std::string code, std::string reason);
   static Resolution bound(const Symbol& symbol, uint64_t address);
+  // The end of a hash walk for consumers that call a symbol at its value plus
+  // the true load bias (Go, parse_vdso): the accepted symbol, else the last
+  // refusal the walk's predicate recorded, else why the walk found no candidate.
+  // `table` is "DT_GNU_HASH" or "DT_HASH".
+  static Resolution walk_result(const ElfImage& image, const HashProbe& probe,
+                                std::string_view table, std::string_view name,
+                                const std::optional<MissText>& last_refusal);
 };
 
 // Every model, in report order: glibc, go, musl, parse_vdso, llvm_libc.

@@ -98,12 +98,11 @@ class Checker {
                                 "', not " + expected);
       } else {
         // The export must also be reachable the way C libraries look it up.
-        if (image_.has_gnu_hash() && image_.lookup_gnu_hash(sym->name, version) == nullptr) {
-          not_found.push_back("export " + sym->name + expected +
-                              " is not found through DT_GNU_HASH");
-        }
-        if (image_.has_sysv_hash() && image_.lookup_sysv_hash(sym->name, version) == nullptr) {
-          not_found.push_back("export " + sym->name + expected + " is not found through DT_HASH");
+        for (const HashTable table : kHashTables) {
+          if (has_hash_table(image_, table) && !hash_table_finds(image_, table, *sym)) {
+            not_found.push_back("export " + sym->name + expected + " is not found through " +
+                                std::string(hash_table_tag(table)));
+          }
         }
       }
     }

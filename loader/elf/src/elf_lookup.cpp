@@ -4,26 +4,12 @@
 #include <array>
 
 #include "elf_hash_tables.h"
+#include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_image.h"
 
 namespace vdsoforge {
 
 namespace {
-
-// Symbol types glibc's resolver binds; sections, files and the like never.
-bool bindable_type(uint8_t type) {
-  switch (type) {
-    case STT_NOTYPE:
-    case STT_OBJECT:
-    case STT_FUNC:
-    case STT_COMMON:
-    case STT_TLS:
-    case STT_GNU_IFUNC:
-      return true;
-    default:
-      return false;
-  }
-}
 
 // Whether `sym` satisfies a request for `name` at `version` ("" = any
 // version), given whether the image has a DT_VERSYM table at all.
@@ -32,7 +18,7 @@ bool satisfies(const Symbol& sym, std::string_view name, std::string_view versio
   if (sym.name != name) return false;
   if (sym.shndx == SHN_UNDEF) return false;
   if (sym.bind != STB_GLOBAL && sym.bind != STB_WEAK && sym.bind != STB_GNU_UNIQUE) return false;
-  if (!bindable_type(sym.type)) return false;
+  if (!is_bindable_type(sym.type)) return false;
   // glibc treats a zero-valued symbol as not defined here (the version
   // symbol itself, an ABS 0, is never a function to call).
   if (sym.value == 0 && sym.type != STT_TLS) return false;

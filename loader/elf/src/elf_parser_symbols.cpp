@@ -7,6 +7,7 @@
 
 #include "elf_hash_tables.h"
 #include "elf_parser.h"
+#include "vdsoforge/elf_exports.h"
 
 namespace vdsoforge {
 
@@ -237,7 +238,7 @@ bool ElfParser::check_local_symbols_first() {
 bool ElfParser::check_hash_tables_find_exports() {
   const auto& symbols = image_.symbols_;
   for (const Symbol& sym : symbols) {
-    if (sym.index == 0 || sym.shndx == SHN_UNDEF || sym.bind == STB_LOCAL) continue;
+    if (!is_visible_definition(sym)) continue;
     const auto is_this = [&](uint32_t index) { return index == sym.index; };
     if (image_.gnu_hash_offset_ &&
         !elf_detail::find_in_gnu_hash(in_, *image_.gnu_hash_offset_, symbols.size(),

@@ -1,19 +1,15 @@
-// A small bounds-checked .symtab reader (see check_symtab.h).
+// A small bounds-checked .symtab reader (see elf_symtab.h).
 #include "vdsoforge/elf_symtab.h"
 
 #include <elf.h>
 
 #include <cstring>
 
+#include "elf_bytes.h"
+
 namespace vdsoforge {
 
-namespace {
-
-bool range_inside(uint64_t offset, uint64_t size, uint64_t limit) {
-  return offset <= limit && size <= limit - offset;
-}
-
-}  // namespace
+using elf_detail::range_fits;
 
 std::optional<FunctionCode> find_function_code(const ElfImage& image, std::string_view name,
                                                std::string& error) {
@@ -28,12 +24,12 @@ std::optional<FunctionCode> find_function_code(const ElfImage& image, std::strin
     return std::nullopt;
   }
   if (symtab->size % sizeof(Elf64_Sym) != 0 ||
-      !range_inside(symtab->offset, symtab->size, bytes.size())) {
+      !range_fits(symtab->offset, symtab->size, bytes.size())) {
     error = ".symtab at offset " + std::to_string(symtab->offset) + " has a bad size";
     return std::nullopt;
   }
   if (symtab->link >= sections.size() || sections[symtab->link].type != SHT_STRTAB ||
-      !range_inside(sections[symtab->link].offset, sections[symtab->link].size, bytes.size())) {
+      !range_fits(sections[symtab->link].offset, sections[symtab->link].size, bytes.size())) {
     error = ".symtab's sh_link does not name a string table inside the file";
     return std::nullopt;
   }
@@ -56,14 +52,13 @@ std::optional<FunctionCode> find_function_code(const ElfImage& image, std::strin
       return std::nullopt;
     }
     const Section& home = sections[sym.st_shndx];
-    if (sym.st_value < home.addr ||
-        !range_inside(sym.st_value - home.addr, sym.st_size, home.size) ||
+    if (sym.st_value < home.addr || !range_fits(sym.st_value - home.addr, sym.st_size, home.size) ||
         home.type == SHT_NOBITS) {
       error = "symbol " + std::string(name) + " does not lie inside its section " + home.name;
       return std::nullopt;
     }
     const uint64_t file_offset = home.offset + (sym.st_value - home.addr);
-    if (!range_inside(file_offset, sym.st_size, bytes.size())) {
+    if (!range_fits(file_offset, sym.st_size, bytes.size())) {
       error = "the code of " + std::string(name) + " runs past the end of the file";
       return std::nullopt;
     }
