@@ -14,9 +14,9 @@
 #include <optional>
 #include <string>
 
-#include "abi_compare.h"
-#include "abi_report.h"
 #include "command.h"
+#include "compat_checks.h"
+#include "compat_report.h"
 #include "consumer_model.h"
 #include "consumer_report.h"
 #include "layout_report.h"
@@ -54,7 +54,7 @@ struct AbiOptions {
 
 struct LoadedInput {
   std::optional<ElfImage> elf;
-  abi::Input info;
+  compat::Input info;
   std::string error_code, error_message;  // set when elf is empty
 };
 
@@ -99,7 +99,7 @@ LoadedInput load_kernel_vdso() {
 // Exit status 2: says which input failed and why, in the requested format.
 int cannot_read(const AbiOptions& options, const char* which, const LoadedInput& input) {
   if (options.json) {
-    std::cout << abi::error_json(which, input.error_code, input.error_message)
+    std::cout << compat::error_json(which, input.error_code, input.error_message)
                      .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
   }
@@ -123,10 +123,10 @@ int run_abi(const AbiOptions& options) {
       options.reference.empty() ? load_kernel_vdso() : load_file(options.reference);
   if (!reference.elf) return cannot_read(options, "reference", reference);
 
-  abi::Report report;
+  compat::Report report;
   report.image = image.info;
   report.reference = reference.info;
-  abi::compare(*image.elf, *reference.elf, report);
+  compat::compare(*image.elf, *reference.elf, report);
   const bool with_consumers = options.consumers || !options.required.empty();
   const auto verdicts = with_consumers ? consumers::evaluate_all(*image.elf)
                                        : std::vector<consumers::ConsumerVerdict>{};
@@ -136,7 +136,7 @@ int run_abi(const AbiOptions& options) {
   const DetectedLayout image_layout = detect_data_layout(*image.elf);
   const DetectedLayout reference_layout = detect_data_layout(*reference.elf);
   if (options.json) {
-    nlohmann::json json = abi::to_json(report);
+    nlohmann::json json = compat::to_json(report);
     json["data_layout"] = {{"image", layout_json(*image.elf, image_layout)},
                            {"reference", layout_json(*reference.elf, reference_layout)}};
     if (with_consumers) json["consumers"] = consumers::to_json(verdicts);
@@ -148,7 +148,7 @@ int run_abi(const AbiOptions& options) {
     // rather than aborting the report.
     std::cout << json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
-    std::cout << abi::render_text(report);
+    std::cout << compat::render_text(report);
     std::cout << "\nData layout, from each side's __vdso_getrandom code:\n"
               << layout_text("image:     ", *image.elf, image_layout)
               << layout_text("reference: ", *reference.elf, reference_layout);
@@ -161,7 +161,7 @@ int run_abi(const AbiOptions& options) {
     }
   }
   std::string error;
-  report::CheckRun run = abi::to_check_run(report);
+  report::CheckRun run = compat::to_check_run(report);
   consumers::append_checks(verdicts, run);
   if (!options.reports.write(run, error)) {
     std::fprintf(stderr, "vdsoforge abi: %s\n", error.c_str());

@@ -20,9 +20,9 @@
 #include <string>
 #include <vector>
 
-#include "abi_compare.h"
 #include "abi_fixtures.h"
-#include "abi_report.h"
+#include "compat_checks.h"
+#include "compat_report.h"
 #include "embed_header.h"
 #include "not_a_vdso.h"
 #include "vdsoforge/elf_exports.h"
@@ -87,11 +87,11 @@ Outcome evaluate(const Bytes& bytes, const ElfImage& reference) {
     outcome.refusal = std::string(errc_name(inspect_err.code));
     return outcome;
   }
-  tools::abi::Report report;
-  tools::abi::compare(*image, reference, report);
+  tools::compat::Report report;
+  tools::compat::compare(*image, reference, report);
   CHECK(!report.checks.empty());
-  CHECK(!tools::abi::render_text(report).empty());
-  CHECK(tools::abi::to_json(report).at("summary").at("checks") == report.checks.size());
+  CHECK(!tools::compat::render_text(report).empty());
+  CHECK(tools::compat::to_json(report).at("summary").at("checks") == report.checks.size());
   outcome.verdict = report.compatible() ? Verdict::compatible : Verdict::incompatible;
   for (const auto& check : report.checks) {
     if (!check.pass) outcome.failed.push_back(check.id);

@@ -1,8 +1,8 @@
-#include "abi_report.h"
+#include "compat_report.h"
 
 #include <algorithm>
 
-namespace vdsoforge::tools::abi {
+namespace vdsoforge::tools::compat {
 
 namespace {
 
@@ -129,4 +129,4 @@ nlohmann::json error_json(const std::string& input, const std::string& code,
           {"error", {{"input", input}, {"code", code}, {"message", message}}}};
 }
 
-}  // namespace vdsoforge::tools::abi
+}  // namespace vdsoforge::tools::compat

@@ -1,4 +1,4 @@
-#include "abi_compare.h"
+#include "compat_checks.h"
 
 #include <elf.h>
 
@@ -7,7 +7,7 @@
 #include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_names.h"
 
-namespace vdsoforge::tools::abi {
+namespace vdsoforge::tools::compat {
 
 namespace {
 
@@ -479,4 +479,4 @@ void compare(const ElfImage& image, const ElfImage& reference, Report& report) {
   check_rules(image, reference, report);
 }
 
-}  // namespace vdsoforge::tools::abi
+}  // namespace vdsoforge::tools::compat

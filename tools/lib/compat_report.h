@@ -11,7 +11,7 @@
 
 #include "check_results.h"
 
-namespace vdsoforge::tools::abi {
+namespace vdsoforge::tools::compat {
 
 // Bump only when a field changes meaning or disappears; adding fields or
 // check ids keeps the version.
@@ -56,4 +56,4 @@ nlohmann::json to_json(const Report& report);
 nlohmann::json error_json(const std::string& input, const std::string& code,
                           const std::string& message);
 
-}  // namespace vdsoforge::tools::abi
+}  // namespace vdsoforge::tools::compat
