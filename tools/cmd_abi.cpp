@@ -64,9 +64,9 @@ LoadedInput load_file(const std::string& path) {
   Error err;
   input.elf = ElfImage::parse_file(path, ParseMode::inspect, err);
   if (!input.elf) {
-    const auto not_a_vdso = not_a_vdso_message(path);
-    input.error_code = not_a_vdso ? kNotAVdsoCode : std::string(errc_name(err.code));
-    input.error_message = not_a_vdso ? *not_a_vdso : err.message;
+    RefusedInput refused = why_refused(path, err);
+    input.error_code = std::move(refused.code);
+    input.error_message = std::move(refused.message);
     return input;
   }
   input.info.size = input.elf->bytes().size();

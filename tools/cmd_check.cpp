@@ -67,9 +67,8 @@ int run_check(const CheckOptions& options) {
   Error err;
   const auto image = ElfImage::parse_file(options.image, ParseMode::inspect, err);
   if (!image) {
-    if (const auto not_a_vdso = not_a_vdso_message(options.image))
-      return cannot_check(options, *not_a_vdso + " (" + kNotAVdsoCode + ")");
-    return cannot_check(options, err.message + " (" + std::string(errc_name(err.code)) + ")");
+    const RefusedInput refused = why_refused(options.image, err);
+    return cannot_check(options, refused.message + " (" + refused.code + ")");
   }
   std::optional<ElfImage> debug;
   if (!options.stackless.empty()) {

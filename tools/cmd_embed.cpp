@@ -30,10 +30,9 @@ int run_embed(const EmbedOptions& options) {
   // Strict: an embedded image is mapped and run, so it must follow every rule.
   const auto elf = ElfImage::parse_file(options.image, ParseMode::strict, err);
   if (!elf) {
-    const auto not_a_vdso = not_a_vdso_message(options.image);
+    const RefusedInput refused = why_refused(options.image, err);
     std::fprintf(stderr, "vdsoforge embed: cannot use %s: %s: %s\n", options.image.c_str(),
-                 not_a_vdso ? kNotAVdsoCode : std::string(errc_name(err.code)).c_str(),
-                 not_a_vdso ? not_a_vdso->c_str() : err.message.c_str());
+                 refused.code.c_str(), refused.message.c_str());
     return 2;
   }
   std::string header, error;

@@ -256,10 +256,9 @@ int run(const RunOptions& options) {
   Error err;
   auto image = LoadedImage::open_file(options.image_path, err, open_options);
   if (!image) {
-    const auto not_a_vdso = not_a_vdso_message(options.image_path);
+    const RefusedInput refused = why_refused(options.image_path, err);
     std::fprintf(stderr, "vdsoforge run: cannot load %s: %s: %s\n", options.image_path.c_str(),
-                 not_a_vdso ? kNotAVdsoCode : std::string(errc_name(err.code)).c_str(),
-                 not_a_vdso ? not_a_vdso->c_str() : err.message.c_str());
+                 refused.code.c_str(), refused.message.c_str());
     return 1;
   }
   if (image->getrandom() == nullptr) {

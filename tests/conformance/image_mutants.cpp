@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/elf_symtab.h"
 
 namespace conformance {
 
@@ -28,34 +29,13 @@ std::optional<FunctionRange> find_function(const std::string& debug_image_path,
     error = debug_image_path + ": " + err.message;
     return std::nullopt;
   }
-  const vdsoforge::Section* symtab = nullptr;
-  const vdsoforge::Section* strtab = nullptr;
-  for (const auto& section : elf->sections()) {
-    if (section.name == ".symtab") symtab = &section;
-    if (section.name == ".strtab") strtab = &section;
-  }
-  if (!symtab || !strtab) {
-    error = debug_image_path + " has no .symtab/.strtab (is it the unstripped image?)";
+  // The one .symtab reader, as the build check and the stack analysis use it.
+  const auto code = vdsoforge::find_function_code(*elf, name, error);
+  if (!code) {
+    error = debug_image_path + ": " + error;
     return std::nullopt;
   }
-  const auto bytes = elf->bytes();
-  if (symtab->offset + symtab->size > bytes.size() ||
-      strtab->offset + strtab->size > bytes.size()) {
-    error = debug_image_path + ": symbol table outside the file";
-    return std::nullopt;
-  }
-  for (uint64_t off = 0; off + sizeof(Elf64_Sym) <= symtab->size; off += sizeof(Elf64_Sym)) {
-    Elf64_Sym sym;
-    std::memcpy(&sym, bytes.data() + symtab->offset + off, sizeof sym);
-    if (ELF64_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_name >= strtab->size) continue;
-    const char* sym_name =
-        reinterpret_cast<const char*>(bytes.data() + strtab->offset + sym.st_name);
-    const size_t max_len = strtab->size - sym.st_name;
-    if (std::string_view(sym_name, strnlen(sym_name, max_len)) == name)
-      return FunctionRange{sym.st_value, sym.st_size};
-  }
-  error = "no function " + std::string(name) + " in " + debug_image_path;
-  return std::nullopt;
+  return FunctionRange{code->file_offset, code->size};
 }
 
 long patch_function(std::vector<uint8_t>& image, FunctionRange function,

@@ -105,4 +105,9 @@ std::optional<std::string> not_a_vdso_message(const std::string& path) {
   return evidence;
 }
 
+RefusedInput why_refused(const std::string& path, const Error& refusal) {
+  if (auto evidence = not_a_vdso_message(path)) return {kNotAVdsoCode, std::move(*evidence)};
+  return {std::string(errc_name(refusal.code)), refusal.message};
+}
+
 }  // namespace vdsoforge::tools

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "vdsoforge/error.h"
+
 namespace vdsoforge::tools {
 
 // Reads the ELF file at `path` (64-bit little endian only) and, if it is a
@@ -17,5 +19,13 @@ std::optional<std::string> not_a_vdso_message(const std::string& path);
 
 // The error code the commands report with that message.
 inline constexpr const char* kNotAVdsoCode = "not_a_vdso";
+
+// Why a command could not use the file at `path` that the parser (or the
+// loader) refused with `refusal`: the not-a-vDSO evidence when there is
+// some, else the refusal itself.  `code` is kNotAVdsoCode or errc_name().
+struct RefusedInput {
+  std::string code, message;
+};
+RefusedInput why_refused(const std::string& path, const Error& refusal);
 
 }  // namespace vdsoforge::tools
