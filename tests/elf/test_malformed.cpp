@@ -12,6 +12,7 @@
 
 #include "image_bytes.h"
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/image_defaults.h"
 #include "vdsoforge/loader.h"
 
 using namespace vdsoforge;
@@ -32,6 +33,9 @@ struct Malformed {
 constexpr uint64_t kPhFlags = 4, kPhOffset = 8, kPhVaddr = 16, kPhFilesz = 32, kPhMemsz = 40;
 // Elf64_Verdef field offsets.
 constexpr uint64_t kVdVersion = 0, kVdNdx = 4, kVdHash = 8, kVdAux = 12, kVdNext = 16;
+// The built image's data area (its data-layout note), which the note edits
+// below overstep.
+constexpr uint32_t kArea = vdsoforge::default_image::kDataAreaSize;
 
 uint64_t load_ph(const Bytes& b) { return elf_test::program_header_offset(b, PT_LOAD); }
 uint64_t dynamic_ph(const Bytes& b) { return elf_test::program_header_offset(b, PT_DYNAMIC); }
@@ -288,13 +292,13 @@ std::vector<Malformed> malformed_images() {
        [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 8, 0); },
        Errc::bad_data_layout_note, "data_area_size"},
       {"data area not whole pages",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 8, 0x6001); },
+       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 8, kArea + 1); },
        Errc::bad_data_layout_note, "data_area_size"},
       {"rng data past the data area",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 12, 0x6000); },
+       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 12, kArea); },
        Errc::bad_data_layout_note, "rng_data_offset"},
       {"rng data straddling the data area's end",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 12, 0x5ff8); },
+       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 12, kArea - 8); },
        Errc::bad_data_layout_note, "rng_data_offset"},
       {"rng data misaligned",
        [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 12, 0x2004); },

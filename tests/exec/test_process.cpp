@@ -19,6 +19,7 @@
 
 #include "exec_harness.h"
 #include "tool_runner.h"
+#include "vdsoforge/hex.h"
 #include "vdsoforge/image_defaults.h"
 
 using abi_test::run_tool;
@@ -253,7 +254,9 @@ TEST_CASE("refusals exit 2 before the program runs") {
   SECTION("bad option values") {
     CHECK(run_tool({"exec", "--reseed-every", "0ms", "--", "true"}).exit_code == 2);
     CHECK(run_tool({"exec", "--reseed-every", "soon", "--", "true"}).exit_code == 2);
-    CHECK(run_tool({"exec", "--data-layout", "0x6000", "--", "true"}).exit_code == 2);
+    // SIZE without :OFFSET.
+    const std::string size_only = vdsoforge::hex(vdsoforge::image_defaults::kDataAreaSize);
+    CHECK(run_tool({"exec", "--data-layout", size_only, "--", "true"}).exit_code == 2);
   }
 }
 

@@ -235,6 +235,10 @@ bool ElfParser::check_local_symbols_first() {
   return true;
 }
 
+// The structural half of "each hash table finds every export": every visible
+// definition (the version symbol too, which GNU ld hashes) sits on its name's
+// chain.  Whether a C library's look-up by name and version then lands on it
+// is hash_table_finds() (elf_exports.h), which check and abi ask.
 bool ElfParser::check_hash_tables_find_exports() {
   const auto& symbols = image_.symbols_;
   for (const Symbol& sym : symbols) {
