@@ -50,6 +50,39 @@
 #define VF_ROW_DOUBLE_ROUND_VPROLD(W) \
   VF_ROW_QR_VPROLD(W) VF_ROW_DIAGONALIZE(W) VF_ROW_QR_VPROLD(W) VF_ROW_UNDIAGONALIZE(W)
 
+// The one- or two-block tail of the AVX2 and AVX-512 routines, row layout in
+// ymm (block 0 in lane 0, block 1 in lane 1; input rows in ymm0-3).  START
+// copies the input into the working rows ymm4-7 and opens the 10 double-round
+// loop (label 51, count in eax); the routine's own double round follows, then
+// FINISH closes the loop, adds the input back and stores block 0, and block
+// 1 when rcx >= 2, extracting lane 1 with EXTRACT (vextracti128 on AVX2,
+// vextracti32x4 on AVX-512).  Ends at label 52.
+#define VF_ROW_YMM_START                      \
+  "vmovdqa %ymm0, %ymm4\n\t"                   \
+  "vmovdqa %ymm1, %ymm5\n\t"                   \
+  "vmovdqa %ymm2, %ymm6\n\t"                   \
+  "vmovdqa %ymm3, %ymm7\n\t"                   \
+  "mov $10, %eax\n\t"                          \
+  "51:\n\t"
+#define VF_ROW_YMM_FINISH(EXTRACT)            \
+  "dec %eax\n\t"                               \
+  "jnz 51b\n\t"                                \
+  "vpaddd %ymm0, %ymm4, %ymm4\n\t"             \
+  "vpaddd %ymm1, %ymm5, %ymm5\n\t"             \
+  "vpaddd %ymm2, %ymm6, %ymm6\n\t"             \
+  "vpaddd %ymm3, %ymm7, %ymm7\n\t"             \
+  "vmovdqu %xmm4, 0(%rdi)\n\t"                 \
+  "vmovdqu %xmm5, 16(%rdi)\n\t"                \
+  "vmovdqu %xmm6, 32(%rdi)\n\t"                \
+  "vmovdqu %xmm7, 48(%rdi)\n\t"                \
+  "cmp $2, %rcx\n\t"                           \
+  "jb 52f\n\t"                                 \
+  EXTRACT " $1, %ymm4, 64(%rdi)\n\t"           \
+  EXTRACT " $1, %ymm5, 80(%rdi)\n\t"           \
+  EXTRACT " $1, %ymm6, 96(%rdi)\n\t"           \
+  EXTRACT " $1, %ymm7, 112(%rdi)\n\t"          \
+  "52:\n\t"
+
 // AVX2 has no vector rotate: 16 and 8 are byte shuffles (masks in .rodata,
 // named by the routine), 12 and 7 are shift, shift, or through temporary t.
 #define VF_ROT_SHUFFLE(W, a, mask) "vpshufb " mask "(%rip), %" W #a ", %" W #a "\n\t"

@@ -220,33 +220,12 @@ extern "C" [[gnu::naked]] void vdsoforge_chacha20_blocks_avx2(uint8_t*, const ui
       "lea 1(%r9), %rax\n\t"
       "vmovq %rax, %xmm4\n\t"
       "vinserti128 $1, %xmm4, %ymm3, %ymm3\n\t"
-      "vmovdqa %ymm0, %ymm4\n\t"
-      "vmovdqa %ymm1, %ymm5\n\t"
-      "vmovdqa %ymm2, %ymm6\n\t"
-      "vmovdqa %ymm3, %ymm7\n\t"
-      "mov $10, %eax\n\t"
-      "51:\n\t"
+      VF_ROW_YMM_START
       VF2_ROW_QR
       VF_ROW_DIAGONALIZE("ymm")
       VF2_ROW_QR
       VF_ROW_UNDIAGONALIZE("ymm")
-      "dec %eax\n\t"
-      "jnz 51b\n\t"
-      "vpaddd %ymm0, %ymm4, %ymm4\n\t"
-      "vpaddd %ymm1, %ymm5, %ymm5\n\t"
-      "vpaddd %ymm2, %ymm6, %ymm6\n\t"
-      "vpaddd %ymm3, %ymm7, %ymm7\n\t"
-      "vmovdqu %xmm4, 0(%rdi)\n\t"
-      "vmovdqu %xmm5, 16(%rdi)\n\t"
-      "vmovdqu %xmm6, 32(%rdi)\n\t"
-      "vmovdqu %xmm7, 48(%rdi)\n\t"
-      "cmp $2, %rcx\n\t"
-      "jb 52f\n\t"
-      "vextracti128 $1, %ymm4, 64(%rdi)\n\t"
-      "vextracti128 $1, %ymm5, 80(%rdi)\n\t"
-      "vextracti128 $1, %ymm6, 96(%rdi)\n\t"
-      "vextracti128 $1, %ymm7, 112(%rdi)\n\t"
-      "52:\n\t"
+      VF_ROW_YMM_FINISH("vextracti128")
       "add %rcx, %r9\n\t"
 
       "90:\n\t"
