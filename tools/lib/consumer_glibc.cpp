@@ -60,7 +60,7 @@ class GlibcModel final : public ConsumerModel {
     std::vector<Lookup> list;
     for (const char* symbol : {"__vdso_clock_gettime", "__vdso_gettimeofday", "__vdso_time",
                                "__vdso_getcpu", "__vdso_clock_getres", "__vdso_getrandom"}) {
-      list.push_back(Lookup{symbol, "LINUX_2.6", Outcome::syscall_fallback,
+      list.push_back(Lookup{symbol, std::string(kVdsoVersion), Outcome::syscall_fallback,
                             "its GLRO pointer stays NULL and the wrapper makes the system call"});
     }
     return list;

@@ -24,7 +24,6 @@ namespace vdsoforge::tools::consumers {
 
 namespace {
 
-constexpr std::string_view kVersion = "LINUX_2.6";
 constexpr uint32_t kVersionHash = 0x3ae75f6;  // vdsoLinuxVersion's hash
 
 class GoModel final : public ConsumerModel {
@@ -38,9 +37,9 @@ class GoModel final : public ConsumerModel {
     const std::string fallback =
         "the runtime's symbol address stays 0 and it makes the system call";
     return {
-        {"__vdso_gettimeofday", std::string(kVersion), Outcome::syscall_fallback, fallback},
-        {"__vdso_clock_gettime", std::string(kVersion), Outcome::syscall_fallback, fallback},
-        {"__vdso_getrandom", std::string(kVersion), Outcome::syscall_fallback,
+        {"__vdso_gettimeofday", std::string(kVdsoVersion), Outcome::syscall_fallback, fallback},
+        {"__vdso_clock_gettime", std::string(kVdsoVersion), Outcome::syscall_fallback, fallback},
+        {"__vdso_getrandom", std::string(kVdsoVersion), Outcome::syscall_fallback,
          "vgetrandomInit returns early and crypto/rand reads through the getrandom system call"},
     };
   }
@@ -62,7 +61,7 @@ class GoModel final : public ConsumerModel {
     int32_t version = -1;
     for (const VersionDefinition& definition : image.version_definitions()) {
       if ((definition.flags & VER_FLG_BASE) == 0 && definition.hash == kVersionHash &&
-          definition.name == kVersion) {
+          definition.name == kVdsoVersion) {
         version = definition.index & 0x7fff;
         break;
       }
@@ -111,15 +110,16 @@ class GoModel final : public ConsumerModel {
     if (version >= 0) {
       return {"version_index_mismatch",
               symbol_label(symbol) + " has versym index " + std::to_string(symbol.versym & 0x7fff) +
-                  ", not " + std::string(kVersion) + "'s index " + std::to_string(version)};
+                  ", not " + std::string(kVdsoVersion) + "'s index " + std::to_string(version)};
     }
-    if (const VersionDefinition* named = version_by_name(image, kVersion)) {
+    if (const VersionDefinition* named = version_by_name(image, kVdsoVersion)) {
       return {"vd_hash_mismatch",
-              "the " + std::string(kVersion) + " version definition carries vd_hash " +
+              "the " + std::string(kVdsoVersion) + " version definition carries vd_hash " +
                   hex(named->hash) + ", Go's key is " + hex(kVersionHash) +
                   ": vdsoFindVersion matches no version, so every versioned symbol is refused"};
     }
-    return {"version_missing", "no non-base version definition is named " + std::string(kVersion) +
+    return {"version_missing", "no non-base version definition is named " +
+                                   std::string(kVdsoVersion) +
                                    ": vdsoFindVersion matches no version, so every versioned "
                                    "symbol is refused"};
   }

@@ -25,8 +25,6 @@ namespace vdsoforge::tools::consumers {
 
 namespace {
 
-constexpr std::string_view kVersion = "LINUX_2.6";
-
 class LlvmLibcModel final : public ConsumerModel {
  public:
   std::string_view id() const override { return "llvm_libc"; }
@@ -38,7 +36,7 @@ class LlvmLibcModel final : public ConsumerModel {
     std::vector<Lookup> list;
     for (const char* symbol :
          {"__vdso_clock_gettime", "__vdso_getcpu", "__vdso_gettimeofday", "__vdso_time"}) {
-      list.push_back(Lookup{symbol, std::string(kVersion), Outcome::syscall_fallback,
+      list.push_back(Lookup{symbol, std::string(kVdsoVersion), Outcome::syscall_fallback,
                             "get_symbol returns nullptr and the caller makes the system call"});
     }
     return list;
@@ -95,13 +93,13 @@ class LlvmLibcModel final : public ConsumerModel {
       if (versioned) {
         const VersionDefinition* definition = version_by_index(image, symbol.versym & 0x7fff);
         const std::string name = definition ? definition->name : "";
-        if (name != kVersion) {
+        if (name != kVdsoVersion) {
           last_refusal = MissText{definition ? "version_name_mismatch" : "version_index_mismatch",
                                   symbol_label(symbol) +
                                       (definition ? " is at version " + name
                                                   : " has a versym index naming no non-base "
                                                     "version definition") +
-                                      ", not " + std::string(kVersion)};
+                                      ", not " + std::string(kVdsoVersion)};
           continue;
         }
       }

@@ -21,8 +21,6 @@ namespace vdsoforge::tools::consumers {
 
 namespace {
 
-constexpr std::string_view kVersion = "LINUX_2.6";
-
 std::optional<MissText> refusal(const ElfImage& image, const Symbol& s) {
   constexpr unsigned kTypes =
       1u << STT_NOTYPE | 1u << STT_OBJECT | 1u << STT_FUNC | 1u << STT_COMMON;
@@ -43,10 +41,10 @@ std::optional<MissText> refusal(const ElfImage& image, const Symbol& s) {
                                                     std::to_string(s.versym & 0x7fff) +
                                                     ", which names no non-base version definition"};
     }
-    if (definition->name != kVersion) {
+    if (definition->name != kVdsoVersion) {
       return MissText{"version_name_mismatch", symbol_label(s) + " is at version " +
                                                    definition->name + ", not " +
-                                                   std::string(kVersion)};
+                                                   std::string(kVdsoVersion)};
     }
   }
   return std::nullopt;
@@ -61,8 +59,9 @@ class MuslModel final : public ConsumerModel {
   }
   std::vector<Lookup> lookups() const override {
     const std::string fallback = "__vdsosym returns 0 and the function makes the system call";
-    return {{"__vdso_clock_gettime", std::string(kVersion), Outcome::syscall_fallback, fallback},
-            {"__vdso_getcpu", std::string(kVersion), Outcome::syscall_fallback, fallback}};
+    return {
+        {"__vdso_clock_gettime", std::string(kVdsoVersion), Outcome::syscall_fallback, fallback},
+        {"__vdso_getcpu", std::string(kVdsoVersion), Outcome::syscall_fallback, fallback}};
   }
 
  protected:

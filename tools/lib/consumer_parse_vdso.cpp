@@ -22,8 +22,6 @@ namespace vdsoforge::tools::consumers {
 
 namespace {
 
-constexpr std::string_view kVersion = "LINUX_2.6";
-
 class ParseVdsoModel final : public ConsumerModel {
  public:
   std::string_view id() const override { return "parse_vdso"; }
@@ -35,7 +33,7 @@ class ParseVdsoModel final : public ConsumerModel {
            "torvalds/linux 032e8716) and vdso_test_getrandom.c";
   }
   std::vector<Lookup> lookups() const override {
-    return {{"__vdso_getrandom", std::string(kVersion), Outcome::exits,
+    return {{"__vdso_getrandom", std::string(kVdsoVersion), Outcome::exits,
              "vdso_test_getrandom prints \"__vdso_getrandom is missing!\" and exits with "
              "KSFT_FAIL"}};
   }
@@ -101,17 +99,17 @@ class ParseVdsoModel final : public ConsumerModel {
                                                     std::to_string(index) +
                                                     ", which names no non-base version definition"};
     }
-    if (definition->hash != elf_sysv_hash(kVersion)) {
+    if (definition->hash != elf_sysv_hash(kVdsoVersion)) {
       return MissText{"vd_hash_mismatch",
                       "the version definition " + definition->name + " (index " +
                           std::to_string(index) + ") carries vd_hash " + hex(definition->hash) +
-                          ", vdso_match_version wants " + hex(elf_sysv_hash(kVersion)) +
-                          ", the ELF hash of " + std::string(kVersion)};
+                          ", vdso_match_version wants " + hex(elf_sysv_hash(kVdsoVersion)) +
+                          ", the ELF hash of " + std::string(kVdsoVersion)};
     }
-    if (definition->name != kVersion) {
+    if (definition->name != kVdsoVersion) {
       return MissText{"version_name_mismatch", symbol_label(symbol) + " is at version " +
                                                    definition->name + ", not " +
-                                                   std::string(kVersion)};
+                                                   std::string(kVdsoVersion)};
     }
     return std::nullopt;
   }

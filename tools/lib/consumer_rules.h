@@ -13,6 +13,10 @@
 
 namespace vdsoforge::tools::consumers {
 
+// The version every consumer asks the x86-64 vDSO for (its only one); each
+// consumer's source spells it out, the models share this spelling.
+inline constexpr std::string_view kVdsoVersion = "LINUX_2.6";
+
 // "__vdso_getrandom (.dynsym #3, GLOBAL FUNC, value 0x1230)".
 std::string symbol_label(const Symbol& symbol);
 
