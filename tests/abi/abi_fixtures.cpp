@@ -19,12 +19,12 @@ void require_kernel_getrandom() {
   }
 }
 
-std::string broken_image(const TempDir& dir, const std::string& name,
-                         const std::function<void(Bytes&)>& mutate) {
-  Bytes bytes = read_bytes(VDSOFORGE_TEST_IMAGE);
+std::string broken_image(const test_support::TempDir& dir, const std::string& name,
+                         const std::function<void(test_support::Bytes&)>& mutate) {
+  test_support::Bytes bytes = test_support::read_file(VDSOFORGE_TEST_IMAGE);
   mutate(bytes);
   const auto path = dir.path(name);
-  write_bytes(path, bytes);
+  test_support::write_file(path, bytes);
   return path.string();
 }
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "files.h"
 #include "image_mutations.h"
 #include "tool_runner.h"
 
@@ -16,8 +17,8 @@ namespace abi_test {
 void require_kernel_getrandom();
 
 // Writes the built image, broken by `mutate`, into `dir` and returns its path.
-std::string broken_image(const TempDir& dir, const std::string& name,
-                         const std::function<void(Bytes&)>& mutate);
+std::string broken_image(const test_support::TempDir& dir, const std::string& name,
+                         const std::function<void(test_support::Bytes&)>& mutate);
 
 // The check with this id in a parsed JSON report; throws if there is none.
 const nlohmann::json& find_check(const nlohmann::json& report, const std::string& id);

@@ -6,6 +6,8 @@ namespace abi_test {
 
 namespace {
 
+using namespace test_support;
+
 constexpr const char* kSymbol = "__vdso_getrandom";
 constexpr const char* kVersion = "LINUX_2.6";
 

@@ -16,7 +16,7 @@ namespace abi_test {
 struct Damage {
   std::string name;       // what a reader of the matrix sees
   std::string file_name;  // unique, safe as a file name
-  std::function<void(Bytes&)> apply;
+  std::function<void(test_support::Bytes&)> apply;
 };
 
 // The unaltered image first (the baseline every consumer must use).

@@ -20,6 +20,7 @@
 #include "abi_fixtures.h"
 
 using namespace abi_test;
+using namespace test_support;
 
 namespace {
 

@@ -2,10 +2,12 @@
 // names the broken property, with both sides' values, in text and JSON.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <functional>
 
 #include "abi_fixtures.h"
 
 using namespace abi_test;
+using namespace test_support;
 
 namespace {
 
@@ -27,6 +29,14 @@ Verdict judge(const std::string& image) {
   return verdict;
 }
 
+// `abi` on the built image broken by `mutate` (written as `file_name`),
+// against the running kernel's vDSO.
+Verdict judge_broken(const std::string& file_name, const std::function<void(Bytes&)>& mutate) {
+  require_kernel_getrandom();
+  const TempDir dir;
+  return judge(broken_image(dir, file_name, mutate));
+}
+
 bool has_line(const std::string& text, const std::string& line_start) {
   return text.find("\n  " + line_start) != std::string::npos;
 }
@@ -38,11 +48,7 @@ bool contains(const std::vector<std::string>& ids, const std::string& id) {
 }  // namespace
 
 TEST_CASE("abi fails an image whose getrandom is GLOBAL where the kernel has WEAK") {
-  require_kernel_getrandom();
-  TempDir dir;
-  const auto image =
-      broken_image(dir, "global.so", [](Bytes& b) { make_symbol_global(b, "getrandom"); });
-  const Verdict v = judge(image);
+  const Verdict v = judge_broken("global.so", [](Bytes& b) { make_symbol_global(b, "getrandom"); });
   INFO(v.text.out);
   CHECK(has_line(v.text.out, "FAIL symbols.getrandom.binding: image GLOBAL | reference WEAK"));
   // Nothing else about the image changed, so nothing else fails.
@@ -54,10 +60,7 @@ TEST_CASE("abi fails an image whose getrandom is GLOBAL where the kernel has WEA
 }
 
 TEST_CASE("abi fails an image missing the LINUX_2.6 version definition") {
-  require_kernel_getrandom();
-  TempDir dir;
-  const auto image = broken_image(dir, "noversion.so", drop_last_version_definition);
-  const Verdict v = judge(image);
+  const Verdict v = judge_broken("noversion.so", drop_last_version_definition);
   INFO(v.text.out);
   CHECK(has_line(v.text.out,
                  "FAIL versions.LINUX_2.6: image missing | reference index 2, flags none"));
@@ -74,10 +77,7 @@ TEST_CASE("abi fails an image missing the LINUX_2.6 version definition") {
 }
 
 TEST_CASE("abi fails an image with a stray relocation") {
-  require_kernel_getrandom();
-  TempDir dir;
-  const auto image = broken_image(dir, "reloc.so", add_stray_relocation);
-  const Verdict v = judge(image);
+  const Verdict v = judge_broken("reloc.so", add_stray_relocation);
   INFO(v.text.out);
   CHECK(has_line(v.text.out, "FAIL dynamic.no_relocations: image DT_RELA=0x"));
   const auto& check = find_check(v.json, "dynamic.no_relocations");
@@ -92,10 +92,7 @@ TEST_CASE("abi fails an image with a stray relocation") {
 }
 
 TEST_CASE("abi fails an image with a second loadable segment") {
-  require_kernel_getrandom();
-  TempDir dir;
-  const auto image = broken_image(dir, "twoloads.so", add_second_load_segment);
-  const Verdict v = judge(image);
+  const Verdict v = judge_broken("twoloads.so", add_second_load_segment);
   INFO(v.text.out);
   CHECK(has_line(v.text.out, "FAIL segments.load_count: image 2 | reference 1"));
   const auto& check = find_check(v.json, "segments.load_count");
@@ -113,10 +110,7 @@ TEST_CASE("abi fails an image with a second loadable segment") {
 }
 
 TEST_CASE("abi fails an image whose .gnu.hash is corrupt, and says .hash still works") {
-  require_kernel_getrandom();
-  TempDir dir;
-  const auto image = broken_image(dir, "gnuhash.so", corrupt_gnu_hash);
-  const Verdict v = judge(image);
+  const Verdict v = judge_broken("gnuhash.so", corrupt_gnu_hash);
   INFO(v.text.out);
   CHECK(has_line(v.text.out,
                  "FAIL hash.gnu.__vdso_getrandom: image not found | reference finds dynsym #"));
@@ -130,10 +124,7 @@ TEST_CASE("abi fails an image whose .gnu.hash is corrupt, and says .hash still w
 }
 
 TEST_CASE("abi fails an image whose .hash is corrupt, and says .gnu.hash still works") {
-  require_kernel_getrandom();
-  TempDir dir;
-  const auto image = broken_image(dir, "sysvhash.so", corrupt_sysv_hash);
-  const Verdict v = judge(image);
+  const Verdict v = judge_broken("sysvhash.so", corrupt_sysv_hash);
   INFO(v.text.out);
   CHECK(has_line(v.text.out, "FAIL hash.sysv.getrandom: image not found"));
   const auto failed = failed_ids(v.json);
@@ -142,10 +133,7 @@ TEST_CASE("abi fails an image whose .hash is corrupt, and says .gnu.hash still w
 }
 
 TEST_CASE("abi fails an image that keeps getrandom but not its alias __vdso_getrandom") {
-  require_kernel_getrandom();
-  TempDir dir;
-  const auto image = broken_image(dir, "local-alias.so", make_first_symbol_local);
-  const Verdict v = judge(image);
+  const Verdict v = judge_broken("local-alias.so", make_first_symbol_local);
   INFO(v.text.out);
   // The kernel exports both names at one address; providing only one is a
   // broken promise, not a symbol the image merely does not provide.
@@ -159,11 +147,7 @@ TEST_CASE("abi fails an image that keeps getrandom but not its alias __vdso_getr
 }
 
 TEST_CASE("abi fails an image whose getrandom no longer shares __vdso_getrandom's address") {
-  require_kernel_getrandom();
-  TempDir dir;
-  const auto image =
-      broken_image(dir, "moved.so", [](Bytes& b) { move_symbol(b, "getrandom", 16); });
-  const Verdict v = judge(image);
+  const Verdict v = judge_broken("moved.so", [](Bytes& b) { move_symbol(b, "getrandom", 16); });
   INFO(v.text.out);
   CHECK(failed_ids(v.json) ==
         std::vector<std::string>{"symbols.__vdso_getrandom.aliases", "symbols.getrandom.aliases"});

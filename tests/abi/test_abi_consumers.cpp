@@ -26,7 +26,7 @@
 
 namespace {
 
-using abi_test::Bytes;
+using test_support::Bytes;
 using vdsoforge::ElfImage;
 using vdsoforge::Error;
 using vdsoforge::ParseMode;
@@ -47,7 +47,7 @@ constexpr Outcome kCrashes = Outcome::crashes;
 constexpr Outcome kWrong = Outcome::wrong_address;
 constexpr Outcome kUnpredictable = Outcome::unpredictable;
 
-Bytes built_image() { return abi_test::read_bytes(VDSOFORGE_TEST_IMAGE); }
+Bytes built_image() { return test_support::read_file(VDSOFORGE_TEST_IMAGE); }
 
 Bytes kernel_image() {
   Error err;
@@ -103,67 +103,68 @@ TEST_CASE("unaltered images: every consumer uses what it looks up") {
 }
 
 TEST_CASE("bloom filter zeroed: glibc falls back, Go and parse_vdso never read it") {
-  ours(abi_test::corrupt_gnu_hash,
+  ours(test_support::corrupt_gnu_hash,
        {{"glibc", kFallback, "bloom_miss"}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
-  kernels(abi_test::corrupt_gnu_hash, {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
+  kernels(test_support::corrupt_gnu_hash, {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
 }
 
 TEST_CASE("DT_HASH buckets zeroed: unused while DT_GNU_HASH exists; musl scans linearly") {
-  ours(abi_test::corrupt_sysv_hash,
+  ours(test_support::corrupt_sysv_hash,
        {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
-  kernels(abi_test::corrupt_sysv_hash, {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
+  kernels(test_support::corrupt_sysv_hash, {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
 }
 
 TEST_CASE("GNU chain hash corrupted: every hash-table reader misses the symbol") {
-  ours([](Bytes& b) { abi_test::corrupt_gnu_hash_chain(b, kGetrandom); },
+  ours([](Bytes& b) { test_support::corrupt_gnu_hash_chain(b, kGetrandom); },
        {{"glibc", kFallback, "chain_mismatch"},
         {"go", kFallback, "chain_mismatch"},
         {"parse_vdso", kExits, "chain_mismatch"}});
-  kernels([](Bytes& b) { abi_test::corrupt_gnu_hash_chain(b, kClock); },
+  kernels([](Bytes& b) { test_support::corrupt_gnu_hash_chain(b, kClock); },
           {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
 }
 
 TEST_CASE("no DT_GNU_HASH: everyone falls back to DT_HASH") {
-  ours([](Bytes& b) { abi_test::hide_dynamic_tag(b, DT_GNU_HASH); },
+  ours([](Bytes& b) { test_support::hide_dynamic_tag(b, DT_GNU_HASH); },
        {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
 }
 
 TEST_CASE("no DT_HASH: musl gives up, the others read DT_GNU_HASH or no table") {
-  ours([](Bytes& b) { abi_test::hide_dynamic_tag(b, DT_HASH); },
+  ours([](Bytes& b) { test_support::hide_dynamic_tag(b, DT_HASH); },
        {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
-  kernels([](Bytes& b) { abi_test::hide_dynamic_tag(b, DT_HASH); },
+  kernels([](Bytes& b) { test_support::hide_dynamic_tag(b, DT_HASH); },
           {{"musl", kFallback, "no_sysv_hash"}, {"llvm_libc", kUses, ""}});
 }
 
 TEST_CASE("wrong vd_hash: glibc never checks it, Go and parse_vdso refuse the version") {
-  ours([](Bytes& b) { abi_test::corrupt_version_hash(b, "LINUX_2.6"); },
+  ours([](Bytes& b) { test_support::corrupt_version_hash(b, "LINUX_2.6"); },
        {{"glibc", kUses, ""},
         {"go", kFallback, "vd_hash_mismatch"},
         {"parse_vdso", kExits, "vd_hash_mismatch"}});
-  kernels([](Bytes& b) { abi_test::corrupt_version_hash(b, "LINUX_2.6"); },
+  kernels([](Bytes& b) { test_support::corrupt_version_hash(b, "LINUX_2.6"); },
           {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
 }
 
 TEST_CASE("version renamed (vd_hash kept): only glibc still binds") {
-  ours([](Bytes& b) { abi_test::rename_version(b, "LINUX_2.6"); },
+  ours([](Bytes& b) { test_support::rename_version(b, "LINUX_2.6"); },
        {{"glibc", kUses, ""},
         {"go", kFallback, "version_missing"},
         {"parse_vdso", kExits, "version_name_mismatch"}});
-  kernels([](Bytes& b) { abi_test::rename_version(b, "LINUX_2.6"); },
+  kernels([](Bytes& b) { test_support::rename_version(b, "LINUX_2.6"); },
           {{"musl", kFallback, "version_name_mismatch"},
            {"llvm_libc", kFallback, "version_name_mismatch"}});
 }
 
 TEST_CASE("version definition dropped: symbols at the base version") {
-  ours(abi_test::drop_last_version_definition, {{"glibc", kUses, ""},
-                                                {"go", kFallback, "version_missing"},
-                                                {"parse_vdso", kExits, "version_index_mismatch"}});
+  ours(test_support::drop_last_version_definition,
+       {{"glibc", kUses, ""},
+        {"go", kFallback, "version_missing"},
+        {"parse_vdso", kExits, "version_index_mismatch"}});
 }
 
 TEST_CASE("no DT_VERDEF (nor DT_VERSYM): Go follows a nil pointer, the others skip versions") {
   const auto unversioned = [](Bytes& b) {
-    abi_test::hide_dynamic_tag(b, DT_VERDEF);
-    abi_test::hide_dynamic_tag(b, DT_VERSYM);
+    test_support::hide_dynamic_tag(b, DT_VERDEF);
+    test_support::hide_dynamic_tag(b, DT_VERSYM);
   };
   ours(unversioned,
        {{"glibc", kUses, ""}, {"go", kCrashes, "no_verdef"}, {"parse_vdso", kUses, ""}});
@@ -172,90 +173,90 @@ TEST_CASE("no DT_VERDEF (nor DT_VERSYM): Go follows a nil pointer, the others sk
 
 TEST_CASE("no DT_VERSYM (DT_VERDEF kept): glibc's version check reads a NULL entry") {
   ours(
-      [](Bytes& b) { abi_test::hide_dynamic_tag(b, DT_VERSYM); },
+      [](Bytes& b) { test_support::hide_dynamic_tag(b, DT_VERSYM); },
       {{"glibc", kCrashes, "verdef_without_versym"}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
 }
 
 TEST_CASE("hidden version bit: nobody checks it in a vDSO look-up") {
-  ours([](Bytes& b) { abi_test::hide_symbol_version(b, kGetrandom); },
+  ours([](Bytes& b) { test_support::hide_symbol_version(b, kGetrandom); },
        {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
-  kernels([](Bytes& b) { abi_test::hide_symbol_version(b, kClock); },
+  kernels([](Bytes& b) { test_support::hide_symbol_version(b, kClock); },
           {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
 }
 
 // A LOCAL symbol must sit before .dynsym's sh_info (the parser refuses the
 // table otherwise), so the symbol and those before it become LOCAL.
 TEST_CASE("LOCAL binding: refused by all but LLVM libc") {
-  ours([](Bytes& b) { abi_test::make_symbols_local_through(b, kGetrandom); },
+  ours([](Bytes& b) { test_support::make_symbols_local_through(b, kGetrandom); },
        {{"glibc", kFallback, "local_binding"},
         {"go", kFallback, "binding"},
         {"parse_vdso", kExits, "binding"}});
-  kernels([](Bytes& b) { abi_test::make_symbols_local_through(b, kClock); },
+  kernels([](Bytes& b) { test_support::make_symbols_local_through(b, kClock); },
           {{"musl", kFallback, "binding"}, {"llvm_libc", kUses, ""}});
 }
 
 TEST_CASE("WEAK binding: accepted by all") {
-  ours([](Bytes& b) { abi_test::set_symbol_binding(b, kGetrandom, STB_WEAK); },
+  ours([](Bytes& b) { test_support::set_symbol_binding(b, kGetrandom, STB_WEAK); },
        {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
 }
 
 TEST_CASE("hidden visibility: only glibc looks at st_other") {
-  ours([](Bytes& b) { abi_test::set_symbol_visibility(b, kGetrandom, STV_HIDDEN); },
+  ours([](Bytes& b) { test_support::set_symbol_visibility(b, kGetrandom, STV_HIDDEN); },
        {{"glibc", kFallback, "hidden_visibility"}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
-  kernels([](Bytes& b) { abi_test::set_symbol_visibility(b, kClock, STV_HIDDEN); },
+  kernels([](Bytes& b) { test_support::set_symbol_visibility(b, kClock, STV_HIDDEN); },
           {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
 }
 
 TEST_CASE("type NOTYPE: parse_vdso wants STT_FUNC") {
-  ours([](Bytes& b) { abi_test::set_symbol_type(b, kGetrandom, STT_NOTYPE); },
+  ours([](Bytes& b) { test_support::set_symbol_type(b, kGetrandom, STT_NOTYPE); },
        {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kExits, "symbol_type"}});
 }
 
 TEST_CASE("type OBJECT: Go and parse_vdso want a function") {
-  ours([](Bytes& b) { abi_test::set_symbol_type(b, kGetrandom, STT_OBJECT); },
+  ours([](Bytes& b) { test_support::set_symbol_type(b, kGetrandom, STT_OBJECT); },
        {{"glibc", kUses, ""},
         {"go", kFallback, "symbol_type"},
         {"parse_vdso", kExits, "symbol_type"}});
-  kernels([](Bytes& b) { abi_test::set_symbol_type(b, kClock, STT_OBJECT); },
+  kernels([](Bytes& b) { test_support::set_symbol_type(b, kClock, STT_OBJECT); },
           {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
 }
 
 TEST_CASE("type SECTION: refused by all but LLVM libc") {
-  ours([](Bytes& b) { abi_test::set_symbol_type(b, kGetrandom, STT_SECTION); },
+  ours([](Bytes& b) { test_support::set_symbol_type(b, kGetrandom, STT_SECTION); },
        {{"glibc", kFallback, "symbol_type"},
         {"go", kFallback, "symbol_type"},
         {"parse_vdso", kExits, "symbol_type"}});
-  kernels([](Bytes& b) { abi_test::set_symbol_type(b, kClock, STT_SECTION); },
+  kernels([](Bytes& b) { test_support::set_symbol_type(b, kClock, STT_SECTION); },
           {{"musl", kFallback, "symbol_type"}, {"llvm_libc", kUses, ""}});
 }
 
 TEST_CASE("SHN_UNDEF with its value kept: glibc and parse_vdso's GNU walk still bind it") {
-  ours([](Bytes& b) { abi_test::make_symbol_undefined(b, kGetrandom); },
+  ours([](Bytes& b) { test_support::make_symbol_undefined(b, kGetrandom); },
        {{"glibc", kUses, ""}, {"go", kFallback, "undefined"}, {"parse_vdso", kUses, ""}});
-  kernels([](Bytes& b) { abi_test::make_symbol_undefined(b, kClock); },
+  kernels([](Bytes& b) { test_support::make_symbol_undefined(b, kClock); },
           {{"musl", kFallback, "undefined"}, {"llvm_libc", kUses, ""}});
 }
 
 TEST_CASE("st_value 0: glibc refuses it, the others call the image's first byte") {
-  ours([](Bytes& b) { abi_test::zero_symbol_value(b, kGetrandom); },
+  ours([](Bytes& b) { test_support::zero_symbol_value(b, kGetrandom); },
        {{"glibc", kFallback, "zero_value"},
         {"go", kWrong, "wrong_address"},
         {"parse_vdso", kWrong, "wrong_address"}});
-  kernels([](Bytes& b) { abi_test::zero_symbol_value(b, kClock); },
+  kernels([](Bytes& b) { test_support::zero_symbol_value(b, kClock); },
           {{"musl", kWrong, "wrong_address"}, {"llvm_libc", kWrong, "wrong_address"}});
 }
 
 TEST_CASE("the abi tests' other alterations") {
-  ours([](Bytes& b) { abi_test::make_symbol_global(b, "getrandom"); },
+  ours([](Bytes& b) { test_support::make_symbol_global(b, "getrandom"); },
        {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
   // The stray DT_RELA comes without DT_RELAENT, which glibc's start-up
   // reads regardless (observed: SIGSEGV before main under vdsoforge exec).
-  ours(abi_test::add_stray_relocation, {{"glibc", kCrashes, "relocation_entry_size_missing"},
-                                        {"go", kUses, ""},
-                                        {"parse_vdso", kUses, ""}});
+  ours(test_support::add_stray_relocation, {{"glibc", kCrashes, "relocation_entry_size_missing"},
+                                            {"go", kUses, ""},
+                                            {"parse_vdso", kUses, ""}});
   // glibc takes the load bias from the first PT_LOAD with a non-zero
   // p_vaddr: the added segment's.
-  ours(abi_test::add_second_load_segment,
+  ours(test_support::add_second_load_segment,
        {{"glibc", kUnpredictable, "load_bias"}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
 }
 
@@ -291,9 +292,9 @@ const nlohmann::json& symbol_of(const nlohmann::json& entry, const std::string& 
 }  // namespace
 
 TEST_CASE("abi --consumers --json carries each consumer's verdict and reasons") {
-  abi_test::TempDir dir;
-  const std::string image = abi_test::broken_image(dir, "bloom.so", abi_test::corrupt_gnu_hash);
-  const auto result = abi_test::run_tool({"abi", image, "--consumers", "--json"});
+  test_support::TempDir dir;
+  const std::string image = abi_test::broken_image(dir, "bloom.so", test_support::corrupt_gnu_hash);
+  const auto result = test_support::run_tool({"abi", image, "--consumers", "--json"});
   INFO(result.err);
   REQUIRE(result.exit_code == 1);  // the plain ABI verdict keeps its meaning
   const auto report = nlohmann::json::parse(result.out);
@@ -324,29 +325,30 @@ TEST_CASE("abi --consumers --json carries each consumer's verdict and reasons") 
 }
 
 TEST_CASE("abi --require-consumer: exit 1 only when a named consumer would not use the image") {
-  abi_test::TempDir dir;
-  const std::string bloom = abi_test::broken_image(dir, "bloom.so", abi_test::corrupt_gnu_hash);
+  test_support::TempDir dir;
+  const std::string bloom = abi_test::broken_image(dir, "bloom.so", test_support::corrupt_gnu_hash);
   const std::string vd_hash = abi_test::broken_image(
-      dir, "vdhash.so", [](Bytes& b) { abi_test::corrupt_version_hash(b, "LINUX_2.6"); });
+      dir, "vdhash.so", [](Bytes& b) { test_support::corrupt_version_hash(b, "LINUX_2.6"); });
 
-  CHECK(abi_test::run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--require-consumer", "glibc,go"})
+  CHECK(test_support::run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--require-consumer", "glibc,go"})
             .exit_code == 0);
   // Zeroed bloom filter: Go still uses it, glibc does not.
-  CHECK(abi_test::run_tool({"abi", bloom, "--require-consumer", "go,parse_vdso"}).exit_code == 0);
-  const auto glibc = abi_test::run_tool({"abi", bloom, "--require-consumer", "glibc,go"});
+  CHECK(test_support::run_tool({"abi", bloom, "--require-consumer", "go,parse_vdso"}).exit_code ==
+        0);
+  const auto glibc = test_support::run_tool({"abi", bloom, "--require-consumer", "glibc,go"});
   CHECK(glibc.exit_code == 1);
   CHECK(glibc.out.find("Required consumers: would NOT use the image: glibc") != std::string::npos);
   // Wrong vd_hash: the other way round.
-  CHECK(abi_test::run_tool({"abi", vd_hash, "--require-consumer", "glibc"}).exit_code == 0);
-  CHECK(abi_test::run_tool({"abi", vd_hash, "--require-consumer", "go"}).exit_code == 1);
+  CHECK(test_support::run_tool({"abi", vd_hash, "--require-consumer", "glibc"}).exit_code == 0);
+  CHECK(test_support::run_tool({"abi", vd_hash, "--require-consumer", "go"}).exit_code == 1);
   // musl looks up nothing this image exports.
-  CHECK(abi_test::run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--require-consumer", "musl"}).exit_code ==
-        1);
+  CHECK(test_support::run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--require-consumer", "musl"})
+            .exit_code == 1);
 }
 
 TEST_CASE("abi --require-consumer with an unknown consumer is a usage error") {
   const auto result =
-      abi_test::run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--require-consumer", "glibc,bionic"});
+      test_support::run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--require-consumer", "glibc,bionic"});
   CHECK(result.exit_code == 2);
   CHECK(result.err.find("unknown consumer 'bionic'") != std::string::npos);
 }

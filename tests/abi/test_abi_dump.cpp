@@ -10,6 +10,7 @@
 #include "vdsoforge/kernel_vdso.h"
 
 using namespace abi_test;
+using namespace test_support;
 
 namespace {
 
@@ -39,7 +40,7 @@ TEST_CASE("dump writes the kernel vDSO byte for byte as mapped") {
   const ToolResult result = run_tool({"dump", "-o", path.string()});
   INFO(result.out << result.err);
   REQUIRE(result.exit_code == 0);
-  const Bytes dumped = read_bytes(path);
+  const Bytes dumped = read_file(path);
   // The kernel maps one vDSO for every process, so the child's copy must
   // equal the one mapped in this process, to the last byte of the mapping.
   const auto* mapped = reinterpret_cast<const uint8_t*>(getauxval(AT_SYSINFO_EHDR));

@@ -7,6 +7,7 @@
 #include "vdsoforge/elf_image.h"
 
 using namespace abi_test;
+using namespace test_support;
 
 namespace {
 
@@ -79,7 +80,7 @@ TEST_CASE("embed writes to a file with -o") {
   const ToolResult result = run_tool({"embed", VDSOFORGE_TEST_IMAGE, "-o", path.string()});
   REQUIRE(result.exit_code == 0);
   CHECK(result.out.empty());
-  const Bytes written = read_bytes(path);
+  const Bytes written = read_file(path);
   const std::string header(written.begin(), written.end());
   CHECK(header.find("#define VDSO_IMAGE_SYM___vdso_getrandom 0x") != std::string::npos);
 }

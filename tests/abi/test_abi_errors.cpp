@@ -5,6 +5,7 @@
 #include "abi_fixtures.h"
 
 using namespace abi_test;
+using namespace test_support;
 
 TEST_CASE("abi exits 2 naming a missing image file") {
   const ToolResult result = run_tool({"abi", "/nonexistent/image.so"});
@@ -16,7 +17,7 @@ TEST_CASE("abi exits 2 naming a missing image file") {
 TEST_CASE("abi exits 2 with the parser's message for a file that is not ELF") {
   TempDir dir;
   const auto path = dir.path("text.so");
-  write_bytes(path, Bytes(256, 'x'));  // long enough for a header, but not ELF
+  write_file(path, Bytes(256, 'x'));  // long enough for a header, but not ELF
   const ToolResult result = run_tool({"abi", path.string()});
   CHECK(result.exit_code == 2);
   INFO(result.err);
@@ -26,10 +27,10 @@ TEST_CASE("abi exits 2 with the parser's message for a file that is not ELF") {
 
 TEST_CASE("abi exits 2 for a truncated image and reports it in JSON") {
   TempDir dir;
-  Bytes bytes = read_bytes(VDSOFORGE_TEST_IMAGE);
+  Bytes bytes = read_file(VDSOFORGE_TEST_IMAGE);
   bytes.resize(40);  // shorter than an ELF header
   const auto path = dir.path("short.so");
-  write_bytes(path, bytes);
+  write_file(path, bytes);
   const ToolResult result = run_tool({"abi", "--json", path.string()});
   CHECK(result.exit_code == 2);
   const auto report = nlohmann::json::parse(result.out);
@@ -47,11 +48,11 @@ TEST_CASE("abi exits 2 when the reference file is missing or broken") {
   CHECK(missing.err.find("cannot read the reference /nonexistent/vdso.so") != std::string::npos);
 
   TempDir dir;
-  Bytes bytes = read_bytes(VDSOFORGE_TEST_IMAGE);
+  Bytes bytes = read_file(VDSOFORGE_TEST_IMAGE);
   bytes[0x12] = 0xb7;  // e_machine = EM_AARCH64
   bytes[0x13] = 0x00;
   const auto path = dir.path("arm.so");
-  write_bytes(path, bytes);
+  write_file(path, bytes);
   const ToolResult wrong = run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--reference", path.string()});
   CHECK(wrong.exit_code == 2);
   CHECK(wrong.err.find("bad_machine") != std::string::npos);

@@ -11,6 +11,7 @@
 #include "vdsoforge/layout_detect.h"
 
 using namespace abi_test;
+using namespace test_support;
 
 namespace {
 

@@ -9,6 +9,7 @@
 #include "abi_fixtures.h"
 
 using namespace abi_test;
+using namespace test_support;
 
 namespace {
 
@@ -56,7 +57,7 @@ TEST_CASE("a file that cannot be opened: the OS reason is in the message") {
 TEST_CASE("a short text file is 'not an ELF file', not a truncated one") {
   TempDir dir;
   const auto path = dir.path("notes.txt").string();
-  write_bytes(path, {'h', 'e', 'l', 'l', 'o', '\n'});
+  write_file(path, {'h', 'e', 'l', 'l', 'o', '\n'});
   for (const std::string& command : {"abi", "check", "embed", "run"}) {
     INFO(command);
     const ToolResult result = run_tool({command, path});
@@ -66,9 +67,9 @@ TEST_CASE("a short text file is 'not an ELF file', not a truncated one") {
     CHECK(!contains(result.err, "truncated"));
   }
   // A prefix of a real image is still truncated.
-  Bytes prefix = read_bytes(VDSOFORGE_TEST_IMAGE);
+  Bytes prefix = read_file(VDSOFORGE_TEST_IMAGE);
   prefix.resize(10);
-  write_bytes(dir.path("prefix.so"), prefix);
+  write_file(dir.path("prefix.so"), prefix);
   const ToolResult truncated = run_tool({"abi", dir.path("prefix.so").string()});
   CHECK(truncated.exit_code == 2);
   CHECK(contains(truncated.err, "truncated"));

@@ -6,6 +6,7 @@
 #include "abi_fixtures.h"
 
 using namespace abi_test;
+using namespace test_support;
 
 TEST_CASE("abi passes the built image against the live kernel vDSO") {
   require_kernel_getrandom();

@@ -32,7 +32,7 @@ using namespace vdsoforge;
 
 namespace {
 
-using abi_test::Bytes;
+using test_support::Bytes;
 
 // ---- verdicts -------------------------------------------------------------------------------
 
@@ -119,11 +119,11 @@ struct ToolOutcome {
   bool looks_like_a_program = false;  // what makes a refusal "not_a_vdso"
 };
 
-ToolOutcome run_abi(const abi_test::TempDir& dir, const Bytes& bytes) {
+ToolOutcome run_abi(const test_support::TempDir& dir, const Bytes& bytes) {
   const auto path = dir.path("damaged.so");
-  abi_test::write_bytes(path, bytes);
+  test_support::write_file(path, bytes);
   const auto result =
-      abi_test::run_tool({"abi", path.string(), "--reference", VDSOFORGE_TEST_IMAGE, "--json"});
+      test_support::run_tool({"abi", path.string(), "--reference", VDSOFORGE_TEST_IMAGE, "--json"});
   ToolOutcome outcome{.exit_code = result.exit_code,
                       .looks_like_a_program = tools::not_a_vdso_message(path).has_value()};
   INFO("stderr: " << result.err);
@@ -138,7 +138,8 @@ ToolOutcome run_abi(const abi_test::TempDir& dir, const Bytes& bytes) {
 
 // The command line agrees with the library: same verdict (as its exit
 // status), same refusal or same failed checks.
-void check_tool_agrees(const abi_test::TempDir& dir, const Bytes& bytes, const Outcome& outcome) {
+void check_tool_agrees(const test_support::TempDir& dir, const Bytes& bytes,
+                       const Outcome& outcome) {
   const ToolOutcome tool = run_abi(dir, bytes);
   CHECK(tool.exit_code == exit_code_for(outcome.verdict));
   if (outcome.verdict == Verdict::refused) {
@@ -449,7 +450,7 @@ struct Corruption {
 uint64_t start(const RegionMap& map, const std::string& region) { return map.named(region).begin; }
 
 const std::vector<Corruption>& corruptions() {
-  using abi_test::Bytes;
+  using test_support::Bytes;
   static const std::vector<Corruption> table{
       // ELF header
       {"ELF magic", [](Bytes& b, const RegionMap&) { b[EI_MAG1] = 'X'; }, Verdict::refused,
@@ -486,14 +487,15 @@ const std::vector<Corruption>& corruptions() {
          }
        },
        Verdict::incompatible, "segments.note"},
-      {"second PT_LOAD", [](Bytes& b, const RegionMap&) { abi_test::add_second_load_segment(b); },
+      {"second PT_LOAD",
+       [](Bytes& b, const RegionMap&) { test_support::add_second_load_segment(b); },
        Verdict::incompatible, "segments.load_count"},
       // an exported .dynsym entry
       {"st_name: __vdso_getrandom renamed",
        [](Bytes& b, const RegionMap& m) { b[start(m, "dynstr \"__vdso_getrandom\"")] = 'X'; },
        Verdict::incompatible, "symbols.X_vdso_getrandom"},
       {"st_value: getrandom leaves its alias",
-       [](Bytes& b, const RegionMap&) { abi_test::move_symbol(b, "getrandom", 16); },
+       [](Bytes& b, const RegionMap&) { test_support::move_symbol(b, "getrandom", 16); },
        Verdict::incompatible, "symbols.getrandom.aliases"},
       {"st_size: getrandom without extent",
        [](Bytes& b, const RegionMap& m) {
@@ -501,58 +503,63 @@ const std::vector<Corruption>& corruptions() {
        },
        Verdict::incompatible, "symbols.getrandom.size"},
       {"st_info: getrandom GLOBAL",
-       [](Bytes& b, const RegionMap&) { abi_test::make_symbol_global(b, "getrandom"); },
+       [](Bytes& b, const RegionMap&) { test_support::make_symbol_global(b, "getrandom"); },
        Verdict::incompatible, "symbols.getrandom.binding"},
       {"st_info: getrandom OBJECT",
-       [](Bytes& b, const RegionMap&) { abi_test::set_symbol_type(b, "getrandom", STT_OBJECT); },
+       [](Bytes& b, const RegionMap&) {
+         test_support::set_symbol_type(b, "getrandom", STT_OBJECT);
+       },
        Verdict::incompatible, "symbols.getrandom.type"},
       {"st_info: getrandom LOCAL among the globals",
-       [](Bytes& b, const RegionMap&) { abi_test::set_symbol_binding(b, "getrandom", STB_LOCAL); },
+       [](Bytes& b, const RegionMap&) {
+         test_support::set_symbol_binding(b, "getrandom", STB_LOCAL);
+       },
        Verdict::refused, "bad_symbol_table"},
       {"st_other: getrandom PROTECTED",
        [](Bytes& b, const RegionMap&) {
-         abi_test::set_symbol_visibility(b, "getrandom", STV_PROTECTED);
+         test_support::set_symbol_visibility(b, "getrandom", STV_PROTECTED);
        },
        Verdict::incompatible, "symbols.getrandom.visibility"},
       {"st_shndx: getrandom undefined",
-       [](Bytes& b, const RegionMap&) { abi_test::make_symbol_undefined(b, "getrandom"); },
+       [](Bytes& b, const RegionMap&) { test_support::make_symbol_undefined(b, "getrandom"); },
        Verdict::incompatible, "symbols.getrandom.aliases"},
       // hash tables
       {".gnu.hash bloom filter zeroed",
-       [](Bytes& b, const RegionMap&) { abi_test::corrupt_gnu_hash(b); }, Verdict::incompatible,
+       [](Bytes& b, const RegionMap&) { test_support::corrupt_gnu_hash(b); }, Verdict::incompatible,
        "hash.gnu.__vdso_getrandom"},
       {".gnu.hash chain of getrandom",
-       [](Bytes& b, const RegionMap&) { abi_test::corrupt_gnu_hash_chain(b, "getrandom"); },
+       [](Bytes& b, const RegionMap&) { test_support::corrupt_gnu_hash_chain(b, "getrandom"); },
        Verdict::incompatible, "hash.gnu.getrandom"},
-      {".hash buckets zeroed", [](Bytes& b, const RegionMap&) { abi_test::corrupt_sysv_hash(b); },
+      {".hash buckets zeroed",
+       [](Bytes& b, const RegionMap&) { test_support::corrupt_sysv_hash(b); },
        Verdict::incompatible, "hash.sysv.__vdso_getrandom"},
       // versions
       {"versym: getrandom hidden",
-       [](Bytes& b, const RegionMap&) { abi_test::hide_symbol_version(b, "getrandom"); },
+       [](Bytes& b, const RegionMap&) { test_support::hide_symbol_version(b, "getrandom"); },
        Verdict::incompatible, "symbols.getrandom.version"},
       {"verdef: LINUX_2.6 vd_hash",
-       [](Bytes& b, const RegionMap&) { abi_test::corrupt_version_hash(b, "LINUX_2.6"); },
+       [](Bytes& b, const RegionMap&) { test_support::corrupt_version_hash(b, "LINUX_2.6"); },
        Verdict::incompatible, "versions.LINUX_2.6.hash"},
       {"verdef: LINUX_2.6 renamed",
-       [](Bytes& b, const RegionMap&) { abi_test::rename_version(b, "LINUX_2.6"); },
+       [](Bytes& b, const RegionMap&) { test_support::rename_version(b, "LINUX_2.6"); },
        Verdict::incompatible, "versions.LINUX_2.6"},
       {"verdef: LINUX_2.6 dropped",
-       [](Bytes& b, const RegionMap&) { abi_test::drop_last_version_definition(b); },
+       [](Bytes& b, const RegionMap&) { test_support::drop_last_version_definition(b); },
        Verdict::incompatible, "versions.LINUX_2.6"},
       {"version symbol LINUX_2.6 made a FUNC",
-       [](Bytes& b, const RegionMap&) { abi_test::set_symbol_type(b, "LINUX_2.6", STT_FUNC); },
+       [](Bytes& b, const RegionMap&) { test_support::set_symbol_type(b, "LINUX_2.6", STT_FUNC); },
        Verdict::incompatible, "versions.LINUX_2.6.symbol"},
       // dynamic entries
       {"DT_SONAME hidden",
-       [](Bytes& b, const RegionMap&) { abi_test::hide_dynamic_tag(b, DT_SONAME); },
+       [](Bytes& b, const RegionMap&) { test_support::hide_dynamic_tag(b, DT_SONAME); },
        Verdict::incompatible, "dynamic.soname"},
       {"DT_GNU_HASH hidden",
-       [](Bytes& b, const RegionMap&) { abi_test::hide_dynamic_tag(b, DT_GNU_HASH); },
+       [](Bytes& b, const RegionMap&) { test_support::hide_dynamic_tag(b, DT_GNU_HASH); },
        Verdict::incompatible, "dynamic.gnu_hash"},
-      {"DT_RELA added", [](Bytes& b, const RegionMap&) { abi_test::add_stray_relocation(b); },
+      {"DT_RELA added", [](Bytes& b, const RegionMap&) { test_support::add_stray_relocation(b); },
        Verdict::incompatible, "dynamic.no_relocations"},
       {"DT_STRTAB hidden",
-       [](Bytes& b, const RegionMap&) { abi_test::hide_dynamic_tag(b, DT_STRTAB); },
+       [](Bytes& b, const RegionMap&) { test_support::hide_dynamic_tag(b, DT_STRTAB); },
        Verdict::refused, "bad_string_table"},
       // notes
       {"Linux note owner",
@@ -576,12 +583,12 @@ const std::vector<Corruption>& corruptions() {
 }  // namespace
 
 TEST_CASE("abi: each targeted corruption gets its verdict, culprit and exit status") {
-  const auto pristine = abi_test::read_bytes(VDSOFORGE_TEST_IMAGE);
+  const auto pristine = test_support::read_file(VDSOFORGE_TEST_IMAGE);
   Error err;
   const auto reference = ElfImage::parse(pristine, ParseMode::inspect, err);
   REQUIRE(reference);
   const RegionMap map(*reference);
-  abi_test::TempDir dir;
+  test_support::TempDir dir;
   for (const Corruption& corruption : corruptions()) {
     INFO(corruption.name << ": expected " << verdict_name(corruption.verdict) << " "
                          << corruption.culprit);
@@ -610,14 +617,14 @@ TEST_CASE("abi: each targeted corruption gets its verdict, culprit and exit stat
 }
 
 TEST_CASE("abi: every single-byte corruption of the metadata gets its region's verdict") {
-  const auto pristine = abi_test::read_bytes(VDSOFORGE_TEST_IMAGE);
+  const auto pristine = test_support::read_file(VDSOFORGE_TEST_IMAGE);
   Error err;
   const auto reference = ElfImage::parse(pristine, ParseMode::inspect, err);
   REQUIRE(reference);
   const RegionMap map(*reference);
   const uint64_t metadata_end = section(*reference, ".text").offset;
   REQUIRE(metadata_end > sizeof(Elf64_Ehdr));
-  abi_test::TempDir dir;
+  test_support::TempDir dir;
 
   std::map<std::string, std::map<Verdict, int>> seen;  // region -> verdict -> flips
   std::map<std::string, bool> tool_checked;            // region -> first flip run by the tool

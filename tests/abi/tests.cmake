@@ -1,9 +1,7 @@
 # Tests of `vdsoforge abi`, `dump` and `embed` (run the built tool as users
 # do), and a plain C program built from an `embed` header.
 set(abi_test_dir "${CMAKE_CURRENT_LIST_DIR}")
-set(abi_test_support
-  ${abi_test_dir}/tool_runner.cpp ${abi_test_dir}/image_mutations.cpp
-  ${abi_test_dir}/abi_fixtures.cpp)
+set(abi_test_support ${abi_test_dir}/abi_fixtures.cpp)
 
 foreach(area IN ITEMS pass broken errors dump embed messages layout)
   vdsoforge_add_test(abi_${area}

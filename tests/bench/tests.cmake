@@ -3,12 +3,10 @@
 # measured side by side in one run.
 if(VDSOFORGE_BUILD_BENCHMARKS)
   find_package(benchmark REQUIRED)
-  find_package(PkgConfig REQUIRED)
-  pkg_check_modules(BENCH_SODIUM REQUIRED IMPORTED_TARGET libsodium)
   find_package(OpenSSL REQUIRED)
   add_executable(bench_getrandom bench/bench_getrandom.cpp)
   target_link_libraries(bench_getrandom PRIVATE vdsoforge::loader vdsoforge_image_host
-                                                benchmark::benchmark PkgConfig::BENCH_SODIUM OpenSSL::Crypto
+                                                benchmark::benchmark PkgConfig::VDSOFORGE_SODIUM OpenSSL::Crypto
                                                 vdsoforge_test_support)
   target_compile_options(bench_getrandom PRIVATE ${VDSOFORGE_WARNINGS})
   add_dependencies(bench_getrandom vdsoforge-getrandom)

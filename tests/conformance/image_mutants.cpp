@@ -11,15 +11,6 @@
 
 namespace conformance {
 
-std::optional<std::vector<uint8_t>> read_file_bytes(const std::string& path, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot open " + path;
-    return std::nullopt;
-  }
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
-}
-
 std::optional<FunctionRange> find_function(const std::string& debug_image_path,
                                            std::string_view name, std::string& error) {
   vdsoforge::Error err;

@@ -27,8 +27,6 @@ struct FunctionRange {
 std::optional<FunctionRange> find_function(const std::string& debug_image_path,
                                            std::string_view name, std::string& error);
 
-std::optional<std::vector<uint8_t>> read_file_bytes(const std::string& path, std::string& error);
-
 using InstructionMatch =
     std::function<bool(const ZydisDecodedInstruction&, const ZydisDecodedOperand*)>;
 // Rewrites the instruction in place (its bytes, of length instruction.length).

@@ -12,6 +12,7 @@
 #include "child_process.h"
 #include "child_report.h"
 #include "differential.h"
+#include "files.h"
 #include "getrandom_interceptor.h"
 #include "image_mutants.h"
 #include "reference_chacha20.h"
@@ -34,10 +35,7 @@ struct ShippedImage {
 ShippedImage shipped_image() {
   std::string error;
   ShippedImage image;
-  auto bytes = read_file_bytes(VDSOFORGE_TEST_IMAGE, error);
-  INFO(error);
-  REQUIRE(bytes);
-  image.bytes = *bytes;
+  image.bytes = test_support::read_file(VDSOFORGE_TEST_IMAGE);
   auto getrandom = find_function(VDSOFORGE_TEST_DEBUG_IMAGE, "__vdso_getrandom", error);
   auto chacha = find_function(VDSOFORGE_TEST_DEBUG_IMAGE, "vdsoforge_chacha20_blocks_sse2", error);
   INFO(error);
@@ -46,12 +44,11 @@ ShippedImage shipped_image() {
   image.getrandom = *getrandom;
   image.chacha = *chacha;
   // The debug image's symbols must describe the shipped bytes.
-  auto debug = read_file_bytes(VDSOFORGE_TEST_DEBUG_IMAGE, error);
-  REQUIRE(debug);
+  const auto debug = test_support::read_file(VDSOFORGE_TEST_DEBUG_IMAGE);
   for (const FunctionRange& f : {image.getrandom, image.chacha}) {
     REQUIRE(f.offset + f.size <= image.bytes.size());
-    REQUIRE(f.offset + f.size <= debug->size());
-    REQUIRE(std::memcmp(image.bytes.data() + f.offset, debug->data() + f.offset, f.size) == 0);
+    REQUIRE(f.offset + f.size <= debug.size());
+    REQUIRE(std::memcmp(image.bytes.data() + f.offset, debug.data() + f.offset, f.size) == 0);
   }
   return image;
 }

@@ -1,7 +1,5 @@
 # Conformance: the image against the live kernel vDSO and an independent
 # reference model (docs/conformance.md lists what each test pins down).
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(VDSOFORGE_SODIUM REQUIRED IMPORTED_TARGET libsodium)
 
 set(conformance_dir "${CMAKE_CURRENT_LIST_DIR}")
 

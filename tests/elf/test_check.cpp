@@ -2,67 +2,40 @@
 // on the kernel's vDSO, fails naming the culprit on mutated images, and
 // exits 2 when an input cannot be used.
 #include <elf.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "image_bytes.h"
+#include "tool_runner.h"
 #include "vdsoforge/elf_symtab.h"
 
-using elf_test::Bytes;
-using elf_test::get;
-using elf_test::put;
+using test_support::Bytes;
+using test_support::get;
+using test_support::put;
 
 namespace {
 
 struct Run {
   int status;
-  std::string output;  // stdout and stderr
+  std::string output;  // stdout, then stderr
 };
 
+// The tool with a command line written as one string (split at spaces).
 Run run_tool(const std::string& arguments) {
-  const std::string command = std::string(VDSOFORGE_TOOL) + " " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  Run run{-1, ""};
-  std::array<char, 4096> chunk;
-  size_t n = 0;
-  while ((n = std::fread(chunk.data(), 1, chunk.size(), pipe)) > 0)
-    run.output.append(chunk.data(), n);
-  const int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  const test_support::ToolResult result = test_support::run_tool(test_support::words(arguments));
+  return Run{result.exit_code, result.out + result.err};
 }
 
 const std::string kExports = "--exports __vdso_getrandom,getrandom --symbol-version LINUX_2.6";
 
-// A private temporary file, removed when the test ends.
-class TempImage {
- public:
-  explicit TempImage(const Bytes& bytes) {
-    char name[] = "/tmp/vdsoforge-check-XXXXXX";
-    const int fd = mkstemp(name);
-    REQUIRE(fd >= 0);
-    close(fd);
-    path_ = name;
-    elf_test::write_file(path_, bytes);
-  }
-  ~TempImage() { unlink(path_.c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 Run check_mutated(const Bytes& bytes, const std::string& options = kExports) {
-  TempImage file(bytes);
-  return run_tool("check " + options + " " + file.path());
+  const test_support::TempDir dir;
+  const auto path = dir.path("image.so");
+  test_support::write_file(path, bytes);
+  return run_tool("check " + options + " " + path.string());
 }
 
 // Renames a section by overwriting its name in .shstrtab (same length or
@@ -82,7 +55,7 @@ void rename_section(Bytes& bytes, std::string_view from, std::string_view to) {
 }
 
 uint64_t section_header_named(const Bytes& bytes, std::string_view name) {
-  const auto image = elf_test::parse_valid(bytes);
+  const auto image = test_support::parse_valid(bytes);
   const auto eh = get<Elf64_Ehdr>(bytes, 0);
   for (size_t i = 0; i < image.sections().size(); ++i) {
     if (image.sections()[i].name == name) return eh.e_shoff + i * sizeof(Elf64_Shdr);
@@ -113,7 +86,7 @@ TEST_CASE("check fails a routine that uses the stack, naming the instructions") 
 }
 
 TEST_CASE("check passes the kernel's own vDSO with its export list") {
-  const Bytes kernel = elf_test::kernel_vdso();
+  const Bytes kernel = test_support::kernel_vdso();
   const Run run = check_mutated(
       kernel,
       "--symbol-version LINUX_2.6 --exports __vdso_getrandom,getrandom,__vdso_clock_gettime,"
@@ -124,30 +97,33 @@ TEST_CASE("check passes the kernel's own vDSO with its export list") {
 }
 
 TEST_CASE("check names the culprit in a mutated image") {
-  const Bytes original = elf_test::built_image();
+  const Bytes original = test_support::built_image();
   struct Case {
     const char* what;
     std::function<void(Bytes&)> edit;
     const char* culprit;
   };
-  const uint64_t load = elf_test::program_header_offset(original, PT_LOAD);
+  const uint64_t load = test_support::program_header_offset(original, PT_LOAD);
   const std::vector<Case> cases = {
-      {"relocation tag", [](Bytes& b) { elf_test::retag_dynamic(b, DT_FLAGS_1, DT_RELA, 0x100); },
+      {"relocation tag",
+       [](Bytes& b) { test_support::retag_dynamic(b, DT_FLAGS_1, DT_RELA, 0x100); },
        "check: relocation tag DT_RELA"},
       {"DT_NEEDED",
        [](Bytes& b) {
-         elf_test::retag_dynamic(
-             b, DT_FLAGS_1, DT_NEEDED,
-             elf_test::dynstr_offset(b, "LINUX_2.6") - elf_test::dynamic_value(b, DT_STRTAB));
+         test_support::retag_dynamic(b, DT_FLAGS_1, DT_NEEDED,
+                                     test_support::dynstr_offset(b, "LINUX_2.6") -
+                                         test_support::dynamic_value(b, DT_STRTAB));
        },
        "check: DT_NEEDED LINUX_2.6"},
       {"undefined symbol",
-       [](Bytes& b) { put<uint16_t>(b, elf_test::dynsym_offset(b, "getrandom") + 6, SHN_UNDEF); },
+       [](Bytes& b) {
+         put<uint16_t>(b, test_support::dynsym_offset(b, "getrandom") + 6, SHN_UNDEF);
+       },
        "check: undefined symbol getrandom"},
       {"writable segment", [load](Bytes& b) { put<uint32_t>(b, load + 4, PF_R | PF_W | PF_X); },
        "writable and executable"},
       {"second PT_LOAD",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::program_header_offset(b, PT_NOTE), PT_LOAD); },
+       [](Bytes& b) { put<uint32_t>(b, test_support::program_header_offset(b, PT_NOTE), PT_LOAD); },
        "check: second PT_LOAD"},
       {".data section", [](Bytes& b) { rename_section(b, ".comment", ".data"); },
        "check: section .data present (vDSO images must not have writable data)"},
@@ -167,11 +143,11 @@ TEST_CASE("check names the culprit in a mutated image") {
        },
        "check: relocation section .rela.x"},
       {"hidden export",
-       [](Bytes& b) { put<uint16_t>(b, elf_test::versym_offset(b, "getrandom"), 0x8002); },
+       [](Bytes& b) { put<uint16_t>(b, test_support::versym_offset(b, "getrandom"), 0x8002); },
        "check: export getrandom is a hidden version"},
       {"corrupted .gnu.hash",
        [](Bytes& b) {
-         const uint64_t t = elf_test::dynamic_value(b, DT_GNU_HASH);
+         const uint64_t t = test_support::dynamic_value(b, DT_GNU_HASH);
          const uint64_t chain =
              t + 16 + 8 * uint64_t{get<uint32_t>(b, t + 8)} + 4 * uint64_t{get<uint32_t>(b, t)};
          put<uint32_t>(b, chain, get<uint32_t>(b, chain) ^ 0x100);
@@ -191,7 +167,7 @@ TEST_CASE("check names the culprit in a mutated image") {
 }
 
 TEST_CASE("check compares the export set and version with the options") {
-  const Bytes image = elf_test::built_image();
+  const Bytes image = test_support::built_image();
   {
     const Run run = check_mutated(image, "--exports __vdso_getrandom --symbol-version LINUX_2.6");
     INFO(run.output);
@@ -215,7 +191,7 @@ TEST_CASE("check compares the export set and version with the options") {
 
 TEST_CASE("check exits 2 when an input cannot be used") {
   CHECK(run_tool("check /nonexistent/image.so").status == 2);
-  Bytes truncated = elf_test::built_image();
+  Bytes truncated = test_support::built_image();
   truncated.resize(100);
   const Run cut = check_mutated(truncated);
   CHECK(cut.status == 2);
@@ -229,13 +205,13 @@ TEST_CASE("check exits 2 when an input cannot be used") {
 }
 
 TEST_CASE("check refuses to prove code the shipped image does not contain") {
-  const auto debug = elf_test::parse_valid(elf_test::built_debug_image());
+  const auto debug = test_support::parse_valid(test_support::built_debug_image());
   std::string error;
   const auto code = vdsoforge::find_function_code(debug, "vdsoforge_chacha20_blocks_sse2", error);
   INFO(error);
   REQUIRE(code.has_value());
   // The stripped copy gets different code at the routine's place.
-  Bytes bytes = elf_test::built_image();
+  Bytes bytes = test_support::built_image();
   bytes[code->file_offset + 1] ^= 0xff;
   const Run run =
       check_mutated(bytes, kExports + " --stackless vdsoforge_chacha20_blocks_sse2 --debug-image " +

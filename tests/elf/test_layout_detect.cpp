@@ -11,7 +11,7 @@
 #include "vdsoforge/layout_detect.h"
 
 using namespace vdsoforge;
-using elf_test::Bytes;
+using test_support::Bytes;
 
 namespace {
 
@@ -21,9 +21,9 @@ struct Function {
 };
 
 Function getrandom_function(const Bytes& bytes) {
-  const uint64_t sym = elf_test::dynsym_offset(bytes, "__vdso_getrandom");
-  return {elf_test::get<uint64_t>(bytes, sym + offsetof(Elf64_Sym, st_value)),
-          elf_test::get<uint64_t>(bytes, sym + offsetof(Elf64_Sym, st_size))};
+  const uint64_t sym = test_support::dynsym_offset(bytes, "__vdso_getrandom");
+  return {test_support::get<uint64_t>(bytes, sym + offsetof(Elf64_Sym, st_value)),
+          test_support::get<uint64_t>(bytes, sym + offsetof(Elf64_Sym, st_size))};
 }
 
 // Assembles into __vdso_getrandom's place in a copy of the built image,
@@ -31,7 +31,8 @@ Function getrandom_function(const Bytes& bytes) {
 // written as the distance below the image base they must reach.
 class CodeWriter {
  public:
-  CodeWriter() : bytes_(elf_test::built_image()), fn_(getrandom_function(bytes_)), at_(fn_.offset) {
+  CodeWriter()
+      : bytes_(test_support::built_image()), fn_(getrandom_function(bytes_)), at_(fn_.offset) {
     std::fill(bytes_.begin() + fn_.offset, bytes_.begin() + fn_.offset + fn_.size, 0xcc);
   }
   // opcode bytes, then a rel32 to (base - distance), then trailing bytes
@@ -42,7 +43,7 @@ class CodeWriter {
     const int64_t rel = -static_cast<int64_t>(distance) - static_cast<int64_t>(end);
     raw(opcode);
     const int32_t rel32 = static_cast<int32_t>(rel);
-    elf_test::put(bytes_, at_, rel32);
+    test_support::put(bytes_, at_, rel32);
     at_ += 4;
     return raw(trailing);
   }
@@ -51,7 +52,7 @@ class CodeWriter {
     for (uint8_t b : code) bytes_[at_++] = b;
     return *this;
   }
-  DetectedLayout detect() const { return detect_data_layout(elf_test::parse_valid(bytes_)); }
+  DetectedLayout detect() const { return detect_data_layout(test_support::parse_valid(bytes_)); }
   Bytes& bytes() { return bytes_; }
 
  private:
@@ -90,7 +91,7 @@ DetectedLayout pre_615_code(uint64_t rng, uint64_t timens_delta, uint64_t clock_
 }  // namespace
 
 TEST_CASE("the built image's code reads its rng data where its note says (linux-6.15)") {
-  const ElfImage elf = elf_test::parse_valid(elf_test::built_image());
+  const ElfImage elf = test_support::parse_valid(test_support::built_image());
   const DetectedLayout layout = detect_data_layout(elf);
   INFO(describe(layout));
   REQUIRE(layout.confidence == LayoutConfidence::certain);
@@ -107,8 +108,8 @@ TEST_CASE("the built image's code reads its rng data where its note says (linux-
 TEST_CASE("the detector recovers each profile image's profile from its code alone") {
   for (const layout::Profile* profile : layout::kProfiles) {
     INFO(profile->name);
-    Bytes bytes = elf_test::built_profile_image(profile->name);
-    const ElfImage elf = elf_test::parse_valid(bytes);
+    Bytes bytes = test_support::built_profile_image(profile->name);
+    const ElfImage elf = test_support::parse_valid(bytes);
     const DetectedLayout layout = detect_data_layout(elf);
     INFO(describe(layout));
     REQUIRE(layout.confidence == LayoutConfidence::certain);
@@ -126,16 +127,16 @@ TEST_CASE("the detector recovers each profile image's profile from its code alon
       CHECK(*layout.clock_mode_distance == elf.data_layout()->data_area_size - t.clock_mode_offset);
     }
     // Without its note the image is still recognised.
-    const uint64_t desc = elf_test::data_layout_desc_offset(bytes);
+    const uint64_t desc = test_support::data_layout_desc_offset(bytes);
     bytes[desc - 12 + 0] = 'x';  // the owner name: no longer "vdsoforge"
-    const ElfImage noteless = elf_test::parse_valid(bytes);
+    const ElfImage noteless = test_support::parse_valid(bytes);
     REQUIRE_FALSE(noteless.data_layout());
     CHECK(detect_data_layout(noteless).profile == layout.profile);
   }
 }
 
 TEST_CASE("the live kernel vDSO's layout matches the [vvar] and [vvar_vclock] mappings") {
-  const ElfImage elf = elf_test::parse_valid(elf_test::kernel_vdso());
+  const ElfImage elf = test_support::parse_valid(test_support::kernel_vdso());
   const DetectedLayout layout = detect_data_layout(elf);
   INFO(describe(layout));
   REQUIRE(layout.confidence == LayoutConfidence::certain);
@@ -239,9 +240,9 @@ TEST_CASE("unrecognisable code is unknown and says why") {
     CHECK(layout.reason.find("does not decode") != std::string::npos);
   }
   SECTION("a stripped symbol") {
-    Bytes bytes = elf_test::built_image();
+    Bytes bytes = test_support::built_image();
     // Rename the symbol in place (same length): the code stays, the name goes.
-    const uint64_t name = elf_test::dynstr_offset(bytes, "__vdso_getrandom");
+    const uint64_t name = test_support::dynstr_offset(bytes, "__vdso_getrandom");
     bytes[name + 2] = 'X';
     // The hash tables no longer find the name: parse as `abi` and `dump` do.
     Error err;
@@ -253,10 +254,10 @@ TEST_CASE("unrecognisable code is unknown and says why") {
     CHECK(layout.reason.find("no defined __vdso_getrandom") != std::string::npos);
   }
   SECTION("a symbol of size 0") {
-    Bytes bytes = elf_test::built_image();
-    const uint64_t sym = elf_test::dynsym_offset(bytes, "__vdso_getrandom");
-    elf_test::put<uint64_t>(bytes, sym + offsetof(Elf64_Sym, st_size), 0);
-    const DetectedLayout layout = detect_data_layout(elf_test::parse_valid(bytes));
+    Bytes bytes = test_support::built_image();
+    const uint64_t sym = test_support::dynsym_offset(bytes, "__vdso_getrandom");
+    test_support::put<uint64_t>(bytes, sym + offsetof(Elf64_Sym, st_size), 0);
+    const DetectedLayout layout = detect_data_layout(test_support::parse_valid(bytes));
     CHECK_FALSE(layout.known());
     CHECK(layout.reason.find("size 0") != std::string::npos);
   }

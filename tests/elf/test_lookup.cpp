@@ -8,10 +8,11 @@
 #include <string>
 
 #include "image_bytes.h"
+#include "image_mutations.h"
 #include "vdsoforge/elf_image.h"
 
 using namespace vdsoforge;
-using elf_test::Bytes;
+using test_support::Bytes;
 
 namespace {
 
@@ -26,12 +27,12 @@ const Symbol* lookup_everywhere(const ElfImage& image, std::string_view name,
   return found;
 }
 
-using elf_test::set_symbol_bind;
+using test_support::set_symbol_binding;
 
 }  // namespace
 
 TEST_CASE("built image: both exports resolve at LINUX_2.6 through each hash table") {
-  const ElfImage image = elf_test::parse_valid(elf_test::built_image());
+  const ElfImage image = test_support::parse_valid(test_support::built_image());
   const Symbol* strong = lookup_everywhere(image, "__vdso_getrandom", kVersion);
   const Symbol* weak = lookup_everywhere(image, "getrandom", kVersion);
   REQUIRE(strong != nullptr);
@@ -47,7 +48,7 @@ TEST_CASE("built image: both exports resolve at LINUX_2.6 through each hash tabl
 }
 
 TEST_CASE("built image: a wrong version, an absent name or a prefix is not found") {
-  const ElfImage image = elf_test::parse_valid(elf_test::built_image());
+  const ElfImage image = test_support::parse_valid(test_support::built_image());
   CHECK(lookup_everywhere(image, "getrandom", "LINUX_2.5") == nullptr);
   CHECK(lookup_everywhere(image, "getrandom", "linux-vdso.so.1") == nullptr);
   CHECK(lookup_everywhere(image, "getrandom", "LINUX_2.6.1") == nullptr);
@@ -57,7 +58,7 @@ TEST_CASE("built image: a wrong version, an absent name or a prefix is not found
 }
 
 TEST_CASE("kernel vDSO: every function resolves at LINUX_2.6, in both tables alike") {
-  const ElfImage image = elf_test::parse_valid(elf_test::kernel_vdso());
+  const ElfImage image = test_support::parse_valid(test_support::kernel_vdso());
   for (const char* name : {"__vdso_getrandom", "getrandom", "__vdso_clock_gettime", "clock_gettime",
                            "__vdso_gettimeofday", "gettimeofday", "__vdso_time", "time",
                            "__vdso_getcpu", "getcpu", "__vdso_clock_getres", "clock_getres"}) {
@@ -74,16 +75,17 @@ TEST_CASE("kernel vDSO: every function resolves at LINUX_2.6, in both tables ali
 }
 
 TEST_CASE("hand-made: the version renamed to LINUX_2.7 is found only at LINUX_2.7") {
-  Bytes bytes = elf_test::built_image();
+  Bytes bytes = test_support::built_image();
   // The definition's own name string (the version's ABS symbol has another copy).
-  const uint64_t verdef = elf_test::verdef_offset(bytes, 1);
-  const uint64_t aux = verdef + elf_test::get<uint32_t>(bytes, verdef + 12);
+  const uint64_t verdef = test_support::verdef_offset(bytes, 1);
+  const uint64_t aux = verdef + test_support::get<uint32_t>(bytes, verdef + 12);
   const uint64_t name =
-      elf_test::dynamic_value(bytes, DT_STRTAB) + elf_test::get<uint32_t>(bytes, aux);
+      test_support::dynamic_value(bytes, DT_STRTAB) + test_support::get<uint32_t>(bytes, aux);
   bytes[name + 8] = '7';
   // Keep the definition consistent, as a linker would have written it.
-  elf_test::put<uint32_t>(bytes, elf_test::verdef_offset(bytes, 1) + 8, elf_sysv_hash("LINUX_2.7"));
-  const ElfImage image = elf_test::parse_valid(bytes);
+  test_support::put<uint32_t>(bytes, test_support::verdef_offset(bytes, 1) + 8,
+                              elf_sysv_hash("LINUX_2.7"));
+  const ElfImage image = test_support::parse_valid(bytes);
   CHECK(lookup_everywhere(image, "getrandom", kVersion) == nullptr);
   CHECK(lookup_everywhere(image, "__vdso_getrandom", kVersion) == nullptr);
   const Symbol* sym = lookup_everywhere(image, "getrandom", "LINUX_2.7");
@@ -92,11 +94,11 @@ TEST_CASE("hand-made: the version renamed to LINUX_2.7 is found only at LINUX_2.
 }
 
 TEST_CASE("hand-made: a hidden (non-default) version is not found, its twin still is") {
-  Bytes bytes = elf_test::built_image();
-  const uint64_t at = elf_test::versym_offset(bytes, "getrandom");
-  elf_test::put<uint16_t>(bytes, at,
-                          static_cast<uint16_t>(elf_test::get<uint16_t>(bytes, at) | 0x8000));
-  const ElfImage image = elf_test::parse_valid(bytes);
+  Bytes bytes = test_support::built_image();
+  const uint64_t at = test_support::versym_offset(bytes, "getrandom");
+  test_support::put<uint16_t>(
+      bytes, at, static_cast<uint16_t>(test_support::get<uint16_t>(bytes, at) | 0x8000));
+  const ElfImage image = test_support::parse_valid(bytes);
   CHECK(lookup_everywhere(image, "getrandom", kVersion) == nullptr);
   CHECK(lookup_everywhere(image, "getrandom", "") == nullptr);
   REQUIRE(lookup_everywhere(image, "__vdso_getrandom", kVersion) != nullptr);
@@ -110,11 +112,11 @@ TEST_CASE("hand-made: a hidden (non-default) version is not found, its twin stil
 }
 
 TEST_CASE("hand-made: weak and global both resolve, local does not") {
-  Bytes bytes = elf_test::built_image();
-  set_symbol_bind(bytes, "getrandom", STB_GLOBAL);
-  set_symbol_bind(bytes, "__vdso_getrandom", STB_WEAK);
+  Bytes bytes = test_support::built_image();
+  set_symbol_binding(bytes, "getrandom", STB_GLOBAL);
+  set_symbol_binding(bytes, "__vdso_getrandom", STB_WEAK);
   {
-    const ElfImage image = elf_test::parse_valid(bytes);
+    const ElfImage image = test_support::parse_valid(bytes);
     const Symbol* a = lookup_everywhere(image, "getrandom", kVersion);
     const Symbol* b = lookup_everywhere(image, "__vdso_getrandom", kVersion);
     REQUIRE(a != nullptr);
@@ -124,31 +126,31 @@ TEST_CASE("hand-made: weak and global both resolve, local does not") {
   }
   // LOCAL symbols come first (sh_info is the first non-LOCAL index), so the
   // symbol at index 1 is the one made LOCAL.
-  const std::string local = elf_test::parse_valid(bytes).symbols().at(1).name;
+  const std::string local = test_support::parse_valid(bytes).symbols().at(1).name;
   const std::string other = local == "getrandom" ? "__vdso_getrandom" : "getrandom";
-  set_symbol_bind(bytes, local, STB_LOCAL);
-  elf_test::set_dynsym_first_global(bytes, 2);
-  const ElfImage image = elf_test::parse_valid(bytes);
+  set_symbol_binding(bytes, local, STB_LOCAL);
+  test_support::set_dynsym_first_global(bytes, 2);
+  const ElfImage image = test_support::parse_valid(bytes);
   CHECK(lookup_everywhere(image, local, kVersion) == nullptr);
   CHECK(lookup_everywhere(image, other, kVersion) != nullptr);
 }
 
 TEST_CASE("hand-made: an undefined symbol is not found") {
-  Bytes bytes = elf_test::built_image();
-  const uint64_t at = elf_test::dynsym_offset(bytes, "getrandom");
-  auto sym = elf_test::get<Elf64_Sym>(bytes, at);
+  Bytes bytes = test_support::built_image();
+  const uint64_t at = test_support::dynsym_offset(bytes, "getrandom");
+  auto sym = test_support::get<Elf64_Sym>(bytes, at);
   sym.st_shndx = SHN_UNDEF;
-  elf_test::put(bytes, at, sym);
-  const ElfImage image = elf_test::parse_valid(bytes);
+  test_support::put(bytes, at, sym);
+  const ElfImage image = test_support::parse_valid(bytes);
   CHECK(lookup_everywhere(image, "getrandom", kVersion) == nullptr);
   CHECK(lookup_everywhere(image, "__vdso_getrandom", kVersion) != nullptr);
 }
 
 TEST_CASE("hand-made: without DT_GNU_HASH the DT_HASH table serves look-ups") {
-  Bytes bytes = elf_test::built_image();
+  Bytes bytes = test_support::built_image();
   // DT_DEBUG is harmless in a vDSO and keeps the dynamic section's length.
-  elf_test::retag_dynamic(bytes, DT_GNU_HASH, DT_DEBUG, 0);
-  const ElfImage image = elf_test::parse_valid(bytes);
+  test_support::retag_dynamic(bytes, DT_GNU_HASH, DT_DEBUG, 0);
+  const ElfImage image = test_support::parse_valid(bytes);
   CHECK_FALSE(image.has_gnu_hash());
   CHECK(image.has_sysv_hash());
   CHECK(image.lookup_gnu_hash("getrandom", kVersion) == nullptr);
@@ -156,16 +158,18 @@ TEST_CASE("hand-made: without DT_GNU_HASH the DT_HASH table serves look-ups") {
   REQUIRE(sym != nullptr);
   CHECK(sym == image.lookup_sysv_hash("getrandom", kVersion));
   CHECK(image.lookup("getrandom", "LINUX_2.5") == nullptr);
-  CHECK(image.symbols().size() == elf_test::parse_valid(elf_test::built_image()).symbols().size());
+  CHECK(image.symbols().size() ==
+        test_support::parse_valid(test_support::built_image()).symbols().size());
 }
 
 TEST_CASE("hand-made: without DT_HASH the symbol count comes from DT_GNU_HASH") {
-  Bytes bytes = elf_test::built_image();
-  elf_test::retag_dynamic(bytes, DT_HASH, DT_DEBUG, 0);
-  const ElfImage image = elf_test::parse_valid(bytes);
+  Bytes bytes = test_support::built_image();
+  test_support::retag_dynamic(bytes, DT_HASH, DT_DEBUG, 0);
+  const ElfImage image = test_support::parse_valid(bytes);
   CHECK(image.has_gnu_hash());
   CHECK_FALSE(image.has_sysv_hash());
-  CHECK(image.symbols().size() == elf_test::parse_valid(elf_test::built_image()).symbols().size());
+  CHECK(image.symbols().size() ==
+        test_support::parse_valid(test_support::built_image()).symbols().size());
   CHECK(image.lookup_sysv_hash("getrandom", kVersion) == nullptr);
   const Symbol* sym = image.lookup("getrandom", kVersion);
   REQUIRE(sym != nullptr);
@@ -173,9 +177,9 @@ TEST_CASE("hand-made: without DT_HASH the symbol count comes from DT_GNU_HASH") 
 }
 
 TEST_CASE("hand-made: with neither hash table the image is refused") {
-  Bytes bytes = elf_test::built_image();
-  elf_test::retag_dynamic(bytes, DT_HASH, DT_DEBUG, 0);
-  elf_test::retag_dynamic(bytes, DT_GNU_HASH, DT_DEBUG, 0);
+  Bytes bytes = test_support::built_image();
+  test_support::retag_dynamic(bytes, DT_HASH, DT_DEBUG, 0);
+  test_support::retag_dynamic(bytes, DT_GNU_HASH, DT_DEBUG, 0);
   Error err;
   CHECK_FALSE(ElfImage::parse(bytes, ParseMode::strict, err));
   CHECK(err.code == Errc::bad_hash_table);
@@ -183,9 +187,9 @@ TEST_CASE("hand-made: with neither hash table the image is refused") {
 }
 
 TEST_CASE("hand-made: an image without DT_VERSYM matches any version, as glibc does") {
-  Bytes bytes = elf_test::built_image();
-  elf_test::retag_dynamic(bytes, DT_VERSYM, DT_DEBUG, 0);
-  const ElfImage image = elf_test::parse_valid(bytes);
+  Bytes bytes = test_support::built_image();
+  test_support::retag_dynamic(bytes, DT_VERSYM, DT_DEBUG, 0);
+  const ElfImage image = test_support::parse_valid(bytes);
   for (const char* version : {"LINUX_2.6", "LINUX_2.5", "anything", ""}) {
     INFO(version);
     const Symbol* sym = lookup_everywhere(image, "getrandom", version);
@@ -196,17 +200,18 @@ TEST_CASE("hand-made: an image without DT_VERSYM matches any version, as glibc d
 }
 
 TEST_CASE("hand-made: a corrupted .gnu.hash chain is caught, DT_HASH still finds the symbol") {
-  Bytes bytes = elf_test::built_image();
-  const uint64_t table = elf_test::dynamic_value(bytes, DT_GNU_HASH);
-  const auto nbuckets = elf_test::get<uint32_t>(bytes, table);
-  const auto symoffset = elf_test::get<uint32_t>(bytes, table + 4);
-  const auto bloom_size = elf_test::get<uint32_t>(bytes, table + 8);
-  const ElfImage valid = elf_test::parse_valid(bytes);
+  Bytes bytes = test_support::built_image();
+  const uint64_t table = test_support::dynamic_value(bytes, DT_GNU_HASH);
+  const auto nbuckets = test_support::get<uint32_t>(bytes, table);
+  const auto symoffset = test_support::get<uint32_t>(bytes, table + 4);
+  const auto bloom_size = test_support::get<uint32_t>(bytes, table + 8);
+  const ElfImage valid = test_support::parse_valid(bytes);
   const uint32_t index = valid.lookup("getrandom", kVersion)->index;
   const uint64_t chain_entry = table + 16 + 8 * uint64_t{bloom_size} + 4 * uint64_t{nbuckets} +
                                4 * uint64_t{index - symoffset};
   // Flip hash bits but keep the end-of-chain marker bit as it was.
-  elf_test::put<uint32_t>(bytes, chain_entry, elf_test::get<uint32_t>(bytes, chain_entry) ^ 0x10u);
+  test_support::put<uint32_t>(bytes, chain_entry,
+                              test_support::get<uint32_t>(bytes, chain_entry) ^ 0x10u);
 
   Error err;
   CHECK_FALSE(ElfImage::parse(bytes, ParseMode::strict, err));

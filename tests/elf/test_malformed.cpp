@@ -11,14 +11,15 @@
 #include <set>
 
 #include "image_bytes.h"
+#include "image_mutations.h"
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/image_defaults.h"
 #include "vdsoforge/loader.h"
 
 using namespace vdsoforge;
-using elf_test::Bytes;
-using elf_test::get;
-using elf_test::put;
+using test_support::Bytes;
+using test_support::get;
+using test_support::put;
 
 namespace {
 
@@ -37,14 +38,16 @@ constexpr uint64_t kVdVersion = 0, kVdNdx = 4, kVdHash = 8, kVdAux = 12, kVdNext
 // below overstep.
 constexpr uint32_t kArea = vdsoforge::default_image::kDataAreaSize;
 
-uint64_t load_ph(const Bytes& b) { return elf_test::program_header_offset(b, PT_LOAD); }
-uint64_t dynamic_ph(const Bytes& b) { return elf_test::program_header_offset(b, PT_DYNAMIC); }
-uint64_t note_ph(const Bytes& b) { return elf_test::program_header_offset(b, PT_NOTE); }
-uint64_t dyn(const Bytes& b, int64_t tag) { return elf_test::dynamic_value(b, tag); }
+uint64_t load_ph(const Bytes& b) { return test_support::program_header_offset(b, PT_LOAD); }
+uint64_t dynamic_ph(const Bytes& b) { return test_support::program_header_offset(b, PT_DYNAMIC); }
+uint64_t note_ph(const Bytes& b) { return test_support::program_header_offset(b, PT_NOTE); }
+uint64_t dyn(const Bytes& b, int64_t tag) { return test_support::dynamic_value(b, tag); }
 void set_dyn(Bytes& b, int64_t tag, uint64_t value) {
-  put<uint64_t>(b, elf_test::dynamic_entry_offset(b, tag) + 8, value);
+  put<uint64_t>(b, test_support::dynamic_entry_offset(b, tag) + 8, value);
 }
-void make_local(Bytes& b, std::string_view name) { elf_test::set_symbol_bind(b, name, STB_LOCAL); }
+void make_local(Bytes& b, std::string_view name) {
+  test_support::set_symbol_binding(b, name, STB_LOCAL);
+}
 uint64_t gnu_chain(const Bytes& b) {
   const uint64_t t = dyn(b, DT_GNU_HASH);
   return t + 16 + 8 * uint64_t{get<uint32_t>(b, t + 8)} + 4 * uint64_t{get<uint32_t>(b, t)};
@@ -122,7 +125,7 @@ std::vector<Malformed> malformed_images() {
        Errc::bad_string_table, "DT_STRSZ"},
       {"DT_STRSZ huge", [](Bytes& b) { set_dyn(b, DT_STRSZ, ~uint64_t{0}); },
        Errc::bad_string_table, "DT_STRSZ"},
-      {"no DT_STRTAB", [](Bytes& b) { elf_test::retag_dynamic(b, DT_STRTAB, DT_DEBUG, 0); },
+      {"no DT_STRTAB", [](Bytes& b) { test_support::retag_dynamic(b, DT_STRTAB, DT_DEBUG, 0); },
        Errc::bad_string_table, "DT_STRTAB"},
       {"last string not NUL-terminated",
        [](Bytes& b) { set_dyn(b, DT_STRSZ, dyn(b, DT_STRSZ) - 1); }, Errc::bad_string_table,
@@ -133,12 +136,12 @@ std::vector<Malformed> malformed_images() {
       {"DT_SYMTAB running off the segment",
        [](Bytes& b) { set_dyn(b, DT_SYMTAB, get<uint64_t>(b, load_ph(b) + kPhFilesz) - 30); },
        Errc::bad_symbol_table, "DT_SYMTAB"},
-      {"no DT_SYMTAB", [](Bytes& b) { elf_test::retag_dynamic(b, DT_SYMTAB, DT_DEBUG, 0); },
+      {"no DT_SYMTAB", [](Bytes& b) { test_support::retag_dynamic(b, DT_SYMTAB, DT_DEBUG, 0); },
        Errc::bad_symbol_table, "DT_SYMTAB"},
       {"DT_SYMENT 16", [](Bytes& b) { set_dyn(b, DT_SYMENT, 16); }, Errc::bad_symbol_table,
        "DT_SYMENT"},
       {"symbol name past the string table",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::dynsym_offset(b, "getrandom"), 0x7fff); },
+       [](Bytes& b) { put<uint32_t>(b, test_support::dynsym_offset(b, "getrandom"), 0x7fff); },
        Errc::bad_symbol_table, "st_name"},
       // DT_HASH
       {"DT_HASH outside", [](Bytes& b) { set_dyn(b, DT_HASH, 0x100000); }, Errc::bad_hash_table,
@@ -193,16 +196,16 @@ std::vector<Malformed> malformed_images() {
        Errc::bad_hash_table, "DT_HASH"},
       // Symbol order: every LOCAL symbol before the first non-LOCAL one
       {"LOCAL symbol after the globals in .dynsym",
-       [](Bytes& b) { make_local(b, elf_test::parse_valid(b).symbols().back().name); },
+       [](Bytes& b) { make_local(b, test_support::parse_valid(b).symbols().back().name); },
        Errc::bad_symbol_table, "follows the non-LOCAL symbol"},
       {"LOCAL symbol at .dynsym index >= sh_info",
-       [](Bytes& b) { make_local(b, elf_test::parse_valid(b).symbols().at(1).name); },
+       [](Bytes& b) { make_local(b, test_support::parse_valid(b).symbols().at(1).name); },
        Errc::bad_symbol_table, "sh_info"},
       // Versions
       {"DT_VERSYM outside", [](Bytes& b) { set_dyn(b, DT_VERSYM, 0x100000); },
        Errc::bad_version_table, "DT_VERSYM"},
       {"DT_VERSYM names an undefined version",
-       [](Bytes& b) { put<uint16_t>(b, elf_test::versym_offset(b, "getrandom"), 7); },
+       [](Bytes& b) { put<uint16_t>(b, test_support::versym_offset(b, "getrandom"), 7); },
        Errc::bad_version_table, "version index 7"},
       {"DT_VERSYM overlapping DT_VERDEF",
        [](Bytes& b) { set_dyn(b, DT_VERSYM, dyn(b, DT_VERDEF)); }, Errc::bad_version_table,
@@ -215,60 +218,62 @@ std::vector<Malformed> malformed_images() {
        Errc::bad_version_table, "overlaps the dynamic section"},
       {"DT_VERDEF outside", [](Bytes& b) { set_dyn(b, DT_VERDEF, 0x100000); },
        Errc::bad_version_table, "DT_VERDEF"},
-      {"no DT_VERDEFNUM", [](Bytes& b) { elf_test::retag_dynamic(b, DT_VERDEFNUM, DT_DEBUG, 0); },
+      {"no DT_VERDEFNUM",
+       [](Bytes& b) { test_support::retag_dynamic(b, DT_VERDEFNUM, DT_DEBUG, 0); },
        Errc::bad_version_table, "DT_VERDEFNUM"},
       {"DT_VERDEFNUM longer than the chain", [](Bytes& b) { set_dyn(b, DT_VERDEFNUM, 5); },
        Errc::bad_version_table, "DT_VERDEFNUM"},
       {"verdef chain going on past DT_VERDEFNUM", [](Bytes& b) { set_dyn(b, DT_VERDEFNUM, 1); },
        Errc::bad_version_table, "DT_VERDEFNUM"},
       {"verdef vd_next out of bounds",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::verdef_offset(b, 0) + kVdNext, 0x100000); },
+       [](Bytes& b) { put<uint32_t>(b, test_support::verdef_offset(b, 0) + kVdNext, 0x100000); },
        Errc::bad_version_table, "DT_VERDEF entry 1"},
       {"verdef vd_next looping into itself",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::verdef_offset(b, 0) + kVdNext, 4); },
+       [](Bytes& b) { put<uint32_t>(b, test_support::verdef_offset(b, 0) + kVdNext, 4); },
        Errc::bad_version_table, "overlap"},
       {"verdef vd_aux out of bounds",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::verdef_offset(b, 1) + kVdAux, 0x100000); },
+       [](Bytes& b) { put<uint32_t>(b, test_support::verdef_offset(b, 1) + kVdAux, 0x100000); },
        Errc::bad_version_table, "auxiliary entry"},
       {"verdef vd_aux inside the entry",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::verdef_offset(b, 1) + kVdAux, 4); },
+       [](Bytes& b) { put<uint32_t>(b, test_support::verdef_offset(b, 1) + kVdAux, 4); },
        Errc::bad_version_table, "vd_aux"},
       {"verdef vd_version 2",
-       [](Bytes& b) { put<uint16_t>(b, elf_test::verdef_offset(b, 1) + kVdVersion, 2); },
+       [](Bytes& b) { put<uint16_t>(b, test_support::verdef_offset(b, 1) + kVdVersion, 2); },
        Errc::bad_version_table, "vd_version"},
       {"verdef hash mismatch",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::verdef_offset(b, 1) + kVdHash, 0x1234); },
+       [](Bytes& b) { put<uint32_t>(b, test_support::verdef_offset(b, 1) + kVdHash, 0x1234); },
        Errc::bad_version_table, "vd_hash"},
       {"verdef index repeated",
-       [](Bytes& b) { put<uint16_t>(b, elf_test::verdef_offset(b, 1) + kVdNdx, 1); },
+       [](Bytes& b) { put<uint16_t>(b, test_support::verdef_offset(b, 1) + kVdNdx, 1); },
        Errc::bad_version_table, "repeats"},
       {"verdef name past the string table",
        [](Bytes& b) {
-         const uint64_t vd = elf_test::verdef_offset(b, 1);
+         const uint64_t vd = test_support::verdef_offset(b, 1);
          put<uint32_t>(b, vd + get<uint32_t>(b, vd + kVdAux), 0x7fff);
        },
        Errc::bad_version_table, "vda_name"},
       // Rules on dynamic tags
-      {"DT_RELA", [](Bytes& b) { elf_test::retag_dynamic(b, DT_FLAGS_1, DT_RELA, 0x100); },
+      {"DT_RELA", [](Bytes& b) { test_support::retag_dynamic(b, DT_FLAGS_1, DT_RELA, 0x100); },
        Errc::has_relocations, "DT_RELA"},
-      {"DT_REL", [](Bytes& b) { elf_test::retag_dynamic(b, DT_FLAGS_1, DT_REL, 0x100); },
+      {"DT_REL", [](Bytes& b) { test_support::retag_dynamic(b, DT_FLAGS_1, DT_REL, 0x100); },
        Errc::has_relocations, "DT_REL"},
-      {"DT_JMPREL", [](Bytes& b) { elf_test::retag_dynamic(b, DT_FLAGS_1, DT_JMPREL, 0x100); },
+      {"DT_JMPREL", [](Bytes& b) { test_support::retag_dynamic(b, DT_FLAGS_1, DT_JMPREL, 0x100); },
        Errc::has_relocations, "DT_JMPREL"},
-      {"DT_TEXTREL", [](Bytes& b) { elf_test::retag_dynamic(b, DT_FLAGS_1, DT_TEXTREL, 0); },
+      {"DT_TEXTREL", [](Bytes& b) { test_support::retag_dynamic(b, DT_FLAGS_1, DT_TEXTREL, 0); },
        Errc::has_relocations, "DT_TEXTREL"},
-      {"DT_RELR", [](Bytes& b) { elf_test::retag_dynamic(b, DT_FLAGS_1, DT_RELR, 0x100); },
+      {"DT_RELR", [](Bytes& b) { test_support::retag_dynamic(b, DT_FLAGS_1, DT_RELR, 0x100); },
        Errc::has_relocations, "DT_RELR"},
       {"DF_TEXTREL", [](Bytes& b) { set_dyn(b, DT_FLAGS, dyn(b, DT_FLAGS) | DF_TEXTREL); },
        Errc::has_relocations, "DF_TEXTREL"},
       {"DT_NEEDED",
        [](Bytes& b) {
-         elf_test::retag_dynamic(b, DT_FLAGS_1, DT_NEEDED,
-                                 elf_test::dynstr_offset(b, "LINUX_2.6") - dyn(b, DT_STRTAB));
+         test_support::retag_dynamic(
+             b, DT_FLAGS_1, DT_NEEDED,
+             test_support::dynstr_offset(b, "LINUX_2.6") - dyn(b, DT_STRTAB));
        },
        Errc::has_needed, "DT_NEEDED LINUX_2.6"},
       {"DT_NEEDED name past the string table",
-       [](Bytes& b) { elf_test::retag_dynamic(b, DT_FLAGS_1, DT_NEEDED, 0x7fff); },
+       [](Bytes& b) { test_support::retag_dynamic(b, DT_FLAGS_1, DT_NEEDED, 0x7fff); },
        Errc::bad_string_table, "DT_NEEDED"},
       // Notes
       {"PT_NOTE outside the file",
@@ -276,32 +281,32 @@ std::vector<Malformed> malformed_images() {
        "PT_NOTE"},
       {"note record longer than PT_NOTE",
        [](Bytes& b) {
-         put<uint32_t>(b, elf_test::data_layout_desc_offset(b) - 12 - 12 + 4, 0x1000);
+         put<uint32_t>(b, test_support::data_layout_desc_offset(b) - 12 - 12 + 4, 0x1000);
        },
        Errc::bad_note, "note record"},
       {"data-layout note format 3",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b), 3); },
+       [](Bytes& b) { put<uint32_t>(b, test_support::data_layout_desc_offset(b), 3); },
        Errc::bad_data_layout_note, "format 3 (expected 1 or 2)"},
       {"data-layout note format 2 with format 1's 16 bytes",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b), 2); },
+       [](Bytes& b) { put<uint32_t>(b, test_support::data_layout_desc_offset(b), 2); },
        Errc::bad_data_layout_note, "n_descsz is 16, expected 36 for format 2"},
       {"data-layout note page size 8192",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 4, 8192); },
+       [](Bytes& b) { put<uint32_t>(b, test_support::data_layout_desc_offset(b) + 4, 8192); },
        Errc::bad_data_layout_note, "page_size"},
       {"data area of 0 bytes",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 8, 0); },
+       [](Bytes& b) { put<uint32_t>(b, test_support::data_layout_desc_offset(b) + 8, 0); },
        Errc::bad_data_layout_note, "data_area_size"},
       {"data area not whole pages",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 8, kArea + 1); },
+       [](Bytes& b) { put<uint32_t>(b, test_support::data_layout_desc_offset(b) + 8, kArea + 1); },
        Errc::bad_data_layout_note, "data_area_size"},
       {"rng data past the data area",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 12, kArea); },
+       [](Bytes& b) { put<uint32_t>(b, test_support::data_layout_desc_offset(b) + 12, kArea); },
        Errc::bad_data_layout_note, "rng_data_offset"},
       {"rng data straddling the data area's end",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 12, kArea - 8); },
+       [](Bytes& b) { put<uint32_t>(b, test_support::data_layout_desc_offset(b) + 12, kArea - 8); },
        Errc::bad_data_layout_note, "rng_data_offset"},
       {"rng data misaligned",
-       [](Bytes& b) { put<uint32_t>(b, elf_test::data_layout_desc_offset(b) + 12, 0x2004); },
+       [](Bytes& b) { put<uint32_t>(b, test_support::data_layout_desc_offset(b) + 12, 0x2004); },
        Errc::bad_data_layout_note, "rng_data_offset"},
       // Section headers
       {"section headers past the end", [](Bytes& b) { put<uint64_t>(b, 0x28, b.size() - 64); },
@@ -325,8 +330,8 @@ std::vector<Malformed> malformed_images() {
 }  // namespace
 
 TEST_CASE("malformed images are refused with their error code and a message naming the field") {
-  const Bytes original = elf_test::built_image();
-  elf_test::parse_valid(original);
+  const Bytes original = test_support::built_image();
+  test_support::parse_valid(original);
   std::set<std::string> names;
   for (const Malformed& m : malformed_images()) {
     REQUIRE(names.insert(m.what).second);  // each row is distinct
@@ -346,9 +351,9 @@ TEST_CASE("malformed images are refused with their error code and a message nami
 
 TEST_CASE("a format-2 data-layout note that contradicts itself or its profile is refused") {
   // The linux-6.11 image's note: format 2 with the time-namespace fields.
-  const Bytes original = elf_test::built_profile_image("linux-6.11");
-  elf_test::parse_valid(original);
-  const uint64_t desc = elf_test::data_layout_desc_offset(original);
+  const Bytes original = test_support::built_profile_image("linux-6.11");
+  test_support::parse_valid(original);
+  const uint64_t desc = test_support::data_layout_desc_offset(original);
   REQUIRE(get<uint32_t>(original, desc) == 2);
   struct Edit {
     const char* what;
@@ -384,7 +389,7 @@ TEST_CASE("a format-2 data-layout note that contradicts itself or its profile is
   SECTION("a format-2 note without a profile (0) stands on its own fields") {
     Bytes bytes = original;
     put<uint32_t>(bytes, desc + 16, 0);
-    const ElfImage image = elf_test::parse_valid(bytes);
+    const ElfImage image = test_support::parse_valid(bytes);
     REQUIRE(image.data_layout());
     CHECK(image.data_layout()->profile == nullptr);
     REQUIRE(image.data_layout()->timens);
@@ -393,8 +398,8 @@ TEST_CASE("a format-2 data-layout note that contradicts itself or its profile is
 }
 
 TEST_CASE("a LOCAL symbol among the globals is an error in inspect mode too") {
-  Bytes bytes = elf_test::built_image();
-  make_local(bytes, elf_test::parse_valid(bytes).symbols().back().name);
+  Bytes bytes = test_support::built_image();
+  make_local(bytes, test_support::parse_valid(bytes).symbols().back().name);
   Error err;
   CHECK_FALSE(ElfImage::parse(bytes, ParseMode::inspect, err).has_value());
   CHECK(err.code == Errc::bad_symbol_table);
@@ -403,8 +408,8 @@ TEST_CASE("a LOCAL symbol among the globals is an error in inspect mode too") {
 
 TEST_CASE("truncation at every header and table boundary, and every 29 bytes, is refused") {
   for (const bool kernel : {false, true}) {
-    const Bytes original = kernel ? elf_test::kernel_vdso() : elf_test::built_image();
-    const ElfImage valid = elf_test::parse_valid(original);
+    const Bytes original = kernel ? test_support::kernel_vdso() : test_support::built_image();
+    const ElfImage valid = test_support::parse_valid(original);
     // Where the file's last structure ends; the kernel's mapping has padding after it.
     const auto eh = get<Elf64_Ehdr>(original, 0);
     uint64_t extent = eh.e_shoff + uint64_t{eh.e_shnum} * sizeof(Elf64_Shdr);
@@ -442,12 +447,13 @@ TEST_CASE("truncation at every header and table boundary, and every 29 bytes, is
 }
 
 TEST_CASE("inspect mode lists every rule violation but still refuses out-of-bounds tables") {
-  Bytes bytes = elf_test::built_image();
+  Bytes bytes = test_support::built_image();
   put<uint32_t>(bytes, load_ph(bytes) + kPhFlags, PF_R | PF_W | PF_X);
-  elf_test::retag_dynamic(bytes, DT_FLAGS_1, DT_RELA, 0x100);
-  elf_test::retag_dynamic(bytes, DT_FLAGS, DT_NEEDED,
-                          elf_test::dynstr_offset(bytes, "LINUX_2.6") - dyn(bytes, DT_STRTAB));
-  put<uint32_t>(bytes, elf_test::data_layout_desc_offset(bytes), 9);
+  test_support::retag_dynamic(bytes, DT_FLAGS_1, DT_RELA, 0x100);
+  test_support::retag_dynamic(
+      bytes, DT_FLAGS, DT_NEEDED,
+      test_support::dynstr_offset(bytes, "LINUX_2.6") - dyn(bytes, DT_STRTAB));
+  put<uint32_t>(bytes, test_support::data_layout_desc_offset(bytes), 9);
 
   Error err;
   CHECK_FALSE(ElfImage::parse(bytes, ParseMode::strict, err));
@@ -469,11 +475,11 @@ TEST_CASE("inspect mode lists every rule violation but still refuses out-of-boun
 }
 
 TEST_CASE("the loader refuses an image whose data-layout note is missing or inconsistent") {
-  const Bytes original = elf_test::built_image();
+  const Bytes original = test_support::built_image();
   {
     Bytes bytes = original;
     // Rename the note's owner: the record stays well-formed, the note is gone.
-    const uint64_t owner = elf_test::data_layout_desc_offset(bytes) - 12;
+    const uint64_t owner = test_support::data_layout_desc_offset(bytes) - 12;
     bytes[owner + 8] = 'X';
     Error err;
     const auto image = LoadedImage::open_memory(bytes, err);
@@ -483,7 +489,7 @@ TEST_CASE("the loader refuses an image whose data-layout note is missing or inco
   }
   {
     Bytes bytes = original;
-    put<uint32_t>(bytes, elf_test::data_layout_desc_offset(bytes) + 8, 0x6001);
+    put<uint32_t>(bytes, test_support::data_layout_desc_offset(bytes) + 8, 0x6001);
     Error err;
     const auto image = LoadedImage::open_memory(bytes, err);
     INFO(err.message);

@@ -13,7 +13,7 @@
 #include "vdsoforge/image_defaults.h"
 
 using namespace vdsoforge;
-using elf_test::Bytes;
+using test_support::Bytes;
 
 namespace {
 
@@ -33,8 +33,8 @@ const Note* find_note(const ElfImage& image, std::string_view owner, uint32_t ty
 }  // namespace
 
 TEST_CASE("the built image parses strictly with the kernel vDSO's shape") {
-  const Bytes bytes = elf_test::built_image();
-  const ElfImage image = elf_test::parse_valid(bytes);
+  const Bytes bytes = test_support::built_image();
+  const ElfImage image = test_support::parse_valid(bytes);
 
   CHECK(image.identity().type == ET_DYN);
   CHECK(image.identity().machine == EM_X86_64);
@@ -77,7 +77,7 @@ TEST_CASE("the built image parses strictly with the kernel vDSO's shape") {
 }
 
 TEST_CASE("the built image's notes: Linux version, build-id and the data layout") {
-  const ElfImage image = elf_test::parse_valid(elf_test::built_image());
+  const ElfImage image = test_support::parse_valid(test_support::built_image());
   const Note* linux_note = find_note(image, "Linux", 0);
   REQUIRE(linux_note != nullptr);
   REQUIRE(linux_note->desc.size() == 4);
@@ -109,7 +109,7 @@ TEST_CASE("the built image's notes: Linux version, build-id and the data layout"
 TEST_CASE("profile images carry a format-2 data-layout note; the explicit image keeps format 1") {
   // Format 1 is what every image said before profiles existed: the default
   // (explicit-area) image still says it, byte for byte, and parses as before.
-  const ElfImage explicit_image = elf_test::parse_valid(elf_test::built_image());
+  const ElfImage explicit_image = test_support::parse_valid(test_support::built_image());
   REQUIRE(explicit_image.data_layout());
   CHECK(explicit_image.data_layout()->format == 1);
   CHECK(explicit_image.data_layout()->profile == nullptr);
@@ -128,7 +128,7 @@ TEST_CASE("profile images carry a format-2 data-layout note; the explicit image 
   };
   for (const Expected& e : expected) {
     INFO(e.profile);
-    const ElfImage image = elf_test::parse_valid(elf_test::built_profile_image(e.profile));
+    const ElfImage image = test_support::parse_valid(test_support::built_profile_image(e.profile));
     const Note* note = find_note(image, "vdsoforge", 1);
     REQUIRE(note != nullptr);
     REQUIRE(note->desc.size() == 36);
@@ -163,15 +163,15 @@ TEST_CASE("notes in an 8-aligned PT_NOTE are read at 8-byte record offsets") {
   // Rewrite the built image's note segment the way an 8-aligned one is laid
   // out (name padded together with the header, not on its own): the layout
   // note, then the build-id, whose descriptor then starts 16 bytes in.
-  Bytes bytes = elf_test::built_image();
-  const ElfImage original = elf_test::parse_valid(bytes);
+  Bytes bytes = test_support::built_image();
+  const ElfImage original = test_support::parse_valid(bytes);
   const Note* original_id = find_note(original, "GNU", NT_GNU_BUILD_ID);
   const Note* original_layout = find_note(original, "vdsoforge", 1);
   REQUIRE(original_id != nullptr);
   REQUIRE(original_layout != nullptr);
 
-  const uint64_t ph = elf_test::program_header_offset(bytes, PT_NOTE);
-  const auto note_ph = elf_test::get<Elf64_Phdr>(bytes, ph);
+  const uint64_t ph = test_support::program_header_offset(bytes, PT_NOTE);
+  const auto note_ph = test_support::get<Elf64_Phdr>(bytes, ph);
   REQUIRE(note_ph.p_offset % 8 == 0);
   auto append_record = [](Bytes& out, std::string_view owner, uint32_t type,
                           const std::vector<uint8_t>& desc) {
@@ -194,9 +194,9 @@ TEST_CASE("notes in an 8-aligned PT_NOTE are read at 8-byte record offsets") {
   Elf64_Phdr edited = note_ph;
   edited.p_filesz = edited.p_memsz = notes.size();
   edited.p_align = 8;
-  elf_test::put(bytes, ph, edited);
+  test_support::put(bytes, ph, edited);
 
-  const ElfImage image = elf_test::parse_valid(bytes);
+  const ElfImage image = test_support::parse_valid(bytes);
   REQUIRE(image.notes().size() == 2);
   const Note* build_id = find_note(image, "GNU", NT_GNU_BUILD_ID);
   REQUIRE(build_id != nullptr);
@@ -207,15 +207,15 @@ TEST_CASE("notes in an 8-aligned PT_NOTE are read at 8-byte record offsets") {
 }
 
 TEST_CASE("the unstripped debug image parses too and keeps its .symtab") {
-  const ElfImage image = elf_test::parse_valid(elf_test::built_debug_image());
+  const ElfImage image = test_support::parse_valid(test_support::built_debug_image());
   CHECK(std::any_of(image.sections().begin(), image.sections().end(),
                     [](const Section& s) { return s.type == SHT_SYMTAB && s.name == ".symtab"; }));
   CHECK(image.lookup("__vdso_getrandom", "LINUX_2.6") != nullptr);
 }
 
 TEST_CASE("the live kernel vDSO parses strictly: exports, versions, notes") {
-  const Bytes bytes = elf_test::kernel_vdso();
-  const ElfImage image = elf_test::parse_valid(bytes);
+  const Bytes bytes = test_support::kernel_vdso();
+  const ElfImage image = test_support::parse_valid(bytes);
   CHECK(image.soname() == "linux-vdso.so.1");
   CHECK(image.violations().empty());
   CHECK(image.load_segment().offset == 0);
@@ -246,8 +246,8 @@ TEST_CASE("the live kernel vDSO parses strictly: exports, versions, notes") {
 }
 
 TEST_CASE("kernel_vdso_bytes covers the whole [vdso] mapping, section headers included") {
-  const Bytes bytes = elf_test::kernel_vdso();
-  const auto eh = elf_test::get<Elf64_Ehdr>(bytes, 0);
+  const Bytes bytes = test_support::kernel_vdso();
+  const auto eh = test_support::get<Elf64_Ehdr>(bytes, 0);
   CHECK(bytes.size() % 4096 == 0);
   CHECK(eh.e_shoff + uint64_t{eh.e_shnum} * eh.e_shentsize <= bytes.size());
 }

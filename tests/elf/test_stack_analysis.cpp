@@ -86,8 +86,8 @@ TEST_CASE("bytes that do not decode are reported, not skipped") {
 }
 
 TEST_CASE("the built image's ChaCha20 block routine is stackless") {
-  const auto debug_bytes = elf_test::built_debug_image();
-  const auto debug = elf_test::parse_valid(debug_bytes);
+  const auto debug_bytes = test_support::built_debug_image();
+  const auto debug = test_support::parse_valid(debug_bytes);
   std::string error;
   const auto code = find_function_code(debug, "vdsoforge_chacha20_blocks_sse2", error);
   INFO(error);
@@ -101,7 +101,7 @@ TEST_CASE("the built image's ChaCha20 block routine is stackless") {
 }
 
 TEST_CASE("the analysis fails a routine that does use the stack: __vdso_getrandom") {
-  const auto debug = elf_test::parse_valid(elf_test::built_debug_image());
+  const auto debug = test_support::parse_valid(test_support::built_debug_image());
   std::string error;
   const auto code = find_function_code(debug, "__vdso_getrandom", error);
   INFO(error);
@@ -114,10 +114,10 @@ TEST_CASE("the analysis fails a routine that does use the stack: __vdso_getrando
 
 TEST_CASE("find_function_code needs a .symtab and a real function") {
   std::string error;
-  const auto stripped = elf_test::parse_valid(elf_test::built_image());
+  const auto stripped = test_support::parse_valid(test_support::built_image());
   CHECK_FALSE(find_function_code(stripped, "vdsoforge_chacha20_blocks_sse2", error));
   CHECK_THAT(error, Catch::Contains(".symtab"));
-  const auto debug = elf_test::parse_valid(elf_test::built_debug_image());
+  const auto debug = test_support::parse_valid(test_support::built_debug_image());
   CHECK_FALSE(find_function_code(debug, "no_such_function", error));
   CHECK_THAT(error, Catch::Contains("no_such_function"));
   CHECK_FALSE(find_function_code(debug, "_DYNAMIC", error));

@@ -1,24 +1,24 @@
 # Tests of the ELF parser, symbol look-up, malformed input and the image check.
 vdsoforge_add_test(elf_parse
-  SOURCES elf/test_parse.cpp elf/image_bytes.cpp
+  SOURCES elf/test_parse.cpp
   LIBS vdsoforge::loader NEEDS_IMAGE)
 vdsoforge_add_test(elf_lookup
-  SOURCES elf/test_lookup.cpp elf/image_bytes.cpp
+  SOURCES elf/test_lookup.cpp
   LIBS vdsoforge::loader NEEDS_IMAGE)
 vdsoforge_add_test(elf_layout_detect
-  SOURCES elf/test_layout_detect.cpp elf/image_bytes.cpp
+  SOURCES elf/test_layout_detect.cpp
   LIBS vdsoforge::loader NEEDS_IMAGE)
 vdsoforge_add_test(elf_malformed
-  SOURCES elf/test_malformed.cpp elf/image_bytes.cpp
+  SOURCES elf/test_malformed.cpp
   LIBS vdsoforge::loader NEEDS_IMAGE)
 
 # The check command's library: the stack analysis driven with hand-assembled
 # code, and the image check.
 vdsoforge_add_test(elf_stack_analysis
-  SOURCES elf/test_stack_analysis.cpp elf/image_bytes.cpp
+  SOURCES elf/test_stack_analysis.cpp
   LIBS vdsoforge::loader vdsoforge_tools NEEDS_IMAGE)
 vdsoforge_add_test(elf_check
-  SOURCES elf/test_check.cpp elf/image_bytes.cpp
+  SOURCES elf/test_check.cpp
   LIBS vdsoforge::loader vdsoforge_tools NEEDS_IMAGE)
 
 # The image build itself: vdsoforge_add_image() must fail, naming the culprit,

@@ -107,7 +107,7 @@ ProbeRun run_probe(const ExecRun& request) {
   args.push_back("--");
   args.insert(args.end(), request.probe.command.begin(), request.probe.command.end());
 
-  const abi_test::ToolResult tool = abi_test::run_tool(args);
+  const test_support::ToolResult tool = test_support::run_tool(args);
   ProbeRun run;
   run.exit_status = tool.exit_code;
   run.out = tool.out;

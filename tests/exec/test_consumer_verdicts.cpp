@@ -104,8 +104,8 @@ std::string cell_text(const Cell& cell) {
 
 TEST_CASE("each consumer model predicts what the real glibc 2.41 and Go 1.24 do") {
   const Consumers installed = require_consumers(/*need_go=*/true);
-  abi_test::TempDir dir;
-  const abi_test::Bytes shipped = abi_test::read_bytes(VDSOFORGE_TEST_IMAGE);
+  test_support::TempDir dir;
+  const test_support::Bytes shipped = test_support::read_file(VDSOFORGE_TEST_IMAGE);
   const std::vector<std::string> consumer_ids = {"glibc", "go"};
 
   size_t compared = 0, agreed = 0, uncompared = 0;
@@ -113,10 +113,10 @@ TEST_CASE("each consumer model predicts what the real glibc 2.41 and Go 1.24 do"
   table << "| damage | glibc 2.41: predicted / observed | Go 1.24: predicted / observed |\n"
         << "| --- | --- | --- |\n";
   for (const abi_test::Damage& damage : abi_test::consumer_damages()) {
-    abi_test::Bytes bytes = shipped;
+    test_support::Bytes bytes = shipped;
     damage.apply(bytes);
     const std::string path = dir.path(damage.file_name + ".so").string();
-    abi_test::write_bytes(path, bytes);
+    test_support::write_file(path, bytes);
     vdsoforge::Error err;
     const auto elf = vdsoforge::ElfImage::parse(bytes, vdsoforge::ParseMode::inspect, err);
     INFO(damage.name << ": " << err.message);
@@ -169,17 +169,18 @@ TEST_CASE("each consumer model predicts what the real glibc 2.41 and Go 1.24 do"
 }
 
 TEST_CASE("a damaged image is refused unless --allow-damaged is given") {
-  abi_test::TempDir dir;
-  abi_test::Bytes bytes = abi_test::read_bytes(VDSOFORGE_TEST_IMAGE);
-  abi_test::corrupt_gnu_hash(bytes);
+  test_support::TempDir dir;
+  test_support::Bytes bytes = test_support::read_file(VDSOFORGE_TEST_IMAGE);
+  test_support::corrupt_gnu_hash(bytes);
   const std::string path = dir.path("bloom-zeroed.so").string();
-  abi_test::write_bytes(path, bytes);
-  const abi_test::ToolResult refused = abi_test::run_tool({"exec", "--image", path, "--", "true"});
+  test_support::write_file(path, bytes);
+  const test_support::ToolResult refused =
+      test_support::run_tool({"exec", "--image", path, "--", "true"});
   INFO(refused.err);
   CHECK(refused.exit_code == 2);
   CHECK(refused.err.find("bloom") != std::string::npos);
-  const abi_test::ToolResult allowed =
-      abi_test::run_tool({"exec", "--allow-damaged", "--image", path, "--", "true"});
+  const test_support::ToolResult allowed =
+      test_support::run_tool({"exec", "--allow-damaged", "--image", path, "--", "true"});
   INFO(allowed.err);
   CHECK(allowed.exit_code == 0);
   CHECK(allowed.err.find("--allow-damaged: " + path + " breaks ") != std::string::npos);

@@ -32,8 +32,8 @@ constexpr int kChildren = 2;
 constexpr long kCallsPerThread = 15'000;  // 5 threads + 2 children: 105,000 calls
 #endif
 
-ProbeRun run_on(const TestImage& image, const abi_test::TempDir& dir, const ProbeWorkload& workload,
-                std::vector<std::string> extra_options = {}) {
+ProbeRun run_on(const TestImage& image, const test_support::TempDir& dir,
+                const ProbeWorkload& workload, std::vector<std::string> extra_options = {}) {
   const Consumers consumers = require_consumers(kNeedsGo);
   ExecRun request{make_probe(consumers, workload, dir.path("samples.bin")), image.path,
                   image.exec_options};
@@ -45,7 +45,7 @@ ProbeRun run_on(const TestImage& image, const abi_test::TempDir& dir, const Prob
 }  // namespace
 
 TEST_CASE("the consumer uses each image's getrandom, with sound output") {
-  abi_test::TempDir dir;
+  test_support::TempDir dir;
   for (const TestImage& image : consumer_images(dir)) {
     const ProbeRun run = run_on(image, dir, {4, kCallsPerThread, 1, kChildren, ""});
     INFO(kConsumer << " on " << image.name << ": " << run.describe());
@@ -64,7 +64,7 @@ TEST_CASE("the consumer uses each image's getrandom, with sound output") {
 }
 
 TEST_CASE("when the data page says not ready (--not-ready) every call is a system call") {
-  abi_test::TempDir dir;
+  test_support::TempDir dir;
   const ProbeRun run = run_on({"image", VDSOFORGE_TEST_IMAGE, {}}, dir, {2, 1500, 1, kChildren, ""},
                               {"--not-ready"});
   INFO(kConsumer << ": " << run.describe());
@@ -77,7 +77,7 @@ TEST_CASE("when the data page says not ready (--not-ready) every call is a syste
 }
 
 TEST_CASE("on an image without getrandom (control) every call is a system call") {
-  abi_test::TempDir dir;
+  test_support::TempDir dir;
   const ProbeRun run = run_on(control_image_without_getrandom(), dir, {2, 1500, 1, kChildren, ""});
   INFO(kConsumer << ": " << run.describe());
   CHECK(run.exit_status == 0);
@@ -90,7 +90,7 @@ TEST_CASE("on an image without getrandom (control) every call is a system call")
 }
 
 TEST_CASE("forced reseeds make every live state fetch a new key") {
-  abi_test::TempDir dir;
+  test_support::TempDir dir;
   const TestImage image{"image", VDSOFORGE_TEST_IMAGE, {}};
   const int threads = 4;
   const int reseeds = 5;
@@ -131,7 +131,7 @@ TEST_CASE("forced reseeds make every live state fetch a new key") {
 }
 
 TEST_CASE("a reseed every millisecond (--reseed-every 1ms) keeps the consumer on the image") {
-  abi_test::TempDir dir;
+  test_support::TempDir dir;
   const ProbeRun run = run_on({"image", VDSOFORGE_TEST_IMAGE, {}}, dir,
                               {4, 10'000, 1, kChildren, ""}, {"--reseed-every", "1ms"});
   INFO(kConsumer << ": " << run.describe());

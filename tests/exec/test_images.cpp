@@ -12,7 +12,7 @@ using vdsoforge::chacha20_routine_name;
 using vdsoforge::Chacha20Routine;
 using vdsoforge::cpu_supports;
 
-std::vector<TestImage> consumer_images(const abi_test::TempDir& dir) {
+std::vector<TestImage> consumer_images(const test_support::TempDir& dir) {
   // One run per ChaCha20 routine this CPU can execute: the loader patches
   // the chosen one into the image exec maps.
   std::vector<TestImage> images;
@@ -23,7 +23,7 @@ std::vector<TestImage> consumer_images(const abi_test::TempDir& dir) {
     images.push_back({"image (" + name + ")", VDSOFORGE_TEST_IMAGE, {"--chacha", name}});
   }
   const std::string dumped = dir.path("kernel-vdso.so").string();
-  const abi_test::ToolResult dump = abi_test::run_tool({"dump", "-o", dumped});
+  const test_support::ToolResult dump = test_support::run_tool({"dump", "-o", dumped});
   INFO(dump.err);
   REQUIRE(dump.exit_code == 0);
   // No --data-layout: exec derives the kernel's layout from its code.

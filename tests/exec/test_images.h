@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "files.h"
 #include "tool_runner.h"
 
 namespace exec_test {
@@ -19,7 +20,7 @@ struct TestImage {
 };
 
 // Files are created in `dir`.
-std::vector<TestImage> consumer_images(const abi_test::TempDir& dir);
+std::vector<TestImage> consumer_images(const test_support::TempDir& dir);
 
 // A well-formed image exporting no getrandom (control_image.cpp): a consumer
 // finds no vDSO getrandom in it, so every call must be a system call.

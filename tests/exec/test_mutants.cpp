@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "exec_harness.h"
+#include "files.h"
 #include "image_mutants.h"
 #include "tool_runner.h"
 
@@ -29,7 +30,7 @@ std::string verdict(const ProbeRun& run) {
   return {};
 }
 
-ProbeRun run_glibc(const std::string& image, const abi_test::TempDir& dir) {
+ProbeRun run_glibc(const std::string& image, const test_support::TempDir& dir) {
   const Consumers consumers = require_consumers();
   // The mutants break the SSE2 routine, so that is the one patched in.
   return run_probe({glibc_probe(consumers, {2, 3000, 1, 1, ""}, dir.path("samples.bin")),
@@ -40,15 +41,14 @@ ProbeRun run_glibc(const std::string& image, const abi_test::TempDir& dir) {
 }  // namespace
 
 TEST_CASE("broken images are caught through glibc") {
-  abi_test::TempDir dir;
+  test_support::TempDir dir;
   std::string error;
-  const auto shipped = conformance::read_file_bytes(VDSOFORGE_TEST_IMAGE, error);
+  const auto shipped = test_support::read_file(VDSOFORGE_TEST_IMAGE);
   const auto getrandom =
       conformance::find_function(VDSOFORGE_TEST_DEBUG_IMAGE, "__vdso_getrandom", error);
   const auto chacha = conformance::find_function(VDSOFORGE_TEST_DEBUG_IMAGE,
                                                  "vdsoforge_chacha20_blocks_sse2", error);
   INFO(error);
-  REQUIRE(shipped);
   REQUIRE(getrandom);
   REQUIRE(chacha);
 
@@ -91,13 +91,13 @@ TEST_CASE("broken images are caught through glibc") {
   };
   size_t caught = 0, required = 0;
   for (const Mutant& mutant : mutants) {
-    std::vector<uint8_t> bytes = *shipped;
+    std::vector<uint8_t> bytes = shipped;
     const long sites =
         conformance::patch_function(bytes, mutant.where, mutant.match, conformance::nop_out, error);
     INFO(mutant.name << ": " << error);
     REQUIRE(sites > 0);  // the compiled code changed shape: update the mutant
     const std::string path = dir.path("mutant.so").string();
-    abi_test::write_bytes(path, bytes);
+    test_support::write_file(path, bytes);
     const ProbeRun run = run_glibc(path, dir);
     const std::string why = verdict(run);
     INFO(run.describe());

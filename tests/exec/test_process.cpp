@@ -18,13 +18,14 @@
 #include <thread>
 
 #include "exec_harness.h"
+#include "files.h"
 #include "tool_runner.h"
 #include "vdsoforge/hex.h"
 #include "vdsoforge/image_defaults.h"
 
-using abi_test::run_tool;
-using abi_test::TempDir;
-using abi_test::ToolResult;
+using test_support::run_tool;
+using test_support::TempDir;
+using test_support::ToolResult;
 
 namespace {
 
@@ -193,7 +194,7 @@ TEST_CASE("refusals exit 2 before the program runs") {
   TempDir dir;
   SECTION("a 32-bit program") {
     const auto program = dir.path("i386");
-    abi_test::write_bytes(program, i386_program());
+    test_support::write_file(program, i386_program());
     chmod(program.c_str(), 0755);
     const ToolResult r = run_tool({"exec", "--", program.string()});
     INFO(r.err);

@@ -34,10 +34,9 @@ vdsoforge_add_image(vdsoforge-exec-control SOURCES "${exec_test_dir}/control_ima
   EXPORTS __vdso_getcpu getcpu)
 
 add_library(vdsoforge_exec_harness STATIC
-  "${exec_test_dir}/exec_harness.cpp" "${exec_test_dir}/test_images.cpp"
-  "${PROJECT_SOURCE_DIR}/tests/abi/tool_runner.cpp")
+  "${exec_test_dir}/exec_harness.cpp" "${exec_test_dir}/test_images.cpp")
 target_include_directories(vdsoforge_exec_harness PUBLIC
-  "${exec_test_dir}" "${PROJECT_SOURCE_DIR}/tests/abi" "${PROJECT_SOURCE_DIR}/tests/support")
+  "${exec_test_dir}" "${PROJECT_SOURCE_DIR}/tests/abi")
 target_link_libraries(vdsoforge_exec_harness PUBLIC nlohmann_json::nlohmann_json Catch2::Catch2 vdsoforge::loader
                                                     vdsoforge_test_support)
 target_compile_options(vdsoforge_exec_harness PRIVATE ${VDSOFORGE_WARNINGS})
@@ -89,7 +88,6 @@ endforeach()
 vdsoforge_add_test(exec_consumer_verdicts NEEDS_IMAGE
   SOURCES "${exec_test_dir}/test_consumer_verdicts.cpp"
           "${PROJECT_SOURCE_DIR}/tests/abi/consumer_damages.cpp"
-          "${PROJECT_SOURCE_DIR}/tests/abi/image_mutations.cpp"
   LIBS vdsoforge_exec_harness vdsoforge_tools)
 target_compile_definitions(exec_consumer_verdicts PRIVATE
   VDSOFORGE_CONSUMER_MATRIX="${CMAKE_CURRENT_BINARY_DIR}/consumer-matrix.md")

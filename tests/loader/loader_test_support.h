@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "files.h"
 #include "skip.h"
 #include "vdsoforge/loader.h"
 
@@ -75,12 +76,6 @@ inline std::set<std::string> vm_flags_at(const void* address) {
     }
   }
   return {};
-}
-
-inline std::vector<uint8_t> read_file(const char* path) {
-  std::ifstream file(path, std::ios::binary);
-  REQUIRE(file);
-  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
 }
 
 inline vdsoforge::OpenOptions manual_options() {

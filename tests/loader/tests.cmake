@@ -4,7 +4,7 @@ foreach(loader_test mapping kernel_vdso data_page generation_modes state_allocat
                     vgetrandom_alloc thread_helper run_command fork chacha20_routine
                     profile_emulation)
   vdsoforge_add_test(loader_${loader_test}
-    SOURCES "${CMAKE_CURRENT_LIST_DIR}/${loader_test}_test.cpp"
+    SOURCES "${CMAKE_CURRENT_LIST_DIR}/test_${loader_test}.cpp"
     LIBS vdsoforge::loader
     NEEDS_IMAGE)
 endforeach()

@@ -10,9 +10,9 @@
 
 #include "tool_runner.h"
 
-using abi_test::run_program;
-using abi_test::run_tool;
-using abi_test::ToolResult;
+using test_support::run_program;
+using test_support::run_tool;
+using test_support::ToolResult;
 
 namespace {
 

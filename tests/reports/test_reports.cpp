@@ -10,6 +10,7 @@
 #include "report_validation.h"
 
 using namespace abi_test;
+using namespace test_support;
 using namespace report_test;
 
 namespace {
@@ -221,7 +222,7 @@ TEST_CASE("check --junit/--sarif: one testcase per rule, culprits in the failure
 TEST_CASE("reports stay valid for an image path with XML and URI special characters") {
   TempDir dir;
   const std::string odd = dir.path("a <b> & 'c' \"d\" %e.so").string();
-  write_bytes(odd, read_bytes(VDSOFORGE_TEST_IMAGE));
+  write_file(odd, read_file(VDSOFORGE_TEST_IMAGE));
   const std::string junit = dir.path("o.xml").string(), sarif = dir.path("o.sarif").string();
   const ToolResult result = run_tool({"check", odd, "--junit", junit, "--sarif", sarif});
   CHECK(result.exit_code == 0);

@@ -1,46 +1,22 @@
 // `vdsoforge run`, driven as a user would: exit codes, where the report and
 // the bytes go, and what the report says.
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <regex>
-#include <sstream>
 
 #include "loader_test_support.h"
+#include "tool_runner.h"
 #include "vdsoforge/image_defaults.h"
 
 namespace {
 
-struct ToolRun {
-  int status;
-  std::string out, err;
-};
+using test_support::ToolResult;
 
-std::string slurp(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-// stdout and stderr go to files, so stdout is never a terminal here.
-ToolRun run_tool(const std::string& arguments) {
-  char directory[] = "/tmp/vdsoforge-run-test-XXXXXX";
-  REQUIRE(mkdtemp(directory) != nullptr);
-  const std::string out = std::string(directory) + "/out", err = std::string(directory) + "/err";
-  const std::string command =
-      std::string(VDSOFORGE_TOOL) + " run " + arguments + " >" + out + " 2>" + err;
-  const int raw_status = std::system(command.c_str());
-  ToolRun result{WIFEXITED(raw_status) ? WEXITSTATUS(raw_status) : -1, slurp(out), slurp(err)};
-  unlink(out.c_str());
-  unlink(err.c_str());
-  rmdir(directory);
-  INFO(command << "\nstdout:\n" << result.out << "\nstderr:\n" << result.err);
-  return result;
+// `vdsoforge run` with a command line written as one string (split at
+// spaces).  Output goes to files, so stdout is never a terminal here.
+ToolResult run_tool(const std::string& arguments) {
+  return test_support::run_tool(test_support::words("run " + arguments));
 }
 
 bool contains(const std::string& text, const std::string& part) {
@@ -52,7 +28,7 @@ bool contains(const std::string& text, const std::string& part) {
 TEST_CASE("run without -n prints the layout, the data page and 32 bytes in hex") {
   const auto result = run_tool("");
   INFO(result.out << result.err);
-  REQUIRE(result.status == 0);
+  REQUIRE(result.exit_code == 0);
   CHECK(contains(result.out, "image " VDSOFORGE_TEST_IMAGE));
   CHECK(contains(result.out, "__vdso_getrandom@@LINUX_2.6"));
   CHECK(contains(result.out, "getrandom@@LINUX_2.6"));
@@ -72,7 +48,7 @@ TEST_CASE("run compares with the kernel vDSO, timing image, kernel and syscall")
   loader_test::open_kernel_getrandom_or_skip();
   const auto result = run_tool("--hex -n 16");
   INFO(result.out << result.err);
-  REQUIRE(result.status == 0);
+  REQUIRE(result.exit_code == 0);
   CHECK(contains(result.out, "__vdso_getrandom@@LINUX_2.6      also in the kernel vDSO"));
   CHECK(std::regex_search(result.out, std::regex("image returned 16 \\([0-9a-f]{32}\\), kernel "
                                                  "returned 16 \\([0-9a-f]{32}\\)")));
@@ -83,28 +59,28 @@ TEST_CASE("run compares with the kernel vDSO, timing image, kernel and syscall")
 
 TEST_CASE("run -n to a pipe or file writes exactly that many raw bytes, the report to stderr") {
   const auto result = run_tool("-n 1000");
-  REQUIRE(result.status == 0);
+  REQUIRE(result.exit_code == 0);
   CHECK(result.out.size() == 1000);
   CHECK(result.out.find_first_not_of('\0') != std::string::npos);
   CHECK(contains(result.err, "data page"));
   CHECK(contains(result.err, "raw on stdout"));
 
   const auto large = run_tool("--raw -n 200000");
-  REQUIRE(large.status == 0);
+  REQUIRE(large.exit_code == 0);
   CHECK(large.out.size() == 200000);
   CHECK(run_tool("--raw -n 0").out.empty());
 }
 
 TEST_CASE("run --hex keeps hex even to a file") {
   const auto result = run_tool("--hex -n 40");
-  REQUIRE(result.status == 0);
+  REQUIRE(result.exit_code == 0);
   CHECK(std::regex_search(result.out, std::regex("\n  [0-9a-f]{64}\n  [0-9a-f]{16}\n")));
   CHECK(result.err.empty());
 }
 
 TEST_CASE("run --mode manual starts the page at generation 1") {
   const auto result = run_tool("--mode manual");
-  REQUIRE(result.status == 0);
+  REQUIRE(result.exit_code == 0);
   CHECK(contains(result.out, "generation 1, is_ready 1, mode manual"));
 }
 
@@ -123,7 +99,7 @@ TEST_CASE("run refuses bad arguments with exit status 2 and says why") {
   for (const auto& c : cases) {
     INFO(c.arguments);
     const auto result = run_tool(c.arguments);
-    CHECK(result.status == 2);
+    CHECK(result.exit_code == 2);
     CHECK(contains(result.err, c.message));
     CHECK(result.out.empty());
   }
@@ -135,27 +111,28 @@ TEST_CASE("run on a file that is no image exits 1 with the parser's error") {
   std::ofstream(path) << std::string(200, 'x');
   const auto result = run_tool(path);
   std::remove(path.c_str());
-  CHECK(result.status == 1);
+  CHECK(result.exit_code == 1);
   CHECK(contains(result.err, "bad_magic"));
   CHECK(contains(result.err, path));
 }
 
 TEST_CASE("run --timens runs a pre-6.15 profile image inside an emulated time namespace") {
   const std::string dir = VDSOFORGE_TEST_PROFILE_IMAGE_DIR;
-  const ToolRun inside =
+  const ToolResult inside =
       run_tool("--timens --mode manual " + dir + "/vdsoforge-getrandom-linux-6.11.so");
-  CHECK(inside.status == 0);
+  CHECK(inside.exit_code == 0);
   CHECK(contains(inside.out, "profile    linux-6.11"));
   CHECK(contains(inside.out, "inside an emulated time namespace"));
   // Through the timens slot: base - 0x3d80 + 0x3000.
   CHECK(contains(inside.out, "(image base - 0xd80)"));
-  const ToolRun outside = run_tool("--mode manual " + dir + "/vdsoforge-getrandom-linux-6.11.so");
-  CHECK(outside.status == 0);
+  const ToolResult outside =
+      run_tool("--mode manual " + dir + "/vdsoforge-getrandom-linux-6.11.so");
+  CHECK(outside.exit_code == 0);
   CHECK(contains(outside.out, "(image base - 0x3d80)"));
   CHECK_FALSE(contains(outside.out, "inside an emulated time namespace"));
   // The note line says where a namespace would send the reads.
   CHECK(contains(outside.out, "profile linux-6.11, in a time namespace through +0x3280"));
-  const ToolRun refused = run_tool("--timens " + dir + "/vdsoforge-getrandom-linux-6.15.so");
-  CHECK(refused.status == 1);
+  const ToolResult refused = run_tool("--timens " + dir + "/vdsoforge-getrandom-linux-6.15.so");
+  CHECK(refused.exit_code == 1);
   CHECK(contains(refused.err, "not_supported"));
 }

@@ -86,8 +86,8 @@ TEST_CASE("no mapping is ever writable and executable") {
 
 TEST_CASE("the mapped image holds the file's loadable bytes") {
   // With the SSE2 routine the loader patches nothing: the text is the file.
-  // (chacha20_routine_test.cpp checks what patching changes.)
-  const auto file = read_file(VDSOFORGE_TEST_IMAGE);
+  // (test_chacha20_routine.cpp checks what patching changes.)
+  const auto file = test_support::read_file(VDSOFORGE_TEST_IMAGE);
   vdsoforge::OpenOptions options = manual_options();
   options.chacha20 = vdsoforge::Chacha20Routine::sse2;
   auto image = open_built_image(options);
@@ -129,7 +129,7 @@ TEST_CASE("two images open at once have independent data pages") {
 }
 
 TEST_CASE("an image opens from a memory buffer as from a file") {
-  const auto file = read_file(VDSOFORGE_TEST_IMAGE);
+  const auto file = test_support::read_file(VDSOFORGE_TEST_IMAGE);
   vdsoforge::Error err;
   auto image = LoadedImage::open_memory(file, err, manual_options());
   INFO(err.message);
@@ -138,7 +138,7 @@ TEST_CASE("an image opens from a memory buffer as from a file") {
 }
 
 TEST_CASE("an image without the data-layout note is refused before anything is mapped") {
-  auto bytes = read_file(VDSOFORGE_TEST_IMAGE);
+  auto bytes = test_support::read_file(VDSOFORGE_TEST_IMAGE);
   // The note record: namesz 10, descsz 16, type 1, "vdsoforge\0".  Renaming
   // its owner leaves a well-formed note the loader does not know.
   const uint8_t header[] = {10, 0,   0,   0,   16,  0,   0,   0,   1,   0,   0,

@@ -1,6 +1,9 @@
-// Test helpers: the built image and the kernel vDSO as byte vectors, and
-// small editors that find a field by meaning (a dynamic tag, a program header
-// type, a symbol) so mutations stay correct when the image's layout changes.
+// The tests' ELF byte editors: the built image and the kernel vDSO as byte
+// vectors, and small editors that find a field by meaning (a dynamic tag, a
+// program header type, a symbol) so mutations stay correct when the image's
+// layout changes.  Fields are read raw, not through the parser, so they work
+// on images earlier edits have already made invalid; a look-up that finds
+// nothing fails the running test.  image_mutations.h builds on these.
 #pragma once
 
 #include <cstdint>
@@ -9,23 +12,24 @@
 #include <string_view>
 #include <vector>
 
+#include "files.h"
 #include "vdsoforge/elf_image.h"
 
-namespace elf_test {
+namespace test_support {
 
-using Bytes = std::vector<uint8_t>;
-
-Bytes read_file(const std::string& path);
 Bytes built_image();        // VDSOFORGE_TEST_IMAGE
 Bytes built_debug_image();  // VDSOFORGE_TEST_DEBUG_IMAGE
 // The image built for a kernel profile ("linux-6.11"): its path and bytes.
 std::string profile_image_path(std::string_view profile);
 Bytes built_profile_image(std::string_view profile);
 Bytes kernel_vdso();  // a copy; skips the test if the kernel maps no vDSO
-void write_file(const std::string& path, const Bytes& bytes);
+
+// Reads or writes a T at `offset`; throws std::out_of_range past the end.
+void require_inside(const Bytes& bytes, uint64_t offset, size_t size);
 
 template <typename T>
 T get(const Bytes& bytes, uint64_t offset) {
+  require_inside(bytes, offset, sizeof(T));
   T value;
   std::memcpy(&value, bytes.data() + offset, sizeof value);
   return value;
@@ -33,6 +37,7 @@ T get(const Bytes& bytes, uint64_t offset) {
 
 template <typename T>
 void put(Bytes& bytes, uint64_t offset, T value) {
+  require_inside(bytes, offset, sizeof(T));
   std::memcpy(bytes.data() + offset, &value, sizeof value);
 }
 
@@ -48,19 +53,19 @@ uint64_t dynamic_value(const Bytes& bytes, int64_t tag);
 void retag_dynamic(Bytes& bytes, int64_t from, int64_t to, uint64_t value);
 // File offset of the first program header of type `type`.
 uint64_t program_header_offset(const Bytes& bytes, uint32_t type);
-// File offset of the .dynsym entry of `name`.
+// Index and file offset of the .dynsym entry of `name`.
+uint64_t dynsym_index(const Bytes& bytes, std::string_view name);
 uint64_t dynsym_offset(const Bytes& bytes, std::string_view name);
-// Rebinds the .dynsym symbol `name` (STB_LOCAL, STB_GLOBAL ...), keeping its type.
-void set_symbol_bind(Bytes& bytes, std::string_view name, uint8_t bind);
 // Sets sh_info of the .dynsym section header: the index of the first non-LOCAL symbol.
 void set_dynsym_first_global(Bytes& bytes, uint32_t index);
 // File offset of the DT_VERSYM entry of `name`.
 uint64_t versym_offset(const Bytes& bytes, std::string_view name);
-// File offset of the i-th DT_VERDEF entry.
+// File offset of the i-th DT_VERDEF entry, and of the one named `name`.
 uint64_t verdef_offset(const Bytes& bytes, unsigned index);
+uint64_t verdef_offset(const Bytes& bytes, std::string_view name);
 // File offset of the descriptor of the vdsoforge data-layout note.
 uint64_t data_layout_desc_offset(const Bytes& bytes);
 // File offset of the string `text` (with its NUL) inside DT_STRTAB.
 uint64_t dynstr_offset(const Bytes& bytes, std::string_view text);
 
-}  // namespace elf_test
+}  // namespace test_support

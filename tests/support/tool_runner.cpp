@@ -4,17 +4,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 #include <system_error>
 
 extern char** environ;
 
-namespace abi_test {
+namespace test_support {
 
 namespace {
 
@@ -70,30 +69,17 @@ ToolResult run_program(const std::vector<std::string>& argv_strings_in) {
   return result;
 }
 
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "vdsoforge-abi-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) {
-    throw std::system_error(errno, std::generic_category(), "mkdtemp");
+std::vector<std::string> words(std::string_view command_line) {
+  std::vector<std::string> result;
+  size_t at = 0;
+  while (at < command_line.size()) {
+    const size_t begin = command_line.find_first_not_of(' ', at);
+    if (begin == std::string_view::npos) break;
+    const size_t end = std::min(command_line.find(' ', begin), command_line.size());
+    result.emplace_back(command_line.substr(begin, end - begin));
+    at = end;
   }
-  dir_ = pattern;
+  return result;
 }
 
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(dir_, ignored);
-}
-
-std::vector<uint8_t> read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
-}  // namespace abi_test
+}  // namespace test_support

@@ -3,9 +3,10 @@
 // build would, keeping the file parseable so the break reaches the report
 // (exit 1) rather than the parser's error path (exit 2).
 //
-// They rely on the section headers a stripped vDSO keeps (.dynsym, .dynstr,
-// .gnu.hash ...), and throw std::runtime_error when the image lacks what a
-// mutation needs, so a changed image layout fails the test loudly.
+// They find what they change by meaning, through image_bytes.h (dynamic
+// tags, program header types, symbol and version names), and fail the
+// running test when the image lacks what a mutation needs, so a changed
+// image layout fails loudly.
 #pragma once
 
 #include <cstdint>
@@ -14,9 +15,9 @@
 #include <string_view>
 #include <vector>
 
-namespace abi_test {
+#include "files.h"
 
-using Bytes = std::vector<uint8_t>;
+namespace test_support {
 
 // The symbol's binding becomes STB_GLOBAL (the kernel has getrandom WEAK).
 void make_symbol_global(Bytes& image, std::string_view symbol);
@@ -90,4 +91,4 @@ void empty_gnu_hash_buckets(Bytes& image);
 // longer has what the tag pointed to: DT_GNU_HASH, DT_HASH, DT_VERDEF ...
 void hide_dynamic_tag(Bytes& image, int64_t tag);
 
-}  // namespace abi_test
+}  // namespace test_support

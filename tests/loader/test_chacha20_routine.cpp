@@ -62,7 +62,7 @@ std::unique_ptr<vdsoforge::LoadedImage> open_with(Chacha20Routine routine, vdsof
 }  // namespace
 
 TEST_CASE("the image's note lists the three routines and a jump to SSE2") {
-  const auto file = read_file(VDSOFORGE_TEST_IMAGE);
+  const auto file = test_support::read_file(VDSOFORGE_TEST_IMAGE);
   vdsoforge::Error err;
   auto elf = vdsoforge::ElfImage::parse(file, vdsoforge::ParseMode::strict, err);
   REQUIRE(elf);
@@ -83,7 +83,7 @@ TEST_CASE("without being told the loader patches in the best routine the CPU run
 }
 
 TEST_CASE("a forced routine changes exactly the jump's rel32 and reaches the routine") {
-  const auto file = read_file(VDSOFORGE_TEST_IMAGE);
+  const auto file = test_support::read_file(VDSOFORGE_TEST_IMAGE);
   vdsoforge::Error err;
   auto elf = vdsoforge::ElfImage::parse(file, vdsoforge::ParseMode::strict, err);
   REQUIRE(elf);
@@ -182,7 +182,7 @@ TEST_CASE("a bad VDSOFORGE_CHACHA fails the open and names the variable") {
 
 TEST_CASE("an image without the note runs as linked and refuses a forced routine") {
   // Renaming the note's type hides it: the image runs its unpatched SSE2.
-  auto bytes = read_file(VDSOFORGE_TEST_IMAGE);
+  auto bytes = test_support::read_file(VDSOFORGE_TEST_IMAGE);
   vdsoforge::Error err;
   {
     auto elf = vdsoforge::ElfImage::parse(bytes, vdsoforge::ParseMode::strict, err);
@@ -212,7 +212,7 @@ TEST_CASE("an image without the note runs as linked and refuses a forced routine
 }
 
 TEST_CASE("a note whose jump is not where it says is refused") {
-  auto bytes = read_file(VDSOFORGE_TEST_IMAGE);
+  auto bytes = test_support::read_file(VDSOFORGE_TEST_IMAGE);
   vdsoforge::Error err;
   {
     auto elf = vdsoforge::ElfImage::parse(bytes, vdsoforge::ParseMode::strict, err);

@@ -1,11 +1,10 @@
 // The live kernel vDSO through the same API as the built image.
-#include "vdsoforge/kernel_vdso.h"
-
 #include <sys/auxv.h>
 
 #include <cstring>
 
 #include "loader_test_support.h"
+#include "vdsoforge/kernel_vdso.h"
 
 using namespace loader_test;
 using vdsoforge::LoadedImage;

@@ -177,7 +177,7 @@ TEST_CASE("an image sharing a pre-6.15 data area follows its time-namespace swit
 }
 
 TEST_CASE("a note-less pre-6.15 image gets its profile, time namespace included, from its code") {
-  auto bytes = read_file(profile_image("linux-6.11").c_str());
+  auto bytes = test_support::read_file(profile_image("linux-6.11").c_str());
   const uint8_t owner[] = {'v', 'd', 's', 'o', 'f', 'o', 'r', 'g', 'e', 0};
   auto at = std::search(bytes.begin(), bytes.end(), std::begin(owner), std::end(owner));
   REQUIRE(at != bytes.end());

@@ -3,29 +3,21 @@
 #include <elf.h>
 
 #include <catch2/catch.hpp>
-#include <fstream>
-#include <iterator>
+#include <stdexcept>
 
 #include "skip.h"
 #include "vdsoforge/kernel_vdso.h"
 
-namespace elf_test {
+namespace test_support {
 
 using vdsoforge::ElfImage;
 using vdsoforge::Error;
 using vdsoforge::ParseMode;
 
-Bytes read_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  REQUIRE(file.good());
-  return Bytes{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-}
-
-void write_file(const std::string& path, const Bytes& bytes) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file.write(reinterpret_cast<const char*>(bytes.data()),
-             static_cast<std::streamsize>(bytes.size()));
-  REQUIRE(file.good());
+void require_inside(const Bytes& bytes, uint64_t offset, size_t size) {
+  if (offset > bytes.size() || bytes.size() - offset < size) {
+    throw std::out_of_range("the edit reaches past the image at offset " + std::to_string(offset));
+  }
 }
 
 Bytes built_image() { return read_file(VDSOFORGE_TEST_IMAGE); }
@@ -88,8 +80,8 @@ uint64_t program_header_offset(const Bytes& bytes, uint32_t type) {
   return 0;
 }
 
-// Index of the dynamic symbol `name`, read raw (count from DT_HASH nchain).
-static uint64_t dynsym_index(const Bytes& bytes, std::string_view name) {
+// Read raw; the count comes from DT_HASH's nchain.
+uint64_t dynsym_index(const Bytes& bytes, std::string_view name) {
   const uint64_t symtab = dynamic_value(bytes, DT_SYMTAB);
   const uint64_t strtab = dynamic_value(bytes, DT_STRTAB);
   const auto count = get<uint32_t>(bytes, dynamic_value(bytes, DT_HASH) + 4);
@@ -113,6 +105,20 @@ uint64_t verdef_offset(const Bytes& bytes, unsigned index) {
   uint64_t at = dynamic_value(bytes, DT_VERDEF);
   for (unsigned i = 0; i < index; ++i) at += get<Elf64_Verdef>(bytes, at).vd_next;
   return at;
+}
+
+uint64_t verdef_offset(const Bytes& bytes, std::string_view name) {
+  const uint64_t strtab = dynamic_value(bytes, DT_STRTAB);
+  uint64_t at = dynamic_value(bytes, DT_VERDEF);
+  for (;;) {
+    const auto def = get<Elf64_Verdef>(bytes, at);
+    const auto aux = get<Elf64_Verdaux>(bytes, at + def.vd_aux);
+    if (reinterpret_cast<const char*>(bytes.data() + strtab + aux.vda_name) == name) return at;
+    if (def.vd_next == 0) break;
+    at += def.vd_next;
+  }
+  FAIL("no version definition " << name);
+  return 0;
 }
 
 uint64_t data_layout_desc_offset(const Bytes& bytes) {
@@ -147,13 +153,6 @@ uint64_t dynstr_offset(const Bytes& bytes, std::string_view text) {
   return 0;
 }
 
-void set_symbol_bind(Bytes& bytes, std::string_view name, uint8_t bind) {
-  const uint64_t at = dynsym_offset(bytes, name);
-  auto sym = get<Elf64_Sym>(bytes, at);
-  sym.st_info = static_cast<unsigned char>(ELF64_ST_INFO(bind, ELF64_ST_TYPE(sym.st_info)));
-  put(bytes, at, sym);
-}
-
 void set_dynsym_first_global(Bytes& bytes, uint32_t index) {
   const auto header = get<Elf64_Ehdr>(bytes, 0);
   for (uint16_t i = 0; i < header.e_shnum; ++i) {
@@ -167,4 +166,4 @@ void set_dynsym_first_global(Bytes& bytes, uint32_t index) {
   FAIL("the image has no .dynsym section header");
 }
 
-}  // namespace elf_test
+}  // namespace test_support

@@ -23,7 +23,7 @@ vdsoforge::OpenOptions manual() {
 
 // The built image with its data-layout note's owner renamed: no note.
 std::vector<uint8_t> image_without_note() {
-  auto bytes = read_file(VDSOFORGE_TEST_IMAGE);
+  auto bytes = test_support::read_file(VDSOFORGE_TEST_IMAGE);
   const uint8_t owner[] = {'v', 'd', 's', 'o', 'f', 'o', 'r', 'g', 'e', 0};
   auto at = std::search(bytes.begin(), bytes.end(), std::begin(owner), std::end(owner));
   REQUIRE(at != bytes.end());
@@ -117,7 +117,7 @@ TEST_CASE("share_data_with refuses a kernel image, a sharer and a different layo
     CHECK(err.message.find("itself shares") != std::string::npos);
   }
   SECTION("a data area of another size") {
-    auto bytes = read_file(VDSOFORGE_TEST_IMAGE);
+    auto bytes = test_support::read_file(VDSOFORGE_TEST_IMAGE);
     // The note descriptor follows "vdsoforge\0" + 2 bytes of padding:
     // format, page_size, data_area_size (made one page larger), rng offset.
     const uint8_t owner_name[] = {'v', 'd', 's', 'o', 'f', 'o', 'r', 'g', 'e', 0};
