@@ -64,7 +64,7 @@ add_dependencies(exec_mutants exec_glibc_probe)
 
 vdsoforge_add_test(exec_process NEEDS_IMAGE
   SOURCES "${exec_test_dir}/test_process.cpp" LIBS vdsoforge_exec_harness)
-add_dependencies(exec_process exec_glibc_probe exec_vdso_probe)
+add_dependencies(exec_process exec_glibc_probe exec_vdso_probe vdsoforge-exec-control)
 if(TARGET exec_go_probe_build)
   add_dependencies(exec_process exec_go_probe_build)
 endif()
