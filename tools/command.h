@@ -4,7 +4,7 @@
 // adds its CLI11 subcommand and options, and a run function that returns the
 // exit status.  A static CommandRegistration puts it in the list main() reads.
 //
-// Conventions every command keeps (tests/abi/test_abi_messages.cpp checks
+// Conventions every command keeps (tests/tools/test_abi_messages.cpp checks
 // them for every command `vdsoforge --help` lists):
 // - every line written to stderr starts with "vdsoforge <name>: ";
 // - a file that cannot be opened is reported with the OS reason (strerror);

@@ -14,8 +14,8 @@ done
 reports="$(mktemp -d)"
 trap 'rm -rf "$reports"' EXIT
 validate() {
-  xmllint --noout --schema tests/reports/junit.xsd "$1/abi.xml"
-  /usr/bin/python3 tests/reports/validate_sarif.py tests/reports/sarif-2.1.0-subset.schema.json \
+  xmllint --noout --schema tests/tools/junit.xsd "$1/abi.xml"
+  /usr/bin/python3 tests/tools/validate_sarif.py tests/tools/sarif-2.1.0-subset.schema.json \
     "$1/abi.sarif"
 }
 

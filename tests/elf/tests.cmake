@@ -1,4 +1,5 @@
-# Tests of the ELF parser, symbol look-up, malformed input and the image check.
+# Tests of the ELF parser, symbol look-up, malformed input and the image build's
+# check (the check command's own tests are in tests/tools).
 vdsoforge_add_test(elf_parse
   SOURCES elf/test_parse.cpp
   LIBS vdsoforge::loader NEEDS_IMAGE)
@@ -11,15 +12,6 @@ vdsoforge_add_test(elf_layout_detect
 vdsoforge_add_test(elf_malformed
   SOURCES elf/test_malformed.cpp
   LIBS vdsoforge::loader NEEDS_IMAGE)
-
-# The check command's library: the stack analysis driven with hand-assembled
-# code, and the image check.
-vdsoforge_add_test(elf_stack_analysis
-  SOURCES elf/test_stack_analysis.cpp
-  LIBS vdsoforge::loader vdsoforge_tools NEEDS_IMAGE)
-vdsoforge_add_test(elf_check
-  SOURCES elf/test_check.cpp
-  LIBS vdsoforge::loader vdsoforge_tools NEEDS_IMAGE)
 
 # The image build itself: vdsoforge_add_image() must fail, naming the culprit,
 # for an image that breaks a rule, and succeed for a well-formed one.

@@ -36,7 +36,7 @@ vdsoforge_add_image(vdsoforge-exec-control SOURCES "${exec_test_dir}/control_ima
 add_library(vdsoforge_exec_harness STATIC
   "${exec_test_dir}/exec_harness.cpp" "${exec_test_dir}/test_images.cpp")
 target_include_directories(vdsoforge_exec_harness PUBLIC
-  "${exec_test_dir}" "${PROJECT_SOURCE_DIR}/tests/abi")
+  "${exec_test_dir}" "${PROJECT_SOURCE_DIR}/tests/tools")
 target_link_libraries(vdsoforge_exec_harness PUBLIC nlohmann_json::nlohmann_json Catch2::Catch2 vdsoforge::loader
                                                     vdsoforge_test_support)
 target_compile_options(vdsoforge_exec_harness PRIVATE ${VDSOFORGE_WARNINGS})
@@ -84,10 +84,10 @@ foreach(probe exec_glibc_probe exec_vdso_probe exec_workload)
 endforeach()
 
 # Ground truth for the consumer models of `vdsoforge abi --consumers`: the
-# real glibc 2.41 and Go 1.24 on every altered image (tests/abi/consumer_damages).
+# real glibc 2.41 and Go 1.24 on every altered image (tests/tools/consumer_damages).
 vdsoforge_add_test(exec_consumer_verdicts NEEDS_IMAGE
   SOURCES "${exec_test_dir}/test_consumer_verdicts.cpp"
-          "${PROJECT_SOURCE_DIR}/tests/abi/consumer_damages.cpp"
+          "${PROJECT_SOURCE_DIR}/tests/tools/consumer_damages.cpp"
   LIBS vdsoforge_exec_harness vdsoforge_tools)
 target_compile_definitions(exec_consumer_verdicts PRIVATE
   VDSOFORGE_CONSUMER_MATRIX="${CMAKE_CURRENT_BINARY_DIR}/consumer-matrix.md")

@@ -2,7 +2,7 @@
 // <testsuite> per run, one <testcase> per check, a <failure> carrying both
 // sides' values for each failed check, and a single <error> test case when
 // the run could not check at all.  The structure is the one
-// tests/reports/junit.xsd pins down (see docs/integration.md).
+// tests/tools/junit.xsd pins down (see docs/integration.md).
 #pragma once
 
 #include <string>

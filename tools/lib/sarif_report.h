@@ -2,7 +2,7 @@
 // the tool, every check as a rule of the driver, one error-level result per
 // failed check located in the image (the single artifact), and an
 // unsuccessful invocation with a notification when the run could not check.
-// tests/reports/sarif-2.1.0-subset.schema.json lists the properties written.
+// tests/tools/sarif-2.1.0-subset.schema.json lists the properties written.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -1,11 +1,14 @@
 // `vdsoforge run`, driven as a user would: exit codes, where the report and
 // the bytes go, and what the report says.
 
+#include <catch2/catch.hpp>
 #include <cctype>
 #include <cstdio>
+#include <fstream>
 #include <regex>
+#include <string>
 
-#include "loader_test_support.h"
+#include "abi_fixtures.h"
 #include "tool_runner.h"
 #include "vdsoforge/image_defaults.h"
 
@@ -45,7 +48,7 @@ TEST_CASE("run without -n prints the layout, the data page and 32 bytes in hex")
 }
 
 TEST_CASE("run compares with the kernel vDSO, timing image, kernel and syscall") {
-  loader_test::open_kernel_getrandom_or_skip();
+  abi_test::require_kernel_getrandom();
   const auto result = run_tool("--hex -n 16");
   INFO(result.out << result.err);
   REQUIRE(result.exit_code == 0);
