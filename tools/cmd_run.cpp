@@ -22,6 +22,7 @@
 #include "vdsoforge/elf_names.h"
 #include "vdsoforge/layout_detect.h"
 #include "vdsoforge/loader.h"
+#include "vdsoforge/thread_getrandom.h"
 
 namespace vdsoforge::tools {
 namespace {

@@ -1,6 +1,7 @@
 // Loads the example's own image with the installed loader and calls both of
 // its functions: the extra __vdso_vdsoforge_answer and getrandom.
 #include <vdsoforge/loader.h>
+#include <vdsoforge/thread_getrandom.h>
 
 #include <algorithm>
 #include <array>

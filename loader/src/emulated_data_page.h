@@ -16,28 +16,28 @@
 
 namespace vdsoforge::detail {
 
-class EmulatedDataPage final : public DataPage {
+class EmulatedDataPage {
  public:
   // Publishes is_ready = 1 and generation 1; start the wanted mode with
   // set_mode() (or start_default_mode()).
   EmulatedDataPage(abi::VdsoRngData* writable, const abi::VdsoRngData* image_view,
                    const OpenOptions& options);
-  ~EmulatedDataPage() override;
+  ~EmulatedDataPage();
 
   // set_mode(options.mode), except that follow_kernel falls back to schedule
   // when the kernel cannot be followed.
   void start_default_mode(GenerationMode requested);
 
-  uint64_t generation() const override;
-  void set_generation(uint64_t generation) override;
-  uint64_t bump_generation() override;
-  bool is_ready() const override;
-  void set_ready(bool ready) override;
-  GenerationMode mode() const override { return mode_.load(); }
-  Error set_mode(GenerationMode mode) override;
-  const abi::VdsoRngData* image_view() const override;
-  bool in_time_namespace() const override { return timens_ && timens_->inside(); }
-  Error set_time_namespace(bool inside) override;
+  uint64_t generation() const;
+  void set_generation(uint64_t generation);
+  uint64_t bump_generation();
+  bool is_ready() const;
+  void set_ready(bool ready);
+  GenerationMode mode() const { return mode_.load(); }
+  Error set_mode(GenerationMode mode);
+  const abi::VdsoRngData* image_view() const;
+  bool in_time_namespace() const { return timens_ && timens_->inside(); }
+  Error set_time_namespace(bool inside);
 
   // Layouts with the pre-6.15 indirection: the views to switch, from then on.
   void attach_time_namespace(std::unique_ptr<TimeNamespaceViews> views) {

@@ -9,33 +9,20 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <typeinfo>
 
-#include "emulated_data_page.h"
-#include "image_base.h"
-#include "time_namespace_views.h"
-#include "unique_mapping.h"
+#include "loader_access.h"
 #include "vdsoforge/layout_detect.h"
 
 namespace vdsoforge {
 namespace {
 
+using detail::AreaLayout;
+using detail::ImageMapping;
+using detail::LoaderAccess;
+
 // Generous for a vDSO (the kernel's is two pages) yet far from overflowing
 // the address arithmetic below.
 constexpr uint64_t kMaxImageSize = 64ull << 20;
-
-// Where the data area goes and what it holds, from the note or the code.
-struct AreaLayout {
-  uint64_t data_size = 0;
-  uint64_t rng_offset = 0;
-  const layout::Profile* profile = nullptr;
-  std::optional<TimensIndirection> timens;  // the pre-6.15 indirection, if any
-
-  // Bytes of the data memfd: the area, plus the namespace's page if needed.
-  uint64_t memfd_size() const {
-    return timens ? detail::TimeNamespaceViews::memfd_size(data_size) : data_size;
-  }
-};
 
 bool same_timens(const std::optional<TimensIndirection>& a,
                  const std::optional<TimensIndirection>& b) {
@@ -44,77 +31,6 @@ bool same_timens(const std::optional<TimensIndirection>& a,
          a->timens_page_offset == b->timens_page_offset &&
          a->clock_mode_offset == b->clock_mode_offset;
 }
-
-class ForgedImage final : public detail::ImageBase {
- public:
-  // An image with a data area (and DataPage) of its own.
-  ForgedImage(ElfImage elf, detail::UniqueMapping reservation, AreaLayout layout,
-              detail::UniqueFd data, detail::UniqueMapping writable_view,
-              const OpenOptions& options, std::optional<Chacha20Routine> chacha20)
-      : ImageBase(std::move(elf), reservation.address() + layout.data_size),
-        reservation_(std::move(reservation)),
-        writable_view_(std::move(writable_view)),
-        data_(std::move(data)),
-        layout_(layout),
-        page_(std::make_unique<detail::EmulatedDataPage>(
-            reinterpret_cast<abi::VdsoRngData*>(writable_view_.bytes() + layout.rng_offset),
-            reinterpret_cast<const abi::VdsoRngData*>(reservation_.bytes() + layout.rng_offset),
-            options)),
-        chacha20_(chacha20) {
-    page_->start_default_mode(options.mode);
-  }
-  // Second step of construction for layouts with the time-namespace
-  // indirection: the views switch from now on (and may fail to map).
-  Error attach_time_namespace(const OpenOptions& options) {
-    page_->attach_time_namespace(std::make_unique<detail::TimeNamespaceViews>(
-        data_.get(), layout_.data_size, *layout_.timens, writable_view_.bytes()));
-    if (Error e = page_->time_namespace_views()->add_view(reservation_.bytes()); e) return e;
-    return options.time_namespace ? page_->set_time_namespace(true) : Error{};
-  }
-  // An image over this one's data area shows the same time-namespace state.
-  Error add_sharer_view(uint8_t* area) {
-    detail::TimeNamespaceViews* views = page_->time_namespace_views();
-    return views ? views->add_view(area) : Error{};
-  }
-  void remove_sharer_view(uint8_t* area) {
-    if (detail::TimeNamespaceViews* views = page_->time_namespace_views()) views->remove_view(area);
-  }
-  // An image over another one's data area: that image's DataPage drives it.
-  ForgedImage(ElfImage elf, detail::UniqueMapping reservation, AreaLayout layout,
-              ForgedImage& owner, std::optional<Chacha20Routine> chacha20)
-      : ImageBase(std::move(elf), reservation.address() + layout.data_size),
-        reservation_(std::move(reservation)),
-        layout_(layout),
-        owner_(&owner),
-        chacha20_(chacha20) {}
-  ~ForgedImage() override {
-    if (owner_) owner_->remove_sharer_view(reservation_.bytes());
-  }
-
-  bool is_kernel() const override { return false; }
-  size_t image_size() const override { return reservation_.size() - layout_.data_size; }
-  uintptr_t data_area_base() const override { return reservation_.address(); }
-  size_t data_area_size() const override { return layout_.data_size; }
-  DataPage* data_page() override { return owner_ ? owner_->data_page() : page_.get(); }
-  std::optional<Chacha20Routine> chacha20_routine() const override { return chacha20_; }
-  const layout::Profile* layout_profile() const override { return layout_.profile; }
-
-  const AreaLayout& layout() const { return layout_; }
-  bool shares_data() const { return owner_ != nullptr; }
-  // An image sharing another's data area shares its memfd too.
-  int data_fd() const override { return owner_ ? owner_->data_fd() : data_.get(); }
-
- private:
-  // Declared before page_ so the page's worker is joined before the memory
-  // it writes is unmapped.
-  detail::UniqueMapping reservation_;  // data area + image, one range
-  detail::UniqueMapping writable_view_;
-  detail::UniqueFd data_;
-  AreaLayout layout_;
-  std::unique_ptr<detail::EmulatedDataPage> page_;
-  ForgedImage* owner_ = nullptr;
-  std::optional<Chacha20Routine> chacha20_;
-};
 
 Error errno_error(const char* what) {
   return {Errc::map_failed, std::string(what) + " failed: " + std::strerror(errno)};
@@ -187,31 +103,30 @@ Error resolve_layout(const ElfImage& elf, const OpenOptions& options, AreaLayout
   return {};
 }
 
-// The image whose data area another is to share, checked to fit.
-Error sharing_owner(const OpenOptions& options, const AreaLayout& layout, ForgedImage*& owner) {
+// The mapping whose data area another image is to share, checked to fit.
+Error sharing_owner(const OpenOptions& options, const AreaLayout& layout, ImageMapping*& owner) {
   owner = nullptr;
   if (!options.share_data_with) return {};
-  LoadedImage& other = *options.share_data_with;
-  if (!detail::is_forged_image(other))
+  ImageMapping& other = LoaderAccess::mapping(*options.share_data_with);
+  if (other.kernel)
     return {Errc::invalid_argument,
-            "OpenOptions::share_data_with must be an image opened by open_file/open_memory"};
-  auto& forged = static_cast<ForgedImage&>(other);
-  if (forged.shares_data())
+            "OpenOptions::share_data_with must be an image opened by open_file/open_memory, "
+            "not the kernel's vDSO (its data pages belong to the kernel)"};
+  if (other.owner)
     return {Errc::invalid_argument,
             "OpenOptions::share_data_with names an image that itself shares a data area"};
-  if (forged.layout().data_size != layout.data_size ||
-      forged.layout().rng_offset != layout.rng_offset ||
-      !same_timens(forged.layout().timens, layout.timens))
+  if (other.layout.data_size != layout.data_size || other.layout.rng_offset != layout.rng_offset ||
+      !same_timens(other.layout.timens, layout.timens))
     return {Errc::invalid_argument,
             "OpenOptions::share_data_with: that image's data area (" +
-                std::to_string(forged.layout().data_size) + " bytes, rng data at +" +
-                std::to_string(forged.layout().rng_offset) + ") differs from this one's (" +
+                std::to_string(other.layout.data_size) + " bytes, rng data at +" +
+                std::to_string(other.layout.rng_offset) + ") differs from this one's (" +
                 std::to_string(layout.data_size) + " bytes, +" + std::to_string(layout.rng_offset) +
                 ")" +
-                (same_timens(forged.layout().timens, layout.timens)
+                (same_timens(other.layout.timens, layout.timens)
                      ? ""
                      : ", or only one of them has the time-namespace indirection")};
-  owner = &forged;
+  owner = &other;
   return {};
 }
 
@@ -254,7 +169,7 @@ Error map_text(const ElfImage& elf, uint8_t* text, size_t image_size,
 std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
                                               const OpenOptions& options) {
   AreaLayout layout;
-  ForgedImage* owner = nullptr;
+  ImageMapping* owner = nullptr;
   if (Error e = check_options(options); e) return err = std::move(e), nullptr;
   if (Error e = resolve_layout(elf, options, layout); e) return err = std::move(e), nullptr;
   if (Error e = sharing_owner(options, layout, owner); e) return err = std::move(e), nullptr;
@@ -286,6 +201,12 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
   detail::UniqueMapping reservation(reserved, data_size + image_size);
   uint8_t* text = reservation.bytes() + data_size;
 
+  auto mapping = std::make_unique<ImageMapping>();
+  mapping->data_area_base = reservation.address();
+  mapping->image_size = image_size;
+  mapping->layout = layout;
+  mapping->chacha20 = chacha20;
+
   if (owner) {
     if (mmap(reserved, data_size, PROT_READ, MAP_SHARED | MAP_FIXED, owner->data_fd(), 0) ==
         MAP_FAILED) {
@@ -294,11 +215,14 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
     }
     if (Error e = map_text(elf, text, image_size, routines, chacha20); e)
       return err = std::move(e), nullptr;
-    const auto data_view = reservation.bytes();
-    auto image = std::make_unique<ForgedImage>(std::move(elf), std::move(reservation), layout,
-                                               *owner, chacha20);
-    if (Error e = owner->add_sharer_view(data_view); e) return err = std::move(e), nullptr;
-    return image;
+    // Joining the owner's time-namespace views comes last: from then on the
+    // mapping's destructor is what leaves them again.
+    if (detail::TimeNamespaceViews* views = owner->time_namespace_views()) {
+      if (Error e = views->add_view(reservation.bytes()); e) return err = std::move(e), nullptr;
+    }
+    mapping->reservation = std::move(reservation);
+    mapping->owner = owner;
+    return LoaderAccess::make_image(std::move(elf), std::move(mapping));
   }
 
   detail::UniqueFd data(memfd_create("vdsoforge-data", MFD_CLOEXEC | MFD_ALLOW_SEALING));
@@ -328,13 +252,28 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
   detail::UniqueMapping writable_view(writable, layout.memfd_size());
   if (Error e = map_text(elf, text, image_size, routines, chacha20); e)
     return err = std::move(e), nullptr;
-  auto image =
-      std::make_unique<ForgedImage>(std::move(elf), std::move(reservation), layout, std::move(data),
-                                    std::move(writable_view), options, chacha20);
+
+  auto emulation = std::make_unique<detail::EmulatedDataPage>(
+      reinterpret_cast<abi::VdsoRngData*>(writable_view.bytes() + layout.rng_offset),
+      reinterpret_cast<const abi::VdsoRngData*>(reservation.bytes() + layout.rng_offset), options);
+  emulation->start_default_mode(options.mode);
+  detail::EmulatedDataPage& page = *emulation;
+  mapping->reservation = std::move(reservation);
+  mapping->writable_view = std::move(writable_view);
+  mapping->data = std::move(data);
+  mapping->page = LoaderAccess::make_data_page(std::move(emulation));
+  // Layouts with the time-namespace indirection: the views switch from now
+  // on (and may fail to map).
   if (layout.timens) {
-    if (Error e = image->attach_time_namespace(options); e) return err = std::move(e), nullptr;
+    page.attach_time_namespace(std::make_unique<detail::TimeNamespaceViews>(
+        mapping->data.get(), layout.data_size, *layout.timens, mapping->writable_view.bytes()));
+    if (Error e = page.time_namespace_views()->add_view(mapping->reservation.bytes()); e)
+      return err = std::move(e), nullptr;
+    if (options.time_namespace) {
+      if (Error e = page.set_time_namespace(true); e) return err = std::move(e), nullptr;
+    }
   }
-  return image;
+  return LoaderAccess::make_image(std::move(elf), std::move(mapping));
 }
 
 // Rule violations stop the open unless the caller asked to study them.
@@ -343,10 +282,6 @@ ParseMode parse_mode(const OpenOptions& options) {
 }
 
 }  // namespace
-
-bool detail::is_forged_image(const LoadedImage& image) {
-  return typeid(image) == typeid(ForgedImage);
-}
 
 std::unique_ptr<LoadedImage> LoadedImage::open_memory(std::span<const uint8_t> bytes, Error& err,
                                                       const OpenOptions& options) {

@@ -1,31 +1,12 @@
 // The running kernel's own vDSO as a LoadedImage: already mapped by the
 // kernel, parsed from a copy of its bytes, never unmapped, and without a
 // DataPage because its data pages belong to the kernel.
-#include <typeinfo>
-
-#include "image_base.h"
+#include "loader_access.h"
 #include "vdsoforge/hex.h"
 #include "vdsoforge/kernel_vdso.h"
 
 namespace vdsoforge {
 namespace {
-
-class KernelImage final : public detail::ImageBase {
- public:
-  KernelImage(ElfImage elf, uintptr_t base, size_t size, uintptr_t data_base)
-      : ImageBase(std::move(elf), base), size_(size), data_base_(data_base) {}
-
-  bool is_kernel() const override { return true; }
-  size_t image_size() const override { return size_; }
-  uintptr_t data_area_base() const override { return data_base_; }
-  size_t data_area_size() const override { return base() - data_base_; }
-  DataPage* data_page() override { return nullptr; }
-  int data_fd() const override { return -1; }
-
- private:
-  size_t size_;
-  uintptr_t data_base_;
-};
 
 bool is_kernel_data_mapping(const std::string& name) {
   return name == "[vvar]" || name == "[vvar_vclock]";
@@ -33,10 +14,15 @@ bool is_kernel_data_mapping(const std::string& name) {
 
 }  // namespace
 
-bool detail::is_kernel_image(const LoadedImage& image) {
-  return typeid(image) == typeid(KernelImage);
+std::unique_ptr<detail::ImageMapping> detail::ImageMapping::kernel_vdso(uintptr_t base, size_t size,
+                                                                        uintptr_t data_base) {
+  auto mapping = std::make_unique<ImageMapping>();
+  mapping->kernel = true;
+  mapping->data_area_base = data_base;
+  mapping->image_size = size;
+  mapping->layout.data_size = base - data_base;
+  return mapping;
 }
-
 std::unique_ptr<LoadedImage> LoadedImage::open_kernel(Error& err) {
   const auto vdso = find_kernel_vdso(err);
   if (!vdso) return nullptr;
@@ -63,7 +49,9 @@ std::unique_ptr<LoadedImage> LoadedImage::open_kernel(Error& err) {
       }
     }
   }
-  return std::make_unique<KernelImage>(std::move(*elf), vdso->base, vdso->bytes.size(), data_base);
+  return detail::LoaderAccess::make_image(
+      std::move(*elf),
+      detail::ImageMapping::kernel_vdso(vdso->base, vdso->bytes.size(), data_base));
 }
 
 }  // namespace vdsoforge

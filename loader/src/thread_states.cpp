@@ -4,7 +4,8 @@
 #include <cerrno>
 #include <vector>
 
-#include "image_base.h"
+#include "loader_access.h"
+#include "vdsoforge/thread_getrandom.h"
 
 namespace vdsoforge {
 namespace {
@@ -54,20 +55,17 @@ thread_local ThreadStates this_thread_states;
 }  // namespace
 
 long getrandom(LoadedImage& image, void* buffer, size_t len, unsigned flags) {
-  detail::ImageBase* mapped = detail::as_image_base(image);
-  if (mapped == nullptr) return -EINVAL;
-  const detail::ThreadStatePool* pool = mapped->thread_pool_fast();
+  detail::ThreadStatePoolSlot& slot = detail::LoaderAccess::thread_states(image);
+  const detail::ThreadStatePool* pool = slot.get_fast(image);
   if (pool == nullptr) return -ENOSYS;
   const ThreadState* entry = this_thread_states.find(pool->id);
-  if (entry == nullptr) entry = this_thread_states.add(mapped->thread_pool());
+  if (entry == nullptr) entry = this_thread_states.add(slot.get(image));
   if (entry == nullptr) return -ENOMEM;
   return pool->getrandom(buffer, len, flags, entry->state, pool->state_size);
 }
 
 const StateAllocator* thread_state_pool(LoadedImage& image) {
-  detail::ImageBase* mapped = detail::as_image_base(image);
-  if (mapped == nullptr) return nullptr;
-  const auto& pool = mapped->thread_pool();
+  const auto& pool = detail::LoaderAccess::thread_states(image).get(image);
   return pool ? pool->allocator.get() : nullptr;
 }
 

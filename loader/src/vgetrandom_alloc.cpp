@@ -2,13 +2,14 @@
 // "Allocating states"), as a library
 // function: one mapping holding `num` states (rounded up to whole pages of
 // them), laid out so that no state straddles a page.
+#include "vdsoforge/vgetrandom_alloc.h"
+
 #include <sys/mman.h>
 
 #include <cerrno>
 #include <cstdint>
 
 #include "state_memory.h"
-#include "vdsoforge/loader.h"
 
 namespace vdsoforge {
 

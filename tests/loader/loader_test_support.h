@@ -19,6 +19,8 @@
 #include "files.h"
 #include "skip.h"
 #include "vdsoforge/loader.h"
+#include "vdsoforge/thread_getrandom.h"
+#include "vdsoforge/vgetrandom_alloc.h"
 
 namespace loader_test {
 

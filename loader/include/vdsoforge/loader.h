@@ -8,6 +8,12 @@
 // else for the loader (DataPage), so the emulated vdso_rng_data can change
 // while no mapping is ever writable and executable.  The live kernel vDSO
 // opens through the same API, read-only and without a DataPage.
+//
+// Errors: every call here that can fail says why through an Error
+// (error.h).  The two interfaces that mirror the kernel's keep the kernel's
+// convention, each in a header of its own: thread_getrandom.h (negative
+// errno, as the vDSO function returns) and vgetrandom_alloc.h (-1 and errno,
+// as the proposed system call did).
 #pragma once
 
 #include <chrono>
@@ -37,25 +43,44 @@ enum class GenerationMode {
 };
 std::string_view generation_mode_name(GenerationMode mode);
 
+namespace detail {
+class EmulatedDataPage;
+struct ImageMapping;
+class ThreadStatePoolSlot;
+struct LoaderAccess;  // how the library's own files reach the private parts
+}  // namespace detail
+
+// The emulated vdso_rng_data of an image this library mapped: what the
+// image's getrandom reads, changed only through here (and by the worker of
+// the generation mode).  Owned by its LoadedImage; not for other
+// implementations: the loader maps the memory it writes.
 class DataPage {
  public:
-  virtual ~DataPage() = default;
-  virtual uint64_t generation() const = 0;
-  virtual void set_generation(uint64_t generation) = 0;
-  virtual uint64_t bump_generation() = 0;  // returns the new generation (never 0)
-  virtual bool is_ready() const = 0;
-  virtual void set_ready(bool ready) = 0;
-  virtual GenerationMode mode() const = 0;
+  ~DataPage();
+  DataPage(const DataPage&) = delete;
+  DataPage& operator=(const DataPage&) = delete;
+
+  uint64_t generation() const;
+  void set_generation(uint64_t generation);
+  uint64_t bump_generation();  // returns the new generation (never 0)
+  bool is_ready() const;
+  void set_ready(bool ready);
+  GenerationMode mode() const;
   // Errc::not_supported if follow_kernel is asked for and the kernel vDSO has no getrandom.
-  virtual Error set_mode(GenerationMode mode) = 0;
+  Error set_mode(GenerationMode mode);
   // Address the image reads (inside the read-only data area below it); in an
   // emulated time namespace, the rng data seen through the timens slot.
-  virtual const abi::VdsoRngData* image_view() const = 0;
+  const abi::VdsoRngData* image_view() const;
   // The pre-6.15 time namespace (layouts with the indirection only, see
   // OpenOptions::time_namespace): whether it is on, and switching it for
   // every image over this page.  Errc::not_supported for other layouts.
-  virtual bool in_time_namespace() const = 0;
-  virtual Error set_time_namespace(bool inside) = 0;
+  bool in_time_namespace() const;
+  Error set_time_namespace(bool inside);
+
+ private:
+  friend struct detail::LoaderAccess;
+  explicit DataPage(std::unique_ptr<detail::EmulatedDataPage> emulation);
+  std::unique_ptr<detail::EmulatedDataPage> emulation_;
 };
 
 struct OpenOptions {
@@ -101,6 +126,10 @@ struct OpenOptions {
   bool accept_rule_violations = false;
 };
 
+// One mapped vDSO image: the parsed ELF, what is mapped where (the data
+// area and its DataPage for images of this library, the kernel's pages for
+// its own vDSO), and the per-thread states of vdsoforge::getrandom()
+// (thread_getrandom.h), each kept by a part of its own.
 class LoadedImage {
  public:
   static std::unique_ptr<LoadedImage> open_file(const std::string& path, Error& err,
@@ -110,32 +139,41 @@ class LoadedImage {
   // The kernel's own vDSO (AT_SYSINFO_EHDR), read-only, no DataPage.
   static std::unique_ptr<LoadedImage> open_kernel(Error& err);
 
-  virtual ~LoadedImage() = default;  // unmaps everything it mapped
+  ~LoadedImage();  // unmaps everything it mapped
+  LoadedImage(const LoadedImage&) = delete;
+  LoadedImage& operator=(const LoadedImage&) = delete;
 
   // dlsym-style look-up (version "" = any).  nullptr if not found.
-  virtual void* symbol(std::string_view name, std::string_view version = "LINUX_2.6") const = 0;
+  void* symbol(std::string_view name, std::string_view version = "LINUX_2.6") const;
   GetrandomFn getrandom() const {
     return reinterpret_cast<GetrandomFn>(symbol("__vdso_getrandom"));
   }
 
-  virtual bool is_kernel() const = 0;
-  virtual const ElfImage& elf() const = 0;
-  virtual uintptr_t base() const = 0;  // address of the image's ELF header
-  virtual size_t image_size() const = 0;
-  virtual uintptr_t data_area_base() const = 0;  // lowest data address (base - data size)
-  virtual size_t data_area_size() const = 0;
-  virtual DataPage* data_page() = 0;  // nullptr for the kernel vDSO
+  bool is_kernel() const;
+  const ElfImage& elf() const { return elf_; }
+  uintptr_t base() const;  // address of the image's ELF header
+  size_t image_size() const;
+  uintptr_t data_area_base() const;  // lowest data address (base - data size)
+  size_t data_area_size() const;
+  DataPage* data_page();  // nullptr for the kernel vDSO
   // The kernel profile whose data area the loader emulates (from the note,
   // or the code with layout_from_code); nullptr for an explicit area and for
   // the kernel vDSO itself.
-  virtual const layout::Profile* layout_profile() const { return nullptr; }
+  const layout::Profile* layout_profile() const;
   // The ChaCha20 routine the loader patched in; nullopt for the kernel vDSO
   // and for images without a chacha20-routines note.
-  virtual std::optional<Chacha20Routine> chacha20_routine() const { return std::nullopt; }
+  std::optional<Chacha20Routine> chacha20_routine() const;
   // The sealed memfd behind the data area (owned by the image, close-on-exec),
-  // so another process can map the same data pages; -1 for the kernel vDSO
-  // (and for LoadedImage implementations that have no such descriptor).
-  virtual int data_fd() const { return -1; }
+  // so another process can map the same data pages; -1 for the kernel vDSO.
+  int data_fd() const;
+
+ private:
+  friend struct detail::LoaderAccess;
+  LoadedImage(ElfImage elf, std::unique_ptr<detail::ImageMapping> mapping);
+
+  ElfImage elf_;
+  std::unique_ptr<detail::ImageMapping> mapping_;
+  std::unique_ptr<detail::ThreadStatePoolSlot> thread_states_;
 };
 
 // ---- States -----------------------------------------------------------------
@@ -146,43 +184,26 @@ enum class StateBacking {
 };
 std::string_view backing_name(StateBacking backing);
 
-// Hands out page-contained states for one image's getrandom, allocated the
-// way the image's parameter query says.  Thread safe.
+// Hands out page-contained states for one getrandom, allocated the way the
+// image's parameter query says.  Thread safe.
 class StateAllocator {
  public:
   static std::unique_ptr<StateAllocator> create(GetrandomFn getrandom, Error& err);
-  virtual ~StateAllocator() = default;
-  virtual void* allocate(Error& err) = 0;  // nullptr on failure
-  virtual void release(void* state) = 0;   // back to the pool (not unmapped)
-  virtual StateBacking backing() const = 0;
-  virtual const abi::VgetrandomOpaqueParams& params() const = 0;
-  virtual size_t capacity() const = 0;  // states carved from mapped pages so far
-  virtual size_t in_use() const = 0;    // states handed out and not released
+  ~StateAllocator();
+  StateAllocator(const StateAllocator&) = delete;
+  StateAllocator& operator=(const StateAllocator&) = delete;
+
+  void* allocate(Error& err);  // nullptr on failure
+  void release(void* state);   // back to the pool (not unmapped)
+  StateBacking backing() const;
+  const abi::VgetrandomOpaqueParams& params() const;
+  size_t capacity() const;  // states carved from mapped pages so far
+  size_t in_use() const;    // states handed out and not released
+
+ private:
+  struct Pool;
+  explicit StateAllocator(std::unique_ptr<Pool> pool);
+  std::unique_ptr<Pool> pool_;
 };
-
-// getrandom(buf, len, flags) in one call: a per-thread state from the image's
-// pool, returned to the pool when the thread exits.
-// Returns what the image's getrandom returns, or -ENOSYS if the image has no
-// usable getrandom and -ENOMEM if no state could be allocated.
-long getrandom(LoadedImage& image, void* buffer, size_t len, unsigned flags);
-// The pool behind getrandom(image, ...), created if needed (nullptr if the
-// image has no usable getrandom), for observing state reuse.
-const StateAllocator* thread_state_pool(LoadedImage& image);
-
-// ---- The pre-merge vgetrandom_alloc() call -----------------------------------
-
-struct VgetrandomAllocArgs {
-  uint64_t flags;            // must be 0
-  uint64_t num;              // in: states wanted; out: states allocated (whole pages)
-  uint64_t size_per_each;    // out
-  uint64_t bytes_allocated;  // out
-};
-
-// Returns the base of the states, or nullptr with errno set (EINVAL for bad
-// args_len/flags/num, ENOMEM when mapping fails).  States are packed so none
-// straddles a page.
-void* vgetrandom_alloc(GetrandomFn getrandom, VgetrandomAllocArgs* args, size_t args_len);
-// Unmaps what vgetrandom_alloc returned; 0 or -1 with errno.
-int vgetrandom_free(void* base, size_t bytes_allocated);
 
 }  // namespace vdsoforge
