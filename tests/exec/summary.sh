@@ -5,10 +5,7 @@
 # that sums them up.
 set -euo pipefail
 build_dir="${1:?usage: summary.sh <build dir>}"
-log="$build_dir/Testing/Temporary/LastTest.log"
-[ -f "$log" ] || { echo "exec summary: no CTest log at $log" >&2; exit 1; }
-lines=$(grep -h '^\[exec\]' "$log" || true)
-[ -n "$lines" ] || { echo "exec summary: the last CTest run in $build_dir ran no exec consumer test" >&2; exit 1; }
+lines=$("$(dirname "$0")/../support/ctest_log_lines.sh" "$build_dir" "[exec]" "exec summary")
 # One line per cell of the consumer matrix is too many for a CI log: the
 # matrix's own summary line stands for them (ctest's log keeps every cell).
 grep -v '^\[exec\] consumer verdict: ' <<<"$lines" || true
