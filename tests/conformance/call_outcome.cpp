@@ -1,17 +1,33 @@
 #include "call_outcome.h"
 
+#include <cstddef>
 #include <cstring>
 #include <sstream>
 
+#include "getrandom_interceptor.h"
+#include "vgetrandom_abi.h"
+
 namespace conformance {
+
+using vdsoforge::abi::VgetrandomState;
+static_assert(sizeof(VgetrandomState) == kStateBytes);
+constexpr size_t kBatchKeyBytes = sizeof(VgetrandomState::batch_key);
 
 uint64_t state_generation(const StateBytes& state) {
   uint64_t g;
-  std::memcpy(&g, state.data() + 128, sizeof g);
+  std::memcpy(&g, state.data() + offsetof(VgetrandomState, generation), sizeof g);
   return g;
 }
-uint8_t state_pos(const StateBytes& state) { return state[136]; }
-bool state_in_use(const StateBytes& state) { return state[137] != 0; }
+uint8_t state_pos(const StateBytes& state) { return state[offsetof(VgetrandomState, pos)]; }
+bool state_in_use(const StateBytes& state) { return state[offsetof(VgetrandomState, in_use)] != 0; }
+
+StateBytes scripted_state(uint64_t generation, uint8_t pos, uint64_t seed, uint64_t stream) {
+  StateBytes s{};
+  scripted_bytes(seed, stream, s.data(), kBatchKeyBytes);
+  std::memcpy(s.data() + offsetof(VgetrandomState, generation), &generation, sizeof generation);
+  s[offsetof(VgetrandomState, pos)] = pos;
+  return s;
+}
 
 CallOutcome run_call_placed(const GetrandomImpl& impl, const StateBytes& start, size_t len,
                             unsigned flags, size_t opaque_len, uint8_t* state_location) {

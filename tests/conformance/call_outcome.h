@@ -25,6 +25,10 @@ struct alignas(256) StateSlot {
 uint64_t state_generation(const StateBytes& state);
 uint8_t state_pos(const StateBytes& state);
 bool state_in_use(const StateBytes& state);
+// A state whose batch and key are scripted bytes (scripted_bytes(seed,
+// stream), getrandom_interceptor.h), with the given generation and pos and
+// in_use clear: a start that needs no real key.
+StateBytes scripted_state(uint64_t generation, uint8_t pos, uint64_t seed, uint64_t stream);
 
 // The buffer is filled with kSentinel first and is one byte longer than the
 // request, so writes past the end are visible.

@@ -36,11 +36,7 @@ namespace {
 constexpr size_t kPage = 4096;
 
 StateBytes state_with(uint64_t generation, uint64_t seed, uint8_t pos) {
-  StateBytes s{};
-  scripted_bytes(seed ^ 0x5151, 4242, s.data(), 128);
-  std::memcpy(s.data() + 128, &generation, sizeof generation);
-  s[136] = pos;
-  return s;
+  return scripted_state(generation, pos, seed ^ 0x5151, 4242);
 }
 
 // What the SIGSEGV handler does at each fault.

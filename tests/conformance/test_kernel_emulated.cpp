@@ -60,11 +60,7 @@ SideBySide& side_by_side() {
 }
 
 StateBytes state_with(uint64_t generation, uint64_t seed, uint8_t pos) {
-  StateBytes s{};
-  scripted_bytes(seed ^ 0x7a7a, 99, s.data(), 128);
-  std::memcpy(s.data() + 128, &generation, sizeof generation);
-  s[136] = pos;
-  return s;
+  return scripted_state(generation, pos, seed ^ 0x7a7a, 99);
 }
 
 // Both implementations from the same state and the same trap script.

@@ -119,11 +119,7 @@ void run_case(const PathCase& c, Sides& sides, uint64_t seed, bool kernel_drivab
 
 StateBytes seeded_with(uint64_t generation, uint64_t seed, uint8_t pos = 40) {
   // Any bytes serve as batch and key; what matters is the generation.
-  StateBytes s{};
-  scripted_bytes(seed ^ 0xabcdef, 999, s.data(), 128);
-  std::memcpy(s.data() + 128, &generation, sizeof generation);
-  s[136] = pos;
-  return s;
+  return scripted_state(generation, pos, seed ^ 0xabcdef, 999);
 }
 
 }  // namespace

@@ -63,11 +63,7 @@ std::vector<Emulated>& emulated() {
 }
 
 StateBytes state_with(uint64_t generation, uint64_t seed, uint8_t pos) {
-  StateBytes s{};
-  scripted_bytes(seed ^ 0x5eed, 77, s.data(), 128);
-  std::memcpy(s.data() + 128, &generation, sizeof generation);
-  s[136] = pos;
-  return s;
+  return scripted_state(generation, pos, seed ^ 0x5eed, 77);
 }
 
 }  // namespace
