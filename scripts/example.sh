@@ -21,6 +21,17 @@ else
   echo "example.sh: installed into $prefix"
 fi
 
+# Every installed header stands alone: it compiles with only the prefix on the
+# include path (Zydis, which x86_decoder.h names, comes from the system).
+headers=("$prefix"/include/vdsoforge/*.h)
+[ ${#headers[@]} -gt 1 ] || { echo "example.sh: no headers under $prefix/include/vdsoforge" >&2; exit 1; }
+for header in "${headers[@]}"; do
+  printf '#include <vdsoforge/%s>\n' "$(basename "$header")" |
+    clang++ -std=c++20 -fsyntax-only -Werror -I"$prefix/include" -x c++ - ||
+    { echo "example.sh: installed header $(basename "$header") does not compile on its own" >&2; exit 1; }
+done
+echo "example.sh: ${#headers[@]} installed headers compile on their own"
+
 cmake -S examples/custom-image -B "$work/build" -G Ninja \
       -DCMAKE_PREFIX_PATH="$prefix" \
       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
