@@ -3,6 +3,7 @@
 // that cannot start, refusals (nothing left running), the control channel
 // and the report.
 #include <elf.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -262,13 +263,28 @@ TEST_CASE("refusals exit 2 before the program runs") {
 }
 
 TEST_CASE("SIGTERM sent to exec reaches the program") {
+  // The program says it runs before the signal is sent: exec forwards
+  // signals from the moment the program starts, and a fixed sleep would race
+  // with exec's start-up on a loaded machine.
+  int ready[2];
+  REQUIRE(pipe(ready) == 0);
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    execl(VDSOFORGE_TOOL, VDSOFORGE_TOOL, "exec", "--", "sleep", "30", nullptr);
+    dup2(ready[1], STDOUT_FILENO);
+    close(ready[0]);
+    close(ready[1]);
+    execl(VDSOFORGE_TOOL, VDSOFORGE_TOOL, "exec", "--", "sh", "-c", "echo ready; exec sleep 30",
+          nullptr);
     _exit(99);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  close(ready[1]);
+  pollfd readable{ready[0], POLLIN, 0};
+  REQUIRE(poll(&readable, 1, 60'000) == 1);
+  char line[6] = {};
+  REQUIRE(read(ready[0], line, sizeof line) == 6);
+  CHECK(std::string(line, 6) == "ready\n");
+  close(ready[0]);
   const auto sent = std::chrono::steady_clock::now();
   REQUIRE(kill(pid, SIGTERM) == 0);
   int status = 0;
