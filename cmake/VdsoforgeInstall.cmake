@@ -4,6 +4,7 @@
 #   bin/vdsoforge                       the tool (image check, abi, embed, ...)
 #   lib/libvdsoforge_loader.a           the loader library
 #   lib/libvdsoforge_elf.a              the ELF layer under it
+#   lib/libvdsoforge_analysis.a         the machine-code analysis it uses
 #   include/vdsoforge/*.h               their public headers
 #   include/vdsoforge/vgetrandom_abi.h  the kernel ABI types loader.h uses
 #   include/vdsoforge/layout_profiles.h the kernels' data-layout profiles
@@ -30,11 +31,12 @@ set(vdsoforge_cmake_dir "${vdsoforge_share_dir}/cmake")
 
 install(TARGETS vdsoforge EXPORT vdsoforgeTargets
         RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
-install(TARGETS vdsoforge_loader vdsoforge_elf EXPORT vdsoforgeTargets
+install(TARGETS vdsoforge_loader vdsoforge_analysis vdsoforge_elf EXPORT vdsoforgeTargets
         ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
         INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/loader/include/vdsoforge"
                   "${PROJECT_SOURCE_DIR}/loader/elf/include/vdsoforge"
+                  "${PROJECT_SOURCE_DIR}/loader/analysis/include/vdsoforge"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
         FILES_MATCHING PATTERN "*.h")
 install(FILES "${PROJECT_SOURCE_DIR}/vdso_src/vgetrandom_abi.h"

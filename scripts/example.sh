@@ -22,7 +22,7 @@ else
 fi
 
 # Every installed header stands alone: it compiles with only the prefix on the
-# include path (Zydis, which x86_decoder.h names, comes from the system).
+# include path (none names a Zydis type: the decoder set-up is private).
 headers=("$prefix"/include/vdsoforge/*.h)
 [ ${#headers[@]} -gt 1 ] || { echo "example.sh: no headers under $prefix/include/vdsoforge" >&2; exit 1; }
 for header in "${headers[@]}"; do

@@ -14,13 +14,13 @@
 #include <optional>
 #include <string>
 
+#include "check/not_a_vdso.h"
 #include "command.h"
-#include "compat_checks.h"
-#include "compat_report.h"
-#include "consumer_model.h"
-#include "consumer_report.h"
-#include "layout_report.h"
-#include "not_a_vdso.h"
+#include "compat/compat_checks.h"
+#include "compat/compat_report.h"
+#include "consumers/consumer_model.h"
+#include "consumers/consumer_report.h"
+#include "report/layout_report.h"
 #include "report_files.h"
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/kernel_vdso.h"

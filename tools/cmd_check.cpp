@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "check/image_check.h"
+#include "check/not_a_vdso.h"
 #include "command.h"
-#include "image_check.h"
-#include "not_a_vdso.h"
 #include "report_files.h"
 #include "vdsoforge/elf_image.h"
 

@@ -9,9 +9,9 @@
 #include <memory>
 #include <string>
 
+#include "check/not_a_vdso.h"
 #include "command.h"
-#include "embed_header.h"
-#include "not_a_vdso.h"
+#include "embed/embed_header.h"
 #include "output_file.h"
 #include "vdsoforge/elf_image.h"
 

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "check/not_a_vdso.h"
 #include "command.h"
-#include "not_a_vdso.h"
 #include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_names.h"
 #include "vdsoforge/layout_detect.h"

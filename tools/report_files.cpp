@@ -1,8 +1,8 @@
 #include "report_files.h"
 
-#include "junit_report.h"
 #include "output_file.h"
-#include "sarif_report.h"
+#include "report/junit_report.h"
+#include "report/sarif_report.h"
 
 namespace vdsoforge::tools::report {
 

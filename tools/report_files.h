@@ -5,7 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
-#include "check_results.h"
+#include "report/check_results.h"
 
 namespace vdsoforge::tools::report {
 

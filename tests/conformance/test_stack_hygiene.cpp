@@ -4,7 +4,7 @@
 // anything the call wrote there.
 //
 // (The ChaCha20 routine itself is proven stackless by disassembly in
-// tools/lib/stack_analysis; this checks the call as a whole, kernel and image.)
+// loader/analysis/stack_analysis; this checks the call as a whole, kernel and image.)
 #include <sys/mman.h>
 
 #include <catch2/catch.hpp>

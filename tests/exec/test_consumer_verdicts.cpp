@@ -16,7 +16,7 @@
 #include <sstream>
 
 #include "consumer_damages.h"
-#include "consumer_model.h"
+#include "consumers/consumer_model.h"
 #include "exec_harness.h"
 #include "image_mutations.h"
 #include "tool_runner.h"

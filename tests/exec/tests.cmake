@@ -88,7 +88,7 @@ endforeach()
 vdsoforge_add_test(exec_consumer_verdicts NEEDS_IMAGE
   SOURCES "${exec_test_dir}/test_consumer_verdicts.cpp"
           "${PROJECT_SOURCE_DIR}/tests/tools/consumer_damages.cpp"
-  LIBS vdsoforge_exec_harness vdsoforge_tools)
+  LIBS vdsoforge_exec_harness vdsoforge_abi)
 target_compile_definitions(exec_consumer_verdicts PRIVATE
   VDSOFORGE_CONSUMER_MATRIX="${CMAKE_CURRENT_BINARY_DIR}/consumer-matrix.md")
 add_dependencies(exec_consumer_verdicts exec_glibc_probe)

@@ -18,7 +18,7 @@
 #include <string>
 
 #include "abi_fixtures.h"
-#include "consumer_model.h"
+#include "consumers/consumer_model.h"
 #include "image_mutations.h"
 #include "tool_runner.h"
 #include "vdsoforge/elf_image.h"

@@ -22,10 +22,10 @@
 #include <vector>
 
 #include "abi_fixtures.h"
-#include "compat_checks.h"
-#include "compat_report.h"
-#include "embed_header.h"
-#include "not_a_vdso.h"
+#include "check/not_a_vdso.h"
+#include "compat/compat_checks.h"
+#include "compat/compat_report.h"
+#include "embed/embed_header.h"
 #include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_image.h"
 

@@ -4,12 +4,12 @@
 #include <vector>
 
 #include "image_bytes.h"
-#include "stack_analysis.h"
 #include "vdsoforge/elf_symtab.h"
+#include "vdsoforge/stack_analysis.h"
 
+using vdsoforge::analyze_stack_use;
 using vdsoforge::find_function_code;
-using vdsoforge::tools::analyze_stack_use;
-using vdsoforge::tools::StackAnalysis;
+using vdsoforge::StackAnalysis;
 
 namespace {
 

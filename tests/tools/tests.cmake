@@ -1,6 +1,6 @@
-# Tests of the command-line tool and its library (tools/, tools/lib): each
+# Tests of the command-line tool and its library (tools/, tools/abi): each
 # runs the built `vdsoforge` as users do (through tests/support's
-# tool_runner.h) or drives vdsoforge_tools in-process.  One folder for every
+# tool_runner.h) or drives vdsoforge_abi in-process.  One folder for every
 # command; the CTest names keep the command they test: abi_* (abi, dump,
 # embed), elf_check and elf_stack_analysis (check), loader_run_command
 # (run), man_page (vdsoforge(1)), reports (--junit/--sarif).
@@ -15,7 +15,7 @@ function(vdsoforge_add_tool_test name)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;LIBS")
   vdsoforge_add_test(${name}
     SOURCES ${ARG_SOURCES} ${tools_test_fixtures}
-    LIBS vdsoforge::loader vdsoforge_tools ${ARG_LIBS}
+    LIBS vdsoforge::loader vdsoforge_abi ${ARG_LIBS}
     NEEDS_IMAGE)
   target_include_directories(${name} PRIVATE "${tools_test_dir}")
 endfunction()

@@ -1,0 +1,12 @@
+#include "report/check_results.h"
+
+#include <algorithm>
+
+namespace vdsoforge::tools::report {
+
+size_t CheckRun::failed() const {
+  return static_cast<size_t>(
+      std::count_if(checks.begin(), checks.end(), [](const CheckResult& c) { return !c.pass; }));
+}
+
+}  // namespace vdsoforge::tools::report

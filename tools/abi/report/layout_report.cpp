@@ -1,0 +1,68 @@
+#include "report/layout_report.h"
+
+#include "vdsoforge/hex.h"
+
+namespace vdsoforge::tools {
+
+std::optional<bool> note_agrees(const ElfImage& elf, const DetectedLayout& layout) {
+  const auto& note = elf.data_layout();
+  if (!note || !layout.known()) return std::nullopt;
+  const bool same_rng = note->data_area_size >= note->rng_data_offset &&
+                        note->data_area_size - note->rng_data_offset == layout.rng_distance;
+  // A format-2 note also names the profile and the time-namespace
+  // indirection; the code must show the same ones.
+  const bool same_timens =
+      note->format < 2 || (note->timens ? layout.timens_delta == note->timens->timens_page_offset -
+                                                                     note->timens->vvar_page_offset
+                                        : !layout.timens_delta);
+  const bool same_profile = !note->profile || note->profile == layout.profile;
+  return same_rng && same_timens && same_profile;
+}
+
+nlohmann::json layout_json(const ElfImage& elf, const DetectedLayout& layout) {
+  nlohmann::json out = {
+      {"confidence", std::string(confidence_name(layout.confidence))},
+      {"profile", layout.profile_name()},
+      {"reason", layout.reason},
+  };
+  out["rng_distance"] = layout.known() ? nlohmann::json(layout.rng_distance) : nlohmann::json();
+  out["timens_delta"] =
+      layout.timens_delta ? nlohmann::json(*layout.timens_delta) : nlohmann::json();
+  out["clock_mode_distance"] =
+      layout.clock_mode_distance ? nlohmann::json(*layout.clock_mode_distance) : nlohmann::json();
+  if (const auto& note = elf.data_layout()) {
+    out["note"] = {{"format", note->format},
+                   {"data_area_size", note->data_area_size},
+                   {"rng_data_offset", note->rng_data_offset},
+                   {"profile", note->profile ? nlohmann::json(note->profile->name) : nullptr}};
+    if (note->timens)
+      out["note"]["timens"] = {{"vvar_page_offset", note->timens->vvar_page_offset},
+                               {"timens_page_offset", note->timens->timens_page_offset},
+                               {"clock_mode_offset", note->timens->clock_mode_offset}};
+    else
+      out["note"]["timens"] = nullptr;
+  } else {
+    out["note"] = nullptr;
+  }
+  const auto agrees = note_agrees(elf, layout);
+  out["note_agrees"] = agrees ? nlohmann::json(*agrees) : nlohmann::json();
+  return out;
+}
+
+std::string layout_text(const std::string& label, const ElfImage& elf,
+                        const DetectedLayout& layout) {
+  std::string text = "  " + label + describe(layout);
+  if (const auto agrees = note_agrees(elf, layout)) {
+    const auto& note = *elf.data_layout();
+    const std::string profile =
+        note.profile ? std::string(", profile ") + note.profile->name : std::string();
+    text += *agrees
+                ? " (its data-layout note agrees)"
+                : " (its data-layout note says base - " +
+                      hex(note.data_area_size - note.rng_data_offset) + profile +
+                      (note.timens ? ", with the time-namespace indirection" : "") + ": DISAGREES)";
+  }
+  return text + "\n";
+}
+
+}  // namespace vdsoforge::tools
