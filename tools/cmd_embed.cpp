@@ -9,9 +9,9 @@
 #include <memory>
 #include <string>
 
-#include "check/not_a_vdso.h"
 #include "command.h"
 #include "embed/embed_header.h"
+#include "input_error.h"
 #include "output_file.h"
 #include "vdsoforge/elf_image.h"
 
@@ -30,9 +30,8 @@ int run_embed(const EmbedOptions& options) {
   // Strict: an embedded image is mapped and run, so it must follow every rule.
   const auto elf = ElfImage::parse_file(options.image, ParseMode::strict, err);
   if (!elf) {
-    const RefusedInput refused = why_refused(options.image, err);
-    std::fprintf(stderr, "vdsoforge embed: cannot use %s: %s: %s\n", options.image.c_str(),
-                 refused.code.c_str(), refused.message.c_str());
+    std::fprintf(stderr, "vdsoforge embed: %s\n",
+                 refused_input(options.image, err).text(options.image).c_str());
     return 2;
   }
   std::string header, error;
