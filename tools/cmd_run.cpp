@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "check/not_a_vdso.h"
+#include "clock_report.h"
 #include "command.h"
 #include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_names.h"
@@ -268,6 +269,7 @@ int run(const RunOptions& options) {
     return 1;
   }
   print_layout(report, options.image_path, *image);
+  print_clocks(report, *image);
   if (const StateAllocator* pool = thread_state_pool(*image))
     std::fprintf(report, "  states: %u bytes each, backing %s\n",
                  pool->params().size_of_opaque_state,

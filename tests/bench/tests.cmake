@@ -10,4 +10,10 @@ if(VDSOFORGE_BUILD_BENCHMARKS)
                                                 vdsoforge_test_support)
   target_compile_options(bench_getrandom PRIVATE ${VDSOFORGE_WARNINGS})
   add_dependencies(bench_getrandom vdsoforge-getrandom)
+
+  # The time functions, image beside the kernel vDSO (a table of its own).
+  add_executable(bench_time bench/bench_time.cpp)
+  target_link_libraries(bench_time PRIVATE vdsoforge::loader vdsoforge_test_support)
+  target_compile_options(bench_time PRIVATE ${VDSOFORGE_WARNINGS})
+  add_dependencies(bench_time vdsoforge-getrandom)
 endif()
