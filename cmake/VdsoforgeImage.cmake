@@ -32,6 +32,15 @@ set(VDSOFORGE_LINKER_DIR "${CMAKE_CURRENT_LIST_DIR}/../linker" CACHE INTERNAL ""
 find_program(VDSOFORGE_LLD NAMES ld.lld ld.lld-14 REQUIRED)
 find_program(VDSOFORGE_OBJCOPY NAMES objcopy llvm-objcopy llvm-objcopy-14 REQUIRED)
 
+# The exports of the kernel's x86-64 vDSO (Linux 6.11+), each __vdso_ name
+# with its weak plain alias, and the getrandom pair alone.
+set(VDSOFORGE_GETRANDOM_EXPORTS __vdso_getrandom getrandom CACHE INTERNAL "")
+set(VDSOFORGE_TIME_EXPORTS
+  __vdso_clock_gettime clock_gettime __vdso_gettimeofday gettimeofday __vdso_time time
+  __vdso_clock_getres clock_getres __vdso_getcpu getcpu CACHE INTERNAL "")
+set(VDSOFORGE_KERNEL_EXPORTS ${VDSOFORGE_TIME_EXPORTS} ${VDSOFORGE_GETRANDOM_EXPORTS}
+    CACHE INTERNAL "")
+
 # The ids of layout_profiles.h's ProfileId, by the profile's name.
 set(VDSOFORGE_LAYOUT_PROFILES linux-6.11 linux-6.13 linux-6.15 CACHE INTERNAL "")
 set(VDSOFORGE_LAYOUT_PROFILE_ID_linux-6.11 1 CACHE INTERNAL "")

@@ -42,6 +42,8 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/loader/include/vdsoforge"
         FILES_MATCHING PATTERN "*.h")
 install(FILES "${PROJECT_SOURCE_DIR}/vdso_src/vgetrandom_abi.h"
               "${PROJECT_SOURCE_DIR}/vdso_src/layout_profiles.h"
+              "${PROJECT_SOURCE_DIR}/vdso_src/vdso_time_abi.h"
+              "${PROJECT_SOURCE_DIR}/vdso_src/time_layout.h"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/vdsoforge")
 
 install(FILES
@@ -55,7 +57,9 @@ install(FILES
 set(vdsoforge_image_sources
   vdso_src/vgetrandom_abi.h vdso_src/vgetrandom.h vdso_src/chacha20.h
   vdso_src/data_layout.h vdso_src/layout_profiles.h vdso_src/raw_syscall.h
-  vdso_src/chacha20_asm.h vdso_src/chacha20_routines.h
+  vdso_src/chacha20_asm.h vdso_src/chacha20_routines.h vdso_src/data_access.h
+  vdso_src/vdso_time_abi.h vdso_src/time_layout.h vdso_src/vdso_time.h
+  vdso_src/time_syscalls.h vdso_src/cpu_counters.h vdso_src/vdso_time.cpp
   vdso_src/vdso_getrandom.cpp vdso_src/chacha20_dispatch.cpp vdso_src/chacha20_sse2.cpp
   vdso_src/chacha20_avx2.cpp vdso_src/chacha20_avx512.cpp vdso_src/notes.cpp)
 list(TRANSFORM vdsoforge_image_sources PREPEND "${PROJECT_SOURCE_DIR}/")

@@ -33,7 +33,7 @@ if [[ -n "$from" ]]; then
 else
   scripts/install-deps.sh build tests bench >&2
   cmake --preset default >/dev/null
-  cmake --build --preset default --target bench_getrandom vdsoforge-getrandom >&2
+  cmake --build --preset default --target bench_getrandom bench_time vdsoforge-getrandom >&2
   run="${json:-$work/run.json}"
   # Debian 12 compiles libbenchmark without NDEBUG, so Google Benchmark warns
   # "Library was built as DEBUG" on every run.  That concerns the library's
@@ -53,6 +53,14 @@ report_args=("$run" --clock "$clock")
 [[ -n "$plot" ]] && report_args+=(--plot-data "$work/plot.dat")
 python3 scripts/bench_report.py "${report_args[@]}"
 [[ -n "$markdown" ]] && python3 scripts/bench_report.py "$run" --clock "$clock" --markdown "$markdown"
+
+# The time functions, image beside the kernel vDSO, in alternating rounds
+# (tests/bench/bench_time.cpp prints its own table).
+if [[ -z "$from" ]]; then
+  echo
+  echo "time functions, ns per call (best of 7 alternating rounds of 2M calls):"
+  build/default/tests/bench_time
+fi
 
 if [[ -n "$plot" ]]; then
   gnuplot <<GNUPLOT

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "clock_offset.h"
 #include "command.h"
 #include "control_server.h"
 #include "data_page_driver.h"
@@ -35,6 +36,7 @@ struct ExecOptions {
   bool allow_damaged = false;
   bool not_ready = false;
   std::string reseed_every;
+  std::string clock_offset;
   std::string control_socket;
   bool count_syscalls = false;
   std::string report_path;
@@ -124,6 +126,14 @@ int run(ExecOptions& options) {
     for (const Violation& violation : violations)
       std::fprintf(stderr, "  %s\n", violation.message.c_str());
   }
+  if (!options.clock_offset.empty()) {
+    std::chrono::nanoseconds offset{};
+    if (!parse_clock_offset(options.clock_offset, offset))
+      return refuse("--clock-offset: \"" + options.clock_offset +
+                    "\" is not a signed duration such as +1h, -90s, 1500ms or 2d");
+    if (Error e = source->data_page().set_realtime_offset(offset); e)
+      return refuse("--clock-offset: " + options.image_path + ": " + e.message);
+  }
   exec::DataPageDriver driver(source->data_page());
   if (options.not_ready) driver.set_ready(false);
   if (reseed_period.count() > 0) driver.reseed_every(reseed_period);
@@ -200,6 +210,9 @@ const CommandRegistration registration{Command{
       sub.add_option("--reseed-every", options->reseed_every,
                      "bump the generation every DURATION (500us, 1ms, 2s, ...) instead of "
                      "following the kernel's");
+      sub.add_option("--clock-offset", options->clock_offset,
+                     "shift CLOCK_REALTIME, its coarse twin, CLOCK_TAI, gettimeofday and time as "
+                     "the image serves them by a signed DURATION (+1h, -90s, 1500ms, 2d)");
       sub.add_option(
           "--control", options->control_socket,
           "serve `vdsoforge ctl SOCKET reseed | ready 0|1 | status` on this Unix socket");

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "clock_report.h"
 #include "command.h"
 #include "default_files.h"
 #include "input_error.h"
@@ -268,6 +269,7 @@ int run(const RunOptions& options) {
     return 2;
   }
   print_layout(report, options.image_path, *image);
+  print_clocks(report, *image);
   if (const StateAllocator* pool = thread_state_pool(*image))
     std::fprintf(report, "  states: %u bytes each, backing %s\n",
                  pool->params().size_of_opaque_state,

@@ -10,24 +10,11 @@
 #include <stdint.h>
 
 #include "chacha20.h"
+#include "data_access.h"
 #include "raw_syscall.h"
 #include "vgetrandom_abi.h"
 
 namespace vdsoforge::image {
-
-template <typename T>
-[[gnu::always_inline]] inline T read_once(const T& v) {
-  return __atomic_load_n(&v, __ATOMIC_RELAXED);
-}
-
-template <typename T>
-[[gnu::always_inline]] inline void write_once(T& v, T value) {
-  __atomic_store_n(&v, value, __ATOMIC_RELAXED);
-}
-
-// Keeps the compiler from moving memory accesses across this point.  x86 does
-// not reorder loads with loads, so this is all the kernel's smp_rmb() is there.
-[[gnu::always_inline]] inline void compiler_barrier() { asm volatile("" ::: "memory"); }
 
 // Copies `len` bytes and zeroes each source byte as it goes, so a served byte
 // exists in exactly one place: the caller's buffer.

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "emulated_time_data.h"
 #include "kernel_generation.h"
 #include "time_namespace_views.h"
 #include "vdsoforge/loader.h"
@@ -45,6 +46,11 @@ class EmulatedDataPage {
   }
   TimeNamespaceViews* time_namespace_views() { return timens_.get(); }
 
+  // Images with time data: the emulation of it, from then on.
+  void attach_time_data(std::unique_ptr<EmulatedTimeData> time) { time_ = std::move(time); }
+  EmulatedTimeData* time_data() { return time_.get(); }
+  const EmulatedTimeData* time_data() const { return time_.get(); }
+
  private:
   // The background thread of one mode with what it sleeps on, kept together
   // so a forked child can abandon all of it at once (see stop_worker()).
@@ -70,6 +76,7 @@ class EmulatedDataPage {
 
   std::unique_ptr<Worker> worker_;              // none in manual mode
   std::unique_ptr<TimeNamespaceViews> timens_;  // none without the indirection
+  std::unique_ptr<EmulatedTimeData> time_;      // none without time data
 };
 
 }  // namespace vdsoforge::detail

@@ -135,11 +135,29 @@ Error check_options(const OpenOptions& options) {
   if (options.reseed_interval.count() <= 0)
     return {Errc::invalid_argument, "OpenOptions::reseed_interval must be positive, not " +
                                         std::to_string(options.reseed_interval.count()) + " ms"};
+  if (options.time_follow_interval.count() <= 0)
+    return {Errc::invalid_argument, "OpenOptions::time_follow_interval must be positive, not " +
+                                        std::to_string(options.time_follow_interval.count()) +
+                                        " ms"};
   if (options.follow_poll_interval.count() <= 0)
     return {Errc::invalid_argument, "OpenOptions::follow_poll_interval must be positive, not " +
                                         std::to_string(options.follow_poll_interval.count()) +
                                         " ms"};
   return {};
+}
+
+// Where the image's time data lies in its data area, if the loader is to
+// emulate it: an image that exports the time functions, with the time
+// records clear of the rng data.
+std::optional<layout::TimeLayout> emulated_time_layout(const ElfImage& elf,
+                                                       const AreaLayout& area) {
+  if (!elf.lookup("__vdso_clock_gettime", "")) return std::nullopt;
+  const layout::TimeLayout& time = layout::time_layout_of(area.profile);
+  const uint64_t start = time.time_data_offset;
+  const uint64_t end = start + time.tail_offset + sizeof(abi::VdsoTimeTail);
+  const uint64_t rng_end = area.rng_offset + sizeof(abi::VdsoRngData);
+  if (end > area.data_size || (area.rng_offset < end && rng_end > start)) return std::nullopt;
+  return time;
 }
 
 // Copies the PT_LOAD into `text` (read+write), then makes it read+execute:
@@ -262,6 +280,19 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
   mapping->writable_view = std::move(writable_view);
   mapping->data = std::move(data);
   mapping->page = LoaderAccess::make_data_page(std::move(emulation));
+  // The time data, with the namespace's page where the layout has one.
+  if (const auto time = emulated_time_layout(elf, layout)) {
+    const layout::TimeLayout& shape = layout::time_layout_of(layout.profile);
+    uint8_t* writable_area = mapping->writable_view.bytes();
+    uint8_t* namespace_data = layout.timens ? writable_area + layout.data_size +
+                                                  (time->time_data_offset - time->page_offset)
+                                            : nullptr;
+    auto time_data = std::make_unique<detail::EmulatedTimeData>(
+        writable_area + time->time_data_offset, namespace_data, shape,
+        options.time_follow_interval);
+    if (options.time_mode == TimeMode::follow_kernel) time_data->set_mode(TimeMode::follow_kernel);
+    page.attach_time_data(std::move(time_data));
+  }
   // Layouts with the time-namespace indirection: the views switch from now
   // on (and may fail to map).
   if (layout.timens) {

@@ -18,4 +18,10 @@ if(VDSOFORGE_BUILD_BENCHMARKS)
            COMMAND python3 "${CMAKE_CURRENT_LIST_DIR}/test_bench_report.py"
                    "$<TARGET_FILE:bench_getrandom>" "${PROJECT_SOURCE_DIR}/scripts/bench_report.py")
   set_tests_properties("${bench_report_test}" PROPERTIES SKIP_RETURN_CODE 77)
+
+  # The time functions, image beside the kernel vDSO (a table of its own).
+  add_executable(bench_time bench/bench_time.cpp)
+  target_link_libraries(bench_time PRIVATE vdsoforge::loader vdsoforge_test_support)
+  target_compile_options(bench_time PRIVATE ${VDSOFORGE_WARNINGS})
+  add_dependencies(bench_time vdsoforge-getrandom)
 endif()

@@ -129,8 +129,9 @@ TEST_CASE("version definitions: linux-vdso.so.1 (BASE) and LINUX_2.6", "[structu
   for (const auto& d : defs) CHECK(d.hash_matches);
 }
 
-TEST_CASE("exports: __vdso_getrandom GLOBAL and getrandom WEAK, one address, LINUX_2.6",
-          "[structure]") {
+TEST_CASE(
+    "exports: the kernel's x86-64 set, each __vdso_X GLOBAL and X WEAK, one address, LINUX_2.6",
+    "[structure]") {
   const auto& img = image();
   std::set<std::string> exported;
   for (const auto& sym : img.symbols()) {
@@ -139,27 +140,39 @@ TEST_CASE("exports: __vdso_getrandom GLOBAL and getrandom WEAK, one address, LIN
     CHECK(sym.shndx != SHN_UNDEF);  // nothing imported: no libc, no libstdc++
     exported.insert(sym.name);
   }
-  // The two functions and the version's own symbol; nothing else.
-  CHECK(exported == std::set<std::string>{"__vdso_getrandom", "getrandom", "LINUX_2.6"});
-
-  const auto* strong = img.lookup("__vdso_getrandom", "LINUX_2.6");
-  const auto* weak = img.lookup("getrandom", "LINUX_2.6");
-  REQUIRE(strong);
-  REQUIRE(weak);
-  CHECK(strong->bind == STB_GLOBAL);
-  CHECK(weak->bind == STB_WEAK);
-  for (const auto* sym : {strong, weak}) {
-    CHECK(sym->type == STT_FUNC);
-    CHECK(sym->visibility == STV_DEFAULT);
-    CHECK(sym->version == "LINUX_2.6");
-    CHECK(sym->is_default_version());
-    CHECK(sym->size > 0);
+  // The kernel's six functions under both names, and the version's own
+  // symbol; nothing else.
+  const char* const functions[] = {"getrandom", "clock_gettime", "gettimeofday",
+                                   "time",      "clock_getres",  "getcpu"};
+  std::set<std::string> expected{"LINUX_2.6"};
+  for (const char* name : functions) {
+    expected.insert(name);
+    expected.insert(std::string("__vdso_") + name);
   }
-  CHECK(strong->value == weak->value);
-  // Both hash tables find both names on their own.
-  for (const char* name : {"__vdso_getrandom", "getrandom"}) {
-    CHECK(img.lookup_gnu_hash(name, "LINUX_2.6") != nullptr);
-    CHECK(img.lookup_sysv_hash(name, "LINUX_2.6") != nullptr);
+  CHECK(exported == expected);
+
+  for (const char* name : functions) {
+    INFO("function " << name);
+    const std::string vdso_name = std::string("__vdso_") + name;
+    const auto* strong = img.lookup(vdso_name, "LINUX_2.6");
+    const auto* weak = img.lookup(name, "LINUX_2.6");
+    REQUIRE(strong);
+    REQUIRE(weak);
+    CHECK(strong->bind == STB_GLOBAL);
+    CHECK(weak->bind == STB_WEAK);
+    for (const auto* sym : {strong, weak}) {
+      CHECK(sym->type == STT_FUNC);
+      CHECK(sym->visibility == STV_DEFAULT);
+      CHECK(sym->version == "LINUX_2.6");
+      CHECK(sym->is_default_version());
+      CHECK(sym->size > 0);
+    }
+    CHECK(strong->value == weak->value);
+    // Both hash tables find both names on their own.
+    for (const std::string& each : {vdso_name, std::string(name)}) {
+      CHECK(img.lookup_gnu_hash(each, "LINUX_2.6") != nullptr);
+      CHECK(img.lookup_sysv_hash(each, "LINUX_2.6") != nullptr);
+    }
   }
 }
 

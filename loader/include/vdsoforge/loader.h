@@ -27,6 +27,7 @@
 
 #include "vdsoforge/chacha20_routine.h"
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/emulated_time.h"
 #include "vdsoforge/error.h"
 #include "vdsoforge/vgetrandom_abi.h"
 
@@ -77,6 +78,33 @@ class DataPage {
   bool in_time_namespace() const;
   Error set_time_namespace(bool inside);
 
+  // ---- The time data (emulated_time.h) ----
+  // Emulated for images that export __vdso_clock_gettime and whose data area
+  // holds the time records apart from the rng data (every profile; an
+  // explicit area with the rng data at 0x2000 or above); every call below
+  // returns Errc::not_supported (has_time_data() false) otherwise.
+  bool has_time_data() const;
+  TimeMode time_mode() const;
+  // follow_kernel: Errc::not_supported (or kernel_vdso_unavailable) when
+  // this process's own kernel time data cannot be found; manual keeps the
+  // page as it is.
+  Error set_time_mode(TimeMode mode);
+  // One copy of the kernel's time data now, in either mode.
+  Error sync_time_with_kernel();
+  // What the page shows (with the realtime offset applied).
+  std::optional<TimeSnapshot> time() const;
+  // Writes a whole snapshot under the seqcount (the next mirror overwrites
+  // it in follow_kernel mode); set_clock_mode() changes only both records'
+  // clock mode (VDSO_CLOCKMODE_NONE sends the image to the system calls).
+  Error set_time(const TimeSnapshot& snapshot);
+  Error set_clock_mode(int32_t clock_mode);
+  // Shifts CLOCK_REALTIME, CLOCK_REALTIME_COARSE and CLOCK_TAI (and so
+  // gettimeofday and time) by `offset` from now on, mirrored data included.
+  Error set_realtime_offset(std::chrono::nanoseconds offset);
+  // The emulated time namespace's offset for one clock id (pre-6.15
+  // profiles only, as for set_time_namespace()).
+  Error set_time_namespace_offset(int clock, int64_t sec, uint64_t nsec);
+
  private:
   friend struct detail::LoaderAccess;
   explicit DataPage(std::unique_ptr<detail::EmulatedDataPage> emulation);
@@ -90,6 +118,12 @@ struct OpenOptions {
   std::chrono::milliseconds reseed_interval{60'000};
   // How often GenerationMode::follow_kernel samples the kernel's generation.
   std::chrono::milliseconds follow_poll_interval{1'000};
+  // How the emulated time data starts (images with time data only):
+  // follow_kernel falls back to manual if the kernel's cannot be mirrored.
+  TimeMode time_mode = TimeMode::follow_kernel;
+  // How often TimeMode::follow_kernel copies the kernel's time data: the
+  // coarse clocks lag the kernel's by at most this.
+  std::chrono::milliseconds time_follow_interval{1};
   // The ChaCha20 routine to patch in (images with a chacha20-routines note):
   // automatic takes $VDSOFORGE_CHACHA, else the best this CPU supports.
   Chacha20Routine chacha20 = Chacha20Routine::automatic;

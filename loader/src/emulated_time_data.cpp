@@ -1,0 +1,244 @@
+#include "emulated_time_data.h"
+
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace vdsoforge::detail {
+namespace {
+
+// Adds `offset` to one base time.  The hres clocks keep nanoseconds shifted
+// left by `shift`, the coarse ones plain; either way the result is a whole
+// second count and a fraction below one second.
+void shift_base(abi::VdsoTimestamp& base, std::chrono::nanoseconds offset, uint32_t shift) {
+  const int64_t total = offset.count();
+  int64_t seconds = total / int64_t(abi::kNsecPerSec);
+  int64_t fraction = total % int64_t(abi::kNsecPerSec);
+  if (fraction < 0) {
+    fraction += int64_t(abi::kNsecPerSec);
+    seconds -= 1;
+  }
+  const unsigned __int128 one_second = static_cast<unsigned __int128>(abi::kNsecPerSec) << shift;
+  unsigned __int128 nsec =
+      base.nsec + (static_cast<unsigned __int128>(static_cast<uint64_t>(fraction)) << shift);
+  while (nsec >= one_second) {
+    nsec -= one_second;
+    ++seconds;
+  }
+  base.nsec = static_cast<uint64_t>(nsec);
+  base.sec += static_cast<uint64_t>(seconds);
+}
+
+template <typename T>
+void store(T& field, T value) {
+  __atomic_store_n(&field, value, __ATOMIC_RELAXED);
+}
+
+}  // namespace
+
+EmulatedTimeData::EmulatedTimeData(uint8_t* time_data, uint8_t* namespace_time_data,
+                                   const layout::TimeLayout& layout,
+                                   std::chrono::milliseconds follow_interval)
+    : time_data_(time_data),
+      namespace_time_data_(namespace_time_data),
+      layout_(layout),
+      follow_interval_(follow_interval) {
+  if (namespace_time_data_) {
+    // The kernel's namespace page: seq 1 (odd, so a reader that does not
+    // know the marker never finishes) and the TIMENS clock mode in both
+    // records; offsets zero until set.
+    for (unsigned i = 0; i < abi::kCsBases; ++i) {
+      abi::VdsoClock* r = record(namespace_time_data_, i);
+      store(r->seq, uint32_t{1});
+      store(r->clock_mode, abi::kClockModeTimensMarker);
+    }
+  }
+}
+
+EmulatedTimeData::~EmulatedTimeData() { stop_worker(); }
+
+abi::VdsoClock* EmulatedTimeData::record(uint8_t* data, unsigned index) const {
+  return reinterpret_cast<abi::VdsoClock*>(data + index * layout_.clock_stride);
+}
+
+TimeSnapshot EmulatedTimeData::snapshot() const {
+  std::lock_guard lock(write_mutex_);
+  TimeSnapshot copy{};
+  for (unsigned i = 0; i < abi::kCsBases; ++i) {
+    const abi::VdsoClock* r = record(time_data_, i);
+    std::memcpy(&copy.clocks[i], r, sizeof *r);
+  }
+  std::memcpy(&copy.tail, time_data_ + layout_.tail_offset, sizeof copy.tail);
+  return copy;
+}
+
+void EmulatedTimeData::write(const TimeSnapshot& snapshot) {
+  std::lock_guard lock(write_mutex_);
+  write_locked(snapshot);
+}
+
+// The kernel's writer side: both records' seq go odd, the fields change, both
+// go even again; the image's readers retry any read that saw a change.  Each
+// field is one relaxed atomic store between release fences, so no reader ever
+// sees half a value or a seq out of order with the data.
+void EmulatedTimeData::write_locked(const TimeSnapshot& snapshot) {
+  last_written_ = snapshot;
+  TimeSnapshot shown = snapshot;
+  if (realtime_offset_.count() != 0) {
+    abi::VdsoClock& hres = shown.clocks[abi::kCsHresCoarse];
+    shift_base(hres.basetime[abi::kClockRealtime], realtime_offset_, hres.shift);
+    shift_base(hres.basetime[abi::kClockTai], realtime_offset_, hres.shift);
+    shift_base(hres.basetime[abi::kClockRealtimeCoarse], realtime_offset_, 0);
+  }
+  uint32_t seq[abi::kCsBases];
+  for (unsigned i = 0; i < abi::kCsBases; ++i) {
+    abi::VdsoClock* r = record(time_data_, i);
+    seq[i] = __atomic_load_n(&r->seq, __ATOMIC_RELAXED) | 1;  // odd: a write is under way
+    store(r->seq, seq[i]);
+  }
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+  for (unsigned i = 0; i < abi::kCsBases; ++i) {
+    abi::VdsoClock* r = record(time_data_, i);
+    const abi::VdsoClock& from = shown.clocks[i];
+    store(r->clock_mode, from.clock_mode);
+    store(r->cycle_last, from.cycle_last);
+    store(r->max_cycles, from.max_cycles);
+    store(r->mask, from.mask);
+    store(r->mult, from.mult);
+    store(r->shift, from.shift);
+    for (unsigned b = 0; b < abi::kVdsoBases; ++b) {
+      store(r->basetime[b].sec, from.basetime[b].sec);
+      store(r->basetime[b].nsec, from.basetime[b].nsec);
+    }
+  }
+  auto* tail = reinterpret_cast<abi::VdsoTimeTail*>(time_data_ + layout_.tail_offset);
+  store(tail->tz_minuteswest, shown.tail.tz_minuteswest);
+  store(tail->tz_dsttime, shown.tail.tz_dsttime);
+  store(tail->hrtimer_res, shown.tail.hrtimer_res);
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+  for (unsigned i = 0; i < abi::kCsBases; ++i)
+    __atomic_store_n(&record(time_data_, i)->seq, seq[i] + 1, __ATOMIC_RELEASE);
+}
+
+void EmulatedTimeData::set_clock_mode(int32_t clock_mode) {
+  std::lock_guard lock(write_mutex_);
+  TimeSnapshot next = last_written_;
+  for (auto& r : next.clocks) r.clock_mode = clock_mode;
+  write_locked(next);
+}
+
+void EmulatedTimeData::set_realtime_offset(std::chrono::nanoseconds offset) {
+  std::lock_guard lock(write_mutex_);
+  realtime_offset_ = offset;
+  write_locked(last_written_);
+}
+
+std::chrono::nanoseconds EmulatedTimeData::realtime_offset() const {
+  std::lock_guard lock(write_mutex_);
+  return realtime_offset_;
+}
+
+Error EmulatedTimeData::set_namespace_offset(int clock, int64_t sec, uint64_t nsec) {
+  if (!namespace_time_data_)
+    return {Errc::not_supported,
+            "the image's data layout emulates no time namespace (only the pre-6.15 profiles, "
+            "linux-6.11 and linux-6.13, have one)"};
+  if (clock < 0 || static_cast<unsigned>(clock) >= abi::kVdsoBases || nsec >= abi::kNsecPerSec)
+    return {Errc::invalid_argument, "time-namespace offset: clock " + std::to_string(clock) +
+                                        " is no vDSO clock id (0-11) or nsec " +
+                                        std::to_string(nsec) + " is not below one second"};
+  std::lock_guard lock(write_mutex_);
+  // Both records carry the offsets, as the kernel writes them: the raw
+  // clock's is read from the second one.
+  for (unsigned i = 0; i < abi::kCsBases; ++i) {
+    abi::VdsoClock* r = record(namespace_time_data_, i);
+    store(r->offset[clock].sec, sec);
+    store(r->offset[clock].nsec, nsec);
+  }
+  return {};
+}
+
+Error EmulatedTimeData::sync_with_kernel() {
+  std::unique_ptr<KernelTimeSource> own;
+  const KernelTimeSource* source = nullptr;
+  {
+    std::lock_guard serialised(mode_change_);
+    if (!source_) {
+      Error err;
+      own = KernelTimeSource::create(err);
+      if (!own) return err;
+      source_ = std::move(own);
+    }
+    source = source_.get();
+  }
+  write(source->read());
+  return {};
+}
+
+Error EmulatedTimeData::set_mode(TimeMode mode) {
+  std::lock_guard serialised(mode_change_);
+  if (mode == TimeMode::follow_kernel && !source_) {
+    Error err;
+    source_ = KernelTimeSource::create(err);
+    if (!source_) return err;
+  }
+  stop_worker();
+  // Published at once, so the page follows the kernel from this call on.
+  if (mode == TimeMode::follow_kernel) write(source_->read());
+  mode_.store(mode);
+  if (mode == TimeMode::follow_kernel) {
+    worker_ = std::make_unique<Worker>();
+    worker_->process = getpid();
+    worker_->thread = std::thread(&EmulatedTimeData::run_worker, this, std::ref(*worker_));
+  }
+  return {};
+}
+
+void EmulatedTimeData::stop_worker() {
+  if (!worker_) return;
+  if (getpid() != worker_->process) {
+    // A forked child has the handle but not the thread (see the rng
+    // worker in emulated_data_page.cpp): abandon it, never join.
+    static auto* const abandoned = new std::vector<Worker*>;  // reachable, never freed
+    abandoned->push_back(worker_.release());
+    return;
+  }
+  {
+    std::lock_guard lock(worker_->mutex);
+    worker_->stop_requested = true;
+  }
+  worker_->wake.notify_all();
+  worker_->thread.join();
+  worker_.reset();
+}
+
+// Copies the kernel's time data every follow interval: the coarse clocks
+// then lag the kernel's by at most that, the hres clocks not at all (their
+// base and rate hold between the kernel's own updates).
+void EmulatedTimeData::run_worker(Worker& worker) {
+  std::unique_lock lock(worker.mutex);
+  while (
+      !worker.wake.wait_for(lock, follow_interval_, [&worker] { return worker.stop_requested; })) {
+    lock.unlock();
+    write(source_->read());
+    lock.lock();
+  }
+}
+
+}  // namespace vdsoforge::detail
+
+namespace vdsoforge {
+
+std::string_view time_mode_name(TimeMode mode) {
+  switch (mode) {
+    case TimeMode::manual:
+      return "manual";
+    case TimeMode::follow_kernel:
+      return "follow_kernel";
+  }
+  return "unknown";
+}
+
+}  // namespace vdsoforge
