@@ -20,7 +20,33 @@ packages=(
   debian-archive-keyring
   # the format check (scripts/format.sh)
   clang-format git
+  # the kernel harness (tests/kernel): Linux 6.12's source, what building a
+  # kernel from it takes, initramfs packing and QEMU
+  linux-source-6.12 gcc make flex bison bc libelf-dev xz-utils patch cpio qemu-system-x86
 )
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+# The kernel harness also boots Debian's own 6.12 kernel: the unsigned image
+# of the same version as linux-source-6.12 when the archive still has it,
+# else the newest 6.12 one.  Its package name carries the ABI version, so it
+# is looked up rather than listed.
+kernel_images() {
+  apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' |
+    cut -d' ' -f1 | sort -V
+}
+if ! ls /boot/vmlinuz-6.12.*+deb12-amd64 >/dev/null 2>&1; then
+  kernel_images=$(kernel_images)
+  if [ -z "$kernel_images" ]; then  # package lists never fetched on this machine
+    "${sudo_cmd[@]}" apt-get update -qq
+    kernel_images=$(kernel_images)
+  fi
+  source_version=$(apt-cache policy linux-source-6.12 | sed -n 's/^ *Candidate: \([0-9.]*\)-.*/\1/p')
+  kernel_image=$(grep -Fx "linux-image-$source_version+deb12-amd64-unsigned" <<<"$kernel_images" ||
+                   tail -n 1 <<<"$kernel_images")
+  [ -n "$kernel_image" ] && packages+=("$kernel_image")
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -28,8 +54,6 @@ for p in "${packages[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-sudo_cmd=()
-[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 log="$(mktemp -t vdsoforge-install-deps.XXXXXX.log)"
 echo "install-deps: installing ${#missing[@]} packages: ${missing[*]} (log: $log)"
 start=$SECONDS
