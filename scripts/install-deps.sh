@@ -8,6 +8,7 @@
 #     package    the Debian package and its checks (scripts/package.sh)
 #     consumers  fetching Debian 13's glibc and Go (scripts/fetch-consumers.sh)
 #     format     the format check (scripts/format.sh)
+#     kernel     the kernel harness (tests/kernel): 6.12 source, its build, QEMU
 # Does nothing when all are present; needs root (or sudo) otherwise.  apt and
 # dpkg write to a log file, shown only if the installation fails.
 set -euo pipefail
@@ -23,8 +24,12 @@ declare -A groups=(
   [package]="dpkg-dev lintian man-db file"
   [consumers]="debian-archive-keyring"
   [format]="clang-format git"
+  # the kernel harness (tests/kernel): Linux 6.12's source, what building a
+  # kernel from it takes, initramfs packing and QEMU (Debian's own 6.12 kernel
+  # image is added below: its package name is looked up)
+  [kernel]="linux-source-6.12 gcc make flex bison bc libelf-dev xz-utils patch cpio qemu-system-x86"
 )
-order=(build tests bench package consumers format)
+order=(build tests bench package consumers format kernel)
 
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${order[@]}")
@@ -36,6 +41,29 @@ for group in "${wanted[@]}"; do
   packages+=("${members[@]}")
 done
 
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+# The kernel harness also boots Debian's own 6.12 kernel: the unsigned image
+# of the same version as linux-source-6.12 when the archive still has it,
+# else the newest 6.12 one.  Its package name carries the ABI version, so it
+# is looked up rather than listed.
+kernel_images() {
+  apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' |
+    cut -d' ' -f1 | sort -V
+}
+if [[ " ${wanted[*]} " == *" kernel "* ]] && ! ls /boot/vmlinuz-6.12.*+deb12-amd64 >/dev/null 2>&1; then
+  kernel_images=$(kernel_images)
+  if [ -z "$kernel_images" ]; then  # package lists never fetched on this machine
+    "${sudo_cmd[@]}" apt-get update -qq
+    kernel_images=$(kernel_images)
+  fi
+  source_version=$(apt-cache policy linux-source-6.12 | sed -n 's/^ *Candidate: \([0-9.]*\)-.*/\1/p')
+  kernel_image=$(grep -Fx "linux-image-$source_version+deb12-amd64-unsigned" <<<"$kernel_images" ||
+                   tail -n 1 <<<"$kernel_images")
+  [ -n "$kernel_image" ] && packages+=("$kernel_image")
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -45,8 +73,6 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 
-sudo_cmd=()
-[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 log="$(mktemp -t vdsoforge-install-deps.XXXXXX.log)"
 start=$SECONDS
 export DEBIAN_FRONTEND=noninteractive

@@ -2,7 +2,9 @@
 # Every test: install what is missing, fetch the real getrandom consumers
 # (Debian 13's glibc 2.41 and Go 1.24, into build/consumers), then build and
 # test the project twice (optimised, and with ASan+UBSan on the host code),
-# check the built image's ABI against the running kernel's vDSO, build the
+# boot Linux 6.12 under QEMU serving the image and Debian's own 6.12 kernel
+# (the kernel harness, in the optimised run only: docs/kernel.md), check the
+# built image's ABI against the running kernel's vDSO, build the
 # out-of-tree example against an installed copy, and build, lint and try the
 # Debian package.  Each step prints how long it took.
 #
@@ -34,6 +36,7 @@ step "tests (default preset)"
 quietly_ctest --preset default
 tests/conformance/summary.sh build/default
 tests/exec/summary.sh build/default
+tests/kernel/summary.sh build/default
 
 step "ABI of the built images against the running kernel's vDSO"
 build/default/tools/vdsoforge abi build/default/vdso_src/vdsoforge-getrandom.so

@@ -59,6 +59,10 @@ add_test(NAME "abi_embed_program: maps the embedded image and calls getrandom by
 set_tests_properties("abi_embed_program: maps the embedded image and calls getrandom by its offset"
                      PROPERTIES SKIP_RETURN_CODE 77)
 
+# `embed --format kernel`: what it writes for Linux 6.12 and what it refuses
+# (the file compiled and checked: tests/kernel/tests.cmake).
+vdsoforge_add_tool_test(embed_kernel SOURCES ${tools_test_dir}/test_embed_kernel.cpp)
+
 # ---- check -------------------------------------------------------------------------------------
 # The command run as the build runs it, and its stack analysis driven with
 # hand-assembled code.
