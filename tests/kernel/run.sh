@@ -112,12 +112,18 @@ step() { local IFS=$'\t'; echo "$*"; }
 
 glibc241=(/glibc-2.41/ld-linux-x86-64.so.2 --library-path /glibc-2.41)
 image611=/images/vdsoforge-getrandom-linux-6.11.so
-clock_mode_distance=0x3f7c  # Linux 6.12: vvar page + 128 + 4 (docs/kernel.md)
+# Linux 6.12's data below [vdso] (the linux-6.11 profile, docs/abi.md): the rng
+# data and the clock mode in the vvar page, which a time namespace moves to
+# the timens slot 0x3000 higher.
+rng_distance=0x3d80
+clock_mode_distance=0x3f7c
+timens_delta=0x3000
 
 {
   step cpu 10 @cat /proc/cpuinfo
   step vdso_match 60 /bin/kernel_vdso_match --live
-  step glibc 300 "${glibc241[@]}" /bin/kernel_glibc_seccomp_probe 10000 $clock_mode_distance
+  step glibc 300 "${glibc241[@]}" /bin/kernel_glibc_seccomp_probe 10000 \
+    $rng_distance $clock_mode_distance $timens_delta
   step selftest 300 /bin/vdso_test_getrandom
   step abi 60 /bin/vdsoforge abi $image611
 } >"$work/project.plan"
@@ -182,9 +188,9 @@ first_match() { output "$1" "$2" | grep -Eo -- "$3" | head -n 1 || true; }
 cpu_features() {
   local flags
   flags=$(output "$1" cpu | grep -m1 '^flags' || true)
-  local have=""
-  for f in avx2 avx512f avx512vl; do grep -qw "$f" <<<"$flags" && have+="$f "; done
-  echo "${have:-no AVX2/AVX-512}"
+  local have=()
+  for f in avx2 avx512f avx512vl; do grep -qw "$f" <<<"$flags" && have+=("$f"); done
+  [ ${#have[@]} -gt 0 ] && echo "${have[*]}" || echo "no AVX2/AVX-512"
 }
 
 # ---- boot 1: the project's kernel serving the linux-6.11 image -------------
