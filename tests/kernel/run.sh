@@ -100,6 +100,7 @@ stage() {
   cp "$build_dir/tests/kernel_guest_init" "$root/init"
   strip "$root/init"
   for program in "$tests_bin/kernel_vdso_match" "$tests_bin/kernel_glibc_seccomp_probe" \
+                 "$tests_bin/kernel_time_probe" \
                  "$tests_bin/kernel_differential" "$build_dir/tools/vdsoforge" \
                  "$glibc_probe"; do
     add_program "$root" "$program"
@@ -135,6 +136,7 @@ timens_delta=0x3000
   step vdso_match 60 /bin/kernel_vdso_match --live
   step glibc 300 "${glibc241[@]}" /bin/kernel_glibc_seccomp_probe 10000 \
     $rng_distance $clock_mode_distance $timens_delta
+  step time 120 /bin/kernel_time_probe 10000
   step selftest 300 /bin/vdso_test_getrandom
   step abi 60 /bin/vdsoforge abi $image611
 } >"$work/project.plan"
@@ -212,6 +214,9 @@ if runs project; then
   check "$c" vdso_match 0 '^vdso_match: ok$' 'the kernel chose the [a-z0-9]+ routine'
   check "$c" glibc 0 '^glibc: 10000 of 10000 getrandom\(\) calls served' \
     '^timens: clock mode at base - 0x3f7c: 0x7fffffff in the namespace, .* 10000 of 10000'
+  check "$c" time 0 '^time: REALTIME, MONOTONIC, BOOTTIME through the vDSO agree' \
+    '^time: in a time namespace \(monotonic offset 1000 s\): CLOCK_MONOTONIC 100[0-9]\.[0-9]+ s ahead.*; 0 of 10000 calls failed' \
+    '^time: 10000 of 10000 clock_gettime'
   check "$c" selftest 0 'Totals: pass:2 fail:0'
   check "$c" abi 0 'Result: COMPATIBLE'
   routine=$(first_match "$c" vdso_match 'chose the [a-z0-9]+ routine \([^)]*\)')
@@ -220,6 +225,8 @@ if runs project; then
        "[vdso] = the image, the kernel ${routine:-chose no routine};" \
        "glibc 2.41 $(first_match "$c" glibc '[0-9]+ of [0-9]+ getrandom\(\) calls served') under seccomp," \
        "in a time namespace $(output "$c" glibc | grep -Eo 'timens: .* [0-9]+ of [0-9]+' | grep -Eo '[0-9]+ of [0-9]+$' || echo '?');" \
+       "clocks $(first_match "$c" time '[0-9]+ of [0-9]+ clock_gettime') without system calls," \
+       "$(first_match "$c" time 'CLOCK_MONOTONIC [0-9.]+ s ahead' | sed 's/CLOCK_MONOTONIC //') in a 1000 s namespace;" \
        "vdso_test_getrandom $(first_match "$c" selftest 'pass:[0-9]+ fail:[0-9]+');" \
        "abi $(first_match "$c" abi 'Result: [A-Z]+' | sed 's/Result: //')"
 fi

@@ -37,21 +37,25 @@ target_compile_definitions(kernel_vdso_match PRIVATE VDSO_MATCH_HEADER="vdso611.
 # time namespace; run with Debian 13's loader.
 add_executable(kernel_glibc_seccomp_probe "${kernel_guest_dir}/glibc_seccomp_probe.c")
 
+# The image's time functions against the kernel's clocks, static (its C
+# library calls the vDSO's clock functions).
+add_executable(kernel_time_probe "${kernel_guest_dir}/time_probe.c")
+
 # The kernel's vDSO against an image, byte for byte.
 add_executable(kernel_differential "${kernel_guest_dir}/kernel_differential.cpp")
 target_link_libraries(kernel_differential PRIVATE vdsoforge_conformance_support vdsoforge::loader)
 target_compile_options(kernel_differential PRIVATE ${VDSOFORGE_WARNINGS})
 
-foreach(program kernel_guest_init kernel_vdso_match kernel_glibc_seccomp_probe)
+foreach(program kernel_guest_init kernel_vdso_match kernel_glibc_seccomp_probe kernel_time_probe)
   set_target_properties(${program} PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON)
   target_compile_options(${program} PRIVATE -Wall -Wextra -Werror)
 endforeach()
-foreach(program kernel_guest_init kernel_vdso_match)
+foreach(program kernel_guest_init kernel_vdso_match kernel_time_probe)
   target_link_options(${program} PRIVATE -static)
 endforeach()
 # (kernel_differential links the sanitized libraries of a sanitizer preset;
 # those presets do not run the boots.)
-foreach(program kernel_guest_init kernel_vdso_match kernel_glibc_seccomp_probe)
+foreach(program kernel_guest_init kernel_vdso_match kernel_glibc_seccomp_probe kernel_time_probe)
   target_compile_options(${program} PRIVATE -fno-sanitize=all)
   target_link_options(${program} PRIVATE -fno-sanitize=all)
 endforeach()
@@ -67,7 +71,7 @@ add_test(NAME "embed_kernel_file: vdso-image-64.c matches the image, its layout 
 # $XDG_CACHE_HOME/vdsoforge/kernel): the first run builds the kernel (about
 # 2-5 min on 2 idle cores), later ones only recompile vdso-image-64.c and relink.
 set(kernel_guest_programs kernel_guest_init kernel_vdso_match kernel_glibc_seccomp_probe
-                          kernel_differential vdsoforge)
+                          kernel_time_probe kernel_differential vdsoforge)
 add_custom_target(kernel_guest ALL DEPENDS ${kernel_guest_programs})
 if(TARGET exec_go_probe_build)
   add_dependencies(kernel_guest exec_go_probe_build)
