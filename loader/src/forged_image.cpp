@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 
+#include "cpu_patch_sites.h"
 #include "loader_access.h"
 #include "vdsoforge/layout_detect.h"
 
@@ -166,7 +167,8 @@ std::optional<layout::TimeLayout> emulated_time_layout(const ElfImage& elf,
 // the text becomes executable, so the call path never tests the CPU.
 Error map_text(const ElfImage& elf, uint8_t* text, size_t image_size,
                const std::optional<Chacha20Routines>& routines,
-               std::optional<Chacha20Routine> chacha20) {
+               std::optional<Chacha20Routine> chacha20, bool cpu_patches,
+               size_t& cpu_patches_applied) {
   const Segment load = elf.load_segment();
   if (mmap(text, image_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
            0) == MAP_FAILED)
@@ -176,6 +178,11 @@ Error map_text(const ElfImage& elf, uint8_t* text, size_t image_size,
     if (Error patch_error = patch_chacha20_routine(*routines, *chacha20, text, load.filesz))
       return patch_error;
   }
+  // The time functions' rdtscp and rdpid, where the CPU has them.
+  if (Error patch_error = detail::apply_cpu_patches(elf, text, load.filesz,
+                                                    cpu_patches ? detail::cpu_patch_features() : 0,
+                                                    cpu_patches_applied))
+    return patch_error;
   if (mprotect(text, image_size, PROT_READ | PROT_EXEC) != 0)
     return errno_error("making the image text read+execute (mprotect)");
   // Best effort: names the text in /proc/self/maps where the kernel allows it.
@@ -231,7 +238,9 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
       err = errno_error("mapping the shared data area read-only");
       return nullptr;
     }
-    if (Error e = map_text(elf, text, image_size, routines, chacha20); e)
+    if (Error e = map_text(elf, text, image_size, routines, chacha20, options.cpu_patches,
+                           mapping->cpu_patches_applied);
+        e)
       return err = std::move(e), nullptr;
     // Joining the owner's time-namespace views comes last: from then on the
     // mapping's destructor is what leaves them again.
@@ -268,7 +277,9 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
     return nullptr;
   }
   detail::UniqueMapping writable_view(writable, layout.memfd_size());
-  if (Error e = map_text(elf, text, image_size, routines, chacha20); e)
+  if (Error e = map_text(elf, text, image_size, routines, chacha20, options.cpu_patches,
+                         mapping->cpu_patches_applied);
+      e)
     return err = std::move(e), nullptr;
 
   auto emulation = std::make_unique<detail::EmulatedDataPage>(

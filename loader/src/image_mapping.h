@@ -50,6 +50,7 @@ struct ImageMapping {
   size_t image_size = 0;
   AreaLayout layout;
   std::optional<Chacha20Routine> chacha20;
+  size_t cpu_patches_applied = 0;  // sites of the cpu-patches note rewritten
 
   // Only for images mapped by this library; declared before `page` so the
   // page's worker is joined before the memory it writes is unmapped.

@@ -194,7 +194,7 @@ TEST_CASE("a realtime offset shifts REALTIME, its coarse twin, TAI and time(), n
       REQUIRE(f.clock_gettime(id, &ours) == 0);
       REQUIRE(kernel.clock_gettime(id, &after) == 0);
       const __int128 shift = shifted ? kShift * __int128{1'000'000'000} : 0;
-      const __int128 slack = coarse ? 5'000'000 : 0;
+      const __int128 slack = coarse ? kCoarseLag : 0;
       CHECK(to_ns(before) + shift - slack <= to_ns(ours));
       CHECK(to_ns(ours) <= to_ns(after) + shift);
     }
@@ -239,7 +239,7 @@ TEST_CASE("inside an emulated time namespace the clocks carry its offsets") {
         offset = kMono * __int128{1'000'000'000};
       if (id == abi::kClockBoottime) offset = kBoot * __int128{1'000'000'000} + 999'999'999;
       const bool coarse = id == abi::kClockRealtimeCoarse || id == abi::kClockMonotonicCoarse;
-      const __int128 slack = coarse ? 5'000'000 : 0;
+      const __int128 slack = coarse ? kCoarseLag : 0;
       KernelTimespec before{}, ours{}, after{};
       REQUIRE(kernel.clock_gettime(id, &before) == 0);
       REQUIRE(f.clock_gettime(id, &ours) == 0);

@@ -127,6 +127,10 @@ struct OpenOptions {
   // The ChaCha20 routine to patch in (images with a chacha20-routines note):
   // automatic takes $VDSOFORGE_CHACHA, else the best this CPU supports.
   Chacha20Routine chacha20 = Chacha20Routine::automatic;
+  // Apply the image's cpu-patches note (rdtscp, rdpid where the CPU has
+  // them, as the kernel's alternatives do); false runs the instructions as
+  // linked, which every x86-64 CPU runs.
+  bool cpu_patches = true;
   // An image without a vdsoforge data-layout note (the kernel's own vDSO as
   // `vdsoforge dump` saved it) is refused unless this is set; then its data
   // area is derived from its code (detect_data_layout(), layout_detect.h)
@@ -197,6 +201,9 @@ class LoadedImage {
   // The ChaCha20 routine the loader patched in; nullopt for the kernel vDSO
   // and for images without a chacha20-routines note.
   std::optional<Chacha20Routine> chacha20_routine() const;
+  // How many sites of the image's cpu-patches note the loader rewrote (0 for
+  // the kernel vDSO, images without the note, and OpenOptions::cpu_patches off).
+  size_t cpu_patches_applied() const;
   // The sealed memfd behind the data area (owned by the image, close-on-exec),
   // so another process can map the same data pages; -1 for the kernel vDSO.
   int data_fd() const;
