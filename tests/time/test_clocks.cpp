@@ -192,7 +192,8 @@ TEST_CASE("gettimeofday with and without a timezone, and time(NULL) / time(&t)")
       const long plain = mine.time(nullptr);
       const long after = kernel.time(nullptr);
       CHECK(returned == stored);
-      CHECK(before <= returned);
+      // The mirrored seconds may trail by the copy's lag (kCoarseLag < 1 s).
+      CHECK(before - 1 <= returned);
       CHECK(returned <= plain);
       CHECK(plain <= after);
     }
