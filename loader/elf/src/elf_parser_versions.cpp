@@ -121,6 +121,10 @@ bool ElfParser::parse_version_symbols() {
     return false;
   }
   regions_.push_back(Region{"DT_VERSYM version table", Errc::bad_version_table, offset, size});
+  // A table laid over another is reported as that, before its entries are
+  // read as version indices: what they decode to depends on whose bytes they
+  // are (with two exports they happened to be valid indices, with twelve not).
+  if (!check_overlaps()) return false;
   versym_offset_ = offset;
   image_.has_versym_ = true;
   for (Symbol& sym : image_.symbols_) {
