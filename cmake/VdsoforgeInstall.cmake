@@ -17,6 +17,7 @@
 #   lib/vdsoforge/images/               the project's own built images (.so
 #                                       and unstripped .so.dbg): ELF code, so
 #                                       under lib/ rather than share/
+#   lib/vdsoforge/getrandom-probe       the demo consumer `exec --demo` runs
 #   share/doc/vdsoforge/                README.md and docs/*.md
 #   share/man/man1/vdsoforge.1.gz       the man page (generated in tools/)
 #
@@ -65,17 +66,17 @@ set(vdsoforge_image_sources
 list(TRANSFORM vdsoforge_image_sources PREPEND "${PROJECT_SOURCE_DIR}/")
 install(FILES ${vdsoforge_image_sources} DESTINATION "${vdsoforge_share_dir}/image_src")
 
-set(vdsoforge_image_dir "${CMAKE_INSTALL_LIBDIR}/vdsoforge/images")
+set(vdsoforge_image_dir "${VDSOFORGE_IMAGE_INSTALL_DIR}")
 install(FILES
           "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom.so"
           "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom.so.dbg"
         DESTINATION "${vdsoforge_image_dir}")
+# The demo consumer, beside the images: a program for `vdsoforge exec --demo`.
+get_filename_component(vdsoforge_probe_dir "${VDSOFORGE_PROBE_INSTALL_PATH}" DIRECTORY)
+install(TARGETS vdsoforge_getrandom_probe RUNTIME DESTINATION "${vdsoforge_probe_dir}")
 
-# An installed `vdsoforge abi` defaults to the image installed with it, found
-# relative to its own executable so the prefix can move.
-file(RELATIVE_PATH vdsoforge_installed_image "/${CMAKE_INSTALL_BINDIR}"
-     "/${vdsoforge_image_dir}/vdsoforge-getrandom.so")
-target_compile_definitions(vdsoforge PRIVATE VDSOFORGE_INSTALLED_IMAGE="${vdsoforge_installed_image}")
+# An installed tool's `run`, `exec` and `abi` default to the image installed
+# with it (tools/default_image.cpp, relative to bin/ so the prefix can move).
 
 install(EXPORT vdsoforgeTargets NAMESPACE vdsoforge:: DESTINATION "${vdsoforge_cmake_dir}")
 configure_package_config_file(

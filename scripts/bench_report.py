@@ -15,6 +15,11 @@ SOURCES = ["syscall", "glibc_getrandom", "kernel_vdso", "image_sse2", "image_avx
            "image_avx512", "libsodium_randombytes", "openssl_rand_bytes",
            "openssl_evp_chacha20", "libsodium_chacha20"]
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+WHAT_CELLS_SHOW = {
+    "real": "up to 256 B the wall time one thread waits for each of its calls, "
+            "above it the bytes all threads together get per second",
+    "cpu": "up to 256 B the CPU time per call, above it the bytes per CPU-second",
+}
 
 
 def load(path, clock="real"):
@@ -29,11 +34,20 @@ def load(path, clock="real"):
             continue
         ns = b[f"{clock}_time"] * UNIT_NS[b.get("time_unit", "ns")]
         size, threads = int(m["size"]), int(m["threads"])
-        # Google Benchmark reports per-thread time per iteration with
-        # threads; the aggregate rate is threads * size / time.
         rows.append({"source": m["source"], "size": size, "threads": threads,
-                     "ns_per_call": ns, "gb_per_s": threads * size / ns})
+                     **per_call_and_rate(ns, size, threads, clock)})
     return run.get("context", {}), rows
+
+
+def per_call_and_rate(ns, size, threads, clock):
+    """What one measurement means.  Google Benchmark divides a threaded run's
+    time by the iterations of all its threads together: real time is the wall
+    time of the run per call made by any thread, CPU time the CPU time of all
+    threads per call.  So size / time is already the rate of all threads
+    together (wall clock) or per CPU-second (CPU time), and one thread waits
+    `threads` times the real time for each of its own calls."""
+    per_call = ns * threads if clock == "real" else ns
+    return {"ns_per_call": per_call, "gb_per_s": size / ns}
 
 
 def human_size(n):
@@ -91,9 +105,8 @@ def main():
     text = []
     for threads in [t for t in thread_counts if t in shown]:
         text.append(f"**{threads} thread{'s' if threads > 1 else ''}, {args.clock} time** "
-                    "(time per call up to 256 B, "
-                    "aggregate throughput above; in parentheses: speed relative to the kernel vDSO, "
-                    "higher is faster)\n")
+                    f"({WHAT_CELLS_SHOW[args.clock]}; in parentheses: speed relative to the "
+                    "kernel vDSO, higher is faster)\n")
         text.append(table(rows, threads, only_sources, only_sizes) + "\n")
     markdown = "\n".join(text)
     if args.markdown:

@@ -57,3 +57,19 @@ echo "example.sh: installed 'vdsoforge abi' flags the extra export as expected"
 grep -q "image:     $prefix/lib/vdsoforge/images/vdsoforge-getrandom.so" "$work/abi-default.txt" || {
   cat "$work/abi-default.txt"; echo "example.sh: the installed abi did not default to the installed image" >&2; exit 1; }
 echo "example.sh: installed 'vdsoforge abi' defaults to the installed image"
+
+# `run` and `exec` default to the installed image as well, and `exec --demo`
+# runs the installed consumer: nothing reaches for the build tree.
+installed_image="$prefix/lib/vdsoforge/images/vdsoforge-getrandom.so"
+"$prefix/bin/vdsoforge" run --hex -n 16 >"$work/run.txt"
+grep -qx "image $installed_image" "$work/run.txt" || {
+  cat "$work/run.txt"; echo "example.sh: the installed run did not default to the installed image" >&2; exit 1; }
+"$prefix/bin/vdsoforge" exec --report "$work/exec.json" --demo >"$work/demo.txt"
+grep -q "getrandom-probe: 1000 calls of 16 bytes, all served" "$work/demo.txt" &&
+  grep -q "\"image\": \"$installed_image\"" "$work/exec.json" &&
+  grep -q "\"program\": \"$prefix/lib/vdsoforge/getrandom-probe\"" "$work/exec.json" || {
+  cat "$work/demo.txt" "$work/exec.json"
+  echo "example.sh: the installed exec --demo did not run the installed consumer on the installed image" >&2
+  exit 1
+}
+echo "example.sh: installed 'vdsoforge run' and 'exec --demo' use the installed image and consumer"

@@ -11,7 +11,8 @@
 #
 # usage: scripts/fetch-consumers.sh [CACHE_DIR]
 #   CACHE_DIR defaults to $VDSOFORGE_CONSUMER_CACHE, else build/consumers.
-# Prints nothing on success but the unpacked root (CACHE_DIR/root) on stdout.
+# Prints the unpacked root (CACHE_DIR/root) on stdout, and on stderr whether it
+# was downloaded now or found in the cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,7 @@ stamp=$root/.complete-v1
 packages=(libc6 libgcc-s1 golang-1.24-go golang-1.24-src)
 
 if [ -f "$stamp" ]; then
+  echo "fetch-consumers: cached: $root was fetched by an earlier run (remove $cache to fetch again)" >&2
   echo "$root"
   exit 0
 fi
@@ -74,4 +76,5 @@ for deb in "$cache"/debs/*.deb; do
   dpkg-deb -f "$deb" Package Version | paste -sd' '
 done >"$root/.packages"
 touch "$stamp"
+echo "fetch-consumers: downloaded and unpacked into $root" >&2
 echo "$root"

@@ -28,5 +28,5 @@ trap 'rm -rf "$root"' EXIT
 dpkg-deb -x "$deb" "$root"
 echo "package.sh: unpacked into the throw-away root $root"
 man -l "$root/usr/share/man/man1/vdsoforge.1.gz" >/dev/null
-"$root/usr/bin/vdsoforge" --version
+echo "package.sh: the unpacked tool runs: vdsoforge --version prints $("$root/usr/bin/vdsoforge" --version)"
 scripts/example.sh --prefix "$root/usr"

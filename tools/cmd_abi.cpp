@@ -8,18 +8,18 @@
 // --require-consumer makes 0/1 mean "every named consumer would use IMAGE"
 // instead, for a CI job that cares about those consumers only.
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "check/not_a_vdso.h"
 #include "command.h"
 #include "compat/compat_checks.h"
 #include "compat/compat_report.h"
 #include "consumers/consumer_model.h"
 #include "consumers/consumer_report.h"
+#include "default_files.h"
+#include "input_error.h"
 #include "report/layout_report.h"
 #include "report_files.h"
 #include "vdsoforge/elf_image.h"
@@ -29,22 +29,8 @@ namespace vdsoforge::tools {
 
 namespace {
 
-// An installed tool checks the image installed with it; a tool in a build
-// tree checks that tree's image.
-std::string default_image() {
-#ifdef VDSOFORGE_INSTALLED_IMAGE
-  std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const auto installed = exe.parent_path() / VDSOFORGE_INSTALLED_IMAGE;
-    if (std::filesystem::exists(installed, ec)) return installed.lexically_normal().string();
-  }
-#endif
-  return VDSOFORGE_DEFAULT_IMAGE;
-}
-
 struct AbiOptions {
-  std::string image = default_image();
+  std::string image = default_image_path();
   std::string reference;  // empty: the running kernel's vDSO
   bool json = false;
   report::ReportFiles reports;
@@ -55,7 +41,8 @@ struct AbiOptions {
 struct LoadedInput {
   std::optional<ElfImage> elf;
   compat::Input info;
-  std::string error_code, error_message;  // set when elf is empty
+  // Set when elf is empty: the code, and the message naming the input once.
+  std::string error_code, error_message;
 };
 
 LoadedInput load_file(const std::string& path) {
@@ -64,9 +51,9 @@ LoadedInput load_file(const std::string& path) {
   Error err;
   input.elf = ElfImage::parse_file(path, ParseMode::inspect, err);
   if (!input.elf) {
-    RefusedInput refused = why_refused(path, err);
+    InputError refused = refused_input(path, err);
     input.error_code = std::move(refused.code);
-    input.error_message = std::move(refused.message);
+    input.error_message = path + ": " + refused.reason;
     return input;
   }
   input.info.size = input.elf->bytes().size();
@@ -81,7 +68,7 @@ LoadedInput load_kernel_vdso() {
   const auto vdso = find_kernel_vdso(err);
   if (!vdso) {
     input.error_code = std::string(errc_name(err.code));
-    input.error_message = err.message;
+    input.error_message = "the running kernel's vDSO: " + err.message;
     return input;
   }
   input.elf = ElfImage::parse(vdso->bytes, ParseMode::inspect, err);
@@ -103,8 +90,11 @@ int cannot_read(const AbiOptions& options, const char* which, const LoadedInput&
                      .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
   }
-  const std::string message = "cannot read the " + std::string(which) + " " + input.info.source +
-                              ": " + input.error_code + ": " + input.error_message;
+  // The image is the command's own input; a reference file is named as
+  // such (the kernel's vDSO names itself).
+  const bool reference_file = std::string(which) == "reference" && !options.reference.empty();
+  const std::string message =
+      (reference_file ? "reference " : "") + input.error_message + " (" + input.error_code + ")";
   std::fprintf(stderr, "vdsoforge abi: %s\n", message.c_str());
   const report::CheckRun run{.command = "abi",
                              .artifact = options.image,
@@ -182,7 +172,8 @@ std::string known_consumer(const std::string& id) {
 const CommandRegistration registration{Command{
     .setup = [](CLI::App& sub) -> std::function<int()> {
       auto options = std::make_shared<AbiOptions>();
-      sub.add_option("image", options->image, "the image to check")->capture_default_str();
+      sub.add_option("image", options->image,
+                     std::string("the image to check (default: ") + kDefaultImageHelp + ")");
       sub.add_option("--reference,-r", options->reference,
                      "reference vDSO file (default: the running kernel's vDSO)");
       sub.add_flag("--json", options->json,

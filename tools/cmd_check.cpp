@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "check/image_check.h"
-#include "check/not_a_vdso.h"
 #include "command.h"
+#include "input_error.h"
 #include "report_files.h"
 #include "vdsoforge/elf_image.h"
 
@@ -66,16 +66,14 @@ int run_check(const CheckOptions& options) {
   }
   Error err;
   const auto image = ElfImage::parse_file(options.image, ParseMode::inspect, err);
-  if (!image) {
-    const RefusedInput refused = why_refused(options.image, err);
-    return cannot_check(options, refused.message + " (" + refused.code + ")");
-  }
+  if (!image) return cannot_check(options, refused_input(options.image, err).text(options.image));
   std::optional<ElfImage> debug;
   if (!options.stackless.empty()) {
     debug = ElfImage::parse_file(options.debug_image, ParseMode::inspect, err);
     if (!debug) {
       return cannot_check(
-          options, "--debug-image " + err.message + " (" + std::string(errc_name(err.code)) + ")");
+          options,
+          "--debug-image " + refused_input(options.debug_image, err).text(options.debug_image));
     }
   }
   CheckRules rules{.symbol_version = options.symbol_version, .stackless = options.stackless};

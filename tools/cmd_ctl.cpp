@@ -4,8 +4,8 @@
 // the RNG-ready flag, or asks for the data page's state.  Prints the reply.
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
-#include <vector>
 
 #include "command.h"
 #include "control_server.h"
@@ -13,31 +13,70 @@
 namespace vdsoforge::tools {
 namespace {
 
+constexpr const char* kCommands = "reseed | ready 0|1 | status";
+
 struct CtlOptions {
   std::string socket;
-  std::vector<std::string> command;
+  std::string command;
+  std::string value;  // ready's 0 or 1
 };
 
+// The line sent to exec, or nullopt with `error` set: checked here so a
+// mistake is reported like every other usage error, before anything is sent.
+std::optional<std::string> control_line(const CtlOptions& options, std::string& error) {
+  if (options.command == "ready") {
+    if (options.value == "0" || options.value == "1") return "ready " + options.value;
+    error = options.value.empty() ? "ready needs a value: ready 0 or ready 1"
+                                  : "ready takes 0 or 1, not '" + options.value + "'";
+    return std::nullopt;
+  }
+  if (options.command != "reseed" && options.command != "status") {
+    error = "unknown command '" + options.command + "' (" + kCommands + ")";
+    return std::nullopt;
+  }
+  if (!options.value.empty()) {
+    error = options.command + " takes no value ('" + options.value + "' given)";
+    return std::nullopt;
+  }
+  return options.command;
+}
+
 int run(const CtlOptions& options) {
-  std::string command;
-  for (const std::string& word : options.command) command += (command.empty() ? "" : " ") + word;
-  std::string reply, error;
-  if (!exec::send_control_command(options.socket, command, reply, error)) {
+  std::string error;
+  const auto line = control_line(options, error);
+  if (!line) {
+    std::fprintf(stderr, "vdsoforge ctl: %s\nRun 'vdsoforge ctl --help' for more information.\n",
+                 error.c_str());
+    return 2;
+  }
+  std::string reply;
+  if (!exec::send_control_command(options.socket, *line, reply, error)) {
     std::fprintf(stderr, "vdsoforge ctl: %s\n", error.c_str());
     return 1;
   }
+  if (!reply.starts_with("ok")) {
+    std::fprintf(stderr, "vdsoforge ctl: exec refused '%s': %s\n", line->c_str(), reply.c_str());
+    return 2;
+  }
   std::printf("%s\n", reply.c_str());
-  return reply.starts_with("ok") ? 0 : 2;
+  return 0;
 }
 
 const CommandRegistration registration{Command{
     [](CLI::App& sub) -> std::function<int()> {
       auto options = std::make_shared<CtlOptions>();
-      sub.footer("Exit status: 0 done, 1 no exec listening on SOCKET, 2 command refused.\n");
-      sub.add_option("socket", options->socket, "the socket given to exec --control")->required();
-      sub.add_option("command", options->command, "reseed | ready 0|1 | status")
+      sub.footer(
+          "Prints exec's reply (\"ok generation=N ready=0|1 reseeds=N\") on stdout.\n"
+          "Exit status: 0 done, 1 no exec listening on SOCKET, 2 bad arguments or a command\n"
+          "exec refused.\n");
+      sub.add_option("socket", options->socket, "the socket given to exec --control")
           ->required()
-          ->expected(1, 2);
+          ->type_name("SOCKET");
+      sub.add_option("command", options->command, std::string("what to do: ") + kCommands)
+          ->required()
+          ->type_name("COMMAND");
+      sub.add_option("value", options->value, "ready's value: 1 ready, 0 not ready")
+          ->type_name("0|1");
       return [options] { return run(*options); };
     },
     "ctl", "control a running `vdsoforge exec --control SOCKET` (reseed, ready 0|1, status)"}};

@@ -18,8 +18,10 @@
 #include "command.h"
 #include "control_server.h"
 #include "data_page_driver.h"
+#include "default_files.h"
 #include "exec_report.h"
 #include "forged_vdso_source.h"
+#include "input_error.h"
 #include "process_tree_tracer.h"
 #include "vdsoforge/hex.h"
 #include "vdsoforge/image_defaults.h"
@@ -28,7 +30,7 @@ namespace vdsoforge::tools {
 namespace {
 
 struct ExecOptions {
-  std::string image_path = VDSOFORGE_DEFAULT_IMAGE;
+  std::string image_path = default_image_path();
   std::string data_layout;  // "SIZE:OFFSET" for an image without the layout note
   std::string chacha = "auto";
   bool allow_damaged = false;
@@ -40,6 +42,7 @@ struct ExecOptions {
   std::string report_path;
   bool hide_kernel_vdso = false;
   bool quiet = false;
+  bool demo = false;
   std::vector<std::string> argv;
 };
 
@@ -65,8 +68,13 @@ int refuse(const std::string& message) {
 }
 
 int run(ExecOptions& options) {
+  if (options.demo) {
+    if (!options.argv.empty())
+      return refuse("--demo runs the demo consumer; give either --demo or a PROGRAM, not both");
+    options.argv = {demo_program_path()};
+  }
   if (options.argv.empty())
-    return refuse("no program given (vdsoforge exec [options] -- PROGRAM [ARGS...])");
+    return refuse("no program given (vdsoforge exec [options] -- PROGRAM [ARGS...], or --demo)");
   // CLI11 hands everything from the first unknown word on to the program, so
   // a misspelt option would otherwise be run as a program called "--opt".
   if (options.argv.front().starts_with('-')) {
@@ -105,12 +113,10 @@ int run(ExecOptions& options) {
   auto source =
       exec::ForgedVdsoSource::open(options.image_path, open_options, err, options.hide_kernel_vdso);
   if (!source) {
-    // The parser's messages name the file already; the mapping's do not.
-    const bool named = err.message.starts_with(options.image_path);
-    return refuse((named ? "" : options.image_path + ": ") + err.message +
-                  (err.code == Errc::missing_data_layout_note
-                       ? " (give its layout with --data-layout SIZE:OFFSET)"
-                       : ""));
+    InputError refused = refused_input(options.image_path, err);
+    if (err.code == Errc::missing_data_layout_note)
+      refused.reason += "; give its layout with --data-layout SIZE:OFFSET";
+    return refuse(refused.text(options.image_path));
   }
   if (options.allow_damaged && !options.quiet) {
     // Say what the program is about to meet: the rules this image breaks.
@@ -143,9 +149,6 @@ int run(ExecOptions& options) {
   control.reset();
 
   if (!result.message.empty()) std::fprintf(stderr, "vdsoforge exec: %s\n", result.message.c_str());
-  if (options.count_syscalls && !options.quiet)
-    std::fprintf(stderr, "vdsoforge exec: %" PRIu64 " getrandom system calls in %zu processes\n",
-                 result.getrandom_syscalls, result.processes.size());
   if (!options.report_path.empty()) {
     exec::ReportContext context;
     context.image_path = options.image_path;
@@ -162,6 +165,16 @@ int run(ExecOptions& options) {
       std::fprintf(stderr, "vdsoforge exec: %s\n", error.c_str());
       return result.exit_status() == 0 ? 2 : result.exit_status();
     }
+  }
+  // Last, so the line can point at a report that was written.
+  if (options.count_syscalls && !options.quiet) {
+    const uint64_t calls = result.getrandom_syscalls;
+    const size_t processes = result.processes.size();
+    const std::string details =
+        options.report_path.empty() ? "" : "; " + options.report_path + " has the details";
+    std::fprintf(stderr, "vdsoforge exec: %" PRIu64 " getrandom system call%s in %zu process%s%s\n",
+                 calls, calls == 1 ? "" : "s", processes, processes == 1 ? "" : "es",
+                 details.c_str());
   }
   return result.exit_status();
 }
@@ -181,8 +194,7 @@ const CommandRegistration registration{Command{
       // No positional: prefix_command() hands the first word that is not an
       // option, and everything after it, untouched and in order to remaining().
       sub.add_option("--image", options->image_path,
-                     "vDSO image (default: the built vdsoforge-getrandom.so)")
-          ->check(CLI::ExistingFile);
+                     std::string("vDSO image (default: ") + kDefaultImageHelp + ")");
       sub.add_option("--data-layout", options->data_layout,
                      "DATA_AREA_SIZE:RNG_DATA_OFFSET for an image without the vdsoforge layout "
                      "note (default: derived from its code, as `dump` reports it)");
@@ -210,6 +222,10 @@ const CommandRegistration registration{Command{
       sub.add_flag("--hide-kernel-vdso", options->hide_kernel_vdso,
                    "unmap the kernel's [vdso] and [vvar*] pages in the program");
       sub.add_flag("-q,--quiet", options->quiet, "no summary line on stderr");
+      sub.add_flag("--demo", options->demo,
+                   std::string("run the demo consumer instead of a PROGRAM: getrandom-probe (") +
+                       kDemoProgramHelp +
+                       ") finds __vdso_getrandom in its vDSO and makes 1000 calls through it");
       return [options, &sub] {
         // Words CLI11 did not take (an unknown option: refused in run()),
         // then the program's command line as main() split it off.

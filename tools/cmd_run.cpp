@@ -16,9 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "check/not_a_vdso.h"
 #include "clock_report.h"
 #include "command.h"
+#include "default_files.h"
+#include "input_error.h"
 #include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_names.h"
 #include "vdsoforge/layout_detect.h"
@@ -54,7 +55,7 @@ std::optional<uint64_t> byte_count(const std::string& text) {
 }
 
 struct RunOptions {
-  std::string image_path = VDSOFORGE_DEFAULT_IMAGE;
+  std::string image_path = default_image_path();
   uint64_t count = 32;
   bool count_given = false;
   bool raw = false;
@@ -258,15 +259,14 @@ int run(const RunOptions& options) {
   Error err;
   auto image = LoadedImage::open_file(options.image_path, err, open_options);
   if (!image) {
-    const RefusedInput refused = why_refused(options.image_path, err);
-    std::fprintf(stderr, "vdsoforge run: cannot load %s: %s: %s\n", options.image_path.c_str(),
-                 refused.code.c_str(), refused.message.c_str());
-    return 1;
+    std::fprintf(stderr, "vdsoforge run: %s\n",
+                 refused_input(options.image_path, err).text(options.image_path).c_str());
+    return 2;
   }
   if (image->getrandom() == nullptr) {
-    std::fprintf(stderr, "vdsoforge run: %s exports no __vdso_getrandom@LINUX_2.6\n",
-                 options.image_path.c_str());
-    return 1;
+    const InputError no_getrandom{"no_getrandom", "exports no __vdso_getrandom@LINUX_2.6"};
+    std::fprintf(stderr, "vdsoforge run: %s\n", no_getrandom.text(options.image_path).c_str());
+    return 2;
   }
   print_layout(report, options.image_path, *image);
   print_clocks(report, *image);
@@ -309,9 +309,10 @@ const CommandRegistration registration{Command{
           "Output: the layout report and hex bytes go to stdout; with --raw, or when -n is given\n"
           "and stdout is not a terminal (a pipe or file) unless --hex is given, the raw bytes go\n"
           "to stdout and the report to stderr.\n"
-          "Exit status: 0 done, 1 the image did not load or getrandom failed, 2 bad arguments.\n");
-      sub.add_option("image", options->image_path, "vDSO image to load (default: the built one)")
-          ->check(CLI::ExistingFile);
+          "Exit status: 0 done, 1 the image's getrandom failed, 2 bad arguments or an image\n"
+          "that cannot be loaded (not found, not a vDSO, broken, no __vdso_getrandom).\n");
+      sub.add_option("image", options->image_path,
+                     std::string("vDSO image to load (default: ") + kDefaultImageHelp + ")");
       // Taken as text: CLI11 would turn "-1" into 2^64 - 1 for an unsigned type.
       sub.add_option_function<std::string>(
              "-n,--bytes",
@@ -324,7 +325,12 @@ const CommandRegistration registration{Command{
           ->type_name("BYTES")
           ->check(CLI::Validator(
               [](const std::string& text) -> std::string {
-                return byte_count(text) ? "" : "'" + text + "' is not a byte count (digits only)";
+                if (byte_count(text)) return "";
+                // Digits only, yet no count: more than 64 bits hold.
+                if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos)
+                  return "'" + text + "' is more than run draws at once (at most " +
+                         std::to_string(kMaxBytes) + " bytes, 1 GiB)";
+                return "'" + text + "' is not a byte count (digits only)";
               },
               ""));
       auto* raw = sub.add_flag("--raw", options->raw, "write the bytes raw to stdout");

@@ -4,11 +4,17 @@
 // adds its CLI11 subcommand and options, and a run function that returns the
 // exit status.  A static CommandRegistration puts it in the list main() reads.
 //
-// Conventions every command keeps (tests/tools/test_abi_messages.cpp checks
-// them for every command `vdsoforge --help` lists):
+// Conventions every command keeps (tests/tools/test_abi_messages.cpp and
+// test_input_errors.cpp check them for every command `vdsoforge --help` lists):
 // - every line written to stderr starts with "vdsoforge <name>: ";
-// - a file that cannot be opened is reported with the OS reason (strerror);
-// - exit status 2 for a usage error or an input that cannot be read;
+// - an input file the command cannot use is reported in one style,
+//   "PATH: reason (code)" (input_error.h), with the OS reason (strerror) for
+//   a file that cannot be opened, and in the tool's words (--timens, not the
+//   loader's OpenOptions::time_namespace);
+// - exit status 2 for a usage error or an input that cannot be read or used,
+//   1 for a command that ran and says no (abi: incompatible, check: a rule
+//   broken, run: getrandom failed, ctl: no exec listening), 0 otherwise;
+//   exec exits with its program's status;
 // - the man page vdsoforge(1) is generated from these CLI11 definitions
 //   (man_page.cpp): give every option a description, and the subcommand a
 //   footer with its exit statuses; the man_page test fails for any command

@@ -43,6 +43,24 @@ bool is_command(const char* word) {
   return false;
 }
 
+// --help, --version: the options the tool itself takes before a command.
+bool is_top_level_option(const CLI::App& app, const char* word) {
+  const std::string name(word);
+  return app.get_option_no_throw(name.substr(0, name.find('='))) != nullptr;
+}
+
+// CLI11's usage line, plus the program's command line for a command that
+// runs one (prefix_command: `exec`), which CLI11 does not know it takes.
+class UsageFormatter : public CLI::Formatter {
+ public:
+  std::string make_usage(const CLI::App* app, std::string name) const override {
+    std::string usage = CLI::Formatter::make_usage(app, std::move(name));
+    if (app->get_prefix_command() && usage.ends_with('\n'))
+      usage.insert(usage.size() - 1, " [--] PROGRAM [ARGS...]");
+    return usage;
+  }
+};
+
 // CLI11's usage errors with the common prefix, naming the command that was
 // being parsed when there is one.
 std::string usage_error(const CLI::App* app, const CLI::Error& e) {
@@ -59,6 +77,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", VDSOFORGE_VERSION_STRING);
   app.require_subcommand(1);
   app.failure_message(usage_error);
+  app.formatter(std::make_shared<UsageFormatter>());  // inherited by every command
 
   std::function<int()> to_run;
   for (auto& command : command_registry()) {
@@ -76,6 +95,14 @@ int main(int argc, char** argv) {
   // CLI11 would call a misspelt command "A subcommand is required"; name it.
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
     std::fprintf(stderr, "vdsoforge: unknown command '%s' (commands: %s)\n", argv[1],
+                 command_names().c_str());
+    std::fprintf(stderr, "Run 'vdsoforge --help' for more information.\n");
+    return 2;
+  }
+  // CLI11 would answer an unknown option before the command with "A
+  // subcommand is required"; name the option instead.
+  if (argc > 1 && argv[1][0] == '-' && !is_top_level_option(app, argv[1])) {
+    std::fprintf(stderr, "vdsoforge: unknown option '%s' (commands: %s)\n", argv[1],
                  command_names().c_str());
     std::fprintf(stderr, "Run 'vdsoforge --help' for more information.\n");
     return 2;
@@ -106,7 +133,13 @@ int main(int argc, char** argv) {
         break;
       }
       const CLI::Option* option = sub.get_option_no_throw(word.substr(0, word.find('=')));
-      if (!option) break;  // CLI11 hands it on, and the command refuses it
+      if (!option) {
+        // Not one of the command's options: handed to the command as the
+        // start of the program's command line, so it refuses this word by
+        // name rather than CLI11 blaming a later one.
+        head = program = i;
+        break;
+      }
       // An option with its value in the next word: skip the value.  A flag
       // expects no value (CLI11 itself tells flags by get_expected_min() == 0;
       // a bool flag's type size is 1).

@@ -108,14 +108,14 @@ TEST_CASE("run refuses bad arguments with exit status 2 and says why") {
   }
 }
 
-TEST_CASE("run on a file that is no image exits 1 with the parser's error") {
+TEST_CASE("run on a file that is no image exits 2 with the parser's error") {
   const std::string path = "/tmp/vdsoforge-run-test-not-an-image";
   // Longer than an ELF header, so the first thing wrong is the magic.
   std::ofstream(path) << std::string(200, 'x');
   const auto result = run_tool(path);
   std::remove(path.c_str());
-  CHECK(result.exit_code == 1);
-  CHECK(contains(result.err, "bad_magic"));
+  CHECK(result.exit_code == 2);
+  CHECK(contains(result.err, "(bad_magic)"));
   CHECK(contains(result.err, path));
 }
 
@@ -143,6 +143,6 @@ TEST_CASE("run --timens runs a pre-6.15 profile image inside an emulated time na
   // An image with neither the indirection nor time data has nothing to swap.
   const ToolResult refused =
       run_tool(std::string("--timens ") + VDSOFORGE_TEST_GETRANDOM_ONLY_IMAGE);
-  CHECK(refused.exit_code == 1);
-  CHECK(contains(refused.err, "not_supported"));
+  CHECK(refused.exit_code == 2);
+  CHECK(contains(refused.err, "(not_supported)"));
 }

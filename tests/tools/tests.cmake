@@ -59,6 +59,10 @@ add_test(NAME "abi_embed_program: maps the embedded image and calls getrandom by
 set_tests_properties("abi_embed_program: maps the embedded image and calls getrandom by its offset"
                      PROPERTIES SKIP_RETURN_CODE 77)
 
+# `embed --format kernel`: what it writes for Linux 6.12 and what it refuses
+# (the file compiled and checked: tests/kernel/tests.cmake).
+vdsoforge_add_tool_test(embed_kernel SOURCES ${tools_test_dir}/test_embed_kernel.cpp)
+
 # ---- check -------------------------------------------------------------------------------------
 # The command run as the build runs it, and its stack analysis driven with
 # hand-assembled code.
@@ -67,6 +71,19 @@ vdsoforge_add_tool_test(elf_stack_analysis SOURCES ${tools_test_dir}/test_stack_
 
 # ---- run ---------------------------------------------------------------------------------------
 vdsoforge_add_tool_test(loader_run_command SOURCES ${tools_test_dir}/test_run_command.cpp)
+
+# ---- every command's messages: one error style, one exit-code rule -----------------------------
+vdsoforge_add_tool_test(tool_messages SOURCES ${tools_test_dir}/test_cli_messages.cpp)
+
+# ---- the installed tool ------------------------------------------------------------------------
+# run, exec and abi find the image installed beside a copied tool, never the
+# build tree's; exec --demo finds the installed consumer the same way.
+vdsoforge_add_tool_test(installed_tool SOURCES ${tools_test_dir}/test_installed_tool.cpp)
+target_compile_definitions(installed_tool PRIVATE
+  VDSOFORGE_TEST_BIN_DIR="${CMAKE_INSTALL_BINDIR}"
+  VDSOFORGE_TEST_IMAGE_INSTALL_DIR="${VDSOFORGE_IMAGE_INSTALL_DIR}"
+  VDSOFORGE_TEST_PROBE_INSTALL_PATH="${VDSOFORGE_PROBE_INSTALL_PATH}"
+  VDSOFORGE_TEST_PROBE="$<TARGET_FILE:vdsoforge_getrandom_probe>")
 
 # ---- vdsoforge(1) ------------------------------------------------------------------------------
 # Every command and option the tool accepts (as its own --help lists them) is
