@@ -61,10 +61,9 @@ struct LoadedInput {
 LoadedInput load_file(const std::string& path) {
   LoadedInput input;
   input.info.source = path;
-  Error err;
-  input.elf = ElfImage::parse_file(path, ParseMode::inspect, err);
+  RefusedInput refused;
+  input.elf = inspect_file(path, refused);
   if (!input.elf) {
-    RefusedInput refused = why_refused(path, err);
     input.error_code = std::move(refused.code);
     input.error_message = std::move(refused.message);
     return input;
