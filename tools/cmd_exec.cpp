@@ -144,8 +144,11 @@ int run(ExecOptions& options) {
     if (!control) return refuse(error);
   }
 
+  const auto say = [](const std::string& note) {
+    std::fprintf(stderr, "vdsoforge exec: note: %s\n", note.c_str());
+  };
   const exec::TraceResult result =
-      exec::trace_program({options.argv, source->vdso(), options.count_syscalls});
+      exec::trace_program({options.argv, source->vdso(), options.count_syscalls, say});
   control.reset();
 
   if (!result.message.empty()) std::fprintf(stderr, "vdsoforge exec: %s\n", result.message.c_str());

@@ -58,6 +58,16 @@ nlohmann::json read_report(const std::filesystem::path& path) {
   return nlohmann::json::parse(in);
 }
 
+// Whether this process may use PR_SET_MM_AUXV (CAP_SYS_RESOURCE, bit 24 of
+// CapEff): the programs exec starts here inherit that.
+bool have_cap_sys_resource() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with("CapEff:")) return (std::stoull(line.substr(7), nullptr, 16) >> 24) & 1;
+  return false;
+}
+
 void check_forged(const ProbeLine& line) {
   INFO("probe line: ehdr " << line.fields.at("ehdr") << " text " << line.fields.at("text")
                            << " data " << line.fields.at("data"));
@@ -110,9 +120,15 @@ TEST_CASE("the program sees the image from its first instruction, mapped as the 
   REQUIRE(lines.size() == 1);
   check_forged(lines[0]);
   CHECK(lines[0].fields.at("kernel_vdso") == "1");  // still mapped, only unadvertised
+  // The kernel's saved copy (/proc/self/auxv) names the image too.
+  CHECK(std::stoull(lines[0].fields.at("proc_auxv_ehdr"), nullptr, 16) == lines[0].ehdr());
   const nlohmann::json json = read_report(report);
   REQUIRE(json["processes"].size() == 1);
   CHECK(json["processes"][0]["image_base"].get<uint64_t>() == lines[0].ehdr());
+  // PR_SET_MM_AUXV where the program has CAP_SYS_RESOURCE, else PR_SET_MM_MAP.
+  CHECK(json["processes"][0]["proc_auxv"] ==
+        (have_cap_sys_resource() ? "prctl_auxv" : "prctl_mm_map"));
+  CHECK(json["notes"].empty());
   CHECK(json["outcome"]["exit_code"] == 0);
   CHECK(json["layout"]["data_area_size"] == vdsoforge::default_image::kDataAreaSize);
   CHECK(json["layout"]["rng_data_below_image"] == vdsoforge::default_image::kRngDataBelowImage);
@@ -126,6 +142,72 @@ TEST_CASE("hiding the kernel vDSO (--hide-kernel-vdso) unmaps it") {
   REQUIRE(lines.size() == 1);
   check_forged(lines[0]);
   CHECK(lines[0].fields.at("kernel_vdso") == "0");
+}
+
+TEST_CASE("/proc/self/auxv names the image, by PR_SET_MM_MAP without CAP_SYS_RESOURCE") {
+  TempDir dir;
+  const auto report = dir.path("report.json");
+  const ToolResult r =
+      run_tool({"exec", "--report", report.string(), "--", "setpriv", "--inh-caps=-sys_resource",
+                "--bounding-set=-sys_resource", VDSOFORGE_VDSO_PROBE, "fork"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto lines = probe_lines(r.out);
+  REQUIRE(lines.size() == 2);
+  for (const auto& line : lines)  // the forked child shares the parent's saved copy
+    CHECK(std::stoull(line.fields.at("proc_auxv_ehdr"), nullptr, 16) == line.ehdr());
+  const nlohmann::json json = read_report(report);
+  bool probe_seen = false;
+  for (const auto& process : json["processes"])
+    if (process["program"] == VDSOFORGE_VDSO_PROBE) {
+      probe_seen = true;
+      CHECK(process["proc_auxv"] == "prctl_mm_map");
+    }
+  CHECK(probe_seen);
+  CHECK(json["notes"].empty());
+}
+
+TEST_CASE("when the kernel allows neither prctl, exec says so once, on stderr and in the report") {
+  // Without CAP_SYS_RESOURCE PR_SET_MM_AUXV is refused; with a soft
+  // RLIMIT_DATA of 0 the kernel's data-limit check refuses PR_SET_MM_MAP
+  // (while mmap still works: a zero soft limit lets mappings through).
+  TempDir dir;
+  const auto report = dir.path("report.json");
+  const std::string probe = VDSOFORGE_VDSO_PROBE;
+  const ToolResult r =
+      run_tool({"exec", "--report", report.string(), "--", "setpriv", "--inh-caps=-sys_resource",
+                "--bounding-set=-sys_resource", "prlimit", "--data=0:unlimited", "sh", "-c",
+                probe + " && " + probe});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto lines = probe_lines(r.out);
+  REQUIRE(lines.size() == 2);
+  for (const auto& line : lines) {
+    check_forged(line);  // the program still gets the image
+    CHECK(std::stoull(line.fields.at("proc_auxv_ehdr"), nullptr, 16) != line.ehdr());
+  }
+  const std::string said = "cannot be made to name the image";
+  const size_t first = r.err.find(said);
+  CHECK(first != std::string::npos);
+  CHECK(r.err.find(said, first + 1) == std::string::npos);  // once, though sh and 2 probes
+  const nlohmann::json json = read_report(report);
+  REQUIRE(json["notes"].size() == 1);
+  CHECK(json["notes"][0].get<std::string>().find(said) != std::string::npos);
+  unsigned not_updated = 0;
+  for (const auto& process : json["processes"])
+    not_updated += process["proc_auxv"] == "not_updated";
+  CHECK(not_updated == 3);  // sh and the two probes
+}
+
+TEST_CASE("Go 1.24 reading /proc/self/auxv with --hide-kernel-vdso finds the image, not a hole") {
+  const auto consumers = exec_test::require_consumers(true);
+  const ToolResult r =
+      run_tool({"exec", "--hide-kernel-vdso", "--", consumers.go_probe.string(), "auxv"});
+  INFO(r.err);
+  // Before /proc/PID/auxv was updated this was a SIGSEGV (exit 139): the
+  // saved copy named the unmapped kernel vDSO.
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("magic=7f454c46") != std::string::npos);
 }
 
 TEST_CASE("a child forked without exec keeps the parent's image") {

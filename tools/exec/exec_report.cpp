@@ -48,14 +48,13 @@ bool write_report(const std::string& path, const ReportContext& context, const T
 
   nlohmann::json processes = nlohmann::json::array();
   for (const ProcessRecord& p : result.processes) {
-    nlohmann::json entry = {{"pid", p.pid},
-                            {"parent", p.parent},
-                            {"program", p.program},
-                            {"execs", p.execs},
-                            {"image_base", p.image_base}};
+    nlohmann::json entry = {
+        {"pid", p.pid},     {"parent", p.parent},         {"program", p.program},
+        {"execs", p.execs}, {"image_base", p.image_base}, {"proc_auxv", p.proc_auxv}};
     if (context.count_getrandom) entry["getrandom_syscalls"] = p.getrandom_syscalls;
     processes.push_back(entry);
   }
+  report["notes"] = result.notes;
   report["processes_seen"] = result.processes.size();
   report["processes"] = processes;
   if (context.count_getrandom)

@@ -223,6 +223,7 @@ class Tracer {
           if (record.execs == 0) {
             record.program = processes_[threads_[tid]].program;
             record.image_base = processes_[threads_[tid]].image_base;
+            record.proc_auxv = processes_[threads_[tid]].proc_auxv;
           }
         }
         resume(tid, 0);
@@ -273,7 +274,13 @@ class Tracer {
     ProcessRecord& record = processes_[pid];
     record.program = program_of(pid);
     record.image_base = installed.base;
+    record.proc_auxv = saved_auxv_update_name(installed.saved_auxv.how);
     ++record.execs;
+    if (installed.saved_auxv.how == SavedAuxvUpdate::not_updated)
+      note("/proc/PID/auxv cannot be made to name the image (" + installed.saved_auxv.why_not +
+           "): a program that reads its auxiliary vector from there, not from its stack, sees "
+           "the kernel's vDSO (first: " +
+           record.program + ", process " + std::to_string(pid) + ")");
     resume(pid, deferred.empty() ? 0 : deferred.front());
     for (size_t i = 1; i < deferred.size(); ++i) kill(pid, deferred[i]);
   }
@@ -305,6 +312,15 @@ class Tracer {
     ptrace(PTRACE_CONT, tid, nullptr, signal);
   }
 
+  // Says `text` once per kind (its words up to the first '('), on stderr
+  // through the caller and in the report.
+  void note(const std::string& text) {
+    const std::string kind = text.substr(0, text.find('('));
+    if (!noted_.insert(kind).second) return;
+    result_.notes.push_back(text);
+    if (config_.on_note) config_.on_note(text);
+  }
+
   void fail_and_stop(const std::string& message) {
     result_.end = TraceEnd::failed;
     result_.status = 2;
@@ -328,6 +344,7 @@ class Tracer {
   bool stopping_ = false;
   std::map<pid_t, pid_t> threads_;  // every traced thread -> its thread group
   std::set<pid_t> fresh_;           // auto-attached, initial SIGSTOP not seen yet
+  std::set<std::string> noted_;     // kinds of notes already given
   std::map<pid_t, ProcessRecord> processes_;
   std::vector<pid_t> order_;
 };

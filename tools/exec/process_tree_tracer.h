@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ struct TraceConfig {
   std::vector<std::string> argv;
   ForgedVdso vdso;
   bool count_getrandom = false;  // seccomp SECCOMP_RET_TRACE on getrandom(2)
+  // Called once per kind of note (see TraceResult::notes) when it first
+  // applies, so a long-running program's user hears of it at once.
+  std::function<void(const std::string&)> on_note;
 };
 
 struct ProcessRecord {
@@ -28,6 +32,9 @@ struct ProcessRecord {
   unsigned execs = 0;
   uint64_t getrandom_syscalls = 0;
   uintptr_t image_base = 0;  // where its last exec got the image
+  // How its last exec's /proc/PID/auxv was made to name the image:
+  // "prctl_auxv", "prctl_mm_map" or "not_updated" (empty: never exec'd here).
+  std::string proc_auxv;
 };
 
 enum class TraceEnd {
@@ -44,6 +51,9 @@ struct TraceResult {
   std::string message;                   // for not_started, refused and failed
   std::vector<ProcessRecord> processes;  // in order of appearance
   uint64_t getrandom_syscalls = 0;
+  // Things the user should know that did not stop the program, each said
+  // once (for example that /proc/PID/auxv could not be updated).
+  std::vector<std::string> notes;
 
   // What `vdsoforge exec` returns, as a shell would: the exit code, 128+N
   // for signal N, 127/126 when the program could not be started, 2 for
