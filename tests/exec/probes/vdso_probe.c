@@ -3,9 +3,10 @@
  *   vdso_probe [fork | exit N | raise N | exec PROGRAM ARGS...]
  *
  * prints "pid=P ehdr=0x... text=PERMS:NAME data=PERMS:NAME kernel_vdso=N
- * proc_auxv_ehdr=0x..." (the mapping at AT_SYSINFO_EHDR, the one right below
- * it, how many [vdso] mappings exist, and AT_SYSINFO_EHDR as the kernel's
- * saved copy in /proc/self/auxv gives it), then: with "fork" a child (no exec) prints the same
+ * proc_auxv_ehdr=0x... uid=U euid=E egid=G" (the mapping at AT_SYSINFO_EHDR, the one
+ * right below it, how many [vdso] mappings exist, AT_SYSINFO_EHDR as the
+ * kernel's saved copy in /proc/self/auxv gives it, the real and effective
+ * user ids and the effective group id), then: with "fork" a child (no exec) prints the same
  * line; "exit N" exits with N; "raise N" raises signal N; "exec" execs the
  * rest of the arguments.
  */
@@ -50,8 +51,11 @@ static void report(void) {
     if (*p == ' ') *p = '_';
   for (char* p = data; *p; ++p)
     if (*p == ' ') *p = '_';
-  printf("pid=%d ehdr=0x%lx text=%s data=%s kernel_vdso=%d proc_auxv_ehdr=0x%lx\n", getpid(), ehdr,
-         text, data, kernel_vdso, proc_auxv_ehdr());
+  printf(
+      "pid=%d ehdr=0x%lx text=%s data=%s kernel_vdso=%d proc_auxv_ehdr=0x%lx uid=%d euid=%d "
+      "egid=%d\n",
+      getpid(), ehdr, text, data, kernel_vdso, proc_auxv_ehdr(), (int)getuid(), (int)geteuid(),
+      (int)getegid());
   fflush(stdout);
 }
 
