@@ -23,6 +23,11 @@ Bytes built_debug_image();  // VDSOFORGE_TEST_DEBUG_IMAGE
 std::string profile_image_path(std::string_view profile);
 Bytes built_profile_image(std::string_view profile);
 Bytes kernel_vdso();  // a copy; skips the test if the kernel maps no vDSO
+// A real kernel's vDSO kept in tests/fixtures (README.md there says which).
+inline constexpr std::string_view kDebian612Vdso = "vdso-linux-6.12.118+deb12-amd64.so";
+inline constexpr std::string_view kClang612Vdso = "vdso-linux-6.12.118-tinyconfig-clang14.so";
+std::string kernel_fixture_path(std::string_view name);
+Bytes kernel_fixture(std::string_view name);
 
 // Reads or writes a T at `offset`; throws std::out_of_range past the end.
 void require_inside(const Bytes& bytes, uint64_t offset, size_t size);
