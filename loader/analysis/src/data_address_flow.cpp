@@ -25,8 +25,8 @@ struct Value {
 // Beyond this many values a register is "too many to follow" for good: the
 // analysis then still terminates on loops that keep shifting an address.
 constexpr size_t kMaxValues = 16;
-// A safety net against a bug in the lattice, far above what any vDSO
-// function needs (the kernel's __vdso_getrandom settles in a few hundred).
+// A safety net against a bug in the lattice and a bound on the work a
+// hostile input can cause, far above what any vDSO function needs.
 constexpr size_t kMaxSteps = 200'000;
 
 struct Slot {
@@ -120,9 +120,8 @@ class Analysis {
     std::deque<size_t> work{start};
     std::vector<bool> queued(code_.size(), false);
     queued[start] = true;
-    size_t steps = 0;
     while (!work.empty()) {
-      if (++steps > kMaxSteps) return false;
+      if (++steps_ > kMaxSteps) return false;
       const size_t i = work.front();
       work.pop_front();
       queued[i] = false;
@@ -369,6 +368,7 @@ class Analysis {
   const uint64_t image_base_;
   std::vector<std::optional<Registers>> in_;  // entry state per instruction; empty: not reached
   std::map<uint64_t, size_t> index_of_;       // instruction address -> index in code_
+  size_t steps_ = 0;                          // over every start, against kMaxSteps
 };
 
 }  // namespace
