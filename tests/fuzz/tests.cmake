@@ -38,7 +38,7 @@ add_dependencies(fuzz_seed_corpus vdsoforge-getrandom)
 
 # The corpus lives in the build tree and grows from run to run; the seeds
 # (built image, its debug twin, the live kernel vDSO, the real 6.12 kernels'
-# vDSOs of tests/fixtures) are rewritten each run.
+# vDSOs of tests/kernel/fixtures) are rewritten each run.
 set(fuzz_corpus "${CMAKE_CURRENT_BINARY_DIR}/fuzz_corpus/elf_image")
 add_test(NAME fuzz_elf_image_seed
   COMMAND fuzz_seed_corpus "${fuzz_corpus}"

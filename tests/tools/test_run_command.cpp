@@ -143,7 +143,7 @@ TEST_CASE("run --timens runs a pre-6.15 profile image inside an emulated time na
 }
 
 TEST_CASE("run --timens serves real 6.12 kernels' vDSOs through the time-namespace page") {
-  // Debian's GCC-built kernel and a Clang-built one (tests/fixtures): their
+  // Debian's GCC-built kernel and a Clang-built one (tests/kernel/fixtures): their
   // code reaches the namespace copy of the rng data in ways the detector must
   // follow before the loader can place the pages.
   for (const std::string_view fixture :
