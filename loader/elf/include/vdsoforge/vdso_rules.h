@@ -26,8 +26,8 @@ struct Rule {
 
 // What a dynamic tag means to the rules.
 enum class TagRole {
-  other,                // allowed (or judged by another check: hash tables, versions ...)
-  applies_relocations,  // a relocation table to apply, or text relocations: the parser's rule
+  other,                  // allowed (or judged by another check: hash tables, versions ...)
+  applies_relocations,    // a relocation table to apply, or text relocations: the parser's rule
   describes_relocations,  // a size, entry size or count of such a table
   needs_object,           // DT_NEEDED: another object to load
   runs_code,              // initialisers and finalisers
