@@ -250,10 +250,10 @@ if runs debian; then
   check "$c" differential 0 '^differential: [0-9]+ requests byte-identical'
   check "$c" differential_timens 0 '^differential \(time namespace\): [0-9]+ requests byte-identical'
   for probe in glibc go; do
-    if expect "$c" exec_$probe 0 '^calls=[0-9]+ states=[0-9]+' 'vdsoforge exec: [0-9]+ getrandom system calls'; then
+    if expect "$c" exec_$probe 0 '^calls=[0-9]+ states=[0-9]+' 'vdsoforge exec: [0-9]+ getrandom system calls?( |$)'; then
       calls=$(first_match "$c" exec_$probe 'calls=[0-9]+' | cut -d= -f2)
       states=$(first_match "$c" exec_$probe 'states=[0-9]+' | cut -d= -f2)
-      syscalls=$(first_match "$c" exec_$probe '[0-9]+ getrandom system calls' | cut -d' ' -f1)
+      syscalls=$(first_match "$c" exec_$probe '[0-9]+ getrandom system call' | cut -d' ' -f1)
       # Each state is seeded by the system call once, and once more if the
       # kernel reseeds during the run (every second or so early in boot); a
       # few more for the C library's own start-up.  A fallback would be one
