@@ -51,12 +51,12 @@ struct LoadedInput {
 LoadedInput load_file(const std::string& path) {
   LoadedInput input;
   input.info.source = path;
-  Error err;
-  input.elf = ElfImage::parse_file(path, ParseMode::inspect, err);
+  RefusedInput refused;
+  input.elf = inspect_file(path, refused);
   if (!input.elf) {
-    InputError refused = refused_input(path, err);
-    input.error_code = std::move(refused.code);
-    input.error_message = path + ": " + refused.reason;
+    InputError error = refused_input(path, std::move(refused));
+    input.error_code = std::move(error.code);
+    input.error_message = path + ": " + error.reason;
     return input;
   }
   input.info.size = input.elf->bytes().size();
