@@ -111,7 +111,7 @@ int cannot_read(const AbiOptions& options, const char* which, const LoadedInput&
 
 // How a side's layout was found, or why it was not.
 std::string side_basis(const compat::LayoutSide& side) {
-  return side.known ? side.basis : "nothing (unknown: " + side.why_unknown + ")";
+  return side.known ? side.basis : "nothing it could read (" + side.why_unknown + ")";
 }
 
 // Exit status 2 for a command line that contradicts itself: the message on

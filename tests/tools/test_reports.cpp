@@ -196,6 +196,12 @@ TEST_CASE("abi --junit/--sarif: a reference layout nobody can tell is undetermin
   CHECK(results[0].at("ruleId") == "layout.rng_data");
   CHECK(results[0].at("kind") == "open");
   CHECK(results[0].at("level") == "none");
+  // The text report says so in its own words.
+  const ToolResult text = run_tool({"abi", VDSOFORGE_TEST_IMAGE, "--reference", reference});
+  CHECK(text.exit_code == 3);
+  CHECK(text.out.find("\n  UNDETERMINED layout.rng_data: image base - ") != std::string::npos);
+  CHECK(text.out.find("\nResult: UNDETERMINED - no check failed, but 1 of ") != std::string::npos);
+  CHECK(text.out.find("the reference by nothing it could read (unknown: ") != std::string::npos);
 
   // Naming the kernel's profile decides it, either way.
   TempDir named_dir;

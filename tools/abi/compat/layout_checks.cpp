@@ -130,7 +130,8 @@ LayoutSide reference_layout_side(const DetectedLayout& code, const layout::Profi
   if (named) return profile_side(*named, std::string("--reference-profile ") + named->name);
   if (code.confidence == LayoutConfidence::certain && code.profile)
     return profile_side(*code.profile, code_basis(code));
-  return unknown_side(describe(code));
+  // "unknown: <why>" or "partial: <why>" (the rng data found, no profile).
+  return unknown_side(std::string(confidence_name(code.confidence)) + ": " + code.reason);
 }
 
 void add_layout_checks(const LayoutSide& image, const LayoutSide& reference, Report& report) {
