@@ -13,8 +13,8 @@
 
 #include "command.h"
 #include "embed/embed_header.h"
-#include "input_error.h"
 #include "embed/kernel_vdso_source.h"
+#include "input_error.h"
 #include "output_file.h"
 #include "vdsoforge/elf_image.h"
 
