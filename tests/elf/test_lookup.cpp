@@ -76,12 +76,24 @@ TEST_CASE("kernel vDSO: every function resolves at LINUX_2.6, in both tables ali
 
 TEST_CASE("hand-made: the version renamed to LINUX_2.7 is found only at LINUX_2.7") {
   Bytes bytes = test_support::built_image();
-  // The definition's own name string (the version's ABS symbol has another copy).
+  // The definition alone is renamed: its name moves to LLD's second copy of
+  // the string, which the image build left unused when the version's ABS
+  // symbol took the definition's (tools/finish_image.h), and that copy
+  // becomes LINUX_2.7.  The symbol keeps its name, so its hash entries stay
+  // true.
   const uint64_t verdef = test_support::verdef_offset(bytes, 1);
   const uint64_t aux = verdef + test_support::get<uint32_t>(bytes, verdef + 12);
-  const uint64_t name =
-      test_support::dynamic_value(bytes, DT_STRTAB) + test_support::get<uint32_t>(bytes, aux);
-  bytes[name + 8] = '7';
+  const uint64_t strtab = test_support::dynamic_value(bytes, DT_STRTAB);
+  const uint32_t shared = test_support::get<uint32_t>(bytes, aux);
+  const std::string_view strings(reinterpret_cast<const char*>(bytes.data() + strtab),
+                                 test_support::dynamic_value(bytes, DT_STRSZ));
+  const std::string_view name("\0LINUX_2.6\0", 11);  // a whole string, not a tail
+  size_t spare = strings.find(name);
+  if (spare + 1 == shared) spare = strings.find(name, spare + 1);
+  REQUIRE(spare != std::string_view::npos);
+  ++spare;  // past the NUL before it
+  test_support::put<uint32_t>(bytes, aux, static_cast<uint32_t>(spare));
+  bytes[strtab + spare + 8] = '7';
   // Keep the definition consistent, as a linker would have written it.
   test_support::put<uint32_t>(bytes, test_support::verdef_offset(bytes, 1) + 8,
                               elf_sysv_hash("LINUX_2.7"));

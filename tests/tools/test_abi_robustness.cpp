@@ -344,9 +344,24 @@ void RegionMap::add_symbols(const ElfImage& image) {
 void RegionMap::add_strings(const ElfImage& image) {
   // The names an export, a version or the soname is known by: a different
   // name is a different ABI.  Strings may share tails (getrandom inside
-  // __vdso_getrandom); any of them hit counts.
+  // __vdso_getrandom); any of them hit counts.  Only a copy something points
+  // at counts: the image build leaves LLD's second "LINUX_2.6" unused when
+  // the version symbol takes the verdef's (tools/finish_image.h).
   const Section& dynstr = section(image, ".dynstr");
   const auto bytes = image.bytes();
+  std::set<uint64_t> referenced;  // offsets into .dynstr
+  const Section& dynsym = section(image, ".dynsym");
+  for (const Symbol& symbol : image.symbols())
+    referenced.insert(
+        read<Elf64_Sym>(image, dynsym.offset + uint64_t{symbol.index} * sizeof(Elf64_Sym)).st_name);
+  const Section& verdef = section(image, ".gnu.version_d");
+  for (uint64_t at = verdef.offset;;) {
+    const auto entry = read<Elf64_Verdef>(image, at);
+    referenced.insert(read<Elf64_Verdaux>(image, at + entry.vd_aux).vda_name);
+    if (entry.vd_next == 0) break;
+    at += entry.vd_next;
+  }
+  if (const auto soname = image.dynamic_value(DT_SONAME)) referenced.insert(*soname);
   std::vector<std::string> names{image.soname()};
   for (const Symbol* symbol : exported_symbols(image)) names.push_back(symbol->name);
   for (const VersionDefinition& def : image.version_definitions()) names.push_back(def.name);
@@ -356,7 +371,8 @@ void RegionMap::add_strings(const ElfImage& image) {
     for (size_t at = strings.find(name); at != std::string_view::npos;
          at = strings.find(name, at + 1)) {
       // Only a string that ends there (NUL after it) is this name.
-      if (at + name.size() < strings.size() && strings[at + name.size()] == '\0')
+      if (at + name.size() < strings.size() && strings[at + name.size()] == '\0' &&
+          referenced.count(at) != 0)
         add("dynstr \"" + name + "\"", dynstr.offset + at, name.size(), Expect::not_compatible);
     }
   }
