@@ -3,6 +3,7 @@
 #include <elf.h>
 
 #include <cstdio>
+#include <string_view>
 
 #include "vdsoforge/vdso_rules.h"
 
@@ -10,103 +11,97 @@ namespace vdsoforge {
 
 namespace {
 
-// Known values print as their <elf.h> name, anything else as the number, so
-// an unexpected value is still shown exactly.
-std::string named_or_number(const char* name, uint64_t value) {
-  return name != nullptr ? std::string(name) : "unknown (" + hex(value) + ")";
+// One <elf.h> value and the name reports print for it.
+struct Named {
+  uint64_t value;
+  std::string_view name;
+};
+
+// Known values print as their name, anything else as the number, so an
+// unexpected value is still shown exactly.
+template <size_t N>
+std::string name_in(const Named (&table)[N], uint64_t value) {
+  for (const Named& entry : table) {
+    if (entry.value == value) return std::string(entry.name);
+  }
+  return "unknown (" + hex(value) + ")";
 }
+
+constexpr Named kElfClasses[] = {
+    {ELFCLASS32, "ELFCLASS32"},
+    {ELFCLASS64, "ELFCLASS64"},
+};
+
+constexpr Named kElfData[] = {
+    {ELFDATA2LSB, "ELFDATA2LSB (little endian)"},
+    {ELFDATA2MSB, "ELFDATA2MSB (big endian)"},
+};
+
+constexpr Named kOsAbis[] = {
+    {ELFOSABI_SYSV, "ELFOSABI_SYSV"},
+    {ELFOSABI_GNU, "ELFOSABI_GNU"},
+};
+
+constexpr Named kMachines[] = {
+    {EM_X86_64, "EM_X86_64"},
+    {EM_386, "EM_386"},
+    {EM_AARCH64, "EM_AARCH64"},
+};
+
+constexpr Named kObjectTypes[] = {
+    {ET_REL, "ET_REL"},
+    {ET_EXEC, "ET_EXEC"},
+    {ET_DYN, "ET_DYN"},
+    {ET_CORE, "ET_CORE"},
+};
+
+constexpr Named kSegmentTypes[] = {
+    {PT_NULL, "PT_NULL"},
+    {PT_LOAD, "PT_LOAD"},
+    {PT_DYNAMIC, "PT_DYNAMIC"},
+    {PT_INTERP, "PT_INTERP"},
+    {PT_NOTE, "PT_NOTE"},
+    {PT_PHDR, "PT_PHDR"},
+    {PT_TLS, "PT_TLS"},
+    {PT_GNU_EH_FRAME, "PT_GNU_EH_FRAME"},
+    {PT_GNU_STACK, "PT_GNU_STACK"},
+    {PT_GNU_RELRO, "PT_GNU_RELRO"},
+    {PT_GNU_PROPERTY, "PT_GNU_PROPERTY"},
+};
+
+constexpr Named kBindings[] = {
+    {STB_LOCAL, "LOCAL"},
+    {STB_GLOBAL, "GLOBAL"},
+    {STB_WEAK, "WEAK"},
+    {STB_GNU_UNIQUE, "GNU_UNIQUE"},
+};
+
+constexpr Named kSymbolTypes[] = {
+    {STT_NOTYPE, "NOTYPE"},       {STT_OBJECT, "OBJECT"}, {STT_FUNC, "FUNC"},
+    {STT_SECTION, "SECTION"},     {STT_FILE, "FILE"},     {STT_TLS, "TLS"},
+    {STT_GNU_IFUNC, "GNU_IFUNC"},
+};
+
+constexpr Named kVisibilities[] = {
+    {STV_DEFAULT, "DEFAULT"},
+    {STV_INTERNAL, "INTERNAL"},
+    {STV_HIDDEN, "HIDDEN"},
+    {STV_PROTECTED, "PROTECTED"},
+};
 
 }  // namespace
 
-std::string elf_class_name(uint8_t value) {
-  switch (value) {
-    case ELFCLASS32:
-      return "ELFCLASS32";
-    case ELFCLASS64:
-      return "ELFCLASS64";
-    default:
-      return named_or_number(nullptr, value);
-  }
-}
+std::string elf_class_name(uint8_t value) { return name_in(kElfClasses, value); }
 
-std::string elf_data_name(uint8_t value) {
-  switch (value) {
-    case ELFDATA2LSB:
-      return "ELFDATA2LSB (little endian)";
-    case ELFDATA2MSB:
-      return "ELFDATA2MSB (big endian)";
-    default:
-      return named_or_number(nullptr, value);
-  }
-}
+std::string elf_data_name(uint8_t value) { return name_in(kElfData, value); }
 
-std::string elf_osabi_name(uint8_t value) {
-  switch (value) {
-    case ELFOSABI_SYSV:
-      return "ELFOSABI_SYSV";
-    case ELFOSABI_GNU:
-      return "ELFOSABI_GNU";
-    default:
-      return named_or_number(nullptr, value);
-  }
-}
+std::string elf_osabi_name(uint8_t value) { return name_in(kOsAbis, value); }
 
-std::string elf_machine_name(uint16_t value) {
-  switch (value) {
-    case EM_X86_64:
-      return "EM_X86_64";
-    case EM_386:
-      return "EM_386";
-    case EM_AARCH64:
-      return "EM_AARCH64";
-    default:
-      return named_or_number(nullptr, value);
-  }
-}
+std::string elf_machine_name(uint16_t value) { return name_in(kMachines, value); }
 
-std::string elf_type_name(uint16_t value) {
-  switch (value) {
-    case ET_REL:
-      return "ET_REL";
-    case ET_EXEC:
-      return "ET_EXEC";
-    case ET_DYN:
-      return "ET_DYN";
-    case ET_CORE:
-      return "ET_CORE";
-    default:
-      return named_or_number(nullptr, value);
-  }
-}
+std::string elf_type_name(uint16_t value) { return name_in(kObjectTypes, value); }
 
-std::string segment_type_name(uint32_t type) {
-  switch (type) {
-    case PT_NULL:
-      return "PT_NULL";
-    case PT_LOAD:
-      return "PT_LOAD";
-    case PT_DYNAMIC:
-      return "PT_DYNAMIC";
-    case PT_INTERP:
-      return "PT_INTERP";
-    case PT_NOTE:
-      return "PT_NOTE";
-    case PT_PHDR:
-      return "PT_PHDR";
-    case PT_TLS:
-      return "PT_TLS";
-    case PT_GNU_EH_FRAME:
-      return "PT_GNU_EH_FRAME";
-    case PT_GNU_STACK:
-      return "PT_GNU_STACK";
-    case PT_GNU_RELRO:
-      return "PT_GNU_RELRO";
-    case PT_GNU_PROPERTY:
-      return "PT_GNU_PROPERTY";
-    default:
-      return named_or_number(nullptr, type);
-  }
-}
+std::string segment_type_name(uint32_t type) { return name_in(kSegmentTypes, type); }
 
 std::string segment_flags_name(uint32_t flags) {
   std::string out;
@@ -123,58 +118,16 @@ std::string segment_flags_name(uint32_t flags) {
 
 std::string dynamic_tag_name(int64_t tag) {
   const vdso_rules::DynamicTag* entry = vdso_rules::find_dynamic_tag(tag);
-  return named_or_number(entry ? entry->name.data() : nullptr, static_cast<uint64_t>(tag));
+  return entry != nullptr ? std::string(entry->name)
+                          : "unknown (" + hex(static_cast<uint64_t>(tag)) + ")";
 }
 
-std::string symbol_bind_name(uint8_t bind) {
-  switch (bind) {
-    case STB_LOCAL:
-      return "LOCAL";
-    case STB_GLOBAL:
-      return "GLOBAL";
-    case STB_WEAK:
-      return "WEAK";
-    case STB_GNU_UNIQUE:
-      return "GNU_UNIQUE";
-    default:
-      return named_or_number(nullptr, bind);
-  }
-}
+std::string symbol_bind_name(uint8_t bind) { return name_in(kBindings, bind); }
 
-std::string symbol_type_name(uint8_t type) {
-  switch (type) {
-    case STT_NOTYPE:
-      return "NOTYPE";
-    case STT_OBJECT:
-      return "OBJECT";
-    case STT_FUNC:
-      return "FUNC";
-    case STT_SECTION:
-      return "SECTION";
-    case STT_FILE:
-      return "FILE";
-    case STT_TLS:
-      return "TLS";
-    case STT_GNU_IFUNC:
-      return "GNU_IFUNC";
-    default:
-      return named_or_number(nullptr, type);
-  }
-}
+std::string symbol_type_name(uint8_t type) { return name_in(kSymbolTypes, type); }
 
 std::string symbol_visibility_name(uint8_t visibility) {
-  switch (visibility) {
-    case STV_DEFAULT:
-      return "DEFAULT";
-    case STV_INTERNAL:
-      return "INTERNAL";
-    case STV_HIDDEN:
-      return "HIDDEN";
-    case STV_PROTECTED:
-      return "PROTECTED";
-    default:
-      return named_or_number(nullptr, visibility);
-  }
+  return name_in(kVisibilities, visibility);
 }
 
 std::string symbol_version_text(const Symbol& symbol) {
