@@ -85,8 +85,8 @@ class Terminal {
         unread_ = unread_.substr(static_cast<size_t>(match.position(0) + match.length(0)));
         return true;
       }
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          end - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
       pollfd readable{master_, POLLIN, 0};
       if (poll(&readable, 1, static_cast<int>(left.count())) <= 0) return false;
@@ -156,10 +156,10 @@ TEST_CASE("kill -STOP stops the program (state T) until kill -CONT") {
   close(out[0]);
   const pid_t program = static_cast<pid_t>(std::stol(line));
   // Wait for sh to have become sleep (its exec handled), then stop it.
-  for (int i = 0; i < 500 && !std::filesystem::read_symlink("/proc/" + std::to_string(program) +
-                                                            "/exe")
-                                   .string()
-                                   .ends_with("sleep");
+  for (int i = 0;
+       i < 500 && !std::filesystem::read_symlink("/proc/" + std::to_string(program) + "/exe")
+                       .string()
+                       .ends_with("sleep");
        ++i)
     std::this_thread::sleep_for(10ms);
   REQUIRE(kill(program, SIGSTOP) == 0);
@@ -201,18 +201,21 @@ TEST_CASE("the kernel's vdso_test_getrandom passes 2/2 on the image, PTRACE_TRAC
   const ToolResult not_ready = run_tool({"exec", "--not-ready", "--", VDSOFORGE_KERNEL_SELFTEST});
   CHECK(not_ready.exit_code != 0);
   CHECK(not_ready.out.find("passed buffer to syscall getrandom unexpectedly") != std::string::npos);
-  exec_test::summary("kernel vdso_test_getrandom under exec: 2/2 (--not-ready: its traced test fails, as it must)");
+  exec_test::summary(
+      "kernel vdso_test_getrandom under exec: 2/2 (--not-ready: its traced test fails, as it "
+      "must)");
 }
 
-TEST_CASE("strace inside exec works; a consumer it starts runs on the kernel's vDSO, said once") {
+TEST_CASE(
+    "strace inside exec works, and a consumer it starts runs on the kernel's vDSO, said once") {
   const auto consumers = exec_test::require_consumers();
   TempDir dir;
   const auto trace = dir.path("strace.txt");
   const auto report = dir.path("report.json");
   exec_test::Probe probe =
       exec_test::glibc_probe(consumers, {1, 100, 1, 0, ""}, dir.path("samples.bin"));
-  std::vector<std::string> args = {"exec", "--report", report.string(), "--", "strace", "-f",
-                                   "-e", "trace=getrandom", "-o", trace.string()};
+  std::vector<std::string> args = {"exec", "--report", report.string(),   "--", "strace",
+                                   "-f",   "-e",       "trace=getrandom", "-o", trace.string()};
   args.insert(args.end(), probe.command.begin(), probe.command.end());
   const ToolResult r = run_tool(args);
   INFO(r.err);

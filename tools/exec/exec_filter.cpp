@@ -56,7 +56,8 @@ ExecFilter::ExecFilter(bool notify_getrandom) {
 }
 
 int ExecFilter::install() const {
-  sock_fprog filter = {static_cast<unsigned short>(size_), const_cast<sock_filter*>(program_.data())};
+  sock_fprog filter = {static_cast<unsigned short>(size_),
+                       const_cast<sock_filter*>(program_.data())};
   // Once exec has read a notification, only a fatal signal may abandon the
   // wait: a signal arriving meanwhile is delivered after the answer, so the
   // answer is never lost (Linux 5.19+; older kernels take the plain flag).

@@ -68,7 +68,8 @@ std::string exec_target_path(pid_t pid, bool execveat, const uint64_t args[6]) {
   std::string name;
   if (!read_remote_string(pid, execveat ? args[1] : args[0], name)) return {};
   const int dirfd = execveat ? static_cast<int>(args[0]) : AT_FDCWD;
-  const std::string base = dirfd == AT_FDCWD ? proc + "/cwd" : proc + "/fd/" + std::to_string(dirfd);
+  const std::string base =
+      dirfd == AT_FDCWD ? proc + "/cwd" : proc + "/fd/" + std::to_string(dirfd);
   if (name.empty()) return execveat ? base : std::string();  // AT_EMPTY_PATH: the descriptor
   if (name.front() == '/') return proc + "/root" + name;
   return base + "/" + name;

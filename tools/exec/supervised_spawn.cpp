@@ -113,15 +113,17 @@ SpawnFailure spawn_failure(int report_fd, const std::string& program) {
   switch (report.stage) {
     case kFilter:
       if (report.error == EBUSY)  // one listener per chain of filters
-        return {2, "refused: another seccomp listener already watches this process (vdsoforge "
-                   "exec under vdsoforge exec, or a sandbox that uses seccomp user "
-                   "notifications): the kernel allows one"};
-      return {2, "refused: this kernel does not accept the seccomp user-notification filter exec "
-                 "needs (" +
-                     reason + ")"};
+        return {2,
+                "refused: another seccomp listener already watches this process (vdsoforge "
+                "exec under vdsoforge exec, or a sandbox that uses seccomp user "
+                "notifications): the kernel allows one"};
+      return {2,
+              "refused: this kernel does not accept the seccomp user-notification filter exec "
+              "needs (" +
+                  reason + ")"};
     case kHandOver:
-      return {2, "the program's process could not hand over its filter descriptor (" + reason +
-                     ")"};
+      return {2,
+              "the program's process could not hand over its filter descriptor (" + reason + ")"};
     default:
       return {report.error == ENOENT ? 127 : 126, program + ": " + reason};
   }
