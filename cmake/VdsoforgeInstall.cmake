@@ -59,7 +59,8 @@ set(vdsoforge_image_sources
   vdso_src/data_layout.h vdso_src/layout_profiles.h vdso_src/raw_syscall.h
   vdso_src/chacha20_asm.h vdso_src/chacha20_routines.h vdso_src/data_access.h
   vdso_src/vdso_time_abi.h vdso_src/time_layout.h vdso_src/vdso_time.h
-  vdso_src/time_syscalls.h vdso_src/cpu_counters.h vdso_src/vdso_time.cpp
+  vdso_src/time_syscalls.h vdso_src/cpu_counters.h vdso_src/cpu_patches.h
+  vdso_src/vdso_time.cpp
   vdso_src/vdso_getrandom.cpp vdso_src/chacha20_dispatch.cpp vdso_src/chacha20_sse2.cpp
   vdso_src/chacha20_avx2.cpp vdso_src/chacha20_avx512.cpp vdso_src/notes.cpp)
 list(TRANSFORM vdsoforge_image_sources PREPEND "${PROJECT_SOURCE_DIR}/")

@@ -12,6 +12,25 @@
 // so the references are PC-relative and need no relocation.
 extern "C" [[gnu::visibility("hidden")]] const char __ehdr_start[];
 
+// The cpu-patches note (cpu_patches.h): its header opens subsection 0, the
+// records the inlined reads of cpu_counters.h emit fill subsection 1, and the
+// end label in subsection 2 closes it, so the assembler computes descsz.
+asm(".pushsection .note.vdsoforge.cpu_patches, \"a\", @note\n\t"
+    ".subsection 0\n\t"
+    ".balign 4\n\t"
+    "vf_cpu_patches_note:\n\t"
+    ".long 10\n\t"  // namesz: "vdsoforge" and its NUL
+    ".long vf_cpu_patches_end - vf_cpu_patches_desc\n\t"
+    ".long 3\n\t"  // kNoteTypeCpuPatches
+    ".asciz \"vdsoforge\"\n\t"
+    ".balign 4\n\t"
+    "vf_cpu_patches_desc:\n\t"
+    ".long 1\n\t"  // kCpuPatchesFormat
+    ".subsection 2\n\t"
+    "vf_cpu_patches_end:\n\t"
+    ".popsection");
+static_assert(vdsoforge::abi::kNoteTypeCpuPatches == 3 && vdsoforge::abi::kCpuPatchesFormat == 1);
+
 namespace {
 
 using vdsoforge::abi::KernelTimespec;

@@ -196,7 +196,8 @@ class TimeFunctions {
       return do_hres(clock(home_, abi::kCsHresCoarse), id, ts);
     if (bit & abi::kCoarseClocks) return do_coarse(clock(home_, abi::kCsHresCoarse), id, ts);
     if (bit & abi::kRawClocks) return do_hres(clock(home_, abi::kCsRaw), id, ts);
-    if (id >= kAuxFirst && id < kAuxFirst + abi::kMaxAuxClocks) return do_aux(id - kAuxFirst, ts);
+    if (id >= kAuxFirst && id < kAuxFirst + abi::kMaxAuxClocks)
+      return do_aux(home_, away_, id - kAuxFirst, ts);
     return false;
   }
 
@@ -205,7 +206,7 @@ class TimeFunctions {
     uint64_t sec, ns;
     uint32_t seq;
     do {
-      if (read_begin_or_timens(vc, seq)) return do_hres_timens(vc, id, ts);
+      if (read_begin_or_timens(vc, seq)) return do_hres_timens(vc, away_, id, ts);
       if (!read_timestamp(vc, id, sec, ns)) return false;
     } while (read_retry(vc, seq));
     set_timespec(ts, sec, ns);
@@ -215,10 +216,11 @@ class TimeFunctions {
   // Inside a time namespace: the real record, now at the timens slot, read
   // as usual, plus the namespace's offset for this clock from the record
   // the caller started at.
-  [[gnu::noinline]] bool do_hres_timens(const abi::VdsoClock* namespace_record, uint32_t id,
-                                        abi::KernelTimespec* ts) const {
+  [[gnu::noinline, gnu::cold]] static bool do_hres_timens(const abi::VdsoClock* namespace_record,
+                                                          const uint8_t* away, uint32_t id,
+                                                          abi::KernelTimespec* ts) {
     const abi::VdsoClock* vc =
-        clock(away_, id == abi::kClockMonotonicRaw ? abi::kCsRaw : abi::kCsHresCoarse);
+        clock(away, id == abi::kClockMonotonicRaw ? abi::kCsRaw : abi::kCsHresCoarse);
     uint64_t sec, ns;
     uint32_t seq;
     do {
@@ -237,7 +239,7 @@ class TimeFunctions {
     uint32_t seq;
     int64_t sec, nsec;
     do {
-      if (read_begin_or_timens(vc, seq)) return do_coarse_timens(vc, id, ts);
+      if (read_begin_or_timens(vc, seq)) return do_coarse_timens(vc, away_, id, ts);
       sec = static_cast<int64_t>(read_once(base.sec));
       nsec = static_cast<int64_t>(read_once(base.nsec));
     } while (read_retry(vc, seq));
@@ -246,9 +248,10 @@ class TimeFunctions {
     return true;
   }
 
-  [[gnu::noinline]] bool do_coarse_timens(const abi::VdsoClock* namespace_record, uint32_t id,
-                                          abi::KernelTimespec* ts) const {
-    const abi::VdsoClock* vc = clock(away_, abi::kCsHresCoarse);
+  [[gnu::noinline, gnu::cold]] static bool do_coarse_timens(const abi::VdsoClock* namespace_record,
+                                                            const uint8_t* away, uint32_t id,
+                                                            abi::KernelTimespec* ts) {
+    const abi::VdsoClock* vc = clock(away, abi::kCsHresCoarse);
     const abi::VdsoTimestamp& base = vc->basetime[id];
     uint64_t sec, nsec;
     uint32_t seq;
@@ -266,20 +269,23 @@ class TimeFunctions {
   // Linux 6.17+ auxiliary clocks (generic layout only): their own records
   // after the two main ones, base time 0; a disabled clock (mode NONE) and
   // every other layout go to the system call.
-  [[gnu::noinline]] bool do_aux(uint32_t index, abi::KernelTimespec* ts) const {
+  [[gnu::noinline, gnu::cold]] static bool do_aux(const uint8_t* home, const uint8_t* away,
+                                                  uint32_t index, abi::KernelTimespec* ts) {
     if constexpr (kLayout.shape != layout::TimeDataShape::generic_time_data) {
+      (void)home;
+      (void)away;
       (void)index;
       (void)ts;
       return false;
     } else {
-      const uint8_t* data = home_;
+      const uint8_t* data = home;
       uint64_t sec, ns;
       uint32_t seq;
       for (;;) {
         const abi::VdsoClock* vc = aux_clock(data, index);
         if (read_begin_or_timens(vc, seq)) {
-          if (data == away_) return false;  // a namespace page in both slots: not the kernel's
-          data = away_;                     // the real record, through the timens slot
+          if (data == away) return false;  // a namespace page in both slots: not the kernel's
+          data = away;                     // the real record, through the timens slot
           continue;
         }
         if (read_once(vc->clock_mode) == abi::kClockModeNone) return false;

@@ -56,8 +56,9 @@ const abi::VdsoRngData* EmulatedDataPage::image_view() const {
 Error EmulatedDataPage::set_time_namespace(bool inside) {
   if (!timens_)
     return {Errc::not_supported,
-            "the image's data layout has no time-namespace indirection (only the pre-6.15 "
-            "profiles, linux-6.11 and linux-6.13, read their rng data through the timens page)"};
+            "the image's data layout has no time-namespace indirection and no emulated time "
+            "data (the pre-6.15 profiles read their rng data through the timens page; images "
+            "exporting the time functions read their clocks through it)"};
   return timens_->set_inside(inside);
 }
 

@@ -143,8 +143,8 @@ std::chrono::nanoseconds EmulatedTimeData::realtime_offset() const {
 Error EmulatedTimeData::set_namespace_offset(int clock, int64_t sec, uint64_t nsec) {
   if (!namespace_time_data_)
     return {Errc::not_supported,
-            "the image's data layout emulates no time namespace (only the pre-6.15 profiles, "
-            "linux-6.11 and linux-6.13, have one)"};
+            "the image's data layout emulates no time namespace (its timens page is missing "
+            "or holds the rng data)"};
   if (clock < 0 || static_cast<unsigned>(clock) >= abi::kVdsoBases || nsec >= abi::kNsecPerSec)
     return {Errc::invalid_argument, "time-namespace offset: clock " + std::to_string(clock) +
                                         " is no vDSO clock id (0-11) or nsec " +

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 
+#include "cpu_patch_sites.h"
 #include "loader_access.h"
 #include "vdsoforge/layout_detect.h"
 
@@ -36,6 +37,20 @@ Error errno_error(const char* what) {
   return {Errc::map_failed, std::string(what) + " failed: " + std::strerror(errno)};
 }
 
+// Where the image's time data lies in its data area, if the loader is to
+// emulate it: an image that exports the time functions, with the time
+// records clear of the rng data.
+std::optional<layout::TimeLayout> emulated_time_layout(const ElfImage& elf,
+                                                       const AreaLayout& area) {
+  if (!elf.lookup("__vdso_clock_gettime", "")) return std::nullopt;
+  const layout::TimeLayout& time = layout::time_layout_of(area.profile);
+  const uint64_t start = time.time_data_offset;
+  const uint64_t end = start + time.tail_offset + sizeof(abi::VdsoTimeTail);
+  const uint64_t rng_end = area.rng_offset + sizeof(abi::VdsoRngData);
+  if (end > area.data_size || (area.rng_offset < end && rng_end > start)) return std::nullopt;
+  return time;
+}
+
 // The note is checked again here, not only by the parser: the mapping code
 // must be safe on its own terms whatever the parser accepts.  Without a note
 // the layout may come from the code, if the caller asked for that.
@@ -47,7 +62,8 @@ Error resolve_layout(const ElfImage& elf, const OpenOptions& options, AreaLayout
       return {Errc::missing_data_layout_note,
               "the image has no vdsoforge data-layout note and its code gives no data layout: " +
                   detected.reason};
-    out = {detected.data_area_size(), detected.rng_data_offset(), detected.profile, std::nullopt};
+    out = {detected.data_area_size(), detected.rng_data_offset(), detected.profile, std::nullopt,
+           std::nullopt};
     // The indirection is emulated only for a profile the code matched in
     // full; a partial match gives the rng data's place and nothing more.
     if (const layout::Profile* p = detected.profile; p && p->has_timens_indirection)
@@ -63,7 +79,8 @@ Error resolve_layout(const ElfImage& elf, const OpenOptions& options, AreaLayout
       return {
           Errc::bad_data_layout_note,
           "data-layout note: page_size " + std::to_string(layout->page_size) + ", expected 4096"};
-    out = {layout->data_area_size, layout->rng_data_offset, layout->profile, layout->timens};
+    out = {layout->data_area_size, layout->rng_data_offset, layout->profile, layout->timens,
+           std::nullopt};
   }
   if (out.data_size == 0 || out.data_size % abi::kPageSize != 0 || out.data_size > kMaxImageSize)
     return {Errc::bad_data_layout_note, "data-layout note: data_area_size " +
@@ -87,10 +104,23 @@ Error resolve_layout(const ElfImage& elf, const OpenOptions& options, AreaLayout
               "data-layout note: the time-namespace pages, rng data and clock mode do not fit "
               "one vvar page and one timens page above it in the data area"};
   }
-  if (options.time_namespace && !out.timens && !options.share_data_with)
+  // 6.15+ layouts: a namespace swaps the time page and the timens page
+  // above it, if both lie in the area apart from the rng data.
+  if (!out.timens) {
+    if (const auto time = emulated_time_layout(elf, out)) {
+      const uint64_t ns_page = time->timens_page_offset;
+      const bool rng_clear = out.rng_offset + sizeof(abi::VdsoRngData) <= ns_page ||
+                             out.rng_offset >= ns_page + abi::kPageSize;
+      if (ns_page + abi::kPageSize <= out.data_size && rng_clear && ns_page > time->page_offset)
+        out.time_namespace = TimensIndirection{
+            time->page_offset, ns_page, time->time_data_offset + 4};  // record 0's clock mode
+    }
+  }
+  if (options.time_namespace && !out.namespace_pages() && !options.share_data_with)
     return {Errc::not_supported,
             "OpenOptions::time_namespace: the image's data layout has no time-namespace "
-            "indirection (only the pre-6.15 profiles, linux-6.11 and linux-6.13, have one)"};
+            "indirection and no emulated time data (the pre-6.15 profiles have the one, images "
+            "exporting the time functions the other)"};
   const Segment& load = elf.load_segment();
   if (load.offset != 0 || load.vaddr != 0 || load.memsz == 0 || load.filesz > load.memsz ||
       load.memsz > kMaxImageSize || load.filesz > elf.bytes().size())
@@ -146,27 +176,14 @@ Error check_options(const OpenOptions& options) {
   return {};
 }
 
-// Where the image's time data lies in its data area, if the loader is to
-// emulate it: an image that exports the time functions, with the time
-// records clear of the rng data.
-std::optional<layout::TimeLayout> emulated_time_layout(const ElfImage& elf,
-                                                       const AreaLayout& area) {
-  if (!elf.lookup("__vdso_clock_gettime", "")) return std::nullopt;
-  const layout::TimeLayout& time = layout::time_layout_of(area.profile);
-  const uint64_t start = time.time_data_offset;
-  const uint64_t end = start + time.tail_offset + sizeof(abi::VdsoTimeTail);
-  const uint64_t rng_end = area.rng_offset + sizeof(abi::VdsoRngData);
-  if (end > area.data_size || (area.rng_offset < end && rng_end > start)) return std::nullopt;
-  return time;
-}
-
 // Copies the PT_LOAD into `text` (read+write), then makes it read+execute:
 // no moment in which the text is writable and executable at once.
 // Like the kernel's alternatives, the ChaCha20 routine is patched in before
 // the text becomes executable, so the call path never tests the CPU.
 Error map_text(const ElfImage& elf, uint8_t* text, size_t image_size,
                const std::optional<Chacha20Routines>& routines,
-               std::optional<Chacha20Routine> chacha20) {
+               std::optional<Chacha20Routine> chacha20, bool cpu_patches,
+               size_t& cpu_patches_applied) {
   const Segment load = elf.load_segment();
   if (mmap(text, image_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
            0) == MAP_FAILED)
@@ -176,6 +193,11 @@ Error map_text(const ElfImage& elf, uint8_t* text, size_t image_size,
     if (Error patch_error = patch_chacha20_routine(*routines, *chacha20, text, load.filesz))
       return patch_error;
   }
+  // The time functions' rdtscp and rdpid, where the CPU has them.
+  if (Error patch_error = detail::apply_cpu_patches(elf, text, load.filesz,
+                                                    cpu_patches ? detail::cpu_patch_features() : 0,
+                                                    cpu_patches_applied))
+    return patch_error;
   if (mprotect(text, image_size, PROT_READ | PROT_EXEC) != 0)
     return errno_error("making the image text read+execute (mprotect)");
   // Best effort: names the text in /proc/self/maps where the kernel allows it.
@@ -231,7 +253,9 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
       err = errno_error("mapping the shared data area read-only");
       return nullptr;
     }
-    if (Error e = map_text(elf, text, image_size, routines, chacha20); e)
+    if (Error e = map_text(elf, text, image_size, routines, chacha20, options.cpu_patches,
+                           mapping->cpu_patches_applied);
+        e)
       return err = std::move(e), nullptr;
     // Joining the owner's time-namespace views comes last: from then on the
     // mapping's destructor is what leaves them again.
@@ -268,7 +292,9 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
     return nullptr;
   }
   detail::UniqueMapping writable_view(writable, layout.memfd_size());
-  if (Error e = map_text(elf, text, image_size, routines, chacha20); e)
+  if (Error e = map_text(elf, text, image_size, routines, chacha20, options.cpu_patches,
+                         mapping->cpu_patches_applied);
+      e)
     return err = std::move(e), nullptr;
 
   auto emulation = std::make_unique<detail::EmulatedDataPage>(
@@ -284,9 +310,10 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
   if (const auto time = emulated_time_layout(elf, layout)) {
     const layout::TimeLayout& shape = layout::time_layout_of(layout.profile);
     uint8_t* writable_area = mapping->writable_view.bytes();
-    uint8_t* namespace_data = layout.timens ? writable_area + layout.data_size +
-                                                  (time->time_data_offset - time->page_offset)
-                                            : nullptr;
+    uint8_t* namespace_data =
+        layout.namespace_pages()
+            ? writable_area + layout.data_size + (time->time_data_offset - time->page_offset)
+            : nullptr;
     auto time_data = std::make_unique<detail::EmulatedTimeData>(
         writable_area + time->time_data_offset, namespace_data, shape,
         options.time_follow_interval);
@@ -295,9 +322,10 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
   }
   // Layouts with the time-namespace indirection: the views switch from now
   // on (and may fail to map).
-  if (layout.timens) {
+  if (const auto& pages = layout.namespace_pages()) {
     page.attach_time_namespace(std::make_unique<detail::TimeNamespaceViews>(
-        mapping->data.get(), layout.data_size, *layout.timens, mapping->writable_view.bytes()));
+        mapping->data.get(), layout.data_size, *pages, mapping->writable_view.bytes(),
+        /*shifts_rng=*/layout.timens.has_value()));
     if (Error e = page.time_namespace_views()->add_view(mapping->reservation.bytes()); e)
       return err = std::move(e), nullptr;
     if (options.time_namespace) {

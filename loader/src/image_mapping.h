@@ -18,10 +18,17 @@ struct AreaLayout {
   uint64_t rng_offset = 0;
   const layout::Profile* profile = nullptr;
   std::optional<TimensIndirection> timens;  // the pre-6.15 indirection, if any
+  // 6.15+ layouts with emulated time data: the time page and the timens page
+  // a namespace swaps (the rng page stays put); none with `timens`.
+  std::optional<TimensIndirection> time_namespace;
 
+  // The pages an emulated time namespace swaps, if the layout has any.
+  const std::optional<TimensIndirection>& namespace_pages() const {
+    return timens ? timens : time_namespace;
+  }
   // Bytes of the data memfd: the area, plus the namespace's page if needed.
   uint64_t memfd_size() const {
-    return timens ? TimeNamespaceViews::memfd_size(data_size) : data_size;
+    return namespace_pages() ? TimeNamespaceViews::memfd_size(data_size) : data_size;
   }
 };
 
@@ -50,6 +57,7 @@ struct ImageMapping {
   size_t image_size = 0;
   AreaLayout layout;
   std::optional<Chacha20Routine> chacha20;
+  size_t cpu_patches_applied = 0;  // sites of the cpu-patches note rewritten
 
   // Only for images mapped by this library; declared before `page` so the
   // page's worker is joined before the memory it writes is unmapped.

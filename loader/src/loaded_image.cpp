@@ -34,5 +34,6 @@ DataPage* LoadedImage::data_page() { return mapping_->data_page(); }
 const layout::Profile* LoadedImage::layout_profile() const { return mapping_->layout.profile; }
 std::optional<Chacha20Routine> LoadedImage::chacha20_routine() const { return mapping_->chacha20; }
 int LoadedImage::data_fd() const { return mapping_->data_fd(); }
+size_t LoadedImage::cpu_patches_applied() const { return mapping_->cpu_patches_applied; }
 
 }  // namespace vdsoforge

@@ -23,8 +23,8 @@ Error remap(uint8_t* at, int prot, int fd, uint64_t offset, const char* what) {
 }  // namespace
 
 TimeNamespaceViews::TimeNamespaceViews(int fd, uint64_t data_size, const TimensIndirection& layout,
-                                       uint8_t* writable)
-    : fd_(fd), data_size_(data_size), layout_(layout) {
+                                       uint8_t* writable, bool shifts_rng)
+    : fd_(fd), data_size_(data_size), layout_(layout), shifts_rng_(shifts_rng) {
   // The namespace's page is all zeros but its clock mode: its rng slot reads
   // as generation 0, not ready, as the kernel's namespace page does.
   const int32_t marker = layout::kClockModeTimens;
@@ -88,7 +88,7 @@ Error TimeNamespaceViews::set_inside(bool inside) {
 
 uint64_t TimeNamespaceViews::rng_shift() const {
   std::lock_guard lock(mutex_);
-  return inside_ ? layout_.timens_page_offset - layout_.vvar_page_offset : 0;
+  return inside_ && shifts_rng_ ? layout_.timens_page_offset - layout_.vvar_page_offset : 0;
 }
 
 }  // namespace vdsoforge::detail

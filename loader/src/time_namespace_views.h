@@ -23,8 +23,11 @@ class TimeNamespaceViews {
   // `fd` holds the data area (`data_size` bytes) and, right after it, one
   // page for the namespace's page; `writable` maps all of it read-write.
   // Writes the namespace page's clock-mode marker.
-  TimeNamespaceViews(int fd, uint64_t data_size, const TimensIndirection& layout,
-                     uint8_t* writable);
+  // `shifts_rng`: the rng data lives in the swapped page (the pre-6.15
+  // indirection); false for 6.15+ layouts, whose namespace swaps only the
+  // time page and leaves the rng page in place.
+  TimeNamespaceViews(int fd, uint64_t data_size, const TimensIndirection& layout, uint8_t* writable,
+                     bool shifts_rng = true);
 
   // The memfd bytes the loader needs: the data area plus the namespace page.
   static uint64_t memfd_size(uint64_t data_size);
@@ -46,6 +49,7 @@ class TimeNamespaceViews {
   const int fd_;
   const uint64_t data_size_;
   const TimensIndirection layout_;
+  const bool shifts_rng_;
   mutable std::mutex mutex_;
   std::vector<uint8_t*> views_;
   bool inside_ = false;

@@ -81,7 +81,13 @@ TEST_CASE("each profile image is mapped over its kernel's data area, rng data wh
       CHECK(read_s32(image->base() - e.clock_mode) != vdsoforge::layout::kClockModeTimens);
       CHECK(perms_at(image->base() - e.timens_page) == "---s");
     } else {
-      CHECK(page.set_time_namespace(true).code == vdsoforge::Errc::not_supported);
+      // 6.15+: a namespace swaps only the time page (the image exports the
+      // time functions); the rng data keeps its own page.
+      REQUIRE_FALSE(page.set_time_namespace(true));
+      CHECK(read_s32(image->base() - e.data_area + 4) == vdsoforge::layout::kClockModeTimens);
+      CHECK(image->base() - reinterpret_cast<uintptr_t>(page.image_view()) == e.rng);
+      CHECK(vdsoforge::getrandom(*image, buffer, sizeof buffer, 0) == 100);
+      REQUIRE_FALSE(page.set_time_namespace(false));
     }
   }
 }
@@ -130,7 +136,8 @@ TEST_CASE("the time-namespace switch swaps the vvar and timens pages and sets th
 }
 
 TEST_CASE(
-    "OpenOptions::time_namespace starts inside, and images without the indirection refuse it") {
+    "OpenOptions::time_namespace starts inside; only an image without time data or indirection "
+    "refuses it") {
   auto options = manual();
   options.time_namespace = true;
   vdsoforge::Error err;
@@ -139,12 +146,19 @@ TEST_CASE(
   REQUIRE(inside);
   CHECK(inside->data_page()->in_time_namespace());
   CHECK(read_s32(inside->base() - 0x3ffc) == vdsoforge::layout::kClockModeTimens);
+  // 6.15+ layouts with the time functions: the time page is swapped.
   for (const std::string& path : {profile_image("linux-6.15"), std::string(VDSOFORGE_TEST_IMAGE)}) {
     INFO(path);
-    CHECK(LoadedImage::open_file(path, err, options) == nullptr);
-    CHECK(err.code == vdsoforge::Errc::not_supported);
-    CHECK(err.message.find("no time-namespace indirection") != std::string::npos);
+    auto image = LoadedImage::open_file(path, err, options);
+    REQUIRE(image);
+    CHECK(image->data_page()->in_time_namespace());
+    CHECK(read_s32(image->base() - image->data_area_size() + 4) ==
+          vdsoforge::layout::kClockModeTimens);
   }
+  // A getrandom-only image (no time data, no indirection) has nothing to swap.
+  CHECK(LoadedImage::open_file(VDSOFORGE_TEST_GETRANDOM_ONLY_IMAGE, err, options) == nullptr);
+  CHECK(err.code == vdsoforge::Errc::not_supported);
+  CHECK(err.message.find("no time-namespace indirection") != std::string::npos);
 }
 
 TEST_CASE("an image sharing a pre-6.15 data area follows its time-namespace switch") {

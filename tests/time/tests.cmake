@@ -12,3 +12,30 @@ foreach(program clocks clock_modes torn_read)
   vdsoforge_add_test(time_${program} NEEDS_IMAGE
     SOURCES "${time_test_dir}/test_${program}.cpp" LIBS vdsoforge_time_test_support)
 endforeach()
+include("${CMAKE_CURRENT_LIST_DIR}/kernel_selftests.cmake")
+
+# Real consumers under `vdsoforge exec`, clock system calls forbidden.
+add_executable(time_forbid_clock_syscalls "${time_test_dir}/probes/forbid_clock_syscalls.c")
+target_compile_options(time_forbid_clock_syscalls PRIVATE -Wall -Wextra -Werror)
+add_executable(time_clock_probe "${time_test_dir}/probes/clock_probe.c")
+target_compile_options(time_clock_probe PRIVATE -Wall -Wextra -Werror)
+set(time_go_probe "${CMAKE_CURRENT_BINARY_DIR}/time_go_clock_probe")
+if(EXISTS "${VDSOFORGE_CONSUMER_ROOT}/usr/lib/go-1.24/bin/go")
+  add_custom_command(OUTPUT "${time_go_probe}"
+    COMMAND "${PROJECT_SOURCE_DIR}/tests/exec/build_go_probe.sh" "${VDSOFORGE_CONSUMER_ROOT}"
+            "${time_test_dir}/probes/go" "${time_go_probe}" "${VDSOFORGE_CONSUMER_ROOT}/../gocache"
+    DEPENDS "${time_test_dir}/probes/go/main.go" "${PROJECT_SOURCE_DIR}/tests/exec/build_go_probe.sh"
+    COMMENT "Building the Go 1.24 clock probe")
+  add_custom_target(time_go_clock_probe_build ALL DEPENDS "${time_go_probe}")
+endif()
+vdsoforge_add_test(time_consumers NEEDS_IMAGE SOURCES "${time_test_dir}/test_consumers.cpp"
+  LIBS vdsoforge_time_test_support)
+add_dependencies(time_consumers time_forbid_clock_syscalls time_clock_probe)
+if(TARGET time_go_clock_probe_build)
+  add_dependencies(time_consumers time_go_clock_probe_build)
+endif()
+target_compile_definitions(time_consumers PRIVATE
+  VDSOFORGE_CONSUMER_ROOT="${VDSOFORGE_CONSUMER_ROOT}"
+  VDSOFORGE_TIME_GO_PROBE="${time_go_probe}"
+  VDSOFORGE_TIME_CLOCK_PROBE="$<TARGET_FILE:time_clock_probe>"
+  VDSOFORGE_TIME_FORBID_CLOCK_SYSCALLS="$<TARGET_FILE:time_forbid_clock_syscalls>")

@@ -41,6 +41,12 @@ std::unique_ptr<vdsoforge::LoadedImage> open_image(const std::string& path,
 // The kernel's vDSO (REQUIREs it and its time functions).
 const vdsoforge::LoadedImage& kernel_vdso();
 
+// How far a mirrored coarse clock may trail the kernel's: the follow_kernel
+// copy runs every millisecond, but on a loaded machine its thread can wait
+// far longer to be scheduled (5 ms was exceeded at a load average of 20).
+// The exact equality of the coarse clocks is checked after an explicit sync.
+inline constexpr __int128 kCoarseLag = 250'000'000;
+
 // Nanoseconds since the clock's epoch, for ordering.
 inline __int128 to_ns(const vdsoforge::abi::KernelTimespec& ts) {
   return static_cast<__int128>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;

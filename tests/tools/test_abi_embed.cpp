@@ -62,12 +62,14 @@ TEST_CASE("embed writes the image's layout and export offsets") {
   CHECK(image_size % 4096 == 0);
   CHECK(image_size >= elf->bytes().size());
   CHECK(image_size < elf->bytes().size() + 4096);
-  for (const char* name : {"__vdso_getrandom", "getrandom"}) {
+  for (const char* name : {"__vdso_getrandom", "getrandom", "__vdso_clock_gettime", "clock_gettime",
+                           "__vdso_gettimeofday", "gettimeofday", "__vdso_time", "time",
+                           "__vdso_clock_getres", "clock_getres", "__vdso_getcpu", "getcpu"}) {
     const vdsoforge::Symbol* symbol = elf->lookup(name, "LINUX_2.6");
     REQUIRE(symbol != nullptr);
     CHECK(macro(header, std::string("PROBE_SYM_") + name) == symbol->value);
   }
-  CHECK(macro(header, "PROBE_SYMBOL_COUNT") == 2);
+  CHECK(macro(header, "PROBE_SYMBOL_COUNT") == 12);
   CHECK(header.find("__attribute__((aligned(4096), unused))") != std::string::npos);
   // The array starts with the ELF magic.
   CHECK(header.find("probe_image[PROBE_IMAGE_SIZE]") != std::string::npos);

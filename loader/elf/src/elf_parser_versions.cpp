@@ -121,6 +121,10 @@ bool ElfParser::parse_version_symbols() {
     return false;
   }
   regions_.push_back(Region{"DT_VERSYM version table", Errc::bad_version_table, offset, size});
+  // A table laid over another is reported as that, before its entries are
+  // read as version indices: what they decode to depends on whose bytes they
+  // are (with two exports they happened to be valid indices, with twelve not).
+  if (!check_overlaps()) return false;
   versym_offset_ = offset;
   image_.has_versym_ = true;
   for (Symbol& sym : image_.symbols_) {
@@ -134,11 +138,15 @@ bool ElfParser::parse_version_symbols() {
       sym.version = def->name;
     } else if (index != VER_NDX_GLOBAL && sym.shndx != SHN_UNDEF) {
       // Undefined symbols may carry DT_VERNEED indices; defined ones must
-      // name a version this image defines.
-      return fail(Errc::bad_version_table, "DT_VERSYM entry " + std::to_string(sym.index) +
-                                               " (symbol " + sym.name + ") at offset " + hex(at) +
-                                               " names version index " + std::to_string(index) +
-                                               ", which no DT_VERDEF entry defines");
+      // name a version this image defines.  The entry was read within
+      // bounds, so inspect mode goes on with the symbol unversioned and the
+      // consumer models say what each C library makes of it.
+      if (!rule(Errc::bad_version_table, "DT_VERSYM entry " + std::to_string(sym.index) +
+                                             " (symbol " + sym.name + ") at offset " + hex(at) +
+                                             " names version index " + std::to_string(index) +
+                                             ", which no DT_VERDEF entry defines")) {
+        return false;
+      }
     }
   }
   return true;

@@ -72,9 +72,10 @@ class DataPage {
   // Address the image reads (inside the read-only data area below it); in an
   // emulated time namespace, the rng data seen through the timens slot.
   const abi::VdsoRngData* image_view() const;
-  // The pre-6.15 time namespace (layouts with the indirection only, see
-  // OpenOptions::time_namespace): whether it is on, and switching it for
-  // every image over this page.  Errc::not_supported for other layouts.
+  // The emulated time namespace (see OpenOptions::time_namespace): whether
+  // it is on, and switching it for every image over this page.
+  // Errc::not_supported for layouts with neither the pre-6.15 indirection
+  // nor emulated time data.
   bool in_time_namespace() const;
   Error set_time_namespace(bool inside);
 
@@ -101,8 +102,9 @@ class DataPage {
   // Shifts CLOCK_REALTIME, CLOCK_REALTIME_COARSE and CLOCK_TAI (and so
   // gettimeofday and time) by `offset` from now on, mirrored data included.
   Error set_realtime_offset(std::chrono::nanoseconds offset);
-  // The emulated time namespace's offset for one clock id (pre-6.15
-  // profiles only, as for set_time_namespace()).
+  // The emulated time namespace's offset for one clock id (0-11, nsec below
+  // one second; Errc::invalid_argument otherwise), in the namespace's page
+  // whether or not the namespace is on.
   Error set_time_namespace_offset(int clock, int64_t sec, uint64_t nsec);
 
  private:
@@ -127,6 +129,10 @@ struct OpenOptions {
   // The ChaCha20 routine to patch in (images with a chacha20-routines note):
   // automatic takes $VDSOFORGE_CHACHA, else the best this CPU supports.
   Chacha20Routine chacha20 = Chacha20Routine::automatic;
+  // Apply the image's cpu-patches note (rdtscp, rdpid where the CPU has
+  // them, as the kernel's alternatives do); false runs the instructions as
+  // linked, which every x86-64 CPU runs.
+  bool cpu_patches = true;
   // An image without a vdsoforge data-layout note (the kernel's own vDSO as
   // `vdsoforge dump` saved it) is refused unless this is set; then its data
   // area is derived from its code (detect_data_layout(), layout_detect.h)
@@ -140,12 +146,13 @@ struct OpenOptions {
   // outlive this one; this one's data_page() is the other's, and `mode` and
   // `time_namespace` are ignored.
   class LoadedImage* share_data_with = nullptr;
-  // Start inside an emulated time namespace, as the kernels before 6.15 map
-  // one: the namespace's page (clock mode VDSO_CLOCKMODE_TIMENS, rng slot
-  // zero) at the vvar slot and the real vvar page at the timens slot.  Only
-  // for layouts with that indirection (profiles linux-6.11 and linux-6.13,
-  // from the note or the code); Errc::not_supported for others.  Outside a
-  // namespace the timens slot is inaccessible, as the kernel faults on it.
+  // Start inside an emulated time namespace, as the kernel maps one: the
+  // namespace's page (clock mode VDSO_CLOCKMODE_TIMENS, seq 1, the offsets;
+  // rng slot zero) at the vvar/time slot and the real page at the timens
+  // slot.  The pre-6.15 profiles swap their vvar page (rng data included);
+  // 6.15+ layouts with emulated time data swap only the time page.
+  // Errc::not_supported for layouts with neither.  Outside a namespace the
+  // timens slot is inaccessible, as the kernel faults on it.
   bool time_namespace = false;
   // Where the data area lies for an image without the vdsoforge data-layout
   // note, given explicitly (for example as `vdsoforge dump` reported it);
@@ -197,6 +204,9 @@ class LoadedImage {
   // The ChaCha20 routine the loader patched in; nullopt for the kernel vDSO
   // and for images without a chacha20-routines note.
   std::optional<Chacha20Routine> chacha20_routine() const;
+  // How many sites of the image's cpu-patches note the loader rewrote (0 for
+  // the kernel vDSO, images without the note, and OpenOptions::cpu_patches off).
+  size_t cpu_patches_applied() const;
   // The sealed memfd behind the data area (owned by the image, close-on-exec),
   // so another process can map the same data pages; -1 for the kernel vDSO.
   int data_fd() const;
