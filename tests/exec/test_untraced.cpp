@@ -74,13 +74,20 @@ class Terminal {
   void type(const std::string& keys) {
     [[maybe_unused]] ssize_t n = write(master_, keys.data(), keys.size());
   }
-  // Reads until `pattern` appears in what was read since the last match.
+  // Reads until `pattern` appears in what was read since the last match;
+  // `group` gets its first parenthesised group, if any.
   bool expect(const std::string& pattern, std::chrono::milliseconds limit = 20s) {
+    std::string ignored;
+    return expect(pattern, ignored, limit);
+  }
+  bool expect(const std::string& pattern, std::string& group,
+              std::chrono::milliseconds limit = 20s) {
     const std::regex re(pattern);
     const auto end = std::chrono::steady_clock::now() + limit;
     for (;;) {
       std::smatch match;
       if (std::regex_search(unread_, match, re)) {
+        if (match.size() > 1) group = match[1].str();
         seen_ += unread_.substr(0, static_cast<size_t>(match.position(0) + match.length(0)));
         unread_ = unread_.substr(static_cast<size_t>(match.position(0) + match.length(0)));
         return true;
@@ -121,10 +128,23 @@ void suspend_and_resume(Terminal& terminal, const std::string& command) {
   REQUIRE(terminal.expect("Stopped"));
   REQUIRE(terminal.expect("vf\\$ $"));
   terminal.type("jobs -l\n");
-  REQUIRE(terminal.expect("Stopped"));
+  std::string job;
+  REQUIRE(terminal.expect("\\[1\\]\\+ +([0-9]+) Stopped", job));
   REQUIRE(terminal.expect("vf\\$ $"));
+  // Stopped in fact, not only in the shell's books: a tracer that resumed
+  // the group-stop would leave the shell saying "Stopped" over a running job.
+  const pid_t stopped = static_cast<pid_t>(std::stol(job));
+  std::this_thread::sleep_for(300ms);
+  CHECK(process_state(stopped) == 'T');
+  // When the job is exec itself, the program under it is stopped too.
+  std::ifstream children("/proc/" + job + "/task/" + job + "/children");
+  for (pid_t child; children >> child;) {
+    INFO("child " << child << " of job " << job);
+    CHECK(process_state(child) == 'T');
+  }
   terminal.type("fg\n");
   REQUIRE(terminal.expect("sleep 30"));
+  CHECK(reaches_state(stopped, 'S', 2s));  // running again
   std::this_thread::sleep_for(500ms);
   terminal.type("\x03");  // Ctrl-C ends the resumed job
   REQUIRE(terminal.expect("vf\\$ $"));
@@ -206,7 +226,8 @@ TEST_CASE("the kernel's vdso_test_getrandom passes 2/2 on the image, PTRACE_TRAC
       "must)");
 }
 
-TEST_CASE("strace inside exec works; a consumer it starts runs on the kernel's vDSO, said once") {
+TEST_CASE(
+    "strace inside exec works, and a consumer it starts runs on the kernel's vDSO, said once") {
   const auto consumers = exec_test::require_consumers();
   TempDir dir;
   const auto trace = dir.path("strace.txt");
