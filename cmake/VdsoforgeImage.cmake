@@ -167,7 +167,10 @@ function(vdsoforge_add_image name)
             -z max-page-size=4096 -z common-page-size=4096 -z now -z noexecstack
             --no-undefined
             -o "${debug_image}" ${objects}
-    DEPENDS ${objects} "${linker_script}" "${version_script}"
+    # One .dynstr string for the version and its symbol, as GNU ld leaves it
+    # (tools/finish_image.h): readelf shows the symbol as the kernel's.
+    COMMAND vdsoforge::vdsoforge --finish-image "${debug_image}"
+    DEPENDS ${objects} "${linker_script}" "${version_script}" "$<TARGET_FILE:vdsoforge::vdsoforge>"
     COMMENT "Linking vDSO image ${name}.so.dbg"
     VERBATIM)
 

@@ -41,11 +41,30 @@ tests/kernel/summary.sh build/default
 step "ABI of the built images against the running kernel's vDSO"
 build/default/tools/vdsoforge abi build/default/vdso_src/vdsoforge-getrandom.so
 # The image of each kernel layout profile exports the same ABI, and its code
-# reads where its profile says, as its note does.
+# reads where its profile says, as its note does.  Its data layout is judged
+# too: the image of the running kernel's profile is COMPATIBLE (exit 0), the
+# others INCOMPATIBLE (exit 1) by a failed layout.* check and nothing else.
+kernel_profile=$(build/default/tools/vdsoforge abi build/default/vdso_src/vdsoforge-getrandom.so |
+  sed -n 's/^  reference: .*; profile \(linux-[0-9.]*\), certain$/\1/p')
+[ -n "$kernel_profile" ] || { echo "the running kernel's layout profile is unknown" >&2; exit 1; }
+echo "running kernel: $kernel_profile"
 for profile in linux-6.11 linux-6.13 linux-6.15; do
-  report=$(build/default/tools/vdsoforge abi "build/default/vdso_src/vdsoforge-getrandom-$profile.so")
+  status=0
+  report=$(build/default/tools/vdsoforge abi "build/default/vdso_src/vdsoforge-getrandom-$profile.so") ||
+    status=$?
   grep -E "^Result|^  image:" <<<"$report"
   grep -q "profile $profile, certain (its data-layout note agrees)" <<<"$report"
+  # (set -e does not stop at a failed test inside && or after !: each one exits.)
+  if [ "$profile" = "$kernel_profile" ]; then
+    if [ "$status" != 0 ] || ! grep -q "^Result: COMPATIBLE" <<<"$report"; then
+      echo "$profile: expected COMPATIBLE (exit 0) against the running kernel, exit $status" >&2
+      exit 1
+    fi
+  elif [ "$status" != 1 ] || ! grep -q "^  FAIL layout.rng_data: " <<<"$report" ||
+       grep -E "^  FAIL " <<<"$report" | grep -qv "^  FAIL layout\."; then
+    echo "$profile: expected INCOMPATIBLE (exit 1) by layout.* checks alone, exit $status" >&2
+    exit 1
+  fi
 done
 
 step "CI recipe (examples/ci) run locally"

@@ -1,10 +1,11 @@
-// vdsoforge abi [IMAGE] [--reference FILE] [--json] [--junit FILE] [--sarif FILE]
-//               [--consumers] [--require-consumer ID,...]
+// vdsoforge abi [IMAGE] [--reference FILE] [--reference-profile PROFILE] [--json]
+//               [--junit FILE] [--sarif FILE] [--consumers] [--require-consumer ID,...]
 //
 // Is IMAGE a drop-in for the reference vDSO (the running kernel's unless
 // --reference names a file)?  Exit status: 0 compatible, 1 incompatible,
-// 2 an input cannot be read.  --consumers adds what each modelled consumer
-// (glibc, Go, musl, the selftests' parser, LLVM libc) would do with IMAGE;
+// 2 an input cannot be read, 3 undetermined (no check failed, but the data
+// layout of one side could not be found: name the kernel's profile).  --consumers adds what each
+// modelled consumer (glibc, Go, musl, the selftests' parser, LLVM libc) would do with IMAGE;
 // --require-consumer makes 0/1 mean "every named consumer would use IMAGE"
 // instead, for a CI job that cares about those consumers only.
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include "command.h"
 #include "compat/compat_checks.h"
 #include "compat/compat_report.h"
+#include "compat/layout_checks.h"
 #include "consumers/consumer_model.h"
 #include "consumers/consumer_report.h"
 #include "default_files.h"
@@ -31,7 +33,8 @@ namespace {
 
 struct AbiOptions {
   std::string image = default_image_path();
-  std::string reference;  // empty: the running kernel's vDSO
+  std::string reference;          // empty: the running kernel's vDSO
+  std::string reference_profile;  // empty: the reference's layout from its code
   bool json = false;
   report::ReportFiles reports;
   bool consumers = false;
@@ -48,12 +51,12 @@ struct LoadedInput {
 LoadedInput load_file(const std::string& path) {
   LoadedInput input;
   input.info.source = path;
-  Error err;
-  input.elf = ElfImage::parse_file(path, ParseMode::inspect, err);
+  RefusedInput refused;
+  input.elf = inspect_file(path, refused);
   if (!input.elf) {
-    InputError refused = refused_input(path, err);
-    input.error_code = std::move(refused.code);
-    input.error_message = path + ": " + refused.reason;
+    InputError error = refused_input(path, std::move(refused));
+    input.error_code = std::move(error.code);
+    input.error_message = path + ": " + error.reason;
     return input;
   }
   input.info.size = input.elf->bytes().size();
@@ -106,6 +109,27 @@ int cannot_read(const AbiOptions& options, const char* which, const LoadedInput&
   return 2;
 }
 
+// How a side's layout was found, or why it was not.
+std::string side_basis(const compat::LayoutSide& side) {
+  return side.known ? side.basis : "nothing (unknown: " + side.why_unknown + ")";
+}
+
+// Exit status 2 for a command line that contradicts itself: the message on
+// stderr, in the JSON and in the CI reports, as for an unreadable input.
+int contradicted(const AbiOptions& options, const std::string& message) {
+  std::fprintf(stderr, "vdsoforge abi: %s\n", message.c_str());
+  if (options.json)
+    std::cout << compat::error_json("reference", "profile_contradicted", message).dump(2) << "\n";
+  const report::CheckRun run{.command = "abi",
+                             .artifact = options.image,
+                             .reference = options.reference.empty() ? "kernel" : options.reference,
+                             .error = message};
+  std::string error;
+  if (!options.reports.write(run, error))
+    std::fprintf(stderr, "vdsoforge abi: %s\n", error.c_str());
+  return 2;
+}
+
 int run_abi(const AbiOptions& options) {
   const LoadedInput image = load_file(options.image);
   if (!image.elf) return cannot_read(options, "image", image);
@@ -113,22 +137,38 @@ int run_abi(const AbiOptions& options) {
       options.reference.empty() ? load_kernel_vdso() : load_file(options.reference);
   if (!reference.elf) return cannot_read(options, "reference", reference);
 
+  const DetectedLayout image_layout = detect_data_layout(*image.elf);
+  const DetectedLayout reference_layout = detect_data_layout(*reference.elf);
+  const layout::Profile* named = options.reference_profile.empty()
+                                     ? nullptr
+                                     : layout::profile_named(options.reference_profile.c_str());
+  // A named profile the reference's own code contradicts is a mistake in
+  // the command line, not a verdict on the image.
+  if (named && reference_layout.confidence == LayoutConfidence::certain &&
+      reference_layout.profile != named) {
+    return contradicted(options,
+                        "--reference-profile " + options.reference_profile +
+                            " contradicts the reference's code: " + describe(reference_layout));
+  }
+
   compat::Report report;
   report.image = image.info;
   report.reference = reference.info;
   compat::compare(*image.elf, *reference.elf, report);
+  const compat::LayoutSide image_side = compat::image_layout_side(*image.elf, image_layout);
+  const compat::LayoutSide reference_side = compat::reference_layout_side(reference_layout, named);
+  compat::add_layout_checks(image_side, reference_side, report);
   const bool with_consumers = options.consumers || !options.required.empty();
   const auto verdicts = with_consumers ? consumers::evaluate_all(*image.elf)
                                        : std::vector<consumers::ConsumerVerdict>{};
   const auto unmet = consumers::unmet_requirements(verdicts, options.required);
-  // Where each side reads its rng data, from its code: information beside
-  // the ABI verdict (a data layout is the kernel's choice, not an ABI break).
-  const DetectedLayout image_layout = detect_data_layout(*image.elf);
-  const DetectedLayout reference_layout = detect_data_layout(*reference.elf);
   if (options.json) {
     nlohmann::json json = compat::to_json(report);
     json["data_layout"] = {{"image", layout_json(*image.elf, image_layout)},
                            {"reference", layout_json(*reference.elf, reference_layout)}};
+    // What the layout.* checks compared each side by.
+    json["data_layout"]["image"]["judged_by"] = side_basis(image_side);
+    json["data_layout"]["reference"]["judged_by"] = side_basis(reference_side);
     if (with_consumers) json["consumers"] = consumers::to_json(verdicts);
     if (!options.required.empty()) {
       json["required_consumers"] = {
@@ -141,7 +181,9 @@ int run_abi(const AbiOptions& options) {
     std::cout << compat::render_text(report);
     std::cout << "\nData layout, from each side's __vdso_getrandom code:\n"
               << layout_text("image:     ", *image.elf, image_layout)
-              << layout_text("reference: ", *reference.elf, reference_layout);
+              << layout_text("reference: ", *reference.elf, reference_layout)
+              << "  layout.* checks judge the image by " << side_basis(image_side)
+              << " and the reference by " << side_basis(reference_side) << "\n";
     if (with_consumers) std::cout << consumers::render_text(verdicts);
     if (!options.required.empty()) {
       std::string line = unmet.empty() ? "Required consumers: all would use the image"
@@ -158,7 +200,23 @@ int run_abi(const AbiOptions& options) {
     return 2;
   }
   if (!options.required.empty()) return unmet.empty() ? 0 : 1;
-  return report.compatible() ? 0 : 1;
+  switch (report.verdict()) {
+    case compat::Verdict::compatible:
+      return 0;
+    case compat::Verdict::incompatible:
+      return 1;
+    case compat::Verdict::undetermined:
+      return 3;
+  }
+  return 1;
+}
+
+// CLI11 check: a profile's name.
+std::string known_profile(const std::string& name) {
+  if (layout::profile_named(name.c_str()) != nullptr) return {};
+  std::string known;
+  for (const layout::Profile* p : layout::kProfiles) known += " " + std::string(p->name);
+  return "unknown profile '" + name + "'; known:" + known;
 }
 
 // CLI11 check: every id names a model.
@@ -176,6 +234,11 @@ const CommandRegistration registration{Command{
                      std::string("the image to check (default: ") + kDefaultImageHelp + ")");
       sub.add_option("--reference,-r", options->reference,
                      "reference vDSO file (default: the running kernel's vDSO)");
+      sub.add_option("--reference-profile", options->reference_profile,
+                     "the reference kernel's data layout, when its code does not show it: "
+                     "linux-6.11 (Linux 6.11-6.12), linux-6.13 (6.13-6.14) or linux-6.15 (6.15 "
+                     "and later)")
+          ->check(CLI::Validator(known_profile, "PROFILE"));
       sub.add_flag("--json", options->json,
                    "machine-readable report (schema vdsoforge-abi/1, see docs/integration.md)");
       options->reports.add_options(sub);
@@ -190,8 +253,8 @@ const CommandRegistration registration{Command{
       return [options] { return run_abi(*options); };
     },
     .name = "abi",
-    .summary = "check an image's ABI against the kernel's vDSO (exit 0 compatible, 1 not, 2 "
-               "unreadable input)",
+    .summary = "check an image's ABI and data layout against the kernel's vDSO (exit 0 "
+               "compatible, 1 not, 2 unreadable input, 3 layout undetermined)",
 }};
 
 }  // namespace

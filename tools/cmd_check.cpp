@@ -64,9 +64,12 @@ int run_check(const CheckOptions& options) {
         "vdsoforge check: --stackless needs --debug-image (the unstripped image with .symtab)\n");
     return 2;
   }
+  RefusedInput refused;
+  const auto image = inspect_file(options.image, refused);
+  if (!image)
+    return cannot_check(options,
+                        refused_input(options.image, std::move(refused)).text(options.image));
   Error err;
-  const auto image = ElfImage::parse_file(options.image, ParseMode::inspect, err);
-  if (!image) return cannot_check(options, refused_input(options.image, err).text(options.image));
   std::optional<ElfImage> debug;
   if (!options.stackless.empty()) {
     debug = ElfImage::parse_file(options.debug_image, ParseMode::inspect, err);

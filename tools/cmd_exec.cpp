@@ -41,6 +41,7 @@ struct ExecOptions {
   bool count_syscalls = false;
   std::string report_path;
   bool hide_kernel_vdso = false;
+  bool refuse_privileged = false;
   bool quiet = false;
   bool demo = false;
   std::vector<std::string> argv;
@@ -144,8 +145,11 @@ int run(ExecOptions& options) {
     if (!control) return refuse(error);
   }
 
-  const exec::TraceResult result =
-      exec::trace_program({options.argv, source->vdso(), options.count_syscalls});
+  const auto say = [](const std::string& note) {
+    std::fprintf(stderr, "vdsoforge exec: note: %s\n", note.c_str());
+  };
+  const exec::TraceResult result = exec::trace_program(
+      {options.argv, source->vdso(), options.count_syscalls, options.refuse_privileged, say});
   control.reset();
 
   if (!result.message.empty()) std::fprintf(stderr, "vdsoforge exec: %s\n", result.message.c_str());
@@ -158,6 +162,7 @@ int run(ExecOptions& options) {
     context.count_getrandom = options.count_syscalls;
     context.not_ready = options.not_ready;
     context.hide_kernel_vdso = options.hide_kernel_vdso;
+    context.refuse_privileged = options.refuse_privileged;
     context.reseeds_forced = driver.reseeds_forced();
     context.final_generation = source->data_page().generation();
     std::string error;
@@ -186,9 +191,12 @@ const CommandRegistration registration{Command{
           "Runs PROGRAM (and every process it forks and every program they exec) with\n"
           "AT_SYSINFO_EHDR pointing at IMAGE, mapped as the loader maps it: data area read-only\n"
           "directly below the read+execute text, shared with this process.\n"
+          "Between its execve calls the program runs untraced: it may trace, be traced, stop\n"
+          "and continue as without exec.  Privileged (setuid/setgid/capability) programs run\n"
+          "on the kernel's vDSO with their privileges, and so does all they start.\n"
           "Exit status: the program's (128+N if killed by signal N), 127 if it was not found,\n"
           "126 if it could not be executed, 2 for bad arguments, a refused program or image\n"
-          "(32-bit/x32, setuid/setgid, already traced) and tracer errors.\n");
+          "(32-bit/x32; privileged with --refuse-privileged) and supervisor errors.\n");
       // Everything after the first positional (or after --) is the program's.
       sub.prefix_command();
       // No positional: prefix_command() hands the first word that is not an
@@ -217,10 +225,14 @@ const CommandRegistration registration{Command{
           "--control", options->control_socket,
           "serve `vdsoforge ctl SOCKET reseed | ready 0|1 | status` on this Unix socket");
       sub.add_flag("--count-syscalls", options->count_syscalls,
-                   "count getrandom(2) system calls (seccomp SECCOMP_RET_TRACE on that call only)");
+                   "count getrandom(2) system calls (a seccomp user notification on that call "
+                   "only)");
       sub.add_option("--report", options->report_path, "write a JSON report to FILE");
       sub.add_flag("--hide-kernel-vdso", options->hide_kernel_vdso,
                    "unmap the kernel's [vdso] and [vvar*] pages in the program");
+      sub.add_flag("--refuse-privileged", options->refuse_privileged,
+                   "refuse setuid/setgid/file-capability programs (exit 2, the whole tree ends) "
+                   "instead of running them untraced on the kernel's vDSO");
       sub.add_flag("-q,--quiet", options->quiet, "no summary line on stderr");
       sub.add_flag("--demo", options->demo,
                    std::string("run the demo consumer instead of a PROGRAM: getrandom-probe (") +

@@ -23,13 +23,16 @@ std::string without_path(const std::string& path, std::string message) {
 
 }  // namespace
 
-InputError refused_input(const std::string& path, const Error& refusal) {
+InputError refused_input(const std::string& path, RefusedInput refused) {
   std::error_code ec;
-  if (refusal.code == Errc::truncated && std::filesystem::is_regular_file(path, ec) &&
-      std::filesystem::file_size(path, ec) == 0 && !ec)
-    return {std::string(errc_name(refusal.code)), "the file is empty (0 bytes), not an ELF image"};
-  RefusedInput refused = why_refused(path, refusal);
+  if (std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) == 0 &&
+      !ec)
+    return {std::move(refused.code), "the file is empty (0 bytes), not an ELF image"};
   return {std::move(refused.code), in_option_words(without_path(path, std::move(refused.message)))};
+}
+
+InputError refused_input(const std::string& path, const Error& refusal) {
+  return refused_input(path, why_refused(path, refusal));
 }
 
 std::string in_option_words(std::string message) {

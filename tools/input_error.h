@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "check/not_a_vdso.h"
 #include "vdsoforge/error.h"
 
 namespace vdsoforge::tools {
@@ -26,6 +27,8 @@ struct InputError {
 // `refusal`, cannot be used: "not a vDSO" with the evidence for a program or
 // an ordinary library, else the refusal itself.
 InputError refused_input(const std::string& path, const Error& refusal);
+// The same for a file inspect_file() refused, with its evidence already found.
+InputError refused_input(const std::string& path, RefusedInput refused);
 
 // The loader's own words for an option (OpenOptions::time_namespace, ...)
 // replaced with the command-line option that set it (--timens, ...).

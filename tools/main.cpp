@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "command.h"
+#include "finish_image.h"
 #include "man_page.h"
 
 namespace vdsoforge::tools {
@@ -90,6 +91,15 @@ int main(int argc, char** argv) {
   if (argc == 2 && std::strcmp(argv[1], "--generate-man-page") == 0) {
     std::fputs(vdsoforge::tools::man_page(app).c_str(), stdout);
     return std::fflush(stdout) == 0 ? 0 : 2;
+  }
+
+  // Not an option of the CLI either: the image build's step after linking
+  // (VdsoforgeImage.cmake; see finish_image.h).
+  if (argc == 3 && std::strcmp(argv[1], "--finish-image") == 0) {
+    std::string error;
+    if (vdsoforge::tools::finish_image(argv[2], error)) return 0;
+    std::fprintf(stderr, "vdsoforge: --finish-image: %s\n", error.c_str());
+    return 2;
   }
 
   // CLI11 would call a misspelt command "A subcommand is required"; name it.

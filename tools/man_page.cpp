@@ -97,6 +97,9 @@ a verdict against the image: incompatible (abi), a rule broken (check), or the i
 .TP
 .B 2
 a usage error, an unknown command, or an input that cannot be read (a missing file, not an ELF file, not a vDSO, no kernel vDSO); the message says which.
+.TP
+.B 3
+abi only: no check failed, but the data layout of one side (usually the reference kernel's) could not be determined, so the layout checks are undecided; name the kernel's layout with \-\-reference\-profile.
 )";
 
 constexpr const char* kFiles =

@@ -12,7 +12,8 @@
 #                         compare with; default: the running kernel's vDSO, which
 #                         on a CI runner is the runner's kernel
 #   VDSOFORGE_REPORTS     where the reports go (default: abi-reports)
-# Exit status: that of `vdsoforge abi`: 0 compatible, 1 not, 2 unreadable input.
+# Exit status: that of `vdsoforge abi`: 0 compatible, 1 not, 2 unreadable input,
+# 3 the reference kernel's data layout undetermined (set $VDSOFORGE_REFERENCE_PROFILE).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -29,12 +30,14 @@ mkdir -p "$reports"
 
 args=(abi "$image" --junit "$reports/abi.xml" --sarif "$reports/abi.sarif")
 [ -n "${VDSOFORGE_REFERENCE:-}" ] && args+=(--reference "$VDSOFORGE_REFERENCE")
+[ -n "${VDSOFORGE_REFERENCE_PROFILE:-}" ] &&
+  args+=(--reference-profile "$VDSOFORGE_REFERENCE_PROFILE")
 status=0
 "$tool" "${args[@]}" >"$reports/abi.txt" || status=$?
 
 case $status in
   0) grep '^Result:' "$reports/abi.txt" ;;
-  1) sed -n '/^Result:/,$p' "$reports/abi.txt" ;;
+  1 | 3) sed -n '/^Result:/,$p' "$reports/abi.txt" ;;
   *) echo "abi-gate: vdsoforge abi could not check $image (exit $status)" >&2 ;;
 esac
 echo "abi-gate: reports in $reports/abi.xml (JUnit) and $reports/abi.sarif (SARIF)"

@@ -3,8 +3,11 @@
 // including each way it must refuse to guess.
 #include <elf.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <initializer_list>
+#include <optional>
+#include <string_view>
 
 #include "image_bytes.h"
 #include "vdsoforge/kernel_vdso.h"
@@ -88,7 +91,111 @@ DetectedLayout pre_615_code(uint64_t rng, uint64_t timens_delta, uint64_t clock_
   return code.detect();
 }
 
+// GCC 12's shape of the pre-6.15 code (Debian's 6.12 kernel): the rng
+// address in r10; on the time-namespace branch, placed after the main path,
+// the difference of two leas (&timens data - &vvar data) is added to r10 and
+// the code jumps back to where both fields are read.
+DetectedLayout gcc_pre_615_code(const layout::Profile& p) {
+  const uint64_t vvar_data = layout::clock_mode_distance(p) + 4;  // clock_mode is its second u32
+  const uint64_t timens_data = vvar_data - layout::timens_delta(p);
+  CodeWriter code;
+  code.rip({0x4c, 0x8d, 0x15}, layout::rng_distance(p))               // 0: lea r10, [rng data]
+      .rip(kCmpDwordRip, layout::clock_mode_distance(p), kImmTimens)  // 7: cmp clock mode
+      .raw({0x74, 0x09})                                              // 17: je 28
+      .raw({0x41, 0x0f, 0xb6, 0x42, 0x08})                            // 19: movzx eax, byte [r10+8]
+      .raw({0x49, 0x8b, 0x02})                                        // 24: mov rax, [r10]
+      .raw(kRet)                                                      // 27
+      .rip({0x48, 0x8d, 0x0d}, vvar_data)                             // 28: lea rcx, [vvar data]
+      .rip(kLeaRaxRip, timens_data)                                   // 35: lea rax, [timens data]
+      .raw({0x48, 0x29, 0xc8})                                        // 42: sub rax, rcx
+      .raw({0x49, 0x01, 0xc2})                                        // 45: add r10, rax
+      .raw({0xeb, 0xe1});                                             // 48: jmp 19
+  return code.detect();
+}
+
+// The detector's answer must be the profile's, every distance included.
+void require_profile(const DetectedLayout& layout, const layout::Profile& p) {
+  INFO(describe(layout));
+  REQUIRE(layout.confidence == LayoutConfidence::certain);
+  CHECK(layout.profile == &p);
+  CHECK(layout.rng_distance == layout::rng_distance(p));
+  CHECK(layout.timens_delta == std::optional<uint64_t>(layout::timens_delta(p)));
+  CHECK(layout.clock_mode_distance == std::optional<uint64_t>(layout::clock_mode_distance(p)));
+  CHECK(layout.data_area_size() == p.data_area_size);
+}
+
 }  // namespace
+
+TEST_CASE("real 6.12 kernels' vDSOs, GCC- and Clang-built, are linux-6.11 with certainty") {
+  for (const std::string_view fixture :
+       {test_support::kDebian612Vdso, test_support::kClang612Vdso}) {
+    INFO(fixture);
+    Error err;
+    const Bytes bytes = test_support::kernel_fixture(fixture);
+    const auto elf = ElfImage::parse(bytes, ParseMode::inspect, err);
+    INFO(err.message);
+    REQUIRE(elf);
+    const DetectedLayout layout = detect_data_layout(*elf);
+    require_profile(layout, layout::kLinux611);
+    // The namespace copy was followed into a read of the generation, not
+    // inferred from the clock mode alone.
+    const uint64_t namespace_copy = layout.rng_distance - *layout.timens_delta;
+    CHECK(std::any_of(
+        layout.references.begin(), layout.references.end(),
+        [&](const DataReference& r) { return r.distance == namespace_copy && r.width == 8; }));
+    CHECK(layout.reason.find("not followed") == std::string::npos);
+  }
+}
+
+TEST_CASE("GCC's indirect time-namespace address is followed for 6.11 and 6.13") {
+  for (const layout::Profile* p : {&layout::kLinux611, &layout::kLinux613}) {
+    INFO(p->name);
+    require_profile(gcc_pre_615_code(*p), *p);
+  }
+}
+
+TEST_CASE("a clock-mode check alone tells the pre-6.15 profiles apart") {
+  // The rng data read directly, the clock mode compared, and no second rng
+  // address the detector can follow.
+  const auto code_with_clock_mode = [](uint64_t clock_mode) {
+    CodeWriter code;
+    code.rip(kCmpDwordRip, clock_mode, kImmTimens)
+        .rip(kMovzxEcxRip, 0x3d78)
+        .rip(kMovRaxRip, 0x3d80)
+        .raw(kRet);
+    return code.detect();
+  };
+  for (const layout::Profile* p : {&layout::kLinux611, &layout::kLinux613}) {
+    INFO(p->name);
+    const DetectedLayout layout = code_with_clock_mode(layout::clock_mode_distance(*p));
+    INFO(describe(layout));
+    CHECK(layout.confidence == LayoutConfidence::certain);
+    CHECK(layout.profile == p);
+    CHECK_FALSE(layout.timens_delta);
+    CHECK(layout.reason.find("not followed") != std::string::npos);
+  }
+  const DetectedLayout odd = code_with_clock_mode(0x3f00);
+  INFO(describe(odd));
+  CHECK(odd.confidence == LayoutConfidence::partial);
+  CHECK(odd.profile == nullptr);
+  CHECK(odd.reason.find("base - 0x3f00") != std::string::npos);
+}
+
+TEST_CASE("a loop that keeps moving an address settles") {
+  CodeWriter code;
+  code.rip(kLeaRaxRip, 0x4000)        // 0
+      .raw({0x48, 0x8b, 0x10})        // 7: mov rdx, [rax]
+      .raw({0x48, 0x83, 0xc0, 0x08})  // 10: add rax, 8
+      .raw({0x85, 0xc9})              // 14: test ecx, ecx
+      .raw({0x75, 0xf5})              // 16: jne 7
+      .rip(kMovzxEcxRip, 0x3ff8)      // 18
+      .rip(kMovRaxRip, 0x4000)        // 25
+      .raw(kRet);
+  const DetectedLayout layout = code.detect();
+  INFO(describe(layout));
+  CHECK(layout.confidence == LayoutConfidence::certain);
+  CHECK(layout.profile == &layout::kLinux615);
+}
 
 TEST_CASE("the built image's code reads its rng data where its note says (linux-6.15)") {
   const ElfImage elf = test_support::parse_valid(test_support::built_image());

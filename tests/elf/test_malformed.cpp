@@ -397,13 +397,49 @@ TEST_CASE("a format-2 data-layout note that contradicts itself or its profile is
   }
 }
 
-TEST_CASE("a LOCAL symbol among the globals is an error in inspect mode too") {
-  Bytes bytes = test_support::built_image();
-  make_local(bytes, test_support::parse_valid(bytes).symbols().back().name);
-  Error err;
-  CHECK_FALSE(ElfImage::parse(bytes, ParseMode::inspect, err).has_value());
-  CHECK(err.code == Errc::bad_symbol_table);
-  CHECK_THAT(err.message, Catch::Contains("LOCAL symbols must come first"));
+// Tables that break a rule but read within bounds: strict mode refuses them,
+// inspect mode lists the same message as a violation and reads on, so the
+// tools can judge images consumers use (docs/image-check.md).
+TEST_CASE("a readable table that breaks a rule is refused in strict mode, listed in inspect") {
+  struct Readable {
+    const char* what;
+    std::function<void(Bytes&)> edit;
+    Errc expected;
+    const char* message_contains;
+  };
+  const Readable cases[] = {
+      {"a LOCAL symbol after the globals",
+       [](Bytes& b) { make_local(b, test_support::parse_valid(b).symbols().back().name); },
+       Errc::bad_symbol_table, "LOCAL symbols must come first"},
+      {"the getrandom alias LOCAL after __vdso_getrandom, sh_info kept",
+       [](Bytes& b) { make_local(b, "getrandom"); }, Errc::bad_symbol_table,
+       "LOCAL symbol getrandom"},
+      {"DT_GNU_HASH with 0 buckets", test_support::empty_gnu_hash_buckets, Errc::bad_hash_table,
+       "has 0 buckets"},
+      {"DT_VERSYM kept without DT_VERDEF",
+       [](Bytes& b) { test_support::hide_dynamic_tag(b, DT_VERDEF); }, Errc::bad_version_table,
+       "which no DT_VERDEF entry defines"},
+  };
+  const Bytes original = test_support::built_image();
+  for (const Readable& c : cases) {
+    DYNAMIC_SECTION(c.what) {
+      Bytes bytes = original;
+      c.edit(bytes);
+      Error err;
+      CHECK_FALSE(ElfImage::parse(bytes, ParseMode::strict, err).has_value());
+      CHECK(errc_name(err.code) == errc_name(c.expected));
+      CHECK_THAT(err.message, Catch::Contains(c.message_contains));
+      const std::string strict_message = err.message;
+
+      const auto image = ElfImage::parse(bytes, ParseMode::inspect, err);
+      INFO("inspect: " << err.message);
+      REQUIRE(image.has_value());
+      REQUIRE_FALSE(image->violations().empty());
+      // The first violation is the one strict mode stopped at.
+      CHECK(errc_name(image->violations().front().code) == errc_name(c.expected));
+      CHECK(image->violations().front().message == strict_message);
+    }
+  }
 }
 
 TEST_CASE("truncation at every header and table boundary, and every 29 bytes, is refused") {

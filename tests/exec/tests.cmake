@@ -95,3 +95,25 @@ add_dependencies(exec_consumer_verdicts exec_glibc_probe)
 if(TARGET exec_go_probe_build)
   add_dependencies(exec_consumer_verdicts exec_go_probe_build)
 endif()
+
+# Programs under exec run untraced between their execve calls: job control,
+# tracing from inside (the kernel's vdso_test_getrandom, strace), privileges.
+set(exec_kernel_source "/usr/src/linux-source-6.12.tar.xz")
+set(exec_kernel_selftest "${CMAKE_CURRENT_BINARY_DIR}/vdso_test_getrandom")
+if(EXISTS "${exec_kernel_source}")
+  add_custom_command(OUTPUT "${exec_kernel_selftest}"
+    COMMAND "${exec_test_dir}/build_kernel_selftest.sh" "${exec_kernel_source}" "${exec_kernel_selftest}"
+    DEPENDS "${exec_test_dir}/build_kernel_selftest.sh"
+    COMMENT "Building the kernel's vdso_test_getrandom from ${exec_kernel_source}")
+  add_custom_target(exec_kernel_selftest_build ALL DEPENDS "${exec_kernel_selftest}")
+endif()
+vdsoforge_add_test(exec_untraced NEEDS_IMAGE
+  SOURCES "${exec_test_dir}/test_untraced.cpp" LIBS vdsoforge_exec_harness)
+target_compile_definitions(exec_untraced PRIVATE
+  VDSOFORGE_KERNEL_SELFTEST="${exec_kernel_selftest}"
+  VDSOFORGE_KERNEL_SOURCE="${exec_kernel_source}")
+target_link_libraries(exec_untraced PRIVATE util)
+add_dependencies(exec_untraced exec_glibc_probe exec_vdso_probe)
+if(TARGET exec_kernel_selftest_build)
+  add_dependencies(exec_untraced exec_kernel_selftest_build)
+endif()

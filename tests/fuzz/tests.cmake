@@ -37,12 +37,15 @@ target_compile_options(fuzz_seed_corpus PRIVATE ${VDSOFORGE_WARNINGS})
 add_dependencies(fuzz_seed_corpus vdsoforge-getrandom)
 
 # The corpus lives in the build tree and grows from run to run; the seeds
-# (built image, its debug twin, the live kernel vDSO) are rewritten each run.
+# (built image, its debug twin, the live kernel vDSO, the real 6.12 kernels'
+# vDSOs of tests/kernel/fixtures) are rewritten each run.
 set(fuzz_corpus "${CMAKE_CURRENT_BINARY_DIR}/fuzz_corpus/elf_image")
 add_test(NAME fuzz_elf_image_seed
   COMMAND fuzz_seed_corpus "${fuzz_corpus}"
           "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom.so"
-          "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom.so.dbg")
+          "${PROJECT_BINARY_DIR}/vdso_src/vdsoforge-getrandom.so.dbg"
+          "${PROJECT_SOURCE_DIR}/tests/kernel/fixtures/linux-6.12.118+deb12-amd64.vdso"
+          "${PROJECT_SOURCE_DIR}/tests/kernel/fixtures/linux-6.12.118-tinyconfig-clang14.vdso")
 set_tests_properties(fuzz_elf_image_seed PROPERTIES FIXTURES_SETUP fuzz_elf_corpus)
 add_test(NAME fuzz_elf_image
   COMMAND fuzz_elf_image -max_total_time=20 -rss_limit_mb=1024 -timeout=10 -max_len=16384

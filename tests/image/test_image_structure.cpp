@@ -6,9 +6,12 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <set>
+#include <sstream>
 #include <string>
 
+#include "files.h"
 #include "skip.h"
+#include "tool_runner.h"
 #include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/image_defaults.h"
@@ -203,6 +206,61 @@ TEST_CASE("the version symbol LINUX_2.6 is in .dynsym as in the kernel's vDSO", 
   CHECK(vdsoforge::version_symbol_text(sym) == vdsoforge::version_symbol_text(theirs));
   CHECK(sym->value == theirs->value);
   CHECK(sym->size == theirs->size);
+}
+
+namespace {
+
+// The name column of `readelf --dyn-syms -W FILE` for the ABS symbol, the
+// version's own: "LINUX_2.6" when its name is the verdef's string, as GNU ld
+// leaves it, "LINUX_2.6@@LINUX_2.6" when it has a copy of its own.
+std::string readelf_version_symbol(const std::string& path) {
+  const auto result = test_support::run_program({"readelf", "--dyn-syms", "-W", path});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  std::istringstream lines(result.out);
+  std::string line, name;
+  while (std::getline(lines, line)) {
+    if (line.find(" ABS ") == std::string::npos) continue;
+    name = line.substr(line.rfind(' ') + 1);
+  }
+  return name;
+}
+
+}  // namespace
+
+TEST_CASE("the version symbol's name is the verdef's string, so readelf prints it as the kernel's",
+          "[structure]") {
+  for (const ElfImage* img : {&image(), &debug_image()}) {
+    const auto* sym = vdsoforge::find_version_symbol(*img, "LINUX_2.6");
+    REQUIRE(sym != nullptr);
+    const auto bytes = img->bytes();
+    const auto symtab = img->dynamic_value(DT_SYMTAB);
+    const auto verdef = img->dynamic_value(DT_VERDEF);
+    REQUIRE(symtab);
+    REQUIRE(verdef);
+    Elf64_Sym raw;
+    std::memcpy(&raw, bytes.data() + *symtab + sym->index * sizeof raw, sizeof raw);
+    // Version 2 is the second verdef (the first is the file's own, BASE).
+    Elf64_Verdef first, second;
+    std::memcpy(&first, bytes.data() + *verdef, sizeof first);
+    std::memcpy(&second, bytes.data() + *verdef + first.vd_next, sizeof second);
+    REQUIRE(second.vd_ndx == (sym->versym & 0x7fff));
+    Elf64_Verdaux aux;
+    std::memcpy(&aux, bytes.data() + *verdef + first.vd_next + second.vd_aux, sizeof aux);
+    CHECK(raw.st_name == aux.vda_name);
+  }
+  CHECK(readelf_version_symbol(VDSOFORGE_TEST_IMAGE) == "LINUX_2.6");
+
+  // And the kernel's own vDSO, saved to a file, reads the same.
+  vdsoforge::Error err;
+  const auto kernel_bytes = vdsoforge::kernel_vdso_bytes(err);
+  if (kernel_bytes.empty()) vdsoforge_skip(("no kernel vDSO: " + err.message).c_str());
+  test_support::TempDir dir;
+  const auto kernel_copy = dir.path("kernel-vdso.so");
+  test_support::write_file(kernel_copy,
+                           test_support::Bytes(kernel_bytes.begin(), kernel_bytes.end()));
+  CHECK(readelf_version_symbol(kernel_copy.string()) ==
+        readelf_version_symbol(VDSOFORGE_TEST_IMAGE));
 }
 
 TEST_CASE("notes: Linux version code, build-id and the data layout", "[structure]") {

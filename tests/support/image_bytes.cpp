@@ -32,6 +32,12 @@ Bytes built_profile_image(std::string_view profile) {
   return read_file(profile_image_path(profile));
 }
 
+std::string kernel_fixture_path(std::string_view name) {
+  return std::string(VDSOFORGE_TEST_FIXTURE_DIR) + "/" + std::string(name);
+}
+
+Bytes kernel_fixture(std::string_view name) { return read_file(kernel_fixture_path(name)); }
+
 Bytes kernel_vdso() {
   Error err;
   const auto span = vdsoforge::kernel_vdso_bytes(err);

@@ -23,6 +23,14 @@ Bytes built_debug_image();  // VDSOFORGE_TEST_DEBUG_IMAGE
 std::string profile_image_path(std::string_view profile);
 Bytes built_profile_image(std::string_view profile);
 Bytes kernel_vdso();  // a copy; skips the test if the kernel maps no vDSO
+// Real kernels' vDSOs kept in tests/kernel/fixtures, as [vdso] maps them
+// (docs/abi.md, "Detecting a layout from code", says how each was made):
+// Debian 12's GCC-built 6.12.118 as its kernel served it under QEMU, and a
+// Clang 14 build of the same source (tinyconfig + TIME_NS), page-padded.
+inline constexpr std::string_view kDebian612Vdso = "linux-6.12.118+deb12-amd64.vdso";
+inline constexpr std::string_view kClang612Vdso = "linux-6.12.118-tinyconfig-clang14.vdso";
+std::string kernel_fixture_path(std::string_view name);
+Bytes kernel_fixture(std::string_view name);
 
 // Reads or writes a T at `offset`; throws std::out_of_range past the end.
 void require_inside(const Bytes& bytes, uint64_t offset, size_t size);

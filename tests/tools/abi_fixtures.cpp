@@ -38,7 +38,7 @@ const nlohmann::json& find_check(const nlohmann::json& report, const std::string
 std::vector<std::string> failed_ids(const nlohmann::json& report) {
   std::vector<std::string> ids;
   for (const auto& check : report.at("checks")) {
-    if (!check.at("pass").get<bool>()) ids.push_back(check.at("id").get<std::string>());
+    if (check.at("outcome") == "fail") ids.push_back(check.at("id").get<std::string>());
   }
   return ids;
 }

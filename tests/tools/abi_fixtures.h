@@ -23,7 +23,8 @@ std::string broken_image(const test_support::TempDir& dir, const std::string& na
 // The check with this id in a parsed JSON report; throws if there is none.
 const nlohmann::json& find_check(const nlohmann::json& report, const std::string& id);
 
-// Ids of the failed checks of a parsed JSON report.
+// Ids of the failed checks of a parsed JSON report (decided and failed; an
+// undetermined check is not among them).
 std::vector<std::string> failed_ids(const nlohmann::json& report);
 
 }  // namespace abi_test

@@ -18,8 +18,7 @@ std::vector<Damage> build_catalogue() {
       {"GNU hash: bloom filter zeroed", "bloom-zeroed", corrupt_gnu_hash},
       {"GNU hash: the symbol's chain hash wrong", "gnu-chain",
        [](Bytes& b) { corrupt_gnu_hash_chain(b, kSymbol); }},
-      // (A DT_GNU_HASH with no buckets is not here: the parser refuses it
-      // outright, in inspect mode too, so no image of that kind can be mapped.)
+      {"GNU hash: 0 buckets", "gnu-no-buckets", empty_gnu_hash_buckets},
       {"no DT_GNU_HASH", "no-gnu-hash", [](Bytes& b) { hide_dynamic_tag(b, DT_GNU_HASH); }},
       {"DT_HASH buckets zeroed", "sysv-zeroed", corrupt_sysv_hash},
       {"no DT_HASH", "no-sysv-hash", [](Bytes& b) { hide_dynamic_tag(b, DT_HASH); }},
@@ -30,19 +29,20 @@ std::vector<Damage> build_catalogue() {
       {"version: definition dropped", "version-dropped", drop_last_version_definition},
       {"version: hidden bit on the symbol", "version-hidden",
        [](Bytes& b) { hide_symbol_version(b, kSymbol); }},
-      // (DT_VERDEF alone cannot go: the parser refuses a DT_VERSYM whose
-      // indexes no definition gives, in inspect mode too.)
+      {"no DT_VERDEF (DT_VERSYM kept)", "no-verdef",
+       [](Bytes& b) { hide_dynamic_tag(b, DT_VERDEF); }},
       {"no DT_VERDEF nor DT_VERSYM", "no-verdef-versym",
        [](Bytes& b) {
          hide_dynamic_tag(b, DT_VERDEF);
          hide_dynamic_tag(b, DT_VERSYM);
        }},
       {"no DT_VERSYM", "no-versym", [](Bytes& b) { hide_dynamic_tag(b, DT_VERSYM); }},
-      // The symbol's own entry.
-      // A LOCAL symbol must come before .dynsym's sh_info (the parser refuses
-      // the table otherwise, in inspect mode too): the symbol and those
-      // before it become LOCAL.
+      // The symbol's own entry.  For a LOCAL binding the symbol and those
+      // before it become LOCAL, with sh_info moved past them (LOCAL first).
       {"binding LOCAL", "local", [](Bytes& b) { make_symbols_local_through(b, kSymbol); }},
+      // Its alias instead, LOCAL after it, sh_info as it was: out of order.
+      {"alias getrandom LOCAL after the symbol", "local-alias",
+       [](Bytes& b) { set_symbol_binding(b, "getrandom", STB_LOCAL); }},
       {"binding WEAK", "weak", [](Bytes& b) { set_symbol_binding(b, kSymbol, STB_WEAK); }},
       {"visibility hidden", "hidden",
        [](Bytes& b) { set_symbol_visibility(b, kSymbol, STV_HIDDEN); }},

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "abi_fixtures.h"
 #include "consumers/consumer_model.h"
@@ -108,6 +109,12 @@ TEST_CASE("bloom filter zeroed: glibc falls back, Go and parse_vdso never read i
   kernels(test_support::corrupt_gnu_hash, {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
 }
 
+TEST_CASE("DT_GNU_HASH with 0 buckets: glibc skips the table, Go and parse_vdso divide by 0") {
+  ours(test_support::empty_gnu_hash_buckets, {{"glibc", kFallback, "empty_hash_table"},
+                                              {"go", kCrashes, "empty_hash_table"},
+                                              {"parse_vdso", kCrashes, "empty_hash_table"}});
+}
+
 TEST_CASE("DT_HASH buckets zeroed: unused while DT_GNU_HASH exists; musl scans linearly") {
   ours(test_support::corrupt_sysv_hash,
        {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
@@ -171,6 +178,13 @@ TEST_CASE("no DT_VERDEF (nor DT_VERSYM): Go follows a nil pointer, the others sk
   kernels(unversioned, {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
 }
 
+TEST_CASE("no DT_VERDEF (DT_VERSYM kept): Go follows a nil pointer, the others skip versions") {
+  // The versym entries now name an index no definition gives: a broken rule
+  // the parser lists, not a reason to refuse the image.
+  ours([](Bytes& b) { test_support::hide_dynamic_tag(b, DT_VERDEF); },
+       {{"glibc", kUses, ""}, {"go", kCrashes, "no_verdef"}, {"parse_vdso", kUses, ""}});
+}
+
 TEST_CASE("no DT_VERSYM (DT_VERDEF kept): glibc's version check reads a NULL entry") {
   ours(
       [](Bytes& b) { test_support::hide_dynamic_tag(b, DT_VERSYM); },
@@ -184,8 +198,8 @@ TEST_CASE("hidden version bit: nobody checks it in a vDSO look-up") {
           {{"musl", kUses, ""}, {"llvm_libc", kUses, ""}});
 }
 
-// A LOCAL symbol must sit before .dynsym's sh_info (the parser refuses the
-// table otherwise), so the symbol and those before it become LOCAL.
+// The symbol and those before it become LOCAL, with sh_info moved past them,
+// so the table keeps LOCAL symbols first and only the binding is at stake.
 TEST_CASE("LOCAL binding: refused by all but LLVM libc") {
   ours([](Bytes& b) { test_support::make_symbols_local_through(b, kGetrandom); },
        {{"glibc", kFallback, "local_binding"},
@@ -193,6 +207,13 @@ TEST_CASE("LOCAL binding: refused by all but LLVM libc") {
         {"parse_vdso", kExits, "binding"}});
   kernels([](Bytes& b) { test_support::make_symbols_local_through(b, kClock); },
           {{"musl", kFallback, "binding"}, {"llvm_libc", kUses, ""}});
+}
+
+// Out of order: the LOCAL alias follows the GLOBAL __vdso_getrandom and
+// sh_info is left as it was.  Look-ups by hash chain never meet the alias.
+TEST_CASE("getrandom LOCAL after the GLOBAL __vdso_getrandom: every consumer uses the image") {
+  ours([](Bytes& b) { test_support::set_symbol_binding(b, "getrandom", STB_LOCAL); },
+       {{"glibc", kUses, ""}, {"go", kUses, ""}, {"parse_vdso", kUses, ""}});
 }
 
 TEST_CASE("WEAK binding: accepted by all") {
@@ -325,6 +346,49 @@ TEST_CASE("abi --consumers --json carries each consumer's verdict and reasons") 
   }());
   // musl binds the time functions through DT_HASH, untouched by the bloom filter.
   CHECK(consumer(report, "musl").at("verdict") == "uses");
+}
+
+// Images whose tables break a rule but read within bounds: inspect mode once
+// refused them (exit 2, no predictions); each is a failed check now, with
+// every consumer's verdict.
+TEST_CASE("abi --consumers judges images that break a rule but can be read") {
+  abi_test::require_kernel_getrandom();
+  struct Case {
+    std::string file;
+    std::function<void(Bytes&)> mutate;
+    std::string violation;  // in the failed rules.parser check's image column
+    std::string glibc, go;  // their verdicts
+  };
+  const std::vector<Case> cases = {
+      {"local-alias.so",
+       [](Bytes& b) { test_support::set_symbol_binding(b, "getrandom", STB_LOCAL); },
+       "bad_symbol_table: LOCAL symbol getrandom", "uses", "uses"},
+      {"gnu-0-buckets.so", test_support::empty_gnu_hash_buckets, "has 0 buckets", "falls_back",
+       "crashes"},
+      {"no-verdef.so", [](Bytes& b) { test_support::hide_dynamic_tag(b, DT_VERDEF); },
+       "which no DT_VERDEF entry defines", "uses", "crashes"},
+  };
+  test_support::TempDir dir;
+  for (const Case& c : cases) {
+    const std::string image = abi_test::broken_image(dir, c.file, c.mutate);
+    const auto result = test_support::run_tool({"abi", image, "--consumers", "--json"});
+    INFO(c.file << ": " << result.err);
+    CHECK(result.exit_code == 1);
+    const auto report = nlohmann::json::parse(result.out);
+    CHECK_FALSE(report.contains("error"));
+    CHECK(report.at("compatible") == false);
+    const auto& rules = abi_test::find_check(report, "rules.parser");
+    CHECK(rules.at("pass") == false);
+    CHECK(rules.at("image").get<std::string>().find(c.violation) != std::string::npos);
+    CHECK(report.at("consumers").size() == 5);
+    CHECK(consumer(report, "glibc").at("verdict") == c.glibc);
+    CHECK(consumer(report, "go").at("verdict") == c.go);
+    // The text report says the same.
+    const auto text = test_support::run_tool({"abi", image, "--consumers"});
+    CHECK(text.exit_code == 1);
+    CHECK(text.out.find("rules.parser") != std::string::npos);
+    CHECK(text.out.find("glibc 2.41") != std::string::npos);
+  }
 }
 
 TEST_CASE("abi --require-consumer: exit 1 only when a named consumer would not use the image") {

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "abi_fixtures.h"
+#include "image_bytes.h"
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/image_defaults.h"
 #include "vdsoforge/kernel_vdso.h"
@@ -105,4 +106,76 @@ TEST_CASE("run loads a dumped kernel vDSO under the emulated data page and draws
         std::string::npos);
   CHECK(result.out.find("profile " + live_kernel_profile() + ", certain") != std::string::npos);
   CHECK(result.out.find("random bytes (64") != std::string::npos);
+}
+
+TEST_CASE("abi judges each profile image's data layout against Debian's 6.12 kernel") {
+  const std::string kernel = kernel_fixture_path(kDebian612Vdso);
+  const auto abi = [&](const std::string& image) {
+    return run_tool({"abi", image, "--reference", kernel});
+  };
+  SECTION("linux-6.11: where 6.12 keeps everything") {
+    const ToolResult result = abi(profile_image_path("linux-6.11"));
+    INFO(result.out << result.err);
+    CHECK(result.exit_code == 0);
+    CHECK(result.out.find("PASS layout.rng_data: image base - 0x3d80 | reference base - 0x3d80") !=
+          std::string::npos);
+    CHECK(
+        result.out.find("PASS layout.clock_mode: image base - 0x3f7c | reference base - 0x3f7c") !=
+        std::string::npos);
+    CHECK(
+        result.out.find("PASS layout.timens_page: image base - 0x1000 | reference base - 0x1000") !=
+        std::string::npos);
+    CHECK(result.out.find("Result: COMPATIBLE") != std::string::npos);
+  }
+  SECTION("the default image: rng data one 6.15 page away") {
+    const ToolResult result = abi(VDSOFORGE_TEST_IMAGE);
+    INFO(result.out << result.err);
+    CHECK(result.exit_code == 1);
+    CHECK(result.out.find("FAIL layout.rng_data: image base - 0x4000 | reference base - 0x3d80 -- "
+                          "the image reads generation and is_ready at base - 0x4000") !=
+          std::string::npos);
+    CHECK(result.out.find("FAIL layout.clock_mode: image none") != std::string::npos);
+    CHECK(result.out.find("Result: INCOMPATIBLE") != std::string::npos);
+  }
+  SECTION("linux-6.13: same rng data, the clock mode and the timens page elsewhere") {
+    const ToolResult result = abi(profile_image_path("linux-6.13"));
+    INFO(result.out << result.err);
+    CHECK(result.exit_code == 1);
+    CHECK(result.out.find("PASS layout.rng_data") != std::string::npos);
+    CHECK(
+        result.out.find("FAIL layout.clock_mode: image base - 0x3ffc | reference base - 0x3f7c") !=
+        std::string::npos);
+    CHECK(
+        result.out.find("FAIL layout.timens_page: image base - 0x3000 | reference base - 0x1000") !=
+        std::string::npos);
+    CHECK(result.out.find("Result: INCOMPATIBLE - 2 of") != std::string::npos);
+  }
+}
+
+TEST_CASE("abi refuses a --reference-profile the reference's own code contradicts") {
+  const ToolResult result =
+      run_tool({"abi", profile_image_path("linux-6.13"), "--reference",
+                kernel_fixture_path(kDebian612Vdso), "--reference-profile", "linux-6.13"});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.find("--reference-profile linux-6.13 contradicts the reference's code") !=
+        std::string::npos);
+  CHECK(result.err.find("profile linux-6.11, certain") != std::string::npos);
+}
+
+TEST_CASE("abi against the live kernel: images of its own layout pass, the others fail by layout") {
+  require_kernel_getrandom();
+  const std::string live = live_kernel_profile();
+  for (const vdsoforge::layout::Profile* p : vdsoforge::layout::kProfiles) {
+    INFO(p->name);
+    const ToolResult result = run_tool({"abi", profile_image_path(p->name)});
+    INFO(result.out << result.err);
+    if (live == p->name) {
+      CHECK(result.exit_code == 0);
+      CHECK(result.out.find("PASS layout.rng_data") != std::string::npos);
+    } else {
+      CHECK(result.exit_code == 1);
+      CHECK(result.out.find("FAIL layout.") != std::string::npos);
+    }
+  }
 }

@@ -52,30 +52,33 @@ TEST_CASE("abi --json follows the documented schema") {
   const auto report = nlohmann::json::parse(result.out);
   CHECK(report.at("schema") == "vdsoforge-abi/1");
   CHECK(report.at("compatible") == true);
+  CHECK(report.at("verdict") == "compatible");
   CHECK(report.at("image").at("source") == VDSOFORGE_TEST_IMAGE);
   CHECK(report.at("reference").at("source") == "kernel");
   CHECK(report.at("reference").at("size").get<uint64_t>() % 4096 == 0);
   const auto& checks = report.at("checks");
   CHECK(report.at("summary").at("checks") == checks.size());
   CHECK(report.at("summary").at("failed") == 0);
+  CHECK(report.at("summary").at("undetermined") == 0);
   std::set<std::string> ids;
   std::set<std::string> groups;
   for (const auto& check : checks) {
-    for (const char* field : {"id", "group", "title", "image", "reference", "detail"}) {
+    for (const char* field : {"id", "group", "title", "outcome", "image", "reference", "detail"}) {
       CHECK(check.at(field).is_string());
     }
     CHECK(check.at("pass").is_boolean());
+    CHECK(check.at("outcome") == (check.at("pass") == true ? "pass" : "fail"));
     CHECK(ids.insert(check.at("id").get<std::string>()).second);  // ids are unique
     groups.insert(check.at("group").get<std::string>());
   }
   CHECK(groups == std::set<std::string>{"identity", "segments", "dynamic", "versions", "symbols",
-                                        "notes", "hash", "rules"});
+                                        "notes", "hash", "rules", "layout"});
   // Every required check is there, with both sides filled in.
   for (const char* id :
        {"identity.machine", "segments.load_count", "segments.eh_frame_hdr", "dynamic.gnu_hash",
         "dynamic.no_relocations", "versions.LINUX_2.6", "versions.LINUX_2.6.hash",
         "symbols.__vdso_getrandom.version", "notes.linux_version", "notes.build_id",
-        "hash.gnu.getrandom", "hash.sysv.getrandom"}) {
+        "hash.gnu.getrandom", "hash.sysv.getrandom", "layout.rng_data"}) {
     const auto& check = find_check(report, id);
     CHECK(!check.at("image").get<std::string>().empty());
     CHECK(!check.at("reference").get<std::string>().empty());

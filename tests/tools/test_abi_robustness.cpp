@@ -515,7 +515,7 @@ const std::vector<Corruption>& corruptions() {
        [](Bytes& b, const RegionMap&) {
          test_support::set_symbol_binding(b, "getrandom", STB_LOCAL);
        },
-       Verdict::refused, "bad_symbol_table"},
+       Verdict::incompatible, "rules.parser"},
       {"st_other: getrandom PROTECTED",
        [](Bytes& b, const RegionMap&) {
          test_support::set_symbol_visibility(b, "getrandom", STV_PROTECTED);

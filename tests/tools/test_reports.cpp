@@ -2,11 +2,16 @@
 // python3-jsonschema + the SARIF subset schema) and say what --json says:
 // one testcase per check, a failure (or SARIF result) with both sides'
 // values for each failed check, an error when an input is unreadable.
+#include <elf.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstddef>
 #include <fstream>
 #include <set>
 
 #include "abi_fixtures.h"
+#include "image_bytes.h"
 #include "report_validation.h"
 
 using namespace abi_test;
@@ -91,7 +96,7 @@ AbiRun run_abi(const TempDir& dir, const std::string& image,
   args.insert(args.end(), extra.begin(), extra.end());
   run.tool = run_tool(args);
   INFO(run.tool.err);
-  REQUIRE((run.tool.exit_code == 0 || run.tool.exit_code == 1));
+  REQUIRE((run.tool.exit_code == 0 || run.tool.exit_code == 1 || run.tool.exit_code == 3));
   require_valid(run.junit, sarif);
   run.json = nlohmann::json::parse(run.tool.out);
   run.sarif = read_json(sarif);
@@ -135,6 +140,74 @@ TEST_CASE("abi --junit/--sarif against a reference file, no kernel needed") {
   CHECK(failed_ids(run.json) == std::vector<std::string>{"symbols.getrandom.binding"});
   compare_with_json(run.junit, run.sarif, run.json);
   CHECK(junit_xpath(run.junit, "string(//property[@name='reference']/@value)") == reference);
+}
+
+TEST_CASE("abi --junit/--sarif name a layout check that fails against a real 6.12 kernel") {
+  // The linux-6.13 image reads the time-namespace page where 6.13 keeps it;
+  // Debian's 6.12 kernel keeps it two pages higher.
+  TempDir dir;
+  const AbiRun run = run_abi(dir, profile_image_path("linux-6.13"),
+                             {"--reference", kernel_fixture_path(kDebian612Vdso)});
+  CHECK(run.tool.exit_code == 1);
+  CHECK(run.json.at("verdict") == "incompatible");
+  CHECK(run.json.at("compatible") == false);
+  CHECK(failed_ids(run.json) ==
+        std::vector<std::string>{"layout.clock_mode", "layout.timens_page"});
+  const auto& timens = find_check(run.json, "layout.timens_page");
+  CHECK(timens.at("outcome") == "fail");
+  CHECK(timens.at("image") == "base - 0x3000");
+  CHECK(timens.at("reference") == "base - 0x1000");
+  CHECK(timens.at("detail").get<std::string>().find("inside a time namespace") !=
+        std::string::npos);
+  CHECK(find_check(run.json, "layout.rng_data").at("outcome") == "pass");
+  compare_with_json(run.junit, run.sarif, run.json);
+  CHECK(junit_xpath(run.junit, "string(//testcase[@name='layout.timens_page']/failure/@type)") ==
+        "layout");
+}
+
+TEST_CASE("abi --junit/--sarif: a reference layout nobody can tell is undetermined, not passed") {
+  TempDir dir;
+  // The built image as reference, its __vdso_getrandom reduced to
+  // `xor eax, eax; ret`: the ELF checks pass, the layout cannot be read.
+  const auto reference = broken_image(dir, "codeless.so", [](Bytes& bytes) {
+    const uint64_t sym = dynsym_offset(bytes, "__vdso_getrandom");
+    const auto start = get<uint64_t>(bytes, sym + offsetof(Elf64_Sym, st_value));
+    const auto size = get<uint64_t>(bytes, sym + offsetof(Elf64_Sym, st_size));
+    std::fill(bytes.begin() + static_cast<ptrdiff_t>(start),
+              bytes.begin() + static_cast<ptrdiff_t>(start + size), 0xcc);
+    bytes[start] = 0x31, bytes[start + 1] = 0xc0, bytes[start + 2] = 0xc3;
+  });
+  const AbiRun run = run_abi(dir, VDSOFORGE_TEST_IMAGE, {"--reference", reference});
+  CHECK(run.tool.exit_code == 3);
+  CHECK(run.json.at("verdict") == "undetermined");
+  CHECK(run.json.at("compatible").is_null());
+  CHECK(run.json.at("summary").at("undetermined") == 1);
+  CHECK(run.json.at("summary").at("failed") == 0);
+  const auto& rng = find_check(run.json, "layout.rng_data");
+  CHECK(rng.at("outcome") == "undetermined");
+  CHECK(rng.at("pass") == false);
+  CHECK(rng.at("reference") == "unknown");
+  CHECK(rng.at("detail").get<std::string>().find("--reference-profile") != std::string::npos);
+  CHECK(junit_xpath(run.junit, "string(/testsuites/testsuite/@skipped)") == "1");
+  CHECK(junit_xpath(run.junit, "count(//testcase[@name='layout.rng_data']/skipped)") == "1");
+  CHECK(junit_xpath(run.junit, "count(//failure)") == "0");
+  const auto& results = run.sarif.at("runs")[0].at("results");
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].at("ruleId") == "layout.rng_data");
+  CHECK(results[0].at("kind") == "open");
+  CHECK(results[0].at("level") == "none");
+
+  // Naming the kernel's profile decides it, either way.
+  TempDir named_dir;
+  const AbiRun named = run_abi(named_dir, VDSOFORGE_TEST_IMAGE,
+                               {"--reference", reference, "--reference-profile", "linux-6.15"});
+  CHECK(named.tool.exit_code == 0);
+  CHECK(named.json.at("verdict") == "compatible");
+  TempDir wrong_dir;
+  const AbiRun wrong = run_abi(wrong_dir, VDSOFORGE_TEST_IMAGE,
+                               {"--reference", reference, "--reference-profile", "linux-6.11"});
+  CHECK(wrong.tool.exit_code == 1);
+  CHECK(find_check(wrong.json, "layout.rng_data").at("outcome") == "fail");
 }
 
 TEST_CASE("abi --junit/--sarif for an unreadable image: one error, an unsuccessful run") {

@@ -7,8 +7,10 @@
 #include <fstream>
 #include <regex>
 #include <string>
+#include <string_view>
 
 #include "abi_fixtures.h"
+#include "image_bytes.h"
 #include "tool_runner.h"
 #include "vdsoforge/image_defaults.h"
 
@@ -145,4 +147,22 @@ TEST_CASE("run --timens runs a pre-6.15 profile image inside an emulated time na
       run_tool(std::string("--timens ") + VDSOFORGE_TEST_GETRANDOM_ONLY_IMAGE);
   CHECK(refused.exit_code == 2);
   CHECK(contains(refused.err, "(not_supported)"));
+}
+
+TEST_CASE("run --timens serves real 6.12 kernels' vDSOs through the time-namespace page") {
+  // Debian's GCC-built kernel and a Clang-built one (tests/kernel/fixtures): their
+  // code reaches the namespace copy of the rng data in ways the detector must
+  // follow before the loader can place the pages.
+  for (const std::string_view fixture :
+       {test_support::kDebian612Vdso, test_support::kClang612Vdso}) {
+    INFO(fixture);
+    const ToolResult inside = run_tool("--timens --mode manual -n 64 --hex " +
+                                       test_support::kernel_fixture_path(fixture));
+    INFO(inside.out << inside.err);
+    CHECK(inside.exit_code == 0);
+    CHECK(contains(inside.out, "profile linux-6.11, certain"));
+    CHECK(contains(inside.out, "inside an emulated time namespace"));
+    CHECK(contains(inside.out, "(image base - 0xd80)"));
+    CHECK(contains(inside.out, "random bytes (64, from the image's getrandom)"));
+  }
 }

@@ -37,7 +37,8 @@ bool write_report(const std::string& path, const ReportContext& context, const T
                       {"text_size", context.text_size}};
   report["options"] = {{"count_syscalls", context.count_getrandom},
                        {"not_ready", context.not_ready},
-                       {"hide_kernel_vdso", context.hide_kernel_vdso}};
+                       {"hide_kernel_vdso", context.hide_kernel_vdso},
+                       {"refuse_privileged", context.refuse_privileged}};
   nlohmann::json outcome = {{"end", end_name(result.end)}, {"exit_status", result.exit_status()}};
   if (result.end == TraceEnd::exited) outcome["exit_code"] = result.status;
   if (result.end == TraceEnd::killed) outcome["signal"] = result.status;
@@ -48,14 +49,15 @@ bool write_report(const std::string& path, const ReportContext& context, const T
 
   nlohmann::json processes = nlohmann::json::array();
   for (const ProcessRecord& p : result.processes) {
-    nlohmann::json entry = {{"pid", p.pid},
-                            {"parent", p.parent},
-                            {"program", p.program},
-                            {"execs", p.execs},
-                            {"image_base", p.image_base}};
+    nlohmann::json entry = {
+        {"pid", p.pid},     {"parent", p.parent},         {"program", p.program},
+        {"execs", p.execs}, {"image_base", p.image_base}, {"proc_auxv", p.proc_auxv}};
+    // Why it runs on the kernel's vDSO instead of the image.
+    if (!p.kernel_vdso_because.empty()) entry["kernel_vdso_because"] = p.kernel_vdso_because;
     if (context.count_getrandom) entry["getrandom_syscalls"] = p.getrandom_syscalls;
     processes.push_back(entry);
   }
+  report["notes"] = result.notes;
   report["processes_seen"] = result.processes.size();
   report["processes"] = processes;
   if (context.count_getrandom)

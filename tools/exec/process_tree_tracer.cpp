@@ -1,69 +1,106 @@
 #include "process_tree_tracer.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
-#include <optional>
 #include <set>
+#include <utility>
 
+#include "exec_filter.h"
+#include "privileged_program.h"
 #include "program_check.h"
+#include "supervised_spawn.h"
 #include "syscall_injector.h"
-#include "traced_spawn.h"
 
 namespace vdsoforge::exec {
 
 namespace {
 
-constexpr unsigned long kPtraceOptions =
-    PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
-    PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP;
+// Attached only from an execve's notification to the first stop after it;
+// PTRACE_O_EXITKILL: should this process die meanwhile, the half-installed
+// program dies too instead of running on.
+constexpr unsigned long kSeizeOptions =
+    PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD;
 constexpr int kSyscallStop = SIGTRAP | 0x80;  // with PTRACE_O_TRACESYSGOOD
+constexpr unsigned kX32Bit = 0x40000000;
 
 std::atomic<pid_t> forward_to{0};
+std::atomic<int> wake_fd{-1};  // write end of the loop's self-pipe
 
 void forward_signal(int signal) {
   const pid_t pid = forward_to.load();
   if (pid > 0) kill(pid, signal);
 }
 
-// Forwards SIGINT/SIGTERM/SIGHUP to the program while alive.
-class SignalForwarding {
+void child_changed(int) {
+  const int saved = errno;
+  const char byte = 0;
+  [[maybe_unused]] ssize_t ignored = write(wake_fd.load(), &byte, 1);
+  errno = saved;
+}
+
+// SIGINT/SIGTERM/SIGHUP go to the program; SIGCHLD wakes the loop.
+class SignalHandling {
  public:
-  explicit SignalForwarding(pid_t pid) {
-    forward_to.store(pid);
+  explicit SignalHandling(int wake_write_end) {
+    wake_fd.store(wake_write_end);
     struct sigaction action {};
-    action.sa_handler = forward_signal;
     action.sa_flags = SA_RESTART;
     sigemptyset(&action.sa_mask);
-    for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &action, &previous_[i]);
+    action.sa_handler = forward_signal;
+    for (size_t i = 0; i < kForwarded.size(); ++i) sigaction(kForwarded[i], &action, &previous_[i]);
+    action.sa_handler = child_changed;
+    sigaction(SIGCHLD, &action, &previous_chld_);
   }
-  ~SignalForwarding() {
-    for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &previous_[i], nullptr);
+  ~SignalHandling() {
+    for (size_t i = 0; i < kForwarded.size(); ++i) sigaction(kForwarded[i], &previous_[i], nullptr);
+    sigaction(SIGCHLD, &previous_chld_, nullptr);
     forward_to.store(0);
+    wake_fd.store(-1);
   }
-  SignalForwarding(const SignalForwarding&) = delete;
-  SignalForwarding& operator=(const SignalForwarding&) = delete;
+  SignalHandling(const SignalHandling&) = delete;
+  SignalHandling& operator=(const SignalHandling&) = delete;
 
  private:
-  static constexpr std::array<int, 3> kSignals = {SIGINT, SIGTERM, SIGHUP};
+  static constexpr std::array<int, 3> kForwarded = {SIGINT, SIGTERM, SIGHUP};
   std::array<struct sigaction, 3> previous_{};
+  struct sigaction previous_chld_ {};
 };
 
-pid_t thread_group_of(pid_t tid) {
-  std::ifstream status("/proc/" + std::to_string(tid) + "/status");
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The number after `key` in /proc/PID/status, or `fallback`.
+long status_field(pid_t pid, const char* key, long fallback) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line))
-    if (line.starts_with("Tgid:")) return static_cast<pid_t>(std::stol(line.substr(5)));
-  return tid;
+    if (line.starts_with(key)) return std::stol(line.substr(std::strlen(key)));
+  return fallback;
 }
+
+pid_t thread_group_of(pid_t tid) { return static_cast<pid_t>(status_field(tid, "Tgid:", tid)); }
+pid_t tracer_of(pid_t tid) { return static_cast<pid_t>(status_field(tid, "TracerPid:", 0)); }
+pid_t parent_of(pid_t pid) { return static_cast<pid_t>(status_field(pid, "PPid:", 0)); }
 
 std::string program_of(pid_t pid) {
   char target[4096] = {};
@@ -72,87 +109,200 @@ std::string program_of(pid_t pid) {
   return n > 0 ? std::string(target, static_cast<size_t>(n)) : std::string();
 }
 
-class Tracer {
+std::string command_of(pid_t pid) {
+  std::string comm = read_text("/proc/" + std::to_string(pid) + "/comm");
+  while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+  return comm;
+}
+
+// Where execvp would find `program`; "" if nowhere.
+std::string find_program(const std::string& program) {
+  if (program.find('/') != std::string::npos) return program;
+  const char* path = std::getenv("PATH");
+  const std::string dirs = path ? path : "/usr/local/bin:/bin:/usr/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    const size_t end = std::min(dirs.find(':', start), dirs.size());
+    const std::string dir = end > start ? dirs.substr(start, end - start) : ".";
+    if (access((dir + "/" + program).c_str(), X_OK) == 0) return dir + "/" + program;
+    start = end + 1;
+  }
+  return {};
+}
+
+// The notification and answer records, at the sizes this kernel uses.
+class NotificationBuffers {
  public:
-  explicit Tracer(const TraceConfig& config) : config_(config) {}
+  NotificationBuffers() {
+    seccomp_notif_sizes sizes{};
+    if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0) {
+      request_.resize(std::max<size_t>(sizes.seccomp_notif, sizeof(seccomp_notif)));
+      response_.resize(std::max<size_t>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp)));
+    } else {
+      request_.resize(sizeof(seccomp_notif));
+      response_.resize(sizeof(seccomp_notif_resp));
+    }
+  }
+  seccomp_notif* request() {
+    std::fill(request_.begin(), request_.end(), 0);
+    return reinterpret_cast<seccomp_notif*>(request_.data());
+  }
+  seccomp_notif_resp* response() {
+    std::fill(response_.begin(), response_.end(), 0);
+    return reinterpret_cast<seccomp_notif_resp*>(response_.data());
+  }
+
+ private:
+  std::vector<uint64_t> request_, response_;  // uint64_t: aligned for the records
+};
+
+class Supervisor {
+ public:
+  explicit Supervisor(const TraceConfig& config) : config_(config) {}
 
   TraceResult run() {
-    if (const std::string reason = refusal_reason_for_program(config_.argv[0]); !reason.empty()) {
-      result_.end = TraceEnd::refused;
-      result_.status = 2;
-      result_.message = "refused: " + reason;
-      return result_;
-    }
-    int report_fd = -1;
-    bool ended = false;
+    const std::string program = find_program(config_.argv[0]);
+    if (const std::string reason = refusal_reason_for_program(config_.argv[0]); !reason.empty())
+      return refuse(reason);
+    if (config_.refuse_privileged && !program.empty())
+      if (const std::string how = privilege_of_file(program); !how.empty())
+        return refuse(program + " is privileged (" + how + ") and --refuse-privileged was given");
+
+    // Orphans of the tree come back here, so the loop can wait for all of
+    // them and the tree's lineage stays visible through PPid.
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    int wake[2];
+    if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0)
+      return fail(std::string("pipe2: ") + std::strerror(errno));
+    wake_read_ = wake[0];
+    SignalHandling signals(wake[1]);
+
+    const ExecFilter filter(config_.count_getrandom);
+    Spawned spawned;
     std::string error;
-    const pid_t pid = spawn_traced({config_.argv, config_.count_getrandom, kPtraceOptions},
-                                   report_fd, ended, error);
-    if (pid < 0) return fail(error);
-    if (ended) {
-      const SpawnFailure failure = spawn_failure(report_fd, config_.argv[0]);
-      if (failure.exit_status == 0) return fail("the program's process ended before it started");
-      result_.end = failure.exit_status == 2 ? TraceEnd::refused : TraceEnd::not_started;
-      result_.status = failure.exit_status;
-      result_.message = failure.message;
-      return result_;
+    if (!spawn_supervised({config_.argv, &filter}, spawned, error)) {
+      close(wake[0]);
+      close(wake[1]);
+      return fail(error);
     }
-    main_ = pid;
-    add_process(pid, 0);
-    threads_[pid] = pid;
-    SignalForwarding forwarding(pid);
-    loop(report_fd);
-    if (report_fd >= 0) close(report_fd);
+    main_ = spawned.pid;
+    report_fd_ = spawned.report_fd;
+    listener_ = spawned.listener;
+    forward_to.store(main_);
+    add_process(main_, 0);
+    loop();
+    if (listener_ >= 0) close(listener_);
+    if (report_fd_ >= 0) close(report_fd_);
+    close(wake[0]);
+    close(wake[1]);
     result_.processes.clear();
     for (pid_t p : order_) result_.processes.push_back(processes_[p]);
     return result_;
   }
 
  private:
+  TraceResult refuse(const std::string& reason) {
+    result_.end = TraceEnd::refused;
+    result_.status = 2;
+    result_.message = "refused: " + reason;
+    return result_;
+  }
+
   TraceResult fail(const std::string& message) {
     result_.end = TraceEnd::failed;
     result_.message = message;
     return result_;
   }
 
-  void add_process(pid_t pid, pid_t parent) {
-    if (processes_.count(pid)) return;
-    ProcessRecord record;
+  ProcessRecord& add_process(pid_t pid, pid_t parent) {
+    auto [it, added] = processes_.try_emplace(pid);
+    if (!added) return it->second;
+    ProcessRecord& record = it->second;
     record.pid = pid;
     record.parent = parent;
-    processes_[pid] = record;
+    record.program = program_of(pid);
+    // Until it execs, a forked child runs its parent's program and image.
+    if (auto from = processes_.find(parent); from != processes_.end() && from != it) {
+      record.image_base = from->second.image_base;
+      record.proc_auxv = from->second.proc_auxv;
+      record.kernel_vdso_because = from->second.kernel_vdso_because;
+      if (from->second.kernel_vdso_because.size()) exempt_.insert(pid);
+    }
     order_.push_back(pid);
+    return record;
   }
 
-  void loop(int& report_fd) {
+  ProcessRecord& process_of_thread(pid_t tid) {
+    auto known = thread_groups_.find(tid);
+    const pid_t group = known != thread_groups_.end() ? known->second : thread_group_of(tid);
+    thread_groups_[tid] = group;
+    if (processes_.count(group)) return processes_[group];
+    return add_process(group, group == main_ ? 0 : parent_of(group));
+  }
+
+  void loop() {
     for (;;) {
-      int status = 0;
-      const pid_t tid = waitpid(-1, &status, __WALL);
-      if (tid < 0) {
-        if (errno == EINTR) continue;
-        if (errno != ECHILD) fail_and_stop(std::string("waitpid: ") + std::strerror(errno));
+      reap();
+      if (stopping_) {
+        kill_tree();
         return;
       }
-      if (WIFEXITED(status) || WIFSIGNALED(status)) {
-        on_ended(tid, status, report_fd);
+      if (no_children_) return;
+      pollfd fds[2] = {{wake_read_, POLLIN, 0}, {listener_, POLLIN, 0}};
+      const nfds_t count = listener_ >= 0 ? 2 : 1;
+      if (poll(fds, count, -1) < 0) {
+        if (errno == EINTR) continue;
+        fail_and_stop(std::string("poll: ") + std::strerror(errno));
         continue;
       }
-      if (!WIFSTOPPED(status)) continue;
-      on_stop(tid, status);
-      if (stopping_) {
-        kill_everything();
-        return;
+      if (fds[0].revents) {
+        char drain[64];
+        while (read(wake_read_, drain, sizeof drain) > 0) {
+        }
+      }
+      if (count == 2 && (fds[1].revents & POLLIN)) {
+        handle_notification();
+      } else if (count == 2 && fds[1].revents) {
+        // No process uses the filter any more.
+        close(listener_);
+        listener_ = -1;
       }
     }
   }
 
-  void on_ended(pid_t tid, int status, int& report_fd) {
-    threads_.erase(tid);
-    if (tid != main_ || main_ended_) return;
+  // Collects ended children (and results stashed while an exec was being
+  // handled) without blocking.
+  void reap() {
+    for (;;) {
+      pid_t pid = 0;
+      int status = 0;
+      if (!stash_.empty()) {
+        std::tie(pid, status) = stash_.front();
+        stash_.erase(stash_.begin());
+      } else {
+        pid = waitpid(-1, &status, __WALL | WNOHANG);
+        if (pid == 0) return;
+        if (pid < 0) {
+          if (errno == EINTR) continue;
+          if (errno == ECHILD) no_children_ = true;
+          return;
+        }
+      }
+      if (WIFSTOPPED(status)) {
+        // A stop of a thread this loop no longer handles: let it go.
+        ptrace(PTRACE_DETACH, pid, nullptr, nullptr);
+        continue;
+      }
+      if (pid == main_ && !main_ended_) on_main_ended(status);
+    }
+  }
+
+  void on_main_ended(int status) {
     main_ended_ = true;
+    forward_to.store(0);
     if (!main_execed_) {
-      const SpawnFailure failure = spawn_failure(report_fd, config_.argv[0]);
-      report_fd = -1;
+      const SpawnFailure failure = spawn_failure(report_fd_, config_.argv[0]);
+      report_fd_ = -1;
       if (failure.exit_status != 0) {
         result_.end = failure.exit_status == 2 ? TraceEnd::refused : TraceEnd::not_started;
         result_.status = failure.exit_status;
@@ -169,85 +319,171 @@ class Tracer {
     }
   }
 
-  void on_stop(pid_t tid, int status) {
-    const int signal = WSTOPSIG(status);
-    const int event = status >> 16;
-    if (!threads_.count(tid)) {
-      // A new child or thread whose own first stop beat its parent's event.
-      threads_[tid] = thread_group_of(tid);
-      add_process(threads_[tid], 0);
-      if (signal == SIGSTOP) {
-        resume(tid, 0);
-        return;
-      }
-    }
-    if (signal == SIGTRAP && event != 0) {
-      on_event(tid, event);
-      return;
-    }
-    if (signal == kSyscallStop) {
-      resume(tid, 0);
-      return;
-    }
-    siginfo_t info{};
-    if (ptrace(PTRACE_GETSIGINFO, tid, nullptr, &info) != 0) {
-      // A group-stop: restart it (job control does not pass through exec).
-      resume(tid, 0);
-      return;
-    }
-    if (signal == SIGSTOP && fresh_.erase(tid)) {
-      resume(tid, 0);  // the initial stop of an auto-attached child
-      return;
-    }
-    resume(tid, signal);
+  // Lets the call go on: the kernel runs it as if no filter had asked.
+  bool answer(uint64_t id) {
+    seccomp_notif_resp* response = buffers_.response();
+    response->id = id;
+    response->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    // ENOENT: the caller died (or gave up waiting) meanwhile.
+    return ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, response) == 0;
   }
 
-  void on_event(pid_t tid, int event) {
-    unsigned long message = 0;
-    ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &message);
-    switch (event) {
-      case PTRACE_EVENT_FORK:
-      case PTRACE_EVENT_VFORK:
-      case PTRACE_EVENT_CLONE: {
-        const auto child = static_cast<pid_t>(message);
-        if (!threads_.count(child)) {
-          const pid_t group = event == PTRACE_EVENT_CLONE ? thread_group_of(child) : child;
-          threads_[child] = group;
-          fresh_.insert(child);
-        }
-        if (threads_[child] == child) {
-          add_process(child, threads_[tid]);
-          ProcessRecord& record = processes_[child];
-          if (record.parent == 0 && child != main_) record.parent = threads_[tid];
-          // Until it execs, a forked child runs its parent's program and image.
-          if (record.execs == 0) {
-            record.program = processes_[threads_[tid]].program;
-            record.image_base = processes_[threads_[tid]].image_base;
-          }
-        }
-        resume(tid, 0);
-        return;
-      }
-      case PTRACE_EVENT_SECCOMP: {
-        ++result_.getrandom_syscalls;
-        ++processes_[threads_[tid]].getrandom_syscalls;
-        resume(tid, 0);
-        return;
-      }
-      case PTRACE_EVENT_EXEC: {
-        const auto former = static_cast<pid_t>(message);
-        if (former != tid) threads_.erase(former);
-        threads_[tid] = tid;
-        on_exec(tid);
-        return;
-      }
-      default:
-        resume(tid, 0);
+  void handle_notification() {
+    seccomp_notif* request = buffers_.request();
+    if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_RECV, request) != 0) return;  // caller gone
+    const pid_t tid = static_cast<pid_t>(request->pid);
+    const unsigned nr = static_cast<unsigned>(request->data.nr);
+    const bool x86_64 = request->data.arch == AUDIT_ARCH_X86_64;
+    if (x86_64 && nr == SYS_getrandom) {
+      ++result_.getrandom_syscalls;
+      ++process_of_thread(tid).getrandom_syscalls;
+      answer(request->id);
+      return;
     }
+    const bool at = x86_64 ? (nr == SYS_execveat || nr == (545 | kX32Bit)) : nr == 358;
+    uint64_t args[6];
+    std::copy(std::begin(request->data.args), std::end(request->data.args), args);
+    on_execve(request->id, tid, at, args);
   }
 
-  void on_exec(pid_t pid) {
+  bool exempt_by_lineage(pid_t group) {
+    if (exempt_.count(group)) return true;
+    pid_t ancestor = parent_of(group);
+    for (int depth = 0; ancestor > 1 && ancestor != getpid() && depth < 256; ++depth) {
+      if (exempt_.count(ancestor)) return true;
+      ancestor = parent_of(ancestor);
+    }
+    return false;
+  }
+
+  void exempt(ProcessRecord& record, const std::string& why, const std::string& program) {
+    exempt_.insert(record.pid);
+    record.kernel_vdso_because = why;
+    record.image_base = 0;
+    record.proc_auxv.clear();
+    note(
+        "privileged programs run untraced on the kernel's vDSO, with their privileges, and so "
+        "does everything they start (first: " +
+        program + ", " + why + "; --refuse-privileged refuses them instead)");
+  }
+
+  void on_execve(uint64_t id, pid_t tid, bool at, const uint64_t args[6]) {
+    ProcessRecord& record = process_of_thread(tid);
+    const pid_t group = record.pid;
+    if (exempt_by_lineage(group)) {
+      if (record.kernel_vdso_because.empty())
+        record.kernel_vdso_because = "started by a privileged program";
+      exempt_.insert(group);
+      answer(id);
+      return;
+    }
+    const std::string target = exec_target_path(tid, at, args);
+    if (const std::string how = target.empty() ? "" : privilege_of_file(target); !how.empty()) {
+      if (config_.refuse_privileged) {
+        // Unanswered: the caller waits until kill_tree() ends it.
+        result_.end = TraceEnd::refused;
+        result_.status = 2;
+        result_.message = "refused: process " + std::to_string(group) + " execs a privileged " +
+                          "program (" + how + ") and --refuse-privileged was given";
+        stopping_ = true;
+        return;
+      }
+      char* resolved = realpath(target.c_str(), nullptr);
+      record.program = resolved ? resolved : target;
+      free(resolved);
+      exempt(record, "privileged: " + how, record.program);
+      answer(id);
+      return;
+    }
+    // What it is about to run, as far as this loop will know (it does not
+    // see the outcome of a call it lets through without attaching).
+    if (char* resolved = target.empty() ? nullptr : realpath(target.c_str(), nullptr)) {
+      record.program = resolved;
+      free(resolved);
+    }
+    if (const pid_t tracer = tracer_of(tid); tracer != 0) {
+      hands_off(record, tracer, id);
+      return;
+    }
+    if (ptrace(PTRACE_SEIZE, tid, nullptr, kSeizeOptions) != 0) {
+      // A tracer came first (or this process may not trace it).
+      hands_off(record, tracer_of(tid), id);
+      return;
+    }
+    answer(id);
+    // If the call fails, the trap this asks for comes when it returns to user
+    // space.  If it succeeds, the exec event comes first (and, as every
+    // ptrace stop does, clears the pending trap).
+    ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
+    finish_exec(tid, group);
+  }
+
+  void hands_off(ProcessRecord& record, pid_t tracer, uint64_t id) {
+    const std::string by =
+        tracer > 0 ? "process " + std::to_string(tracer) + " (" + command_of(tracer) + ")"
+                   : "another process";
+    record.kernel_vdso_because = "traced by " + by;
+    record.image_base = 0;
+    record.proc_auxv.clear();
+    note(
+        "a program exec'd while another tracer holds its process runs on the kernel's vDSO (a "
+        "process has one tracer; first: process " +
+        std::to_string(record.pid) + ", traced by " + by +
+        "); a tracer that attaches after the exec sees the image");
+    answer(id);
+  }
+
+  void finish_exec(pid_t tid, pid_t group) {
+    bool execed = false;
+    pid_t current = tid;
+    std::vector<int> deferred;
+    for (;;) {
+      int status = 0;
+      const pid_t waited = waitpid(-1, &status, __WALL);
+      if (waited < 0) {
+        if (errno == EINTR) continue;
+        fail_and_stop(std::string("waitpid: ") + std::strerror(errno));
+        return;
+      }
+      if ((waited != tid && waited != group) || !WIFSTOPPED(status)) {
+        stash_.emplace_back(waited, status);
+        if (waited == tid || waited == group) return;  // it died during the exec
+        continue;
+      }
+      current = waited;
+      const int signal = WSTOPSIG(status);
+      const int event = status >> 16;
+      if (event == PTRACE_EVENT_EXEC) {
+        // Registers set here would be overwritten by execve's return value:
+        // the image goes in at the call's syscall-exit-stop, still before
+        // the new program's first instruction.
+        execed = true;
+        ptrace(PTRACE_SYSCALL, current, nullptr, nullptr);
+        continue;
+      }
+      if (execed && signal == kSyscallStop) break;
+      if (!execed && event == PTRACE_EVENT_STOP && signal == SIGTRAP) break;  // the failed call
+      if (signal == kSyscallStop || (event == PTRACE_EVENT_STOP && signal == SIGTRAP)) {
+        ptrace(execed ? PTRACE_SYSCALL : PTRACE_CONT, current, nullptr, nullptr);
+        continue;
+      }
+      // A signal (or another thread's group-stop) while held: delivered
+      // again once the program is let go.
+      deferred.push_back(signal);
+      ptrace(execed ? PTRACE_SYSCALL : PTRACE_CONT, current, nullptr, nullptr);
+    }
+    if (execed) install(current, deferred);
+    if (stopping_) return;  // kill_tree() ends it
+    ptrace(PTRACE_DETACH, current, nullptr, deferred.empty() ? 0 : deferred.front());
+    for (size_t i = 1; i < deferred.size(); ++i) kill(current, deferred[i]);
+  }
+
+  void install(pid_t pid, std::vector<int>& deferred) {
     if (pid == main_) main_execed_ = true;
+    thread_groups_[pid] = pid;
+    ProcessRecord& record = processes_.count(pid) ? processes_[pid] : add_process(pid, 0);
+    record.program = program_of(pid);
+    ++record.execs;
     if (const std::string reason = refusal_reason(pid); !reason.empty()) {
       result_.end = TraceEnd::refused;
       result_.status = 2;
@@ -255,54 +491,47 @@ class Tracer {
       stopping_ = true;
       return;
     }
-    // Registers set at the exec event itself would be overwritten by
-    // execve's return value: move on to its syscall-exit-stop first.
-    std::vector<int> deferred;
-    if (!run_to_exec_return(pid, deferred)) return;
-
+    // A privileged program that was not seen as one before the call (its
+    // name was unreadable or changed meanwhile): leave it alone now.
+    if (const std::string how = privilege_of_process(pid); !how.empty()) {
+      if (config_.refuse_privileged) {
+        result_.end = TraceEnd::refused;
+        result_.status = 2;
+        result_.message = "refused: " + record.program + " is privileged (" + how +
+                          ") and --refuse-privileged was given";
+        stopping_ = true;
+        return;
+      }
+      exempt(record, "privileged: " + how, record.program);
+      return;
+    }
     std::string error;
     auto injector = SyscallInjector::begin(pid, error);
     Installed installed;
     if (!injector || !install_forged_vdso(*injector, pid, config_.vdso, installed, error) ||
         !injector->finish(error)) {
-      fail_and_stop("giving " + program_of(pid) + " (process " + std::to_string(pid) +
+      fail_and_stop("giving " + record.program + " (process " + std::to_string(pid) +
                     ") the image: " + error);
       return;
     }
     for (int s : injector->deferred_signals()) deferred.push_back(s);
-    ProcessRecord& record = processes_[pid];
-    record.program = program_of(pid);
     record.image_base = installed.base;
-    ++record.execs;
-    resume(pid, deferred.empty() ? 0 : deferred.front());
-    for (size_t i = 1; i < deferred.size(); ++i) kill(pid, deferred[i]);
+    record.proc_auxv = saved_auxv_update_name(installed.saved_auxv.how);
+    record.kernel_vdso_because.clear();
+    if (installed.saved_auxv.how == SavedAuxvUpdate::not_updated)
+      note("/proc/PID/auxv cannot be made to name the image (" + installed.saved_auxv.why_not +
+           "): a program that reads its auxiliary vector from there, not from its stack, sees "
+           "the kernel's vDSO (first: " +
+           record.program + ", process " + std::to_string(pid) + ")");
   }
 
-  bool run_to_exec_return(pid_t pid, std::vector<int>& deferred) {
-    int signal = 0;
-    for (;;) {
-      if (ptrace(PTRACE_SYSCALL, pid, nullptr, signal) != 0) {
-        fail_and_stop(std::string("PTRACE_SYSCALL after exec: ") + std::strerror(errno));
-        return false;
-      }
-      signal = 0;
-      int status = 0;
-      if (waitpid(pid, &status, __WALL) != pid) {
-        fail_and_stop(std::string("waitpid after exec: ") + std::strerror(errno));
-        return false;
-      }
-      if (!WIFSTOPPED(status)) {
-        fail_and_stop("process " + std::to_string(pid) + " ended before its first instruction");
-        return false;
-      }
-      if (WSTOPSIG(status) == kSyscallStop) return true;
-      deferred.push_back(WSTOPSIG(status));
-    }
-  }
-
-  void resume(pid_t tid, int signal) {
-    // ESRCH: it was killed meanwhile; its exit is reported by waitpid.
-    ptrace(PTRACE_CONT, tid, nullptr, signal);
+  // Says `text` once per kind (its words up to the first '('), on stderr
+  // through the caller and in the report.
+  void note(const std::string& text) {
+    const std::string kind = text.substr(0, text.find('('));
+    if (!noted_.insert(kind).second) return;
+    result_.notes.push_back(text);
+    if (config_.on_note) config_.on_note(text);
   }
 
   void fail_and_stop(const std::string& message) {
@@ -312,22 +541,60 @@ class Tracer {
     stopping_ = true;
   }
 
-  // Refusals and tracer errors leave nothing running.
-  void kill_everything() {
-    for (const auto& [tid, group] : threads_) kill(tid, SIGKILL);
-    int status = 0;
-    while (waitpid(-1, &status, __WALL) > 0 || errno == EINTR) {
+  // Every process below this one, from /proc (PPid links).
+  std::vector<pid_t> descendants() {
+    std::map<pid_t, std::vector<pid_t>> children;
+    if (DIR* proc = opendir("/proc")) {
+      while (dirent* entry = readdir(proc)) {
+        char* end = nullptr;
+        const long pid = std::strtol(entry->d_name, &end, 10);
+        if (*end != 0 || pid <= 0) continue;
+        children[parent_of(static_cast<pid_t>(pid))].push_back(static_cast<pid_t>(pid));
+      }
+      closedir(proc);
+    }
+    std::vector<pid_t> found, pending = {getpid()};
+    while (!pending.empty()) {
+      const pid_t parent = pending.back();
+      pending.pop_back();
+      for (pid_t child : children[parent]) {
+        found.push_back(child);
+        pending.push_back(child);
+      }
+    }
+    return found;
+  }
+
+  // Refusals and supervisor errors leave nothing running.  A process may
+  // fork between a scan and the kill: scan again until nothing is left.
+  void kill_tree() {
+    for (;;) {
+      const std::vector<pid_t> alive = descendants();
+      for (pid_t pid : alive) kill(pid, SIGKILL);
+      int status = 0;
+      pid_t pid;
+      while ((pid = waitpid(-1, &status, __WALL | WNOHANG)) > 0 || (pid < 0 && errno == EINTR)) {
+      }
+      if (alive.empty() && pid < 0 && errno == ECHILD) return;
+      usleep(2000);
     }
   }
 
   const TraceConfig& config_;
+  NotificationBuffers buffers_;
   TraceResult result_;
   pid_t main_ = 0;
+  int listener_ = -1;
+  int report_fd_ = -1;
+  int wake_read_ = -1;
   bool main_execed_ = false;
   bool main_ended_ = false;
   bool stopping_ = false;
-  std::map<pid_t, pid_t> threads_;  // every traced thread -> its thread group
-  std::set<pid_t> fresh_;           // auto-attached, initial SIGSTOP not seen yet
+  bool no_children_ = false;
+  std::vector<std::pair<pid_t, int>> stash_;  // wait results met while handling an exec
+  std::map<pid_t, pid_t> thread_groups_;      // thread -> its process, as seen
+  std::set<pid_t> exempt_;                    // processes on the kernel's vDSO by privilege
+  std::set<std::string> noted_;               // kinds of notes already given
   std::map<pid_t, ProcessRecord> processes_;
   std::vector<pid_t> order_;
 };
@@ -349,6 +616,6 @@ int TraceResult::exit_status() const {
   return 2;
 }
 
-TraceResult trace_program(const TraceConfig& config) { return Tracer(config).run(); }
+TraceResult trace_program(const TraceConfig& config) { return Supervisor(config).run(); }
 
 }  // namespace vdsoforge::exec

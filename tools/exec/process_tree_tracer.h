@@ -1,13 +1,21 @@
-// The ptrace loop of `vdsoforge exec`: runs a program and every process it
-// forks, giving each program any of them execs the forged vDSO before its
-// first instruction.  Processes stop only at fork/clone/exec events, at
-// signals, and (with the getrandom filter) at getrandom(2) calls: never at
-// other system calls.
+// The supervisor loop of `vdsoforge exec`: runs a program and everything it
+// starts, giving each program any of them execs the forged vDSO before its
+// first instruction, and otherwise leaving them alone.
+//
+// Every process carries the exec filter (exec_filter.h): its execve calls
+// (and, for --count-syscalls, its getrandom calls) wait for this loop's
+// answer.  For an execve the loop attaches to the calling thread
+// (PTRACE_SEIZE), lets the call go on, installs the image at the first stop
+// after it (the PTRACE_INTERRUPT trap, before the new program's first
+// instruction) and detaches.  Between execve calls nothing is traced: the
+// program may trace its children, be traced, stop and continue as it would
+// without exec.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,7 +26,11 @@ namespace vdsoforge::exec {
 struct TraceConfig {
   std::vector<std::string> argv;
   ForgedVdso vdso;
-  bool count_getrandom = false;  // seccomp SECCOMP_RET_TRACE on getrandom(2)
+  bool count_getrandom = false;    // user notification on getrandom(2)
+  bool refuse_privileged = false;  // a setuid/setgid/capability program ends the tree (exit 2)
+  // Called once per kind of note (see TraceResult::notes) when it first
+  // applies, so a long-running program's user hears of it at once.
+  std::function<void(const std::string&)> on_note;
 };
 
 struct ProcessRecord {
@@ -28,6 +40,12 @@ struct ProcessRecord {
   unsigned execs = 0;
   uint64_t getrandom_syscalls = 0;
   uintptr_t image_base = 0;  // where its last exec got the image
+  // How its last exec's /proc/PID/auxv was made to name the image:
+  // "prctl_auxv", "prctl_mm_map" or "not_updated" (empty: never exec'd here).
+  std::string proc_auxv;
+  // Why its program runs on the kernel's vDSO instead ("privileged: setuid",
+  // "traced by ..."), empty when it has the image.
+  std::string kernel_vdso_because;
 };
 
 enum class TraceEnd {
@@ -41,9 +59,15 @@ enum class TraceEnd {
 struct TraceResult {
   TraceEnd end = TraceEnd::failed;
   int status = 0;
-  std::string message;                   // for not_started, refused and failed
-  std::vector<ProcessRecord> processes;  // in order of appearance
+  std::string message;  // for not_started, refused and failed
+  // Processes seen at an execve or (with --count-syscalls) a getrandom
+  // call, in order of appearance; a forked child that does neither is not
+  // seen (it runs its parent's program, on its parent's image).
+  std::vector<ProcessRecord> processes;
   uint64_t getrandom_syscalls = 0;
+  // Things the user should know that did not stop the program, each said
+  // once (for example that /proc/PID/auxv could not be updated).
+  std::vector<std::string> notes;
 
   // What `vdsoforge exec` returns, as a shell would: the exit code, 128+N
   // for signal N, 127/126 when the program could not be started, 2 for
@@ -51,8 +75,9 @@ struct TraceResult {
   int exit_status() const;
 };
 
-// Runs until every traced process has ended.  While it runs SIGINT, SIGTERM
-// and SIGHUP sent to this process are forwarded to the program.
+// Runs until every process of the tree has ended (this process is their
+// child subreaper, so orphans come back to it).  While it runs SIGINT,
+// SIGTERM and SIGHUP sent to this process are forwarded to the program.
 TraceResult trace_program(const TraceConfig& config);
 
 }  // namespace vdsoforge::exec

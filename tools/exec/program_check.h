@@ -1,7 +1,7 @@
 // Programs `exec` refuses to run on a forged vDSO, checked at each exec stop
 // before the new program's first instruction: 32-bit and x32 programs (their
-// vDSO is another ABI, with other entry points) and setuid/setgid programs
-// (privileged code must not run on a vDSO another user supplied).
+// vDSO is another ABI, with other entry points).  Privileged programs are
+// privileged_program's concern.
 #pragma once
 
 #include <sys/types.h>

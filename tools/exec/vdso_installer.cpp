@@ -120,6 +120,7 @@ bool install_forged_vdso(SyscallInjector& injector, pid_t pid, const ForgedVdso&
     return false;
   }
   installed.base = text;
+  if (!update_saved_auxv(injector, pid, *auxv, scratch, installed.saved_auxv, error)) return false;
 
   if (vdso.hide_kernel_vdso) {
     for (const Range& range : kernel_vdso_mappings(pid)) {

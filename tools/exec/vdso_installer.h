@@ -1,6 +1,7 @@
 // Putting a forged vDSO into a process stopped right after execve: map its
 // data area and text the way the loader maps them, advertise it in
-// AT_SYSINFO_EHDR, and optionally remove the kernel's own vDSO.
+// AT_SYSINFO_EHDR (on the initial stack and in the kernel's saved copy behind
+// /proc/PID/auxv), and optionally remove the kernel's own vDSO.
 #pragma once
 
 #include <sys/types.h>
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "saved_auxv.h"
 #include "syscall_injector.h"
 
 namespace vdsoforge::exec {
@@ -29,6 +31,7 @@ struct Installed {
   uintptr_t base = 0;         // the image's ELF header in the tracee
   uintptr_t kernel_vdso = 0;  // what AT_SYSINFO_EHDR said before
   bool kernel_vdso_unmapped = false;
+  SavedAuxvResult saved_auxv;  // whether /proc/PID/auxv names the image too
 };
 
 // The injector must have begun at the tracee's first stop after execve.

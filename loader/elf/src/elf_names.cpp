@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "vdsoforge/vdso_rules.h"
+
 namespace vdsoforge {
 
 namespace {
@@ -120,94 +122,8 @@ std::string segment_flags_name(uint32_t flags) {
 }
 
 std::string dynamic_tag_name(int64_t tag) {
-  switch (tag) {
-    case DT_NULL:
-      return "DT_NULL";
-    case DT_NEEDED:
-      return "DT_NEEDED";
-    case DT_PLTRELSZ:
-      return "DT_PLTRELSZ";
-    case DT_HASH:
-      return "DT_HASH";
-    case DT_STRTAB:
-      return "DT_STRTAB";
-    case DT_SYMTAB:
-      return "DT_SYMTAB";
-    case DT_RELA:
-      return "DT_RELA";
-    case DT_RELASZ:
-      return "DT_RELASZ";
-    case DT_RELAENT:
-      return "DT_RELAENT";
-    case DT_STRSZ:
-      return "DT_STRSZ";
-    case DT_SYMENT:
-      return "DT_SYMENT";
-    case DT_INIT:
-      return "DT_INIT";
-    case DT_FINI:
-      return "DT_FINI";
-    case DT_SONAME:
-      return "DT_SONAME";
-    case DT_RPATH:
-      return "DT_RPATH";
-    case DT_SYMBOLIC:
-      return "DT_SYMBOLIC";
-    case DT_REL:
-      return "DT_REL";
-    case DT_RELSZ:
-      return "DT_RELSZ";
-    case DT_RELENT:
-      return "DT_RELENT";
-    case DT_PLTREL:
-      return "DT_PLTREL";
-    case DT_TEXTREL:
-      return "DT_TEXTREL";
-    case DT_JMPREL:
-      return "DT_JMPREL";
-    case DT_INIT_ARRAY:
-      return "DT_INIT_ARRAY";
-    case DT_FINI_ARRAY:
-      return "DT_FINI_ARRAY";
-    case DT_INIT_ARRAYSZ:
-      return "DT_INIT_ARRAYSZ";
-    case DT_FINI_ARRAYSZ:
-      return "DT_FINI_ARRAYSZ";
-    case DT_RUNPATH:
-      return "DT_RUNPATH";
-    case DT_FLAGS:
-      return "DT_FLAGS";
-    case DT_PREINIT_ARRAY:
-      return "DT_PREINIT_ARRAY";
-    case DT_PREINIT_ARRAYSZ:
-      return "DT_PREINIT_ARRAYSZ";
-    case 35:
-      return "DT_RELRSZ";
-    case 36:
-      return "DT_RELR";
-    case 37:
-      return "DT_RELRENT";
-    case DT_GNU_HASH:
-      return "DT_GNU_HASH";
-    case DT_VERSYM:
-      return "DT_VERSYM";
-    case DT_RELACOUNT:
-      return "DT_RELACOUNT";
-    case DT_RELCOUNT:
-      return "DT_RELCOUNT";
-    case DT_FLAGS_1:
-      return "DT_FLAGS_1";
-    case DT_VERDEF:
-      return "DT_VERDEF";
-    case DT_VERDEFNUM:
-      return "DT_VERDEFNUM";
-    case DT_VERNEED:
-      return "DT_VERNEED";
-    case DT_VERNEEDNUM:
-      return "DT_VERNEEDNUM";
-    default:
-      return named_or_number(nullptr, static_cast<uint64_t>(tag));
-  }
+  const vdso_rules::DynamicTag* entry = vdso_rules::find_dynamic_tag(tag);
+  return named_or_number(entry ? entry->name.data() : nullptr, static_cast<uint64_t>(tag));
 }
 
 std::string symbol_bind_name(uint8_t bind) {

@@ -5,30 +5,10 @@
 #include <cstring>
 
 #include "elf_parser.h"
+#include "vdsoforge/elf_names.h"
+#include "vdsoforge/vdso_rules.h"
 
 namespace vdsoforge {
-
-namespace {
-
-// Tags that mean the image needs relocating; a vDSO is mapped as is.
-const char* relocation_tag_name(int64_t tag) {
-  switch (tag) {
-    case DT_REL:
-      return "DT_REL";
-    case DT_RELA:
-      return "DT_RELA";
-    case DT_JMPREL:
-      return "DT_JMPREL";
-    case DT_TEXTREL:
-      return "DT_TEXTREL";
-    case DT_RELR:
-      return "DT_RELR";
-    default:
-      return nullptr;
-  }
-}
-
-}  // namespace
 
 bool ElfParser::parse_dynamic() {
   const Segment& dyn = *dynamic_segment_;
@@ -115,9 +95,9 @@ bool ElfParser::check_dynamic_rules() {
                 "DT_NEEDED " + library + where + ": a vDSO depends on no other object")) {
         return false;
       }
-    } else if (const char* reloc = relocation_tag_name(d.tag)) {
-      if (!rule(Errc::has_relocations,
-                std::string("relocation tag ") + reloc + where + ": a vDSO is never relocated")) {
+    } else if (vdso_rules::applies_relocations(d.tag)) {
+      if (!rule(Errc::has_relocations, "relocation tag " + dynamic_tag_name(d.tag) + where +
+                                           ": a vDSO is never relocated")) {
         return false;
       }
     } else if (d.tag == DT_FLAGS && (d.value & DF_TEXTREL) != 0) {

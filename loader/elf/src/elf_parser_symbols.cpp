@@ -65,7 +65,12 @@ bool ElfParser::parse_gnu_hash() {
   const auto bloom_size = in_.read<uint32_t>(offset + 8);
   const auto bloom_shift = in_.read<uint32_t>(offset + 12);
   const std::string at = " at offset " + hex(offset);
-  if (nbuckets == 0) return fail(Errc::bad_hash_table, "DT_GNU_HASH" + at + " has 0 buckets");
+  // No buckets: every look-up through the table misses, but the table is
+  // readable, so inspect mode goes on and lets the consumer models say what
+  // each C library makes of it.
+  if (nbuckets == 0 && !rule(Errc::bad_hash_table, "DT_GNU_HASH" + at + " has 0 buckets")) {
+    return false;
+  }
   // Look-ups index the bloom filter with a mask, which needs a power of two.
   if (bloom_size == 0 || (bloom_size & (bloom_size - 1)) != 0) {
     return fail(Errc::bad_hash_table, "DT_GNU_HASH" + at + " bloom filter size " +
@@ -126,7 +131,9 @@ bool ElfParser::parse_gnu_hash() {
     return false;
   }
   if (!walk_gnu_hash_chains(chain, count, nbuckets, symoffset, buckets)) return false;
-  gnu_symbol_count_ = count;
+  // A table without buckets hashes no symbol, so it says nothing about how
+  // many there are; DT_HASH, when present, does.
+  if (nbuckets != 0 || !sysv_symbol_count_) gnu_symbol_count_ = count;
   image_.gnu_hash_offset_ = offset;
   regions_.push_back(
       Region{"DT_GNU_HASH table", Errc::bad_hash_table, offset, chain_delta + chain_size});
@@ -206,7 +213,9 @@ bool ElfParser::parse_symbols() {
 // ELF puts every STB_LOCAL symbol before the others, and a symbol table's
 // section header says where the others start (sh_info).  Tools that trust
 // sh_info (readelf warns, binutils skip) would misread a LOCAL symbol past
-// it, so such a table is malformed in either mode, not merely a broken rule.
+// it.  C libraries walk the hash chains and read each symbol's binding
+// instead (glibc 2.41 and Go 1.24 use an image whose getrandom alias is LOCAL
+// after __vdso_getrandom), so the table is still readable: a broken rule.
 bool ElfParser::check_local_symbols_first() {
   std::optional<uint32_t> first_global;  // .dynsym's sh_info, when section headers say
   for (const Section& section : image_.sections_) {
@@ -219,17 +228,21 @@ bool ElfParser::check_local_symbols_first() {
       if (global_seen == nullptr) global_seen = &sym;
       continue;
     }
+    // One violation per symbol: the first rule it breaks.
     if (global_seen != nullptr) {
-      return fail(Errc::bad_symbol_table,
-                  "LOCAL symbol " + sym.name + " at .dynsym index " + std::to_string(sym.index) +
-                      " follows the non-LOCAL symbol " + global_seen->name + " (index " +
-                      std::to_string(global_seen->index) + "): LOCAL symbols must come first");
-    }
-    if (first_global && sym.index >= *first_global) {
-      return fail(Errc::bad_symbol_table,
-                  "LOCAL symbol " + sym.name + " at .dynsym index " + std::to_string(sym.index) +
-                      " is at or past sh_info " + std::to_string(*first_global) +
-                      " (the first non-LOCAL index)");
+      if (!rule(Errc::bad_symbol_table,
+                "LOCAL symbol " + sym.name + " at .dynsym index " + std::to_string(sym.index) +
+                    " follows the non-LOCAL symbol " + global_seen->name + " (index " +
+                    std::to_string(global_seen->index) + "): LOCAL symbols must come first")) {
+        return false;
+      }
+    } else if (first_global && sym.index >= *first_global) {
+      if (!rule(Errc::bad_symbol_table, "LOCAL symbol " + sym.name + " at .dynsym index " +
+                                            std::to_string(sym.index) + " is at or past sh_info " +
+                                            std::to_string(*first_global) +
+                                            " (the first non-LOCAL index)")) {
+        return false;
+      }
     }
   }
   return true;

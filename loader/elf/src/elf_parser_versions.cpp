@@ -138,11 +138,15 @@ bool ElfParser::parse_version_symbols() {
       sym.version = def->name;
     } else if (index != VER_NDX_GLOBAL && sym.shndx != SHN_UNDEF) {
       // Undefined symbols may carry DT_VERNEED indices; defined ones must
-      // name a version this image defines.
-      return fail(Errc::bad_version_table, "DT_VERSYM entry " + std::to_string(sym.index) +
-                                               " (symbol " + sym.name + ") at offset " + hex(at) +
-                                               " names version index " + std::to_string(index) +
-                                               ", which no DT_VERDEF entry defines");
+      // name a version this image defines.  The entry was read within
+      // bounds, so inspect mode goes on with the symbol unversioned and the
+      // consumer models say what each C library makes of it.
+      if (!rule(Errc::bad_version_table, "DT_VERSYM entry " + std::to_string(sym.index) +
+                                             " (symbol " + sym.name + ") at offset " + hex(at) +
+                                             " names version index " + std::to_string(index) +
+                                             ", which no DT_VERDEF entry defines")) {
+        return false;
+      }
     }
   }
   return true;

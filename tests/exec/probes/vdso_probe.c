@@ -2,9 +2,11 @@
  *
  *   vdso_probe [fork | exit N | raise N | exec PROGRAM ARGS...]
  *
- * prints "pid=P ehdr=0x... text=PERMS:NAME data=PERMS:NAME kernel_vdso=N"
- * (the mapping at AT_SYSINFO_EHDR, the one right below it, and how many
- * [vdso] mappings exist), then: with "fork" a child (no exec) prints the same
+ * prints "pid=P ehdr=0x... text=PERMS:NAME data=PERMS:NAME kernel_vdso=N
+ * proc_auxv_ehdr=0x... uid=U euid=E egid=G" (the mapping at AT_SYSINFO_EHDR, the one
+ * right below it, how many [vdso] mappings exist, AT_SYSINFO_EHDR as the
+ * kernel's saved copy in /proc/self/auxv gives it, the real and effective
+ * user ids and the effective group id), then: with "fork" a child (no exec) prints the same
  * line; "exit N" exits with N; "raise N" raises signal N; "exec" execs the
  * rest of the arguments.
  */
@@ -16,6 +18,16 @@
 #include <sys/auxv.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* AT_SYSINFO_EHDR from /proc/self/auxv (0 if absent or unreadable). */
+static unsigned long proc_auxv_ehdr(void) {
+  unsigned long pair[2], value = 0;
+  FILE* auxv = fopen("/proc/self/auxv", "rb");
+  while (auxv && fread(pair, sizeof pair, 1, auxv) == 1 && pair[0] != AT_NULL)
+    if (pair[0] == AT_SYSINFO_EHDR) value = pair[1];
+  if (auxv) fclose(auxv);
+  return value;
+}
 
 static void report(void) {
   const unsigned long ehdr = getauxval(AT_SYSINFO_EHDR);
@@ -39,8 +51,11 @@ static void report(void) {
     if (*p == ' ') *p = '_';
   for (char* p = data; *p; ++p)
     if (*p == ' ') *p = '_';
-  printf("pid=%d ehdr=0x%lx text=%s data=%s kernel_vdso=%d\n", getpid(), ehdr, text, data,
-         kernel_vdso);
+  printf(
+      "pid=%d ehdr=0x%lx text=%s data=%s kernel_vdso=%d proc_auxv_ehdr=0x%lx uid=%d euid=%d "
+      "egid=%d\n",
+      getpid(), ehdr, text, data, kernel_vdso, proc_auxv_ehdr(), (int)getuid(), (int)geteuid(),
+      (int)getegid());
   fflush(stdout);
 }
 

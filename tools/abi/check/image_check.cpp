@@ -9,6 +9,7 @@
 #include "vdsoforge/elf_symtab.h"
 #include "vdsoforge/hex.h"
 #include "vdsoforge/stack_analysis.h"
+#include "vdsoforge/vdso_rules.h"
 
 namespace vdsoforge::tools {
 namespace {
@@ -42,7 +43,9 @@ class Checker {
   void check_structure() {
     std::vector<std::string> found;
     for (const Violation& v : image_.violations()) found.push_back(v.message);
-    record("rules.parser", "rules", "the loader's parser finds no vDSO rule broken", "none", found);
+    const vdso_rules::Rule& parser = vdso_rules::kParser;
+    record(std::string(parser.id), std::string(parser.group()), std::string(parser.title), "none",
+           found);
 
     found.clear();
     for (const Section& section : image_.sections()) {

@@ -2,6 +2,7 @@
 
 #include <elf.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -108,6 +109,27 @@ std::optional<std::string> not_a_vdso_message(const std::string& path) {
 RefusedInput why_refused(const std::string& path, const Error& refusal) {
   if (auto evidence = not_a_vdso_message(path)) return {kNotAVdsoCode, std::move(*evidence)};
   return {std::string(errc_name(refusal.code)), refusal.message};
+}
+
+std::optional<ElfImage> inspect_file(const std::string& path, RefusedInput& refused) {
+  Error err;
+  auto image = ElfImage::parse_file(path, ParseMode::inspect, err);
+  if (!image) {
+    refused = why_refused(path, err);
+    return std::nullopt;
+  }
+  // A position-independent executable's tables may all read within bounds;
+  // it is still a program, as its interpreter and DF_1_PIE say.
+  const bool interpreted = std::any_of(image->segments().begin(), image->segments().end(),
+                                       [](const Segment& s) { return s.type == PT_INTERP; });
+  const bool pie = (image->dynamic_value(DT_FLAGS_1).value_or(0) & DF_1_PIE) != 0;
+  if (interpreted && pie) {
+    if (auto evidence = not_a_vdso_message(path)) {
+      refused = {kNotAVdsoCode, std::move(*evidence)};
+      return std::nullopt;
+    }
+  }
+  return image;
 }
 
 }  // namespace vdsoforge::tools

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "vdsoforge/elf_image.h"
 #include "vdsoforge/error.h"
 
 namespace vdsoforge::tools {
@@ -27,5 +28,12 @@ struct RefusedInput {
   std::string code, message;
 };
 RefusedInput why_refused(const std::string& path, const Error& refusal);
+
+// Reads the file at `path` as `abi` and `check` do: in inspect mode, so a
+// broken rule is a finding, not a refusal.  A position-independent program
+// (PT_INTERP and DF_1_PIE) is refused with the not-a-vDSO evidence even when
+// its tables read within bounds; a file the parser refuses, as why_refused()
+// says.
+std::optional<ElfImage> inspect_file(const std::string& path, RefusedInput& refused);
 
 }  // namespace vdsoforge::tools

@@ -6,6 +6,7 @@
 
 #include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_names.h"
+#include "vdsoforge/vdso_rules.h"
 
 namespace vdsoforge::tools::compat {
 
@@ -145,11 +146,12 @@ std::string tag_value(const ElfImage& elf, int64_t tag) {
   return value ? "present (" + hex(*value) + ")" : "absent";
 }
 
-// "DT_RELA=0x3d0, DT_RELASZ=0x18" for the tags of `tags` an image has, or "none".
-std::string tags_present(const ElfImage& elf, std::initializer_list<int64_t> tags) {
+// "DT_RELA=0x3d0, DT_RELASZ=0x18" for the tags an image has that `breaks`
+// says break a rule, or "none".
+std::string tags_present(const ElfImage& elf, bool (*breaks)(int64_t tag)) {
   std::string out;
   for (const DynamicEntry& entry : elf.dynamic()) {
-    if (std::find(tags.begin(), tags.end(), entry.tag) == tags.end()) continue;
+    if (!breaks(entry.tag)) continue;
     out += (out.empty() ? "" : ", ") + dynamic_tag_name(entry.tag) + "=" + hex(entry.value);
   }
   return out.empty() ? "none" : out;
@@ -181,24 +183,20 @@ void check_dynamic(const ElfImage& image, const ElfImage& reference, Report& rep
              tag_value(reference, tag), "the image has no " + dynamic_tag_name(tag));
   }
 
-  const auto forbid = [&](const char* item, const char* title, std::initializer_list<int64_t> tags,
-                          const char* why) {
-    const std::string found = tags_present(image, tags);
-    list.add(item, title, found == "none", found, tags_present(reference, tags), why);
+  const auto forbid = [&](const vdso_rules::Rule& rule, bool (*breaks)(int64_t tag)) {
+    const std::string found = tags_present(image, breaks);
+    list.add(std::string(rule.item()), std::string(rule.title), found == "none", found,
+             tags_present(reference, breaks), std::string(rule.why));
   };
-  forbid("no_needed", "no DT_NEEDED", {DT_NEEDED},
-         "a vDSO cannot depend on other libraries: nothing would load them");
-  forbid("no_relocations", "no relocation tags",
-         {DT_REL, DT_RELSZ, DT_RELENT, DT_RELA, DT_RELASZ, DT_RELAENT, DT_JMPREL, DT_PLTRELSZ,
-          DT_PLTREL, 35, 36, 37, DT_RELACOUNT, DT_RELCOUNT},
-         "nobody relocates a vDSO: its code must be position independent without relocations");
-  list.add("no_textrel", "no DT_TEXTREL / DF_TEXTREL", !has_textrel(image),
+  forbid(vdso_rules::kNoNeeded,
+         [](int64_t tag) { return vdso_rules::role_of(tag) == vdso_rules::TagRole::needs_object; });
+  forbid(vdso_rules::kNoRelocations, vdso_rules::is_relocation_tag);
+  const vdso_rules::Rule& textrel = vdso_rules::kNoTextrel;
+  list.add(std::string(textrel.item()), std::string(textrel.title), !has_textrel(image),
            has_textrel(image) ? "present" : "none", has_textrel(reference) ? "present" : "none",
-           "text relocations need a writable text mapping");
-  forbid("no_init_fini", "no initialisers or finalisers",
-         {DT_INIT, DT_FINI, DT_INIT_ARRAY, DT_INIT_ARRAYSZ, DT_FINI_ARRAY, DT_FINI_ARRAYSZ,
-          DT_PREINIT_ARRAY, DT_PREINIT_ARRAYSZ},
-         "nothing runs a vDSO's initialisers or finalisers");
+           std::string(textrel.why));
+  forbid(vdso_rules::kNoInitFini,
+         [](int64_t tag) { return vdso_rules::role_of(tag) == vdso_rules::TagRole::runs_code; });
 }
 
 // ---- version definitions ----------------------------------------------------------
@@ -460,10 +458,10 @@ std::string violations_text(const ElfImage& elf) {
 }
 
 void check_rules(const ElfImage& image, const ElfImage& reference, Report& report) {
-  CheckList list(report, "rules");
-  list.add("parser", "the loader's parser finds no vDSO rule broken", image.violations().empty(),
-           violations_text(image), violations_text(reference),
-           "the loader would refuse this image");
+  const vdso_rules::Rule& rule = vdso_rules::kParser;
+  CheckList list(report, std::string(rule.group()));
+  list.add(std::string(rule.item()), std::string(rule.title), image.violations().empty(),
+           violations_text(image), violations_text(reference), std::string(rule.why));
 }
 
 }  // namespace

@@ -20,11 +20,13 @@ constexpr GroupTitle kGroups[] = {
     {"notes", "Notes"},
     {"hash", "Hash tables (each finds every export)"},
     {"rules", "vDSO rules (parser)"},
+    {"layout", "Data layout (where the image reads its data, where the reference keeps it)"},
 };
 
 std::string check_line(const Check& check) {
-  std::string line = std::string(check.pass ? "PASS " : "FAIL ") + check.id + ": image " +
-                     check.image + " | reference " + check.reference;
+  const char* outcome = check.pass ? "PASS " : check.determined ? "FAIL " : "UNDETERMINED ";
+  std::string line = std::string(outcome) + check.id + ": image " + check.image + " | reference " +
+                     check.reference;
   if (!check.pass && !check.detail.empty()) line += " -- " + check.detail;
   return line;
 }
@@ -32,8 +34,30 @@ std::string check_line(const Check& check) {
 }  // namespace
 
 size_t Report::failed() const {
+  return static_cast<size_t>(std::count_if(checks.begin(), checks.end(),
+                                           [](const Check& c) { return c.determined && !c.pass; }));
+}
+
+size_t Report::undetermined() const {
   return static_cast<size_t>(
-      std::count_if(checks.begin(), checks.end(), [](const Check& c) { return !c.pass; }));
+      std::count_if(checks.begin(), checks.end(), [](const Check& c) { return !c.determined; }));
+}
+
+Verdict Report::verdict() const {
+  if (failed() > 0) return Verdict::incompatible;
+  return undetermined() > 0 ? Verdict::undetermined : Verdict::compatible;
+}
+
+std::string_view verdict_name(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::compatible:
+      return "compatible";
+    case Verdict::incompatible:
+      return "incompatible";
+    case Verdict::undetermined:
+      return "undetermined";
+  }
+  return "undetermined";
 }
 
 std::string render_text(const Report& report) {
@@ -59,15 +83,24 @@ std::string render_text(const Report& report) {
     }
   }
   const size_t failed = report.failed();
+  const size_t undetermined = report.undetermined();
+  const std::string total = std::to_string(report.checks.size());
   out += "\n";
-  if (failed == 0) {
-    out += "Result: COMPATIBLE - all " + std::to_string(report.checks.size()) + " checks passed\n";
-  } else {
-    out += "Result: INCOMPATIBLE - " + std::to_string(failed) + " of " +
-           std::to_string(report.checks.size()) + " checks failed:\n";
-    for (const Check& check : report.checks) {
-      if (!check.pass) out += "  " + check_line(check) + "\n";
-    }
+  switch (report.verdict()) {
+    case Verdict::compatible:
+      out += "Result: COMPATIBLE - all " + total + " checks passed\n";
+      break;
+    case Verdict::incompatible:
+      out +=
+          "Result: INCOMPATIBLE - " + std::to_string(failed) + " of " + total + " checks failed:\n";
+      break;
+    case Verdict::undetermined:
+      out += "Result: UNDETERMINED - no check failed, but " + std::to_string(undetermined) +
+             " of " + total + " could not be decided:\n";
+      break;
+  }
+  for (const Check& check : report.checks) {
+    if (!check.pass) out += "  " + check_line(check) + "\n";
   }
   return out;
 }
@@ -79,6 +112,9 @@ nlohmann::json to_json(const Report& report) {
                       {"group", check.group},
                       {"title", check.title},
                       {"pass", check.pass},
+                      {"outcome", check.pass         ? "pass"
+                                  : check.determined ? "fail"
+                                                     : "undetermined"},
                       {"image", check.image},
                       {"reference", check.reference},
                       {"detail", check.detail}});
@@ -91,16 +127,23 @@ nlohmann::json to_json(const Report& report) {
                             {"type", symbol.type}});
   }
   const size_t failed = report.failed();
+  const size_t undetermined = report.undetermined();
+  const Verdict verdict = report.verdict();
   return {
       {"schema", kJsonSchema},
       {"tool", {{"name", "vdsoforge"}, {"version", VDSOFORGE_VERSION_STRING}}},
       {"image", {{"source", report.image.source}, {"size", report.image.size}}},
       {"reference", {{"source", report.reference.source}, {"size", report.reference.size}}},
-      {"compatible", failed == 0},
+      // null when undetermined: neither yes nor no.
+      {"compatible", verdict == Verdict::undetermined
+                         ? nlohmann::json(nullptr)
+                         : nlohmann::json(verdict == Verdict::compatible)},
+      {"verdict", verdict_name(verdict)},
       {"summary",
        {{"checks", report.checks.size()},
-        {"passed", report.checks.size() - failed},
-        {"failed", failed}}},
+        {"passed", report.checks.size() - failed - undetermined},
+        {"failed", failed},
+        {"undetermined", undetermined}}},
       {"checks", checks},
       {"not_provided", not_provided},
   };
@@ -114,6 +157,7 @@ report::CheckRun to_check_run(const Report& report) {
                           .group = check.group,
                           .title = check.title,
                           .pass = check.pass,
+                          .determined = check.determined,
                           .expected = check.reference,
                           .actual = check.image,
                           .detail = check.detail});

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "report/check_results.h"
@@ -19,9 +20,13 @@ inline constexpr const char* kJsonSchema = "vdsoforge-abi/1";
 
 struct Check {
   std::string id;     // stable, dotted: "<group>.<item>[.<attribute>]"
-  std::string group;  // identity, segments, dynamic, versions, symbols, notes, hash, rules
+  std::string group;  // identity, segments, dynamic, versions, symbols, notes, hash, rules, layout
   std::string title;  // what is checked, in words
   bool pass = false;
+  // False when a fact the check needs is unknown (the reference kernel's data
+  // layout, say): neither passed nor failed, and the verdict cannot be
+  // COMPATIBLE.  `pass` is false then.
+  bool determined = true;
   std::string image;      // the image's value
   std::string reference;  // the reference's value
   std::string detail;     // why it failed; empty when it passed
@@ -37,14 +42,22 @@ struct Input {
   uint64_t size = 0;
 };
 
+// INCOMPATIBLE as soon as one check fails; UNDETERMINED when none failed
+// but one could not be decided; COMPATIBLE only when every check passed.
+enum class Verdict { compatible, incompatible, undetermined };
+
 struct Report {
   Input image, reference;
   std::vector<Check> checks;
   std::vector<NotProvided> not_provided;
 
-  size_t failed() const;
-  bool compatible() const { return failed() == 0; }
+  size_t failed() const;        // decided and failed
+  size_t undetermined() const;  // not decided
+  Verdict verdict() const;
+  bool compatible() const { return verdict() == Verdict::compatible; }
 };
+
+std::string_view verdict_name(Verdict verdict);  // "compatible", "incompatible", "undetermined"
 
 std::string render_text(const Report& report);
 // The checks as the JUnit and SARIF writers take them (expected = the

@@ -17,6 +17,9 @@ struct CheckResult {
   std::string group;  // the family it belongs to: "symbols", "hash", "rules" ...
   std::string title;  // what is checked, in words
   bool pass = false;
+  // False when the check could not be decided (an input's fact is unknown);
+  // `pass` is then false too, and the check counts as neither passed nor failed.
+  bool determined = true;
   std::string expected;  // what a compatible image has (the reference's value, or the rule)
   std::string actual;    // what this image has
   std::string detail;    // why a failure matters; empty when it passed
@@ -31,7 +34,8 @@ struct CheckRun {
   // reports then say so as an error instead of listing checks.
   std::string error;
 
-  size_t failed() const;
+  size_t failed() const;        // decided and failed
+  size_t undetermined() const;  // could not be decided
 };
 
 }  // namespace vdsoforge::tools::report

@@ -60,6 +60,13 @@ std::string testcase(const std::string& suite, const CheckResult& check) {
   std::string xml = "    <testcase" + attribute("name", check.name) +
                     attribute("classname", suite + "." + check.group) + attribute("time", "0");
   if (check.pass) return xml + "/>\n";
+  if (!check.determined) {
+    // Neither passed nor failed: JUnit's word for a check not carried out.
+    return xml + ">\n      <skipped" + attribute("message", "undetermined: " + check.detail) + ">" +
+           xml_escaped(check.title + "\nexpected: " + check.expected +
+                       "\nactual:   " + check.actual) +
+           "</skipped>\n    </testcase>\n";
+  }
   xml += ">\n      <failure" + attribute("message", failure_message(check)) +
          attribute("type", check.group) + ">";
   xml += xml_escaped(check.title + "\nexpected: " + check.expected + "\nactual:   " + check.actual +
@@ -80,8 +87,9 @@ std::string to_junit(const CheckRun& run) {
   std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   xml += "<testsuites" + attribute("name", "vdsoforge " + run.command) + counts +
          attribute("time", "0") + ">\n";
-  xml += "  <testsuite" + attribute("name", suite) + counts + attribute("skipped", "0") +
-         attribute("time", "0") + ">\n";
+  const size_t skipped = errored ? 0 : run.undetermined();
+  xml += "  <testsuite" + attribute("name", suite) + counts +
+         attribute("skipped", std::to_string(skipped)) + attribute("time", "0") + ">\n";
   xml += "    <properties>\n";
   xml += "      <property" + attribute("name", "image") + attribute("value", run.artifact) + "/>\n";
   if (!run.reference.empty()) {

@@ -48,11 +48,13 @@ nlohmann::json to_sarif(const CheckRun& run) {
     rules.push_back(
         {{"id", check.name}, {"name", check.group}, {"shortDescription", {{"text", check.title}}}});
     if (check.pass) continue;
+    // An undecided check is SARIF's "open" result: the tool could not tell
+    // whether the rule holds (a level other than "none" would mean "fail").
     results.push_back(
         {{"ruleId", check.name},
          {"ruleIndex", index},
-         {"level", "error"},
-         {"kind", "fail"},
+         {"level", check.determined ? "error" : "none"},
+         {"kind", check.determined ? "fail" : "open"},
          {"message", {{"text", result_message(check)}}},
          {"locations", image_location(run)},
          {"properties",

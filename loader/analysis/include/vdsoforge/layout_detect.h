@@ -1,10 +1,11 @@
 // Where a vDSO image expects its data pages, read from its code.
 //
 // The kernel's vDSO carries no data-layout note: its __vdso_getrandom reaches
-// vdso_rng_data with RIP-relative loads fixed when the kernel was built.  The
-// detector decodes that function (Zydis), follows the RIP-relative addresses
-// that point below the image (directly, or through a register an lea filled),
-// and finds the u64 `generation` and the u8 `is_ready` 8 bytes above it.  On
+// vdso_rng_data with RIP-relative addresses fixed when the kernel was built.
+// The detector decodes that function (Zydis) and follows, along its branches,
+// every address below the image a register may hold (taken by lea, moved,
+// shifted by a constant or by the difference of two such addresses), and
+// finds the u64 `generation` and the u8 `is_ready` 8 bytes above it.  On
 // kernels before 6.15 it also finds the time-namespace indirection: a 32-bit
 // compare of the vvar page's clock mode with VDSO_CLOCKMODE_TIMENS, and a
 // second copy of the rng address one page distance away.  The distances are

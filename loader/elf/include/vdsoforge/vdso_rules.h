@@ -1,0 +1,70 @@
+// The vDSO rules, written once: what the strict parser enforces, what the
+// inspect parser lists, and what `vdsoforge check` and `vdsoforge abi` report,
+// each under the same id, title and reason.
+//
+// A vDSO is mapped as it is, by a kernel that never relocates it or loads
+// anything it names.  The rules that follow from that are about dynamic tags
+// (which ones ask for relocations, which ones name other objects or code to
+// run), and every dynamic tag the project names is in one table here, with the
+// role it plays in those rules.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace vdsoforge::vdso_rules {
+
+// A rule as reports show it: `id` is the check's id ("dynamic.no_relocations",
+// group before the dot), `title` what holds when it passes, `why` what goes
+// wrong when it does not.
+struct Rule {
+  std::string_view id, title, why;
+  std::string_view group() const { return id.substr(0, id.find('.')); }
+  std::string_view item() const { return id.substr(id.find('.') + 1); }
+};
+
+// What a dynamic tag means to the rules.
+enum class TagRole {
+  other,                  // allowed (or judged by another check: hash tables, versions ...)
+  applies_relocations,    // a relocation table to apply, or text relocations: the parser's rule
+  describes_relocations,  // a size, entry size or count of such a table
+  needs_object,           // DT_NEEDED: another object to load
+  runs_code,              // initialisers and finalisers
+};
+
+struct DynamicTag {
+  int64_t tag;
+  std::string_view name;  // as <elf.h> spells it
+  TagRole role;
+};
+
+// Every dynamic tag the project names, in tag order.
+std::span<const DynamicTag> dynamic_tags();
+// The entry for `tag`, or nullptr for a tag the table does not name.
+const DynamicTag* find_dynamic_tag(int64_t tag);
+TagRole role_of(int64_t tag);
+
+// The parser's rule on relocations: any tag that applies them (strict mode
+// refuses the image, inspect mode lists it under kParser).
+bool applies_relocations(int64_t tag);
+// `abi`'s no_relocations check: any relocation tag but DT_TEXTREL, which
+// kNoTextrel judges together with DF_TEXTREL.
+bool is_relocation_tag(int64_t tag);
+
+// Every rule the parser checks, as one check: `check` and `abi` report them
+// under this id.
+inline constexpr Rule kParser{"rules.parser", "the loader's parser finds no vDSO rule broken",
+                              "the loader would refuse this image"};
+// The dynamic-tag rules `abi` reports one by one.
+inline constexpr Rule kNoNeeded{"dynamic.no_needed", "no DT_NEEDED",
+                                "a vDSO cannot depend on other libraries: nothing would load them"};
+inline constexpr Rule kNoRelocations{
+    "dynamic.no_relocations", "no relocation tags",
+    "nobody relocates a vDSO: its code must be position independent without relocations"};
+inline constexpr Rule kNoTextrel{"dynamic.no_textrel", "no DT_TEXTREL / DF_TEXTREL",
+                                 "text relocations need a writable text mapping"};
+inline constexpr Rule kNoInitFini{"dynamic.no_init_fini", "no initialisers or finalisers",
+                                  "nothing runs a vDSO's initialisers or finalisers"};
+
+}  // namespace vdsoforge::vdso_rules
