@@ -56,6 +56,9 @@ class ScopedEnv {
 std::unique_ptr<vdsoforge::LoadedImage> open_with(Chacha20Routine routine, vdsoforge::Error& err) {
   vdsoforge::OpenOptions options = manual_options();
   options.chacha20 = routine;
+  // Only the ChaCha20 jump may differ from the file: the time functions'
+  // rdtscp/rdpid patches (tests/time) stay off here.
+  options.cpu_patches = false;
   return vdsoforge::LoadedImage::open_file(VDSOFORGE_TEST_IMAGE, err, options);
 }
 

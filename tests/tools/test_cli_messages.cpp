@@ -117,6 +117,19 @@ TEST_CASE("a loader refusal names the command-line option, not the loader's API"
   CHECK_FALSE(contains(result.err, "OpenOptions"));
 }
 
+TEST_CASE("run --timens on an image without the indirection names the option, not the API") {
+  // The shipped images all emulate a time namespace; the getrandom-only one
+  // has neither the pre-6.15 indirection nor time data.
+  const ToolResult result = run_tool({"run", "--timens", VDSOFORGE_TEST_GETRANDOM_ONLY_IMAGE});
+  INFO(result.err);
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.starts_with(std::string("vdsoforge run: ") +
+                               VDSOFORGE_TEST_GETRANDOM_ONLY_IMAGE +
+                               ": --timens: the image's data layout has no time-namespace"));
+  CHECK(result.err.ends_with(" (not_supported)\n"));
+  CHECK_FALSE(contains(result.err, "OpenOptions"));
+}
+
 TEST_CASE("exec names an unknown option, not the program after it") {
   const ToolResult result = run_tool({"exec", "--bogus", "--", "/bin/true"});
   INFO(result.err);
