@@ -44,6 +44,9 @@ inline Targets& targets() {
 
     vdsoforge::OpenOptions options;
     options.mode = vdsoforge::GenerationMode::manual;
+    // No time-mirroring thread either: these children fork, and a thread
+    // holding the sanitizer allocator's lock at fork() deadlocks the child.
+    options.time_mode = vdsoforge::TimeMode::manual;
 #ifdef VDSOFORGE_CONFORMANCE_ROUTINE
     const auto wanted = vdsoforge::parse_chacha20_routine(VDSOFORGE_CONFORMANCE_ROUTINE);
     if (!wanted) FAIL("unknown routine " VDSOFORGE_CONFORMANCE_ROUTINE);

@@ -57,6 +57,9 @@ std::unique_ptr<vdsoforge::LoadedImage> load(const std::vector<uint8_t>& bytes) 
   vdsoforge::Error err;
   vdsoforge::OpenOptions options;
   options.mode = vdsoforge::GenerationMode::manual;
+  // No time-mirroring thread either: these children fork, and a thread
+  // holding the sanitizer allocator's lock at fork() deadlocks the child.
+  options.time_mode = vdsoforge::TimeMode::manual;
   // The mutants patch the SSE2 routine's instructions, so that routine runs.
   options.chacha20 = vdsoforge::Chacha20Routine::sse2;
   auto image = vdsoforge::LoadedImage::open_memory(bytes, err, options);

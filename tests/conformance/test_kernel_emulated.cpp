@@ -42,6 +42,9 @@ SideBySide& side_by_side() {
     vdsoforge::Error err;
     vdsoforge::OpenOptions options;
     options.mode = vdsoforge::GenerationMode::manual;
+    // No time-mirroring thread either: these children fork, and a thread
+    // holding the sanitizer allocator's lock at fork() deadlocks the child.
+    options.time_mode = vdsoforge::TimeMode::manual;
     s.image = vdsoforge::LoadedImage::open_file(VDSOFORGE_CONFORMANCE_IMAGE, err, options);
     if (!s.image) FAIL("open_file(image): " << err.message);
     const auto bytes = vdsoforge::kernel_vdso_bytes(err);

@@ -42,6 +42,9 @@ std::vector<Emulated>& emulated() {
         if (timens && !profile->has_timens_indirection) continue;
         vdsoforge::OpenOptions options;
         options.mode = vdsoforge::GenerationMode::manual;
+        // No time-mirroring thread either: these children fork, and a thread
+        // holding the sanitizer allocator's lock at fork() deadlocks the child.
+        options.time_mode = vdsoforge::TimeMode::manual;
         options.time_namespace = timens;
         const std::string path = std::string(VDSOFORGE_TEST_PROFILE_IMAGE_DIR) +
                                  "/vdsoforge-getrandom-" + profile->name + ".so";

@@ -356,10 +356,15 @@ std::filesystem::path privileged_probe(const TempDir& dir, mode_t mode) {
 TEST_CASE("a privileged program runs untraced on the kernel's vDSO, with its privileges") {
   REQUIRE(geteuid() == 0);  // CI runs as root: a copy owned by 65534 changes the euid
   TempDir dir;
+  // The setuid program (euid 65534) execs the plain probe: both must lie
+  // where that user may look, which a build tree in a private directory (a
+  // clone made by mktemp -d) is not.
+  std::filesystem::permissions(dir.path("."), std::filesystem::perms(0755));
   const auto setuid = privileged_probe(dir, 04755);
   const auto marker = dir.path("marker");
   const auto report = dir.path("report.json");
-  const std::string probe = VDSOFORGE_VDSO_PROBE;
+  const std::string probe = dir.path("plain-probe").string();
+  std::filesystem::copy_file(VDSOFORGE_VDSO_PROBE, probe);
   // The setuid program execs a plain one (its descendant: kernel vDSO too);
   // then sh goes on, and its next plain probe has the image again.
   const ToolResult r =
