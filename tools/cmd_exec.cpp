@@ -75,7 +75,8 @@ int refuse(const std::string& message) {
 // (bump_generation still unset), or why the options are refused.
 std::string deterministic_schedule(const ExecOptions& options, exec::ReplaySchedule& schedule) {
   if (options.deterministic_seed.empty())
-    return options.bump_every.empty() ? "" : "--deterministic-bump-every needs --deterministic SEED";
+    return options.bump_every.empty() ? ""
+                                      : "--deterministic-bump-every needs --deterministic SEED";
   const auto seed = exec::parse_seed(options.deterministic_seed);
   if (!seed)
     return "--deterministic: \"" + options.deterministic_seed +

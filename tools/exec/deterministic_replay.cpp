@@ -73,8 +73,8 @@ void DeterministicReplay::log(const ReplayEvent& event) {
     ++events_not_logged_;
 }
 
-int64_t DeterministicReplay::write_draw(pid_t tid, uint64_t address, uint64_t length,
-                                        uint64_t draw, bool& passed_to_kernel) {
+int64_t DeterministicReplay::write_draw(pid_t tid, uint64_t address, uint64_t length, uint64_t draw,
+                                        bool& passed_to_kernel) {
   std::vector<uint8_t> chunk(static_cast<size_t>(std::min<uint64_t>(length, kChunk)));
   uint64_t written = 0;
   while (written < length) {
@@ -104,10 +104,8 @@ void DeterministicReplay::answer_getrandom(int listener, const seccomp_notif& re
   const uint64_t address = request.data.args[0];
   const uint64_t asked = request.data.args[1];
   const unsigned flags = static_cast<unsigned>(request.data.args[2]);
-  ReplayEvent event{.pid = pid,
-                    .tid = static_cast<pid_t>(request.pid),
-                    .length = asked,
-                    .flags = flags};
+  ReplayEvent event{
+      .pid = pid, .tid = static_cast<pid_t>(request.pid), .length = asked, .flags = flags};
   const uint64_t length = std::min(asked, kMaxRwCount);
   const uint64_t end = address + length;
   if ((flags & ~kValidFlags) != 0 ||
@@ -125,9 +123,10 @@ void DeterministicReplay::answer_getrandom(int listener, const seccomp_notif& re
     event.result = write_draw(event.tid, address, length, *event.draw, event.passed_to_kernel);
   }
   if (event.passed_to_kernel) {
-    note = "getrandom calls of a process exec may not write to are answered by the kernel, "
-           "not from the seed (first: process " +
-           std::to_string(pid) + ")";
+    note =
+        "getrandom calls of a process exec may not write to are answered by the kernel, "
+        "not from the seed (first: process " +
+        std::to_string(pid) + ")";
     if (still_waiting(listener, request.id)) send(listener, request.id, 0, true);
     log(event);
     return;

@@ -72,8 +72,7 @@ class DeterministicReplay {
   // Overwrites the 16 bytes AT_RANDOM points at on a just-exec'd process's
   // initial stack.  False with error set if the vector has no AT_RANDOM
   // or the bytes cannot be written.
-  bool seed_at_random(TraceeMemory& memory, uintptr_t stack_pointer, pid_t pid,
-                      std::string& error);
+  bool seed_at_random(TraceeMemory& memory, uintptr_t stack_pointer, pid_t pid, std::string& error);
 
   const ReplaySchedule& schedule() const { return schedule_; }
   const std::vector<ReplayEvent>& events() const { return events_; }
