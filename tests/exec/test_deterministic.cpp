@@ -5,14 +5,18 @@
 // generation schedule is as repeatable; the answers keep the kernel's rules
 // for flags, lengths and faulting buffers, case by case against the kernel
 // itself.
+#include <array>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 
 #include "exec_harness.h"
 #include "files.h"
+#include "reference_chacha20.h"
 #include "tool_runner.h"
 
 using test_support::run_program;
@@ -83,6 +87,24 @@ void check_replays(const std::string& consumer, const exec_test::Probe& first,
                      std::to_string(a.bytes.size()) + " sample bytes " +
                      (a.bytes == b.bytes ? "identical" : "DIFFERENT") + " over two runs, " +
                      (c.bytes != a.bytes ? "different" : "IDENTICAL") + " with another seed");
+}
+
+// The first 16 bytes of draw `draw` as docs/exec.md defines the stream
+// (ChaCha20, key = SEED as 8 little-endian bytes and 24 zero bytes, from
+// block draw * 2^32), by the conformance suite's independent ChaCha20.
+std::string documented_draw(uint64_t seed, uint64_t draw) {
+  std::array<uint8_t, 32> key{};
+  for (size_t i = 0; i < 8; ++i) key[i] = static_cast<uint8_t>(seed >> (8 * i));
+  std::array<uint8_t, conformance::kReferenceBlockSize> block{};
+  uint64_t counter = draw << 32;
+  conformance::reference_chacha20_blocks(block, key, counter, 1);
+  std::string hex;
+  char digits[3];
+  for (size_t i = 0; i < 16; ++i) {
+    std::snprintf(digits, sizeof digits, "%02x", block[i]);
+    hex += digits;
+  }
+  return hex;
 }
 
 std::map<std::string, std::pair<std::string, std::string>> edge_cases(const std::string& out) {
@@ -213,6 +235,21 @@ TEST_CASE("deterministic runs answer getrandom's edge cases as the kernel does")
   }
   CHECK(calls == 22);
   CHECK(refused == 5);
+  // The bytes are the documented stream's: AT_RANDOM took the first draw,
+  // the first 64-byte call with flags 0 the next one drawn by the probe.
+  std::optional<uint64_t> at_random_draw, flags_0_draw;
+  for (const auto& event : parsed.at("deterministic").at("events")) {
+    if (event.at("draw").is_null()) continue;
+    const uint64_t draw = event.at("draw").get<uint64_t>();
+    if (event.at("kind") == "at_random") at_random_draw = draw;  // the probe's own exec: last
+    if (event.at("kind") == "getrandom" && event.at("length") == 64 && event.at("flags") == 0 &&
+        !flags_0_draw)
+      flags_0_draw = draw;
+  }
+  REQUIRE(at_random_draw);
+  REQUIRE(flags_0_draw);
+  CHECK(answered.at("at_random").second == documented_draw(31, *at_random_draw));
+  CHECK(answered.at("flags_0").second == documented_draw(31, *flags_0_draw));
   exec_test::summary("getrandom edge cases under --deterministic: " +
                      std::to_string(answered.size()) + " cases as the kernel answers them");
 }

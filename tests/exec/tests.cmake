@@ -125,7 +125,8 @@ add_executable(exec_getrandom_edges "${exec_test_dir}/probes/getrandom_edges.cpp
 target_compile_options(exec_getrandom_edges PRIVATE ${VDSOFORGE_WARNINGS} -fno-sanitize=all)
 target_link_options(exec_getrandom_edges PRIVATE -fno-sanitize=all)
 vdsoforge_add_test(exec_deterministic NEEDS_IMAGE
-  SOURCES "${exec_test_dir}/test_deterministic.cpp" LIBS vdsoforge_exec_harness)
+  SOURCES "${exec_test_dir}/test_deterministic.cpp"
+  LIBS vdsoforge_exec_harness vdsoforge_conformance_support)
 target_compile_definitions(exec_deterministic PRIVATE
   VDSOFORGE_GETRANDOM_EDGES_PROBE="$<TARGET_FILE:exec_getrandom_edges>")
 add_dependencies(exec_deterministic exec_glibc_probe exec_getrandom_edges)
