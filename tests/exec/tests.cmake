@@ -130,6 +130,11 @@ vdsoforge_add_test(exec_deterministic NEEDS_IMAGE
 target_compile_definitions(exec_deterministic PRIVATE
   VDSOFORGE_GETRANDOM_EDGES_PROBE="$<TARGET_FILE:exec_getrandom_edges>")
 add_dependencies(exec_deterministic exec_glibc_probe exec_getrandom_edges)
+target_compile_definitions(exec_deterministic PRIVATE
+  VDSOFORGE_KERNEL_SELFTEST="${exec_kernel_selftest}")
+if(TARGET exec_kernel_selftest_build)
+  add_dependencies(exec_deterministic exec_kernel_selftest_build)
+endif()
 if(TARGET exec_go_probe_build)
   add_dependencies(exec_deterministic exec_go_probe_build)
 endif()
