@@ -282,11 +282,13 @@ const CommandRegistration registration{Command{
       sub.add_option("--deterministic", options->deterministic_seed,
                      "answer every getrandom(2) system call (the image's key fetches included) "
                      "and every program's AT_RANDOM from ChaCha20 keyed by SEED (a 64-bit "
-                     "number), and keep the generation still: reruns draw the same bytes "
-                     "(implies --count-syscalls)");
+                     "number), and keep the generation still: a single-threaded program draws the "
+                     "same bytes in every run (implies --count-syscalls)")
+          ->type_name("SEED");
       sub.add_option("--deterministic-bump-every", options->bump_every,
                      "with --deterministic: bump the generation after every N-th getrandom "
-                     "system call that drew bytes (default 0: never)");
+                     "system call that drew bytes (default 0: never)")
+          ->type_name("N");
       sub.add_flag("-q,--quiet", options->quiet, "no summary line on stderr");
       sub.add_flag("--demo", options->demo,
                    std::string("run the demo consumer instead of a PROGRAM: getrandom-probe (") +
