@@ -180,8 +180,8 @@ class Checker {
               const std::string& actual_value = "") {
     std::string listed;
     for (const std::string& culprit : found) listed += (listed.empty() ? "" : "; ") + culprit;
-    report::CheckResult result{
-        .name = name, .group = group, .title = title, .pass = found.empty(), .expected = expected};
+    report::Check result{
+        .id = name, .group = group, .title = title, .pass = found.empty(), .expected = expected};
     if (!actual_value.empty()) {
       result.actual = actual_value;
       result.detail = listed;
