@@ -8,9 +8,10 @@
 //               pvclock 0x1000, hvclock 0x2000, timens page 0x3000
 //   linux-6.13  vvar page at 0: struct vdso_data[2] at +0 (legacy shape);
 //               timens page 0x1000, pvclock 0x2000, hvclock 0x3000
-//   linux-6.15  time page at 0: struct vdso_time_data (generic shape, with
-//               the 6.17+ auxiliary clocks); timens page 0x1000, rng 0x2000,
-//               arch 0x3000, pvclock 0x4000, hvclock 0x5000
+//   linux-6.15  time page at 0: struct vdso_time_data (generic shape); its
+//               tail at +464 on 6.15 and 6.16, at +2320 on 6.17+ (the eight
+//               auxiliary clock records came in between); timens page 0x1000,
+//               rng 0x2000, arch 0x3000, pvclock 0x4000, hvclock 0x5000
 //   explicit    as linux-6.15 for the time pages: time data at the area's
 //               first byte, the timens page right above it
 //
@@ -42,17 +43,28 @@ struct TimeLayout {
   // the timezone/resolution tail.
   uint32_t clock_stride;
   uint32_t tail_offset;
+  // Generic shape only (else 0): where 6.15 and 6.16 kept the tail, before
+  // 6.17 put the auxiliary clock records there.  Their structure ends at
+  // +480 and the rest of the (statically allocated, zeroed) page stays zero,
+  // so a tail at tail_offset whose hrtimer_res is 0, which no kernel stores
+  // (the resolution is at least 1 ns), says "6.15/6.16 data: the tail is here,
+  // and there are no auxiliary clocks".
+  uint32_t short_tail_offset;
 };
 
 inline constexpr TimeLayout kLegacyTimeLayout611{
     TimeDataShape::legacy_vdso_data, 128, 0x3000, 0, sizeof(abi::VdsoDataLegacy),
-    sizeof(abi::VdsoClock)};
+    sizeof(abi::VdsoClock),          0};
 inline constexpr TimeLayout kLegacyTimeLayout613{
     TimeDataShape::legacy_vdso_data, 0, 0x1000, 0, sizeof(abi::VdsoDataLegacy),
-    sizeof(abi::VdsoClock)};
-inline constexpr TimeLayout kGenericTimeLayout{
-    TimeDataShape::generic_time_data,           0, 0x1000, 0, sizeof(abi::VdsoClock),
-    __builtin_offsetof(abi::VdsoTimeData, tail)};
+    sizeof(abi::VdsoClock),          0};
+inline constexpr TimeLayout kGenericTimeLayout{TimeDataShape::generic_time_data,
+                                               0,
+                                               0x1000,
+                                               0,
+                                               sizeof(abi::VdsoClock),
+                                               __builtin_offsetof(abi::VdsoTimeData, tail),
+                                               __builtin_offsetof(abi::VdsoTimeData615, tail)};
 
 // The time layout of a profile; nullptr (an explicit area) takes the generic one.
 inline constexpr const TimeLayout& time_layout_of(const Profile* profile) {
@@ -74,5 +86,9 @@ static_assert(kLegacyTimeLayout611.timens_page_offset == kLinux611.timens_page_o
 static_assert(kLegacyTimeLayout613.timens_page_offset == kLinux613.timens_page_offset);
 static_assert(timens_time_data_offset(kLegacyTimeLayout611) == 0x3080);
 static_assert(kGenericTimeLayout.tail_offset == 2320);
+static_assert(kGenericTimeLayout.short_tail_offset == 464);
+// The 6.15/6.16 structure (464 + 16 bytes, cache-line aligned to 512) ends
+// before the 6.17+ tail, whose hrtimer_res the probe reads.
+static_assert(sizeof(abi::VdsoTimeData615) <= 512 && kGenericTimeLayout.tail_offset >= 512);
 
 }  // namespace vdsoforge::layout

@@ -153,8 +153,8 @@ class TimeFunctions {
       // The 6.17+ auxiliary clocks (generic layout): 1 ns, whether enabled
       // or not, as the kernel's aux_clock_resolution_ns(); any other id is
       // the system call's.
-      if (kLayout.shape != layout::TimeDataShape::generic_time_data || id < kAuxFirst ||
-          id >= kAuxFirst + abi::kMaxAuxClocks)
+      if (id < kAuxFirst || id >= kAuxFirst + abi::kMaxAuxClocks ||
+          !has_aux_clocks(in_time_namespace() ? away_ : home_))
         return static_cast<int>(clock_getres_syscall(clock, res));
       ns = 1;
     } else if (const uint32_t bit = 1u << id; bit & (abi::kHresClocks | abi::kRawClocks)) {
@@ -180,8 +180,27 @@ class TimeFunctions {
   static const abi::VdsoClock* clock(const uint8_t* data, unsigned index) {
     return reinterpret_cast<const abi::VdsoClock*>(data + index * kLayout.clock_stride);
   }
+  // The timezone/resolution tail of the real data.  The generic shape has
+  // two places for it (time_layout.h, short_tail_offset): 6.17+'s, unless
+  // its hrtimer_res is 0, which only a 6.15/6.16 page shows there.
   static const abi::VdsoTimeTail* tail(const uint8_t* data) {
-    return reinterpret_cast<const abi::VdsoTimeTail*>(data + kLayout.tail_offset);
+    const auto* t = reinterpret_cast<const abi::VdsoTimeTail*>(data + kLayout.tail_offset);
+    if constexpr (kLayout.short_tail_offset != 0) {
+      if (read_once(t->hrtimer_res) == 0) [[unlikely]]
+        return reinterpret_cast<const abi::VdsoTimeTail*>(data + kLayout.short_tail_offset);
+    }
+    return t;
+  }
+  // Whether the real data has the 6.17+ auxiliary clock records: the generic
+  // shape with its tail in the 6.17+ place.
+  static bool has_aux_clocks(const uint8_t* data) {
+    if constexpr (kLayout.shape != layout::TimeDataShape::generic_time_data) {
+      (void)data;
+      return false;
+    } else {
+      return read_once(reinterpret_cast<const abi::VdsoTimeTail*>(data + kLayout.tail_offset)
+                           ->hrtimer_res) != 0;
+    }
   }
   [[gnu::always_inline]] bool in_time_namespace() const {
     return read_once(clock(home_, abi::kCsHresCoarse)->clock_mode) == abi::kClockModeTimensMarker;
@@ -302,6 +321,11 @@ class TimeFunctions {
       (void)ts;
       return false;
     } else {
+      // 6.15/6.16 data has no auxiliary records (their place holds the tail
+      // and zeros): the system call answers, as on those kernels.
+      const bool namespace_page =
+          read_once(clock(home, abi::kCsHresCoarse)->clock_mode) == abi::kClockModeTimensMarker;
+      if (!has_aux_clocks(namespace_page ? away : home)) return false;
       const uint8_t* data = home;
       uint64_t sec, ns;
       uint32_t seq;

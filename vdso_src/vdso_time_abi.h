@@ -119,8 +119,16 @@ struct VdsoDataLegacy {
 };
 static_assert(sizeof(VdsoDataLegacy) == 248);
 
-// Linux 6.17+: struct vdso_time_data (x86 has no arch time data).  6.15 and
-// 6.16 had no aux_clock_data, so their tail sat right after clock_data.
+// Linux 6.15 and 6.16: struct vdso_time_data, the two records and the tail
+// (x86 has no arch time data, so arch_data before them is empty).
+struct VdsoTimeData615 {
+  VdsoClock clock_data[kCsBases];
+  VdsoTimeTail tail;
+};
+static_assert(offsetof(VdsoTimeData615, tail) == 464);
+
+// Linux 6.17+: struct vdso_time_data, with the eight auxiliary clock records
+// between the two main ones and the tail.
 struct VdsoTimeData {
   VdsoClock clock_data[kCsBases];
   VdsoClock aux_clock_data[kMaxAuxClocks];
