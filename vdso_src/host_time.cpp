@@ -37,10 +37,11 @@ auto with_functions(layout::ProfileId profile, const uint8_t* area, Call call) {
     case layout::ProfileId::linux_6_13:
       return call(bind<layout::kLegacyTimeLayout613>(area));
     case layout::ProfileId::linux_6_15:
+      return call(bind<layout::kGenericTimeLayout>(area));
     case layout::ProfileId::custom:
       break;
   }
-  return call(bind<layout::kGenericTimeLayout>(area));
+  return call(bind<layout::kExplicitTimeLayout>(area));
 }
 
 }  // namespace

@@ -10,9 +10,9 @@
 //
 // What goes to the system call, as in the kernel: an id the vDSO does not
 // serve (CPU-time clocks, alarm clocks, dynamic clocks, invalid ids), a clock
-// record whose mode is VDSO_CLOCKMODE_NONE, and, by this image's choice, the
-// paravirtual modes (pvclock, Hyper-V TSC page), whose pages the loader does
-// not emulate.
+// record whose mode is VDSO_CLOCKMODE_NONE or unknown, and the paravirtual
+// modes (pvclock, Hyper-V TSC page) when their page says it cannot be used
+// (paravirt_clocks.h) or the layout has no such page (an explicit area).
 #pragma once
 
 #include <stddef.h>
@@ -20,6 +20,7 @@
 
 #include "cpu_counters.h"
 #include "data_access.h"
+#include "paravirt_clocks.h"
 #include "time_layout.h"
 #include "time_syscalls.h"
 #include "vdso_time_abi.h"
@@ -64,20 +65,6 @@ namespace vdsoforge::image {
     return static_cast<uint64_t>(wide >> shift);
   }
   return (delta * mult + base) >> shift;
-}
-
-// One reading of a clock record's base time advanced to now; false sends the
-// caller to the system call (the kernel's vdso_get_timestamp with x86's
-// __arch_get_hw_counter: only the TSC mode is read here).
-[[gnu::always_inline]] inline bool read_timestamp(const abi::VdsoClock* vc, unsigned base_index,
-                                                  uint64_t& sec, uint64_t& ns) {
-  if (read_once(vc->clock_mode) != abi::kClockModeTsc) [[unlikely]]
-    return false;
-  const uint64_t cycles = rdtsc_ordered() & INT64_MAX;
-  const abi::VdsoTimestamp& base = vc->basetime[base_index];
-  ns = clock_ns(vc, cycles, read_once(base.nsec));
-  sec = read_once(base.sec);
-  return true;
 }
 
 // The seqcount's read side.  begin() waits out a write in progress (odd seq);
@@ -177,6 +164,54 @@ class TimeFunctions {
   static constexpr uint64_t kLowResNsec = 4'000'000;
 
  private:
+  // One reading of a clock record's base time advanced to now; false sends
+  // the caller to the system call (the kernel's vdso_get_timestamp with x86's
+  // __arch_get_hw_counter).  The TSC is read inline; the paravirtual pages,
+  // where the layout has them, out of line; any other mode falls back.
+  // `area`: the data area's first byte, where the paravirtual pages are
+  // found.
+  [[gnu::always_inline]] static bool read_timestamp(const abi::VdsoClock* vc, const uint8_t* area,
+                                                    unsigned base_index, uint64_t& sec,
+                                                    uint64_t& ns) {
+    const int32_t mode = read_once(vc->clock_mode);
+    uint64_t cycles;
+    if (mode == abi::kClockModeTsc) [[likely]] {
+      cycles = rdtsc_ordered() & INT64_MAX;
+    } else {
+      cycles = read_paravirt_counter(mode, area);
+      if (cycles == kNoCounter) return false;
+    }
+    const abi::VdsoTimestamp& base = vc->basetime[base_index];
+    ns = clock_ns(vc, cycles, read_once(base.nsec));
+    sec = read_once(base.sec);
+    return true;
+  }
+
+  [[gnu::always_inline]] static uint64_t read_paravirt_counter(int32_t mode, const uint8_t* area) {
+    if constexpr (kLayout.pvclock_page_offset != 0) {
+      if (mode == abi::kClockModePvclock)
+        return read_pvclock(
+            reinterpret_cast<const abi::PvclockVcpuTimeInfo*>(area + kLayout.pvclock_page_offset));
+    }
+    if constexpr (kLayout.hvclock_page_offset != 0) {
+      if (mode == abi::kClockModeHvclock)
+        return read_hvclock(
+            reinterpret_cast<const abi::HvTscPage*>(area + kLayout.hvclock_page_offset));
+    }
+    (void)mode;
+    (void)area;
+    return kNoCounter;
+  }
+
+  // The data area's first byte, from the time data at its own slot or at
+  // the timens slot.
+  static const uint8_t* area_from_home(const uint8_t* home) {
+    return home - kLayout.time_data_offset;
+  }
+  static const uint8_t* area_from_away(const uint8_t* away) {
+    return away - layout::timens_time_data_offset(kLayout);
+  }
+
   static const abi::VdsoClock* clock(const uint8_t* data, unsigned index) {
     return reinterpret_cast<const abi::VdsoClock*>(data + index * kLayout.clock_stride);
   }
@@ -226,7 +261,29 @@ class TimeFunctions {
     uint32_t seq;
     do {
       if (read_begin_or_timens(vc, seq)) return do_hres_timens(vc, away_, id, ts);
-      if (!read_timestamp(vc, id, sec, ns)) return false;
+      // Anything but the TSC leaves the inline loop whole (a tail call), so
+      // the paravirtual reads' calls cost the TSC path no saved registers.
+      if (read_once(vc->clock_mode) != abi::kClockModeTsc) [[unlikely]]
+        return do_hres_other_mode(vc, area_from_home(home_), id, ts);
+      const uint64_t cycles = rdtsc_ordered() & INT64_MAX;
+      const abi::VdsoTimestamp& base = vc->basetime[id];
+      ns = clock_ns(vc, cycles, read_once(base.nsec));
+      sec = read_once(base.sec);
+    } while (read_retry(vc, seq));
+    set_timespec(ts, sec, ns);
+    return true;
+  }
+
+  // The hres read in a mode other than TSC: the paravirtual pages, or the
+  // system call (NONE, unknown modes, a page that says no).
+  [[gnu::noinline, gnu::cold]] static bool do_hres_other_mode(const abi::VdsoClock* vc,
+                                                              const uint8_t* area, uint32_t id,
+                                                              abi::KernelTimespec* ts) {
+    uint64_t sec, ns;
+    uint32_t seq;
+    do {
+      seq = read_begin(vc);
+      if (!read_timestamp(vc, area, id, sec, ns)) return false;
     } while (read_retry(vc, seq));
     set_timespec(ts, sec, ns);
     return true;
@@ -244,7 +301,7 @@ class TimeFunctions {
     uint32_t seq;
     do {
       seq = read_begin(vc);
-      if (!read_timestamp(vc, id, sec, ns)) return false;
+      if (!read_timestamp(vc, area_from_away(away), id, sec, ns)) return false;
     } while (read_retry(vc, seq));
     const abi::TimensOffset& shift = namespace_record->offset[id];
     set_timespec(ts, sec + static_cast<uint64_t>(read_once(shift.sec)), ns + read_once(shift.nsec));
@@ -337,7 +394,7 @@ class TimeFunctions {
           continue;
         }
         if (read_once(vc->clock_mode) == abi::kClockModeNone) return false;
-        if (!read_timestamp(vc, 0, sec, ns)) return false;
+        if (!read_timestamp(vc, area_from_home(home), 0, sec, ns)) return false;
         if (!read_retry(vc, seq)) break;
       }
       set_timespec(ts, sec, ns);

@@ -5,6 +5,7 @@
 // where their records exist.
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include <catch2/catch.hpp>
 #include <cerrno>
@@ -66,8 +67,7 @@ TEST_CASE("the generic tail is read at +2320 from 6.17+ data and at +464 from 6.
       CHECK(tz.tz_minuteswest == -120);
       CHECK(tz.tz_dsttime == 1);
       abi::KernelTimespec res{};
-      REQUIRE(vdsoforge::host::clock_getres(profile, area.data(), abi::kClockMonotonic, &res) ==
-              0);
+      REQUIRE(vdsoforge::host::clock_getres(profile, area.data(), abi::kClockMonotonic, &res) == 0);
       CHECK(res.tv_nsec == 1);
       // The aux clocks' resolution, 1 ns, where their records exist.
       REQUIRE(vdsoforge::host::clock_getres(profile, area.data(), kClockAux, &res) == 0);
@@ -82,8 +82,7 @@ TEST_CASE("the generic tail is read at +2320 from 6.17+ data and at +464 from 6.
       CHECK(tz.tz_minuteswest == 300);
       CHECK(tz.tz_dsttime == 1);
       abi::KernelTimespec res{};
-      REQUIRE(vdsoforge::host::clock_getres(profile, area.data(), abi::kClockMonotonic, &res) ==
-              0);
+      REQUIRE(vdsoforge::host::clock_getres(profile, area.data(), abi::kClockMonotonic, &res) == 0);
       CHECK(res.tv_nsec == 5);
       // No aux records: +464 holds the tail (read as a record: seq 300,
       // clock mode 1, TSC), so both calls must be the kernel's, not a time
@@ -112,5 +111,181 @@ TEST_CASE("the pre-6.15 profiles keep the tail in vdso_data[0], +232 from their 
     // No aux clocks before 6.15: the system call's answer.
     CHECK(vdsoforge::host::clock_getres(profile, area.data(), kClockAux, &res) ==
           syscall_answer(SYS_clock_getres, kClockAux));
+  }
+}
+
+// ---- The paravirtual clock pages ----
+
+namespace {
+
+uint64_t tsc_now() {
+  _mm_lfence();
+  const uint64_t tsc = __rdtsc();
+  _mm_lfence();
+  return tsc;
+}
+
+// The 128-bit products the formulas need, written out here rather than
+// taken from the image's header.
+uint64_t mul_shift(uint64_t a, uint64_t b, unsigned shift) {
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(a) * b) >> shift);
+}
+
+// The record: counter value `cycle_last` maps to CLOCK_MONOTONIC 100.25 s;
+// each counter unit is mult / 2^shift ns.
+constexpr uint32_t kRecordShift = 20;
+constexpr uint32_t kRecordMult = (1u << kRecordShift) + 12345;
+constexpr uint64_t kBaseSec = 100;
+constexpr uint64_t kBaseNsec = 250'000'000;
+
+void put_record(std::vector<uint8_t>& area, uint32_t time_data, int32_t mode, uint64_t cycle_last) {
+  abi::VdsoClock clock{};
+  clock.seq = 2;
+  clock.clock_mode = mode;
+  clock.cycle_last = cycle_last;
+  clock.max_cycles = uint64_t{1} << 40;
+  clock.mask = UINT64_MAX;
+  clock.mult = kRecordMult;
+  clock.shift = kRecordShift;
+  clock.basetime[abi::kClockMonotonic] = {kBaseSec, kBaseNsec << kRecordShift};
+  std::memcpy(area.data() + time_data, &clock, sizeof clock);
+}
+
+// CLOCK_MONOTONIC in ns from the record's counter value, as the kernel's
+// vdso_calc_ns computes it for a delta below max_cycles.
+__int128 monotonic_at(uint64_t cycles, uint64_t cycle_last) {
+  const uint64_t ns =
+      ((cycles - cycle_last) * kRecordMult + (kBaseNsec << kRecordShift)) >> kRecordShift;
+  return static_cast<__int128>(kBaseSec) * 1'000'000'000 + ns;
+}
+
+__int128 as_ns(const abi::KernelTimespec& ts) {
+  return static_cast<__int128>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// The kernel's own CLOCK_MONOTONIC now (by system call), to recognise a
+// fallback: the synthetic clock reads about 100 s, this machine's uptime
+// otherwise.
+__int128 kernel_monotonic() {
+  abi::KernelTimespec ts{};
+  REQUIRE(syscall(SYS_clock_gettime, abi::kClockMonotonic, &ts) == 0);
+  return as_ns(ts);
+}
+
+struct PvclockCase {
+  uint32_t mul;
+  int8_t shift;
+};
+
+struct ProfilePages {
+  ProfileId profile;
+  uint32_t time_data;
+  uint32_t pvclock;
+  uint32_t hvclock;
+  uint32_t area_size;
+};
+constexpr ProfilePages kPages[] = {{ProfileId::linux_6_11, 128, 0x1000, 0x2000, 0x4000},
+                                   {ProfileId::linux_6_13, 0, 0x2000, 0x3000, 0x4000},
+                                   {ProfileId::linux_6_15, 0, 0x4000, 0x5000, 0x6000}};
+
+}  // namespace
+
+TEST_CASE("pvclock: vCPU 0's page read as the kernel reads it, between two TSC reads") {
+  for (const ProfilePages& p : kPages) {
+    for (const PvclockCase c :
+         {PvclockCase{0x80000000u, 1}, PvclockCase{0xf0000000u, -1}, PvclockCase{0x9abcdef0u, 0}}) {
+      CAPTURE(static_cast<int>(p.profile), c.mul, int{c.shift});
+      std::vector<uint8_t> area(p.area_size);
+      abi::PvclockVcpuTimeInfo pvti{};
+      pvti.version = 4;
+      pvti.tsc_timestamp = tsc_now();
+      pvti.system_time = 5'000'000'000;
+      pvti.tsc_to_system_mul = c.mul;
+      pvti.tsc_shift = c.shift;
+      pvti.flags = abi::kPvclockTscStableBit;
+      std::memcpy(area.data() + p.pvclock, &pvti, sizeof pvti);
+      const uint64_t cycle_last = pvti.system_time;
+      put_record(area, p.time_data, abi::kClockModePvclock, cycle_last);
+
+      // The pvclock time at a TSC value: system_time plus the scaled delta.
+      const auto pvclock_at = [&](uint64_t tsc) {
+        uint64_t delta = tsc - pvti.tsc_timestamp;
+        delta = c.shift < 0 ? delta >> -c.shift : delta << c.shift;
+        return (pvti.system_time + mul_shift(delta, c.mul, 32)) & INT64_MAX;
+      };
+      const uint64_t before = tsc_now();
+      abi::KernelTimespec ts{};
+      REQUIRE(vdsoforge::host::clock_gettime(p.profile, area.data(), abi::kClockMonotonic, &ts) ==
+              0);
+      const uint64_t after = tsc_now();
+      CHECK(as_ns(ts) >= monotonic_at(pvclock_at(before), cycle_last));
+      CHECK(as_ns(ts) <= monotonic_at(pvclock_at(after), cycle_last));
+
+      // Without PVCLOCK_TSC_STABLE_BIT the page is not used: the kernel's
+      // clock comes back instead of the synthetic one.
+      pvti.flags = 0;
+      std::memcpy(area.data() + p.pvclock, &pvti, sizeof pvti);
+      const __int128 kernel_before = kernel_monotonic();
+      REQUIRE(vdsoforge::host::clock_gettime(p.profile, area.data(), abi::kClockMonotonic, &ts) ==
+              0);
+      CHECK(as_ns(ts) >= kernel_before);
+      CHECK(as_ns(ts) <= kernel_monotonic());
+    }
+  }
+}
+
+TEST_CASE("Hyper-V TSC page: read as the kernel reads it, sequence 0 falls back") {
+  for (const ProfilePages& p : kPages) {
+    CAPTURE(static_cast<int>(p.profile));
+    std::vector<uint8_t> area(p.area_size);
+    abi::HvTscPage page{};
+    page.tsc_sequence = 7;
+    page.tsc_scale = 0x4000000000000000ull + 0x123456789ull;  // about 1/4 unit per TSC tick
+    page.tsc_offset = -static_cast<int64_t>(mul_shift(tsc_now(), page.tsc_scale, 64)) + 1'000'000;
+    std::memcpy(area.data() + p.hvclock, &page, sizeof page);
+    const auto reference_at = [&](uint64_t tsc) {
+      return (mul_shift(tsc, page.tsc_scale, 64) + static_cast<uint64_t>(page.tsc_offset)) &
+             INT64_MAX;
+    };
+    const uint64_t cycle_last = reference_at(tsc_now());
+    put_record(area, p.time_data, abi::kClockModeHvclock, cycle_last);
+
+    const uint64_t before = tsc_now();
+    abi::KernelTimespec ts{};
+    REQUIRE(vdsoforge::host::clock_gettime(p.profile, area.data(), abi::kClockMonotonic, &ts) == 0);
+    const uint64_t after = tsc_now();
+    CHECK(as_ns(ts) >= monotonic_at(reference_at(before), cycle_last));
+    CHECK(as_ns(ts) <= monotonic_at(reference_at(after), cycle_last));
+
+    page.tsc_sequence = 0;
+    std::memcpy(area.data() + p.hvclock, &page, sizeof page);
+    const __int128 kernel_before = kernel_monotonic();
+    REQUIRE(vdsoforge::host::clock_gettime(p.profile, area.data(), abi::kClockMonotonic, &ts) == 0);
+    CHECK(as_ns(ts) >= kernel_before);
+    CHECK(as_ns(ts) <= kernel_monotonic());
+  }
+}
+
+TEST_CASE("an explicit area has no paravirtual pages: both modes take the system call") {
+  for (const int32_t mode : {abi::kClockModePvclock, abi::kClockModeHvclock}) {
+    CAPTURE(mode);
+    // Pages that would be valid where linux-6.15 keeps them: not read here.
+    std::vector<uint8_t> area(0x6000);
+    abi::PvclockVcpuTimeInfo pvti{};
+    pvti.version = 2;
+    pvti.flags = abi::kPvclockTscStableBit;
+    pvti.tsc_to_system_mul = 0x80000000u;
+    std::memcpy(area.data() + 0x4000, &pvti, sizeof pvti);
+    abi::HvTscPage page{};
+    page.tsc_sequence = 1;
+    page.tsc_scale = uint64_t{1} << 62;
+    std::memcpy(area.data() + 0x5000, &page, sizeof page);
+    put_record(area, 0, mode, 0);
+    const __int128 kernel_before = kernel_monotonic();
+    abi::KernelTimespec ts{};
+    REQUIRE(vdsoforge::host::clock_gettime(ProfileId::custom, area.data(), abi::kClockMonotonic,
+                                           &ts) == 0);
+    CHECK(as_ns(ts) >= kernel_before);
+    CHECK(as_ns(ts) <= kernel_monotonic());
   }
 }
