@@ -289,3 +289,40 @@ TEST_CASE("an explicit area has no paravirtual pages: both modes take the system
     CHECK(as_ns(ts) <= kernel_monotonic());
   }
 }
+
+TEST_CASE("inside a time namespace the pvclock page is found from the real record's slot") {
+  constexpr int64_t kOffsetSec = 3600;
+  for (const ProfilePages& p : kPages) {
+    CAPTURE(static_cast<int>(p.profile));
+    const uint32_t timens_page = p.profile == ProfileId::linux_6_11 ? 0x3000 : 0x1000;
+    std::vector<uint8_t> area(p.area_size);
+    abi::PvclockVcpuTimeInfo pvti{};
+    pvti.version = 2;
+    pvti.tsc_timestamp = tsc_now();
+    pvti.system_time = 7'000'000'000;
+    pvti.tsc_to_system_mul = 0x80000000u;
+    pvti.tsc_shift = 1;
+    pvti.flags = abi::kPvclockTscStableBit;
+    std::memcpy(area.data() + p.pvclock, &pvti, sizeof pvti);
+    // The kernel's swap: the real records at the timens slot, the
+    // namespace's (seq 1, TIMENS, offsets) at the time data's own slot.
+    put_record(area, timens_page + p.time_data, abi::kClockModePvclock, pvti.system_time);
+    abi::VdsoClock ns_record{};
+    ns_record.seq = 1;
+    ns_record.clock_mode = abi::kClockModeTimensMarker;
+    ns_record.offset[abi::kClockMonotonic] = {kOffsetSec, 0};
+    std::memcpy(area.data() + p.time_data, &ns_record, sizeof ns_record);
+
+    const auto pvclock_at = [&](uint64_t tsc) {
+      return (pvti.system_time + mul_shift((tsc - pvti.tsc_timestamp) << 1, 0x80000000u, 32)) &
+             INT64_MAX;
+    };
+    const uint64_t before = tsc_now();
+    abi::KernelTimespec ts{};
+    REQUIRE(vdsoforge::host::clock_gettime(p.profile, area.data(), abi::kClockMonotonic, &ts) == 0);
+    const uint64_t after = tsc_now();
+    const __int128 offset = static_cast<__int128>(kOffsetSec) * 1'000'000'000;
+    CHECK(as_ns(ts) >= monotonic_at(pvclock_at(before), pvti.system_time) + offset);
+    CHECK(as_ns(ts) <= monotonic_at(pvclock_at(after), pvti.system_time) + offset);
+  }
+}
