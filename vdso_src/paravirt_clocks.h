@@ -41,9 +41,9 @@ inline constexpr uint64_t kNoCounter = UINT64_MAX;
     compiler_barrier();
     if (!(read_once(pvti->flags) & abi::kPvclockTscStableBit)) return kNoCounter;
     const uint64_t tsc = rdtsc_ordered();
-    time = read_once(pvti->system_time) +
-           pvclock_scale(tsc - read_once(pvti->tsc_timestamp), read_once(pvti->tsc_to_system_mul),
-                         read_once(pvti->tsc_shift));
+    time = read_once(pvti->system_time) + pvclock_scale(tsc - read_once(pvti->tsc_timestamp),
+                                                        read_once(pvti->tsc_to_system_mul),
+                                                        read_once(pvti->tsc_shift));
     compiler_barrier();
   } while (read_once(pvti->version) != version);
   return time & INT64_MAX;
