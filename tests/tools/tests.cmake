@@ -21,7 +21,7 @@ function(vdsoforge_add_tool_test name)
 endfunction()
 
 # ---- abi, dump, embed ------------------------------------------------------------------------
-foreach(area IN ITEMS pass broken errors dump embed messages layout)
+foreach(area IN ITEMS pass broken errors dump embed messages layout verdict)
   vdsoforge_add_tool_test(abi_${area} SOURCES ${tools_test_dir}/test_abi_${area}.cpp)
 endforeach()
 
