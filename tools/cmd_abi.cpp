@@ -74,10 +74,11 @@ LoadedInput load_kernel_vdso() {
     input.error_message = "the running kernel's vDSO: " + err.message;
     return input;
   }
-  input.elf = ElfImage::parse(vdso->bytes, ParseMode::inspect, err);
+  ElfError refusal;
+  input.elf = ElfImage::parse(vdso->bytes, ParseMode::inspect, refusal);
   if (!input.elf) {
-    input.error_code = std::string(errc_name(err.code));
-    input.error_message = "the running kernel's vDSO: " + err.message;
+    input.error_code = std::string(errc_name(refusal.code));
+    input.error_message = "the running kernel's vDSO: " + refusal.message;
     return input;
   }
   input.info.size = vdso->bytes.size();

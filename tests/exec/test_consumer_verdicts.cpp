@@ -117,7 +117,7 @@ TEST_CASE("each consumer model predicts what the real glibc 2.41 and Go 1.24 do"
     damage.apply(bytes);
     const std::string path = dir.path(damage.file_name + ".so").string();
     test_support::write_file(path, bytes);
-    vdsoforge::Error err;
+    vdsoforge::ElfError err;
     const auto elf = vdsoforge::ElfImage::parse(bytes, vdsoforge::ParseMode::inspect, err);
     INFO(damage.name << ": " << err.message);
     REQUIRE(elf.has_value());  // the catalogue holds only images the models can read

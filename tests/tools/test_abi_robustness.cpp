@@ -81,7 +81,7 @@ bool contains(const std::vector<std::string>& ids, const std::string& id) {
 // as text and JSON, embed what strict mode accepts.
 Outcome evaluate(const Bytes& bytes, const ElfImage& reference) {
   Outcome outcome;
-  Error inspect_err;
+  ElfError inspect_err;
   const auto image = ElfImage::parse(bytes, ParseMode::inspect, inspect_err);
   if (!image) {
     CHECK(!inspect_err.message.empty());  // a refusal always says why
@@ -99,7 +99,7 @@ Outcome evaluate(const Bytes& bytes, const ElfImage& reference) {
     if (check.id == "rules.parser") outcome.parser_rule_check_failed = !check.pass;
   }
 
-  Error strict_err;
+  ElfError strict_err;
   const auto strict = ElfImage::parse(bytes, ParseMode::strict, strict_err);
   outcome.strict_refused = !strict;
   if (strict) {
@@ -601,7 +601,7 @@ const std::vector<Corruption>& corruptions() {
 
 TEST_CASE("abi: each targeted corruption gets its verdict, culprit and exit status") {
   const auto pristine = test_support::read_file(VDSOFORGE_TEST_IMAGE);
-  Error err;
+  ElfError err;
   const auto reference = ElfImage::parse(pristine, ParseMode::inspect, err);
   REQUIRE(reference);
   const RegionMap map(*reference);
@@ -635,7 +635,7 @@ TEST_CASE("abi: each targeted corruption gets its verdict, culprit and exit stat
 
 TEST_CASE("abi: every single-byte corruption of the metadata gets its region's verdict") {
   const auto pristine = test_support::read_file(VDSOFORGE_TEST_IMAGE);
-  Error err;
+  ElfError err;
   const auto reference = ElfImage::parse(pristine, ParseMode::inspect, err);
   REQUIRE(reference);
   const RegionMap map(*reference);

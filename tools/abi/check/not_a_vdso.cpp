@@ -38,16 +38,16 @@ std::optional<std::string> not_a_vdso_message(const std::string& path) {
   return evidence;
 }
 
-RefusedInput why_refused(const std::string& path, const Error& refusal) {
+RefusedInput why_refused(const std::string& path, RefusedInput refusal) {
   if (auto evidence = not_a_vdso_message(path)) return {kNotAVdsoCode, std::move(*evidence)};
-  return {std::string(errc_name(refusal.code)), refusal.message};
+  return refusal;
 }
 
 std::optional<ElfImage> inspect_file(const std::string& path, RefusedInput& refused) {
-  Error err;
+  ElfError err;
   auto image = ElfImage::parse_file(path, ParseMode::inspect, err);
   if (!image) {
-    refused = why_refused(path, err);
+    refused = why_refused(path, {std::string(errc_name(err.code)), err.message});
     return std::nullopt;
   }
   // A position-independent executable's tables may all read within bounds;

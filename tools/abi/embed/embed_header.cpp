@@ -122,7 +122,7 @@ bool generate_embed_header(const ElfImage& elf, const EmbedInput& input, std::st
         "as one blob";
     return false;
   }
-  Error note_error;
+  ElfError note_error;
   const auto routines = read_chacha20_routines(elf, note_error);
   if (note_error) {
     error = note_error.message;

@@ -269,7 +269,7 @@ bool generate_kernel_vdso_source(const ElfImage& elf, const std::string& source_
         "vaddr 0 with filesz == memsz";
     return false;
   }
-  Error note_error;
+  ElfError note_error;
   const auto routines = read_chacha20_routines(elf, note_error);
   if (note_error) {
     error = note_error.message;
