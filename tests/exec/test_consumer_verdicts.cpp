@@ -102,7 +102,7 @@ std::string cell_text(const Cell& cell) {
 
 }  // namespace
 
-TEST_CASE("each consumer model predicts what the real glibc 2.41 and Go 1.24 do") {
+TEST_CASE("each consumer model predicts what the real glibc 2.41 and Go 1.24 do", "[consumers]") {
   const Consumers installed = require_consumers(/*need_go=*/true);
   test_support::TempDir dir;
   const test_support::Bytes shipped = test_support::read_file(VDSOFORGE_TEST_IMAGE);

@@ -200,7 +200,8 @@ TEST_CASE("when the kernel allows neither prctl, exec says so once, on stderr an
   CHECK(not_updated == 3);  // sh and the two probes
 }
 
-TEST_CASE("Go 1.24 reading /proc/self/auxv with --hide-kernel-vdso finds the image, not a hole") {
+TEST_CASE("Go 1.24 reading /proc/self/auxv with --hide-kernel-vdso finds the image, not a hole",
+          "[consumers]") {
   const auto consumers = exec_test::require_consumers(true);
   const ToolResult r =
       run_tool({"exec", "--hide-kernel-vdso", "--", consumers.go_probe.string(), "auxv"});
