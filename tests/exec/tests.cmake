@@ -57,10 +57,10 @@ if(TARGET exec_go_probe_build)
   add_dependencies(exec_go exec_go_probe_build)
 endif()
 
-vdsoforge_add_test(exec_mutants NEEDS_IMAGE LABEL consumers
+vdsoforge_add_test(exec_broken_images NEEDS_IMAGE LABEL consumers
   SOURCES "${exec_test_dir}/test_mutants.cpp"
   LIBS vdsoforge_exec_harness vdsoforge_conformance_mutants)
-add_dependencies(exec_mutants exec_glibc_probe)
+add_dependencies(exec_broken_images exec_glibc_probe)
 
 vdsoforge_add_test(exec_process NEEDS_IMAGE CASE_LABEL consumers
   SOURCES "${exec_test_dir}/test_process.cpp" LIBS vdsoforge_exec_harness)
@@ -68,7 +68,7 @@ add_dependencies(exec_process exec_glibc_probe exec_vdso_probe vdsoforge-exec-co
 if(TARGET exec_go_probe_build)
   add_dependencies(exec_process exec_go_probe_build)
 endif()
-target_include_directories(exec_mutants PRIVATE "${PROJECT_SOURCE_DIR}/tests/conformance")
+target_include_directories(exec_broken_images PRIVATE "${PROJECT_SOURCE_DIR}/tests/conformance")
 
 # The exec overhead benchmark's workloads (tests/bench/exec_overhead.sh).
 add_executable(exec_workload "${exec_test_dir}/probes/workload.c")
