@@ -70,7 +70,7 @@ int run_check(const CheckOptions& options) {
   if (!image)
     return cannot_check(options,
                         refused_input(options.image, std::move(refused)).text(options.image));
-  Error err;
+  ElfError err;
   std::optional<ElfImage> debug;
   if (!options.stackless.empty()) {
     debug = ElfImage::parse_file(options.debug_image, ParseMode::inspect, err);

@@ -121,10 +121,11 @@ int run_dump(const std::string& output) {
   }
   std::printf("kernel vDSO: %zu bytes at %s written to %s\n", vdso->bytes.size(),
               hex(vdso->base).c_str(), output.c_str());
-  const auto elf = ElfImage::parse(vdso->bytes, ParseMode::inspect, err);
+  ElfError refusal;
+  const auto elf = ElfImage::parse(vdso->bytes, ParseMode::inspect, refusal);
   if (!elf) {
     std::fprintf(stderr, "vdsoforge dump: wrote the bytes, but cannot parse them: %s: %s\n",
-                 std::string(errc_name(err.code)).c_str(), err.message.c_str());
+                 std::string(errc_name(refusal.code)).c_str(), refusal.message.c_str());
     return 2;
   }
   print_layout(*vdso, *elf);

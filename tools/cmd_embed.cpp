@@ -51,7 +51,7 @@ int run_embed(const EmbedOptions& options) {
                  "expects vdso_image_64\n");
     return 2;
   }
-  Error err;
+  ElfError err;
   // Strict: an embedded image is mapped and run, so it must follow every rule.
   const auto elf = ElfImage::parse_file(options.image, ParseMode::strict, err);
   if (!elf) {

@@ -23,6 +23,7 @@
 #include "exec_report.h"
 #include "forged_vdso_source.h"
 #include "input_error.h"
+#include "open_options_from_flags.h"
 #include "process_tree_tracer.h"
 #include "vdsoforge/hex.h"
 #include "vdsoforge/image_defaults.h"
@@ -118,10 +119,10 @@ int run(ExecOptions& options) {
   if (const std::string why = deterministic_schedule(options, schedule); !why.empty())
     return refuse(why);
   const bool deterministic = !options.deterministic_seed.empty();
-  OpenOptions open_options;
+  ImageFlags flags{.chacha = options.chacha, .allow_damaged = options.allow_damaged};
   // The generation then moves only on the replay's schedule (and through
   // `ctl reseed`, which the user times), never with the kernel's.
-  if (deterministic) open_options.mode = GenerationMode::manual;
+  if (deterministic) flags.mode = GenerationMode::manual;
   // The replay answers every getrandom call anyway: count them, to show
   // how few the fast path leaves.
   if (deterministic) options.count_syscalls = true;
@@ -132,7 +133,7 @@ int run(ExecOptions& options) {
                     "\" is not a positive duration such as 500us, 1ms, 2s or 1m");
     // The period belongs to this command's own reseeder, which counts what it
     // forces; the loader's own mode must then leave the generation alone.
-    open_options.mode = GenerationMode::manual;
+    flags.mode = GenerationMode::manual;
   }
   if (!options.data_layout.empty()) {
     DataLayout layout{};
@@ -141,13 +142,9 @@ int run(ExecOptions& options) {
                     "\" is not DATA_AREA_SIZE:RNG_DATA_OFFSET (e.g. " +
                     hex(image_defaults::kDataAreaSize) + ":" + hex(image_defaults::kRngDataOffset) +
                     ")");
-    open_options.data_layout = layout;
+    flags.data_layout = layout;
   }
-  // Without --data-layout, a note-less image (a kernel vDSO saved by `dump`)
-  // is mapped by what its own code reads, as `dump` reports it.
-  open_options.layout_from_code = true;
-  open_options.chacha20 = *parse_chacha20_routine(options.chacha);
-  open_options.accept_rule_violations = options.allow_damaged;
+  const OpenOptions open_options = open_options_from_flags(flags);
 
   Error err;
   auto source =

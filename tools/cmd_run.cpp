@@ -4,11 +4,9 @@
 // everything went and what data page it was given, draw random bytes through
 // its own getrandom, and set it beside the kernel's vDSO when there is one.
 #include <elf.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <charconv>
-#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -20,6 +18,7 @@
 #include "command.h"
 #include "default_files.h"
 #include "input_error.h"
+#include "open_options_from_flags.h"
 #include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_names.h"
 #include "vdsoforge/layout_detect.h"
@@ -159,16 +158,6 @@ bool draw(LoadedImage& image, uint64_t count, Sink sink) {
   return true;
 }
 
-// Average cost of one 16-byte request, measured over `calls` calls.
-template <typename Call>
-double nanoseconds_per_call(int calls, Call call) {
-  for (int i = 0; i < calls / 10; ++i) call();  // warm caches and the state
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < calls; ++i) call();
-  const std::chrono::duration<double, std::nano> spent = std::chrono::steady_clock::now() - start;
-  return spent.count() / calls;
-}
-
 void compare_with_kernel(FILE* out, LoadedImage& image) {
   Error err;
   auto kernel = LoadedImage::open_kernel(err);
@@ -198,34 +187,6 @@ void compare_with_kernel(FILE* out, LoadedImage& image) {
   const long kernel_result = vdsoforge::getrandom(*kernel, from_kernel, sizeof(from_kernel), 0);
   std::fprintf(out, "  16 bytes: image returned %ld (%s), kernel returned %ld (%s)\n", image_result,
                hex_bytes(from_image).c_str(), kernel_result, hex_bytes(from_kernel).c_str());
-
-  // Timed on states of their own through the bare functions, as a C library
-  // would call them, so the helper's bookkeeping is not part of the figure.
-  auto image_states = StateAllocator::create(image.getrandom(), err);
-  auto kernel_states = StateAllocator::create(kernel->getrandom(), err);
-  void* image_state = image_states ? image_states->allocate(err) : nullptr;
-  void* kernel_state = kernel_states ? kernel_states->allocate(err) : nullptr;
-  if (image_state == nullptr || kernel_state == nullptr) {
-    std::fprintf(out, "  no states for timing: %s\n", err.message.c_str());
-    return;
-  }
-  const GetrandomFn image_getrandom = image.getrandom();
-  const GetrandomFn kernel_getrandom = kernel->getrandom();
-  const size_t image_state_size = image_states->params().size_of_opaque_state;
-  const size_t kernel_state_size = kernel_states->params().size_of_opaque_state;
-  uint8_t sink[16];
-  const double image_ns = nanoseconds_per_call(
-      200000, [&] { image_getrandom(sink, sizeof(sink), 0, image_state, image_state_size); });
-  const double kernel_ns = nanoseconds_per_call(
-      200000, [&] { kernel_getrandom(sink, sizeof(sink), 0, kernel_state, kernel_state_size); });
-  const double syscall_ns =
-      nanoseconds_per_call(20000, [&] { syscall(SYS_getrandom, sink, sizeof(sink), 0); });
-  image_states->release(image_state);
-  kernel_states->release(kernel_state);
-  std::fprintf(out,
-               "  16-byte requests, measured now: image %.1f ns/call, kernel vDSO %.1f ns/call, "
-               "getrandom syscall %.1f ns/call\n",
-               image_ns, kernel_ns, syscall_ns);
 }
 
 std::optional<GenerationMode> parse_mode(const std::string& name) {
@@ -250,12 +211,9 @@ int run(const RunOptions& options) {
   const bool raw = options.raw || (!options.hex && options.count_given && !isatty(STDOUT_FILENO));
   FILE* report = raw ? stderr : stdout;
 
-  OpenOptions open_options;
-  open_options.mode = *parse_mode(options.mode);
-  open_options.chacha20 = *parse_chacha20_routine(options.chacha);
-  // A kernel vDSO saved by `dump` has no note: its code says where its data goes.
-  open_options.layout_from_code = true;
-  open_options.time_namespace = options.timens;
+  const OpenOptions open_options = open_options_from_flags({.chacha = options.chacha,
+                                                            .mode = parse_mode(options.mode),
+                                                            .time_namespace = options.timens});
   Error err;
   auto image = LoadedImage::open_file(options.image_path, err, open_options);
   if (!image) {
@@ -310,7 +268,9 @@ const CommandRegistration registration{Command{
           "and stdout is not a terminal (a pipe or file) unless --hex is given, the raw bytes go\n"
           "to stdout and the report to stderr.\n"
           "Exit status: 0 done, 1 the image's getrandom failed, 2 bad arguments or an image\n"
-          "that cannot be loaded (not found, not a vDSO, broken, no __vdso_getrandom).\n");
+          "that cannot be loaded (not found, not a vDSO, broken, no __vdso_getrandom).\n"
+          "Timings of the image against the kernel's vDSO and the system call: scripts/bench.sh\n"
+          "in the source tree (docs/performance.md).\n");
       sub.add_option("image", options->image_path,
                      std::string("vDSO image to load (default: ") + kDefaultImageHelp + ")");
       // Taken as text: CLI11 would turn "-1" into 2^64 - 1 for an unsigned type.

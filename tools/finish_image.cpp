@@ -36,7 +36,7 @@ std::optional<uint64_t> vda_name_offset(const std::vector<uint8_t>& bytes, uint6
 }  // namespace
 
 bool finish_image(const std::string& path, std::string& error) {
-  Error err;
+  ElfError err;
   const auto image = ElfImage::parse_file(path, ParseMode::strict, err);
   if (!image) {
     error = err.message;

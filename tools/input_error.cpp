@@ -32,7 +32,8 @@ InputError refused_input(const std::string& path, RefusedInput refused) {
 }
 
 InputError refused_input(const std::string& path, const Error& refusal) {
-  return refused_input(path, why_refused(path, refusal));
+  return refused_input(path,
+                       why_refused(path, {std::string(errc_name(refusal.code)), refusal.message}));
 }
 
 std::string in_option_words(std::string message) {

@@ -79,7 +79,7 @@ std::optional<Chacha20Routine> choose_chacha20_routine(const Chacha20Routines& t
     if (env && *env) {
       const auto parsed = parse_chacha20_routine(env);
       if (!parsed) {
-        err = {Errc::invalid_argument,
+        err = {LoaderErrc::invalid_argument,
                std::string(kChachaEnvVar) + "=" + env + ": expected auto, sse2, avx2 or avx512"};
         return std::nullopt;
       }
@@ -93,19 +93,20 @@ std::optional<Chacha20Routine> choose_chacha20_routine(const Chacha20Routines& t
     for (const auto& entry : table.routines) {
       if (cpu_supports(entry.routine)) best = entry.routine;
     }
-    if (!best) err = {Errc::not_supported, "the CPU runs none of the image's ChaCha20 routines"};
+    if (!best)
+      err = {LoaderErrc::not_supported, "the CPU runs none of the image's ChaCha20 routines"};
     return best;
   }
   const std::string name(chacha20_routine_name(requested));
   if (!table.find(requested)) {
-    err = {Errc::not_supported,
+    err = {LoaderErrc::not_supported,
            source + " asks for the " + name + " ChaCha20 routine, which the image does not have"};
     return std::nullopt;
   }
   if (!cpu_supports(requested)) {
-    err = {Errc::not_supported, source + " asks for the " + name +
-                                    " ChaCha20 routine, which needs " + what_needs(requested) +
-                                    "; this CPU or kernel lacks it"};
+    err = {LoaderErrc::not_supported, source + " asks for the " + name +
+                                          " ChaCha20 routine, which needs " +
+                                          what_needs(requested) + "; this CPU or kernel lacks it"};
     return std::nullopt;
   }
   return requested;
@@ -115,8 +116,8 @@ Error patch_chacha20_routine(const Chacha20Routines& table, Chacha20Routine rout
                              uint64_t text_size) {
   const Chacha20RoutineEntry* entry = table.find(routine);
   if (!entry || table.site + abi::kJmpRel32Size > text_size || entry->entry >= text_size)
-    return {Errc::invalid_argument, "no " + std::string(chacha20_routine_name(routine)) +
-                                        " routine inside the text to patch"};
+    return {LoaderErrc::invalid_argument, "no " + std::string(chacha20_routine_name(routine)) +
+                                              " routine inside the text to patch"};
   const int64_t rel =
       static_cast<int64_t>(entry->entry) - static_cast<int64_t>(table.site + abi::kJmpRel32Size);
   const auto rel32 = static_cast<int32_t>(rel);

@@ -22,7 +22,7 @@ Error DataPage::set_time_namespace(bool inside) { return emulation_->set_time_na
 namespace {
 
 Error no_time_data() {
-  return {Errc::not_supported,
+  return {LoaderErrc::not_supported,
           "the image has no emulated time data (it exports no __vdso_clock_gettime, or its "
           "explicit data area keeps the rng data in the time pages)"};
 }

@@ -55,7 +55,7 @@ const abi::VdsoRngData* EmulatedDataPage::image_view() const {
 
 Error EmulatedDataPage::set_time_namespace(bool inside) {
   if (!timens_)
-    return {Errc::not_supported,
+    return {LoaderErrc::not_supported,
             "the image's data layout has no time-namespace indirection and no emulated time "
             "data (the pre-6.15 profiles read their rng data through the timens page; images "
             "exporting the time functions read their clocks through it)"};
@@ -80,7 +80,7 @@ Error EmulatedDataPage::set_mode(GenerationMode mode) {
     if (!probe) return err;
     const auto sampled = probe->sample();
     if (!sampled)
-      return {Errc::not_supported, "the kernel's vDSO getrandom left its state unseeded"};
+      return {LoaderErrc::not_supported, "the kernel's vDSO getrandom left its state unseeded"};
     kernel_generation = *sampled;
   }
   // The old worker stops first: a schedule worker still running could bump

@@ -142,13 +142,13 @@ std::chrono::nanoseconds EmulatedTimeData::realtime_offset() const {
 
 Error EmulatedTimeData::set_namespace_offset(int clock, int64_t sec, uint64_t nsec) {
   if (!namespace_time_data_)
-    return {Errc::not_supported,
+    return {LoaderErrc::not_supported,
             "the image's data layout emulates no time namespace (its timens page is missing "
             "or holds the rng data)"};
   if (clock < 0 || static_cast<unsigned>(clock) >= abi::kVdsoBases || nsec >= abi::kNsecPerSec)
-    return {Errc::invalid_argument, "time-namespace offset: clock " + std::to_string(clock) +
-                                        " is no vDSO clock id (0-11) or nsec " +
-                                        std::to_string(nsec) + " is not below one second"};
+    return {LoaderErrc::invalid_argument, "time-namespace offset: clock " + std::to_string(clock) +
+                                              " is no vDSO clock id (0-11) or nsec " +
+                                              std::to_string(nsec) + " is not below one second"};
   std::lock_guard lock(write_mutex_);
   // Both records carry the offsets, as the kernel writes them: the raw
   // clock's is read from the second one.

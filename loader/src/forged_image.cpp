@@ -34,7 +34,7 @@ bool same_timens(const std::optional<TimensIndirection>& a,
 }
 
 Error errno_error(const char* what) {
-  return {Errc::map_failed, std::string(what) + " failed: " + std::strerror(errno)};
+  return {LoaderErrc::map_failed, std::string(what) + " failed: " + std::strerror(errno)};
 }
 
 // Where the image's time data lies in its data area, if the loader is to
@@ -117,7 +117,7 @@ Error resolve_layout(const ElfImage& elf, const OpenOptions& options, AreaLayout
     }
   }
   if (options.time_namespace && !out.namespace_pages() && !options.share_data_with)
-    return {Errc::not_supported,
+    return {LoaderErrc::not_supported,
             "OpenOptions::time_namespace: the image's data layout has no time-namespace "
             "indirection and no emulated time data (the pre-6.15 profiles have the one, images "
             "exporting the time functions the other)"};
@@ -139,15 +139,15 @@ Error sharing_owner(const OpenOptions& options, const AreaLayout& layout, ImageM
   if (!options.share_data_with) return {};
   ImageMapping& other = LoaderAccess::mapping(*options.share_data_with);
   if (other.kernel)
-    return {Errc::invalid_argument,
+    return {LoaderErrc::invalid_argument,
             "OpenOptions::share_data_with must be an image opened by open_file/open_memory, "
             "not the kernel's vDSO (its data pages belong to the kernel)"};
   if (other.owner)
-    return {Errc::invalid_argument,
+    return {LoaderErrc::invalid_argument,
             "OpenOptions::share_data_with names an image that itself shares a data area"};
   if (other.layout.data_size != layout.data_size || other.layout.rng_offset != layout.rng_offset ||
       !same_timens(other.layout.timens, layout.timens))
-    return {Errc::invalid_argument,
+    return {LoaderErrc::invalid_argument,
             "OpenOptions::share_data_with: that image's data area (" +
                 std::to_string(other.layout.data_size) + " bytes, rng data at +" +
                 std::to_string(other.layout.rng_offset) + ") differs from this one's (" +
@@ -163,16 +163,17 @@ Error sharing_owner(const OpenOptions& options, const AreaLayout& layout, ImageM
 // A zero or negative period would turn the data-page worker into a busy loop.
 Error check_options(const OpenOptions& options) {
   if (options.reseed_interval.count() <= 0)
-    return {Errc::invalid_argument, "OpenOptions::reseed_interval must be positive, not " +
-                                        std::to_string(options.reseed_interval.count()) + " ms"};
+    return {LoaderErrc::invalid_argument, "OpenOptions::reseed_interval must be positive, not " +
+                                              std::to_string(options.reseed_interval.count()) +
+                                              " ms"};
   if (options.time_follow_interval.count() <= 0)
-    return {Errc::invalid_argument, "OpenOptions::time_follow_interval must be positive, not " +
-                                        std::to_string(options.time_follow_interval.count()) +
-                                        " ms"};
+    return {LoaderErrc::invalid_argument,
+            "OpenOptions::time_follow_interval must be positive, not " +
+                std::to_string(options.time_follow_interval.count()) + " ms"};
   if (options.follow_poll_interval.count() <= 0)
-    return {Errc::invalid_argument, "OpenOptions::follow_poll_interval must be positive, not " +
-                                        std::to_string(options.follow_poll_interval.count()) +
-                                        " ms"};
+    return {LoaderErrc::invalid_argument,
+            "OpenOptions::follow_poll_interval must be positive, not " +
+                std::to_string(options.follow_poll_interval.count()) + " ms"};
   return {};
 }
 
@@ -215,13 +216,15 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
   if (Error e = sharing_owner(options, layout, owner); e) return err = std::move(e), nullptr;
   // The ChaCha20 routine is chosen before anything is mapped, so a bad
   // request fails cleanly.
+  ElfError note_error;
+  auto routines = read_chacha20_routines(elf, note_error);
+  if (note_error) return err = std::move(note_error), nullptr;
   Error routine_error;
-  auto routines = read_chacha20_routines(elf, routine_error);
   std::optional<Chacha20Routine> chacha20;
   if (routines) chacha20 = choose_chacha20_routine(*routines, options.chacha20, routine_error);
   if (routine_error) return err = std::move(routine_error), nullptr;
   if (!routines && options.chacha20 != Chacha20Routine::automatic) {
-    err = {Errc::not_supported,
+    err = {LoaderErrc::not_supported,
            "OpenOptions::chacha20 asks for the " +
                std::string(chacha20_routine_name(options.chacha20)) +
                " ChaCha20 routine, but the image has no chacha20-routines note"};
@@ -344,15 +347,17 @@ ParseMode parse_mode(const OpenOptions& options) {
 
 std::unique_ptr<LoadedImage> LoadedImage::open_memory(std::span<const uint8_t> bytes, Error& err,
                                                       const OpenOptions& options) {
-  auto elf = ElfImage::parse(bytes, parse_mode(options), err);
-  if (!elf) return nullptr;
+  ElfError refusal;
+  auto elf = ElfImage::parse(bytes, parse_mode(options), refusal);
+  if (!elf) return err = std::move(refusal), nullptr;
   return map_forged_image(std::move(*elf), err, options);
 }
 
 std::unique_ptr<LoadedImage> LoadedImage::open_file(const std::string& path, Error& err,
                                                     const OpenOptions& options) {
-  auto elf = ElfImage::parse_file(path, parse_mode(options), err);
-  if (!elf) return nullptr;
+  ElfError refusal;
+  auto elf = ElfImage::parse_file(path, parse_mode(options), refusal);
+  if (!elf) return err = std::move(refusal), nullptr;
   return map_forged_image(std::move(*elf), err, options);
 }
 

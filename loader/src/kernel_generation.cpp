@@ -8,30 +8,33 @@ std::unique_ptr<KernelGenerationProbe> KernelGenerationProbe::create(Error& err)
   Error open_error;
   auto kernel = LoadedImage::open_kernel(open_error);
   if (!kernel) {
-    err = {Errc::not_supported, "cannot follow the kernel's generation: " + open_error.message};
+    err = {LoaderErrc::not_supported,
+           "cannot follow the kernel's generation: " + open_error.message};
     return nullptr;
   }
   const GetrandomFn getrandom = kernel->getrandom();
   if (getrandom == nullptr) {
-    err = {Errc::not_supported,
+    err = {LoaderErrc::not_supported,
            "cannot follow the kernel's generation: its vDSO has no __vdso_getrandom@LINUX_2.6"};
     return nullptr;
   }
   Error state_error;
   auto states = StateAllocator::create(getrandom, state_error);
   if (!states) {
-    err = {Errc::not_supported, "cannot follow the kernel's generation: " + state_error.message};
+    err = {LoaderErrc::not_supported,
+           "cannot follow the kernel's generation: " + state_error.message};
     return nullptr;
   }
   void* state = states->allocate(state_error);
   if (state == nullptr) {
-    err = {Errc::not_supported, "cannot follow the kernel's generation: " + state_error.message};
+    err = {LoaderErrc::not_supported,
+           "cannot follow the kernel's generation: " + state_error.message};
     return nullptr;
   }
   auto probe = std::unique_ptr<KernelGenerationProbe>(
       new KernelGenerationProbe(std::move(kernel), getrandom, std::move(states), state));
   if (!probe->sample()) {
-    err = {Errc::not_supported,
+    err = {LoaderErrc::not_supported,
            "cannot follow the kernel's generation: its vDSO getrandom left the state unseeded"};
     return nullptr;
   }

@@ -13,7 +13,7 @@ namespace vdsoforge::detail {
 
 class KernelGenerationProbe {
  public:
-  // Errc::not_supported when the kernel vDSO is missing or has no getrandom.
+  // LoaderErrc::not_supported when the kernel vDSO is missing or has no getrandom.
   static std::unique_ptr<KernelGenerationProbe> create(Error& err);
   ~KernelGenerationProbe();
   KernelGenerationProbe(const KernelGenerationProbe&) = delete;

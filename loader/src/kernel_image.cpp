@@ -27,14 +27,15 @@ std::unique_ptr<LoadedImage> LoadedImage::open_kernel(Error& err) {
   const auto vdso = find_kernel_vdso(err);
   if (!vdso) return nullptr;
   if (!vdso->permissions.starts_with("r-x")) {
-    err = {Errc::kernel_vdso_unavailable,
+    err = {LoaderErrc::kernel_vdso_unavailable,
            "the [vdso] mapping at " + hex(vdso->base) + " is " + vdso->permissions + ", not r-x"};
     return nullptr;
   }
 
-  auto elf = ElfImage::parse(vdso->bytes, ParseMode::strict, err);
+  ElfError refusal;
+  auto elf = ElfImage::parse(vdso->bytes, ParseMode::strict, refusal);
   if (!elf) {
-    err.message = "kernel vDSO at " + hex(vdso->base) + ": " + err.message;
+    err = {refusal.code, "kernel vDSO at " + hex(vdso->base) + ": " + refusal.message};
     return nullptr;
   }
 

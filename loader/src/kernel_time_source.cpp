@@ -33,15 +33,15 @@ const abi::VdsoClock* record(const uint8_t* data, const layout::TimeLayout& layo
 std::unique_ptr<KernelTimeSource> KernelTimeSource::create(Error& err) {
   auto kernel = find_kernel_vdso(err);
   if (!kernel) return nullptr;
-  Error parse_error;
+  ElfError parse_error;
   auto elf = ElfImage::parse(kernel->bytes, ParseMode::inspect, parse_error);
   if (!elf) {
-    err = {Errc::not_supported, "the kernel's vDSO does not parse: " + parse_error.message};
+    err = {LoaderErrc::not_supported, "the kernel's vDSO does not parse: " + parse_error.message};
     return nullptr;
   }
   const DetectedLayout detected = detect_data_layout(*elf);
   if (!detected.profile) {
-    err = {Errc::not_supported,
+    err = {LoaderErrc::not_supported,
            "the kernel's data layout matches no profile, so its time data cannot be found (" +
                describe(detected) + ")"};
     return nullptr;
@@ -54,7 +54,7 @@ std::unique_ptr<KernelTimeSource> KernelTimeSource::create(Error& err) {
                             : time_layout.tail_offset;
   if (__atomic_load_n(&record(data, time_layout, 0)->clock_mode, __ATOMIC_RELAXED) ==
       abi::kClockModeTimensMarker) {
-    err = {Errc::not_supported,
+    err = {LoaderErrc::not_supported,
            "this process runs in a time namespace: its time page holds the namespace's offsets, "
            "not the kernel's clocks"};
     return nullptr;

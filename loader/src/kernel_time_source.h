@@ -14,7 +14,7 @@ namespace vdsoforge::detail {
 
 class KernelTimeSource {
  public:
-  // Errc::kernel_vdso_unavailable without a kernel vDSO; Errc::not_supported
+  // LoaderErrc::kernel_vdso_unavailable without a kernel vDSO; LoaderErrc::not_supported
   // when its data layout is not one of the profiles, or when this process
   // runs in a time namespace (its time page is then the namespace's).
   static std::unique_ptr<KernelTimeSource> create(Error& err);

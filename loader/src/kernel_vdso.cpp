@@ -23,13 +23,14 @@ bool is_kernel_special(const std::string& name) {
 std::optional<KernelVdso> find_kernel_vdso(Error& err) {
   const uintptr_t base = getauxval(AT_SYSINFO_EHDR);
   if (base == 0) {
-    err = {Errc::kernel_vdso_unavailable, "the kernel passed no vDSO (AT_SYSINFO_EHDR is 0)"};
+    err = {LoaderErrc::kernel_vdso_unavailable, "the kernel passed no vDSO (AT_SYSINFO_EHDR is 0)"};
     return std::nullopt;
   }
   Error maps_error;
   const auto maps = detail::read_own_maps(maps_error);
   if (!maps) {
-    err = {Errc::kernel_vdso_unavailable, "cannot size the kernel vDSO: " + maps_error.message};
+    err = {LoaderErrc::kernel_vdso_unavailable,
+           "cannot size the kernel vDSO: " + maps_error.message};
     return std::nullopt;
   }
   KernelVdso vdso;
@@ -47,8 +48,9 @@ std::optional<KernelVdso> find_kernel_vdso(Error& err) {
     vdso.permissions = mapping.permissions;
     return vdso;
   }
-  err = {Errc::kernel_vdso_unavailable, "/proc/self/maps shows no readable [vdso] mapping at " +
-                                            hex(base) + ", the vDSO address AT_SYSINFO_EHDR gives"};
+  err = {LoaderErrc::kernel_vdso_unavailable,
+         "/proc/self/maps shows no readable [vdso] mapping at " + hex(base) +
+             ", the vDSO address AT_SYSINFO_EHDR gives"};
   return std::nullopt;
 }
 

@@ -37,7 +37,7 @@ struct StateAllocator::Pool {
 namespace {
 
 Error state_page_error() {
-  return {Errc::map_failed,
+  return {LoaderErrc::map_failed,
           std::string("mapping a page of getrandom states failed: ") + std::strerror(errno)};
 }
 

@@ -9,34 +9,35 @@ namespace vdsoforge::detail {
 
 std::optional<abi::VgetrandomOpaqueParams> query_state_params(GetrandomFn getrandom, Error& err) {
   if (getrandom == nullptr) {
-    err = {Errc::not_supported, "the image exports no __vdso_getrandom"};
+    err = {LoaderErrc::not_supported, "the image exports no __vdso_getrandom"};
     return std::nullopt;
   }
   abi::VgetrandomOpaqueParams params{};
   const long status = getrandom(nullptr, 0, 0, &params, ~0UL);
   if (status != 0) {
-    err = {Errc::not_supported, "getrandom parameter query (opaque_len == ~0UL) returned " +
-                                    std::to_string(status) + " instead of 0"};
+    err = {LoaderErrc::not_supported, "getrandom parameter query (opaque_len == ~0UL) returned " +
+                                          std::to_string(status) + " instead of 0"};
     return std::nullopt;
   }
   if (params.size_of_opaque_state < sizeof(abi::VgetrandomState) ||
       params.size_of_opaque_state > abi::kPageSize) {
-    err = {Errc::invalid_argument, "getrandom parameter query gave size_of_opaque_state " +
-                                       std::to_string(params.size_of_opaque_state) + ", outside [" +
-                                       std::to_string(sizeof(abi::VgetrandomState)) + ", 4096]"};
+    err = {LoaderErrc::invalid_argument,
+           "getrandom parameter query gave size_of_opaque_state " +
+               std::to_string(params.size_of_opaque_state) + ", outside [" +
+               std::to_string(sizeof(abi::VgetrandomState)) + ", 4096]"};
     return std::nullopt;
   }
   if ((params.mmap_prot & (PROT_READ | PROT_WRITE)) != (PROT_READ | PROT_WRITE) ||
       (params.mmap_prot & PROT_EXEC) != 0) {
-    err = {Errc::invalid_argument, "getrandom parameter query gave mmap_prot " +
-                                       std::to_string(params.mmap_prot) +
-                                       ", states need exactly read+write"};
+    err = {LoaderErrc::invalid_argument, "getrandom parameter query gave mmap_prot " +
+                                             std::to_string(params.mmap_prot) +
+                                             ", states need exactly read+write"};
     return std::nullopt;
   }
   if ((params.mmap_flags & MAP_ANONYMOUS) == 0 || (params.mmap_flags & MAP_FIXED) != 0) {
-    err = {Errc::invalid_argument, "getrandom parameter query gave mmap_flags " +
-                                       std::to_string(params.mmap_flags) +
-                                       ", states need anonymous, non-fixed memory"};
+    err = {LoaderErrc::invalid_argument, "getrandom parameter query gave mmap_flags " +
+                                             std::to_string(params.mmap_flags) +
+                                             ", states need anonymous, non-fixed memory"};
     return std::nullopt;
   }
   return params;

@@ -16,7 +16,7 @@ namespace {
 Error remap(uint8_t* at, int prot, int fd, uint64_t offset, const char* what) {
   if (mmap(at, abi::kPageSize, prot, MAP_SHARED | MAP_FIXED, fd, static_cast<off_t>(offset)) ==
       MAP_FAILED)
-    return {Errc::map_failed, std::string(what) + " failed: " + std::strerror(errno)};
+    return {LoaderErrc::map_failed, std::string(what) + " failed: " + std::strerror(errno)};
   return {};
 }
 

@@ -13,7 +13,7 @@ namespace conformance {
 
 std::optional<FunctionRange> find_function(const std::string& debug_image_path,
                                            std::string_view name, std::string& error) {
-  vdsoforge::Error err;
+  vdsoforge::ElfError err;
   const auto elf =
       vdsoforge::ElfImage::parse_file(debug_image_path, vdsoforge::ParseMode::inspect, err);
   if (!elf) {

@@ -35,7 +35,8 @@ inline Targets& targets() {
     vdsoforge::Error err;
     t.kernel = vdsoforge::LoadedImage::open_kernel(err);
     if (!t.kernel) {
-      if (err.code == vdsoforge::Errc::kernel_vdso_unavailable) vdsoforge_skip("no kernel vDSO");
+      if (err.code == vdsoforge::LoaderErrc::kernel_vdso_unavailable)
+        vdsoforge_skip("no kernel vDSO");
       FAIL("open_kernel: " << err.message);
     }
     t.kernel_getrandom = t.kernel->getrandom();

@@ -130,7 +130,7 @@ TEST_CASE("real 6.12 kernels' vDSOs, GCC- and Clang-built, are linux-6.11 with c
   for (const std::string_view fixture :
        {test_support::kDebian612Vdso, test_support::kClang612Vdso}) {
     INFO(fixture);
-    Error err;
+    ElfError err;
     const Bytes bytes = test_support::kernel_fixture(fixture);
     const auto elf = ElfImage::parse(bytes, ParseMode::inspect, err);
     INFO(err.message);
@@ -352,7 +352,7 @@ TEST_CASE("unrecognisable code is unknown and says why") {
     const uint64_t name = test_support::dynstr_offset(bytes, "__vdso_getrandom");
     bytes[name + 2] = 'X';
     // The hash tables no longer find the name: parse as `abi` and `dump` do.
-    Error err;
+    ElfError err;
     const auto elf = ElfImage::parse(bytes, ParseMode::inspect, err);
     INFO(err.message);
     REQUIRE(elf);

@@ -192,7 +192,7 @@ TEST_CASE("hand-made: with neither hash table the image is refused") {
   Bytes bytes = test_support::built_image();
   test_support::retag_dynamic(bytes, DT_HASH, DT_DEBUG, 0);
   test_support::retag_dynamic(bytes, DT_GNU_HASH, DT_DEBUG, 0);
-  Error err;
+  ElfError err;
   CHECK_FALSE(ElfImage::parse(bytes, ParseMode::strict, err));
   CHECK(err.code == Errc::bad_hash_table);
   CHECK_THAT(err.message, Catch::Contains("DT_HASH") && Catch::Contains("DT_GNU_HASH"));
@@ -225,7 +225,7 @@ TEST_CASE("hand-made: a corrupted .gnu.hash chain is caught, DT_HASH still finds
   test_support::put<uint32_t>(bytes, chain_entry,
                               test_support::get<uint32_t>(bytes, chain_entry) ^ 0x10u);
 
-  Error err;
+  ElfError err;
   CHECK_FALSE(ElfImage::parse(bytes, ParseMode::strict, err));
   CHECK(err.code == Errc::bad_hash_table);
   CHECK_THAT(err.message, Catch::Contains("DT_GNU_HASH") && Catch::Contains("getrandom"));

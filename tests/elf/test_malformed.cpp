@@ -339,7 +339,7 @@ TEST_CASE("malformed images are refused with their error code and a message nami
       Bytes bytes = original;
       m.edit(bytes);
       REQUIRE(bytes != original);
-      Error err;
+      ElfError err;
       const auto image = ElfImage::parse(bytes, ParseMode::strict, err);
       INFO("message: " << err.message);
       CHECK_FALSE(image.has_value());
@@ -379,7 +379,7 @@ TEST_CASE("a format-2 data-layout note that contradicts itself or its profile is
       Bytes bytes = original;
       put<uint32_t>(bytes, desc + e.field, e.value);
       REQUIRE(bytes != original);
-      Error err;
+      ElfError err;
       CHECK_FALSE(ElfImage::parse(bytes, ParseMode::strict, err).has_value());
       INFO("message: " << err.message);
       CHECK(err.code == Errc::bad_data_layout_note);
@@ -425,7 +425,7 @@ TEST_CASE("a readable table that breaks a rule is refused in strict mode, listed
     DYNAMIC_SECTION(c.what) {
       Bytes bytes = original;
       c.edit(bytes);
-      Error err;
+      ElfError err;
       CHECK_FALSE(ElfImage::parse(bytes, ParseMode::strict, err).has_value());
       CHECK(errc_name(err.code) == errc_name(c.expected));
       CHECK_THAT(err.message, Catch::Contains(c.message_contains));
@@ -470,7 +470,7 @@ TEST_CASE("truncation at every header and table boundary, and every 29 bytes, is
       if (cut >= extent) continue;
       const Bytes bytes(original.begin(), original.begin() + static_cast<std::ptrdiff_t>(cut));
       for (const ParseMode mode : {ParseMode::strict, ParseMode::inspect}) {
-        Error err;
+        ElfError err;
         INFO((kernel ? "kernel vDSO" : "built image") << " cut at " << cut);
         CHECK_FALSE(ElfImage::parse(bytes, mode, err).has_value());
         CHECK(errc_name(err.code) == errc_name(Errc::truncated));
@@ -491,7 +491,7 @@ TEST_CASE("inspect mode lists every rule violation but still refuses out-of-boun
       test_support::dynstr_offset(bytes, "LINUX_2.6") - dyn(bytes, DT_STRTAB));
   put<uint32_t>(bytes, test_support::data_layout_desc_offset(bytes), 9);
 
-  Error err;
+  ElfError err;
   CHECK_FALSE(ElfImage::parse(bytes, ParseMode::strict, err));
   const auto image = ElfImage::parse(bytes, ParseMode::inspect, err);
   INFO(err.message);

@@ -257,7 +257,7 @@ TEST_CASE("kernel_vdso_bytes covers the whole [vdso] mapping, section headers in
 }
 
 TEST_CASE("parse_file reports unreadable files as io errors") {
-  Error err;
+  ElfError err;
   CHECK_FALSE(ElfImage::parse_file("/nonexistent/vdso.so", ParseMode::strict, err));
   CHECK(err.code == Errc::io);
   CHECK_THAT(err.message, Catch::Contains("/nonexistent/vdso.so"));

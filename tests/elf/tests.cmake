@@ -15,7 +15,7 @@ vdsoforge_add_test(elf_malformed
 
 # The image build itself: vdsoforge_add_image() must fail, naming the culprit,
 # for an image that breaks a rule, and succeed for a well-formed one.
-set(elf_build_check_dir "${CMAKE_CURRENT_BINARY_DIR}/elf_build_check")
+set(image_build_check_dir "${CMAKE_CURRENT_BINARY_DIR}/image_build_check")
 foreach(case IN ITEMS "good" "writable_data|check: section .data present"
                       "extra_export|check: exported symbol __vdso_extra not in --exports"
                       "stack_user|check: stackless uses_the_stack")
@@ -26,8 +26,8 @@ foreach(case IN ITEMS "good" "writable_data|check: section .data present"
     list(GET parts 1 culprit)
     set(expect "-DEXPECT=${culprit}")
   endif()
-  add_test(NAME "elf_build_check: ${image}"
+  add_test(NAME "image_build_check: ${image}"
     COMMAND "${CMAKE_COMMAND}" -DTOOL=$<TARGET_FILE:vdsoforge> -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
-            -DWORK_DIR=${elf_build_check_dir} -DTARGET=${image} ${expect}
+            -DWORK_DIR=${image_build_check_dir} -DTARGET=${image} ${expect}
             -P "${CMAKE_CURRENT_SOURCE_DIR}/elf/build_check.cmake")
 endforeach()

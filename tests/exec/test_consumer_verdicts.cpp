@@ -102,7 +102,7 @@ std::string cell_text(const Cell& cell) {
 
 }  // namespace
 
-TEST_CASE("each consumer model predicts what the real glibc 2.41 and Go 1.24 do") {
+TEST_CASE("each consumer model predicts what the real glibc 2.41 and Go 1.24 do", "[consumers]") {
   const Consumers installed = require_consumers(/*need_go=*/true);
   test_support::TempDir dir;
   const test_support::Bytes shipped = test_support::read_file(VDSOFORGE_TEST_IMAGE);
@@ -117,7 +117,7 @@ TEST_CASE("each consumer model predicts what the real glibc 2.41 and Go 1.24 do"
     damage.apply(bytes);
     const std::string path = dir.path(damage.file_name + ".so").string();
     test_support::write_file(path, bytes);
-    vdsoforge::Error err;
+    vdsoforge::ElfError err;
     const auto elf = vdsoforge::ElfImage::parse(bytes, vdsoforge::ParseMode::inspect, err);
     INFO(damage.name << ": " << err.message);
     REQUIRE(elf.has_value());  // the catalogue holds only images the models can read

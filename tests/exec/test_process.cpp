@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -199,7 +200,8 @@ TEST_CASE("when the kernel allows neither prctl, exec says so once, on stderr an
   CHECK(not_updated == 3);  // sh and the two probes
 }
 
-TEST_CASE("Go 1.24 reading /proc/self/auxv with --hide-kernel-vdso finds the image, not a hole") {
+TEST_CASE("Go 1.24 reading /proc/self/auxv with --hide-kernel-vdso finds the image, not a hole",
+          "[consumers]") {
   const auto consumers = exec_test::require_consumers(true);
   const ToolResult r =
       run_tool({"exec", "--hide-kernel-vdso", "--", consumers.go_probe.string(), "auxv"});
@@ -285,6 +287,30 @@ TEST_CASE("refusals exit 2 before the program runs") {
     INFO(r.err);
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("32-bit") != std::string::npos);
+  }
+  SECTION("an x32 program (ELFCLASS32 for x86-64)") {
+    const auto program = dir.path("x32");
+    std::vector<uint8_t> bytes = i386_program();
+    const uint16_t machine = EM_X86_64;
+    std::memcpy(bytes.data() + offsetof(Elf32_Ehdr, e_machine), &machine, sizeof machine);
+    test_support::write_file(program, bytes);
+    chmod(program.c_str(), 0755);
+    const ToolResult r = run_tool({"exec", "--", program.string()});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(program.string() + " is an x32 program; its vDSO is another ABI") !=
+          std::string::npos);
+  }
+  SECTION("a 64-bit program for another machine") {
+    const auto program = dir.path("aarch64");
+    std::vector<uint8_t> bytes = test_support::read_file(VDSOFORGE_VDSO_PROBE);
+    const uint16_t machine = EM_AARCH64;
+    std::memcpy(bytes.data() + offsetof(Elf64_Ehdr, e_machine), &machine, sizeof machine);
+    test_support::write_file(program, bytes);
+    chmod(program.c_str(), 0755);
+    const ToolResult r = run_tool({"exec", "--", program.string()});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(program.string() + " is not an x86-64 program") != std::string::npos);
+    CHECK(r.out.empty());
   }
   SECTION("a setuid program with --refuse-privileged") {
     const auto program = dir.path("setuid-probe");

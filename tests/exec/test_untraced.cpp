@@ -226,8 +226,8 @@ TEST_CASE("the kernel's vdso_test_getrandom passes 2/2 on the image, PTRACE_TRAC
       "must)");
 }
 
-TEST_CASE(
-    "strace inside exec works, and a consumer it starts runs on the kernel's vDSO, said once") {
+TEST_CASE("strace inside exec works, and a consumer it starts runs on the kernel's vDSO, said once",
+          "[consumers]") {
   const auto consumers = exec_test::require_consumers();
   TempDir dir;
   const auto trace = dir.path("strace.txt");
@@ -247,7 +247,8 @@ TEST_CASE(
   CHECK(r.err.find("a program exec'd while another tracer holds its process") != std::string::npos);
 }
 
-TEST_CASE("strace attaching to a consumer under exec sees its getrandom traffic on the image") {
+TEST_CASE("strace attaching to a consumer under exec sees its getrandom traffic on the image",
+          "[consumers]") {
   // --not-ready: the image sends every call to the system call, so strace
   // sees one getrandom per call only if the consumer runs on the image.
   const auto consumers = exec_test::require_consumers();

@@ -48,7 +48,7 @@ target_compile_definitions(vdsoforge_exec_harness PUBLIC
   VDSOFORGE_EXEC_CONTROL_IMAGE="${CMAKE_CURRENT_BINARY_DIR}/vdsoforge-exec-control.so")
 
 foreach(consumer glibc go)
-  vdsoforge_add_test(exec_${consumer} NEEDS_IMAGE
+  vdsoforge_add_test(exec_${consumer} NEEDS_IMAGE LABEL consumers
     SOURCES "${exec_test_dir}/test_consumers.cpp" LIBS vdsoforge_exec_harness)
   add_dependencies(exec_${consumer} exec_glibc_probe vdsoforge-exec-control)
 endforeach()
@@ -57,18 +57,18 @@ if(TARGET exec_go_probe_build)
   add_dependencies(exec_go exec_go_probe_build)
 endif()
 
-vdsoforge_add_test(exec_mutants NEEDS_IMAGE
+vdsoforge_add_test(exec_broken_images NEEDS_IMAGE LABEL consumers
   SOURCES "${exec_test_dir}/test_mutants.cpp"
   LIBS vdsoforge_exec_harness vdsoforge_conformance_mutants)
-add_dependencies(exec_mutants exec_glibc_probe)
+add_dependencies(exec_broken_images exec_glibc_probe)
 
-vdsoforge_add_test(exec_process NEEDS_IMAGE
+vdsoforge_add_test(exec_process NEEDS_IMAGE CASE_LABEL consumers
   SOURCES "${exec_test_dir}/test_process.cpp" LIBS vdsoforge_exec_harness)
 add_dependencies(exec_process exec_glibc_probe exec_vdso_probe vdsoforge-exec-control)
 if(TARGET exec_go_probe_build)
   add_dependencies(exec_process exec_go_probe_build)
 endif()
-target_include_directories(exec_mutants PRIVATE "${PROJECT_SOURCE_DIR}/tests/conformance")
+target_include_directories(exec_broken_images PRIVATE "${PROJECT_SOURCE_DIR}/tests/conformance")
 
 # The exec overhead benchmark's workloads (tests/bench/exec_overhead.sh).
 add_executable(exec_workload "${exec_test_dir}/probes/workload.c")
@@ -85,7 +85,7 @@ endforeach()
 
 # Ground truth for the consumer models of `vdsoforge abi --consumers`: the
 # real glibc 2.41 and Go 1.24 on every altered image (tests/tools/consumer_damages).
-vdsoforge_add_test(exec_consumer_verdicts NEEDS_IMAGE
+vdsoforge_add_test(exec_consumer_verdicts NEEDS_IMAGE CASE_LABEL consumers
   SOURCES "${exec_test_dir}/test_consumer_verdicts.cpp"
           "${PROJECT_SOURCE_DIR}/tests/tools/consumer_damages.cpp"
   LIBS vdsoforge_exec_harness vdsoforge_abi)
@@ -107,7 +107,7 @@ if(EXISTS "${exec_kernel_source}")
     COMMENT "Building the kernel's vdso_test_getrandom from ${exec_kernel_source}")
   add_custom_target(exec_kernel_selftest_build ALL DEPENDS "${exec_kernel_selftest}")
 endif()
-vdsoforge_add_test(exec_untraced NEEDS_IMAGE
+vdsoforge_add_test(exec_untraced NEEDS_IMAGE CASE_LABEL consumers
   SOURCES "${exec_test_dir}/test_untraced.cpp" LIBS vdsoforge_exec_harness)
 target_compile_definitions(exec_untraced PRIVATE
   VDSOFORGE_KERNEL_SELFTEST="${exec_kernel_selftest}"

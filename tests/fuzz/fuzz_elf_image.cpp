@@ -44,7 +44,7 @@ void exercise_lookups(const vdsoforge::ElfImage& image) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> bytes(data, size);
   for (const auto mode : {vdsoforge::ParseMode::strict, vdsoforge::ParseMode::inspect}) {
-    vdsoforge::Error err;
+    vdsoforge::ElfError err;
     const auto image = vdsoforge::ElfImage::parse(bytes, mode, err);
     if (!image) {
       if (err.code == vdsoforge::Errc::ok || err.message.empty())

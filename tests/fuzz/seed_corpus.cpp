@@ -36,7 +36,7 @@ bool write_bytes(const std::filesystem::path& path, std::span<const uint8_t> byt
 // from valid, refused by the symbol-order rule.
 bool write_local_after_global(const std::filesystem::path& seed,
                               const std::filesystem::path& corpus) {
-  vdsoforge::Error err;
+  vdsoforge::ElfError err;
   const auto image = vdsoforge::ElfImage::parse_file(seed, vdsoforge::ParseMode::strict, err);
   const auto symtab = image ? image->dynamic_value(DT_SYMTAB) : std::nullopt;
   if (!symtab || image->symbols().size() < 2) {

@@ -17,15 +17,15 @@
 #include "vdsoforge/image_defaults.h"
 #include "vdsoforge/kernel_vdso.h"
 
+using vdsoforge::ElfError;
 using vdsoforge::ElfImage;
-using vdsoforge::Error;
 using vdsoforge::ParseMode;
 
 namespace {
 
 const ElfImage& image() {
   static const ElfImage parsed = [] {
-    Error err;
+    ElfError err;
     auto img = ElfImage::parse_file(VDSOFORGE_TEST_IMAGE, ParseMode::strict, err);
     INFO(err.message);
     REQUIRE(img);
@@ -36,7 +36,7 @@ const ElfImage& image() {
 
 const ElfImage& debug_image() {
   static const ElfImage parsed = [] {
-    Error err;
+    ElfError err;
     auto img = ElfImage::parse_file(VDSOFORGE_TEST_DEBUG_IMAGE, ParseMode::strict, err);
     INFO(err.message);
     REQUIRE(img);
@@ -196,10 +196,11 @@ TEST_CASE("the version symbol LINUX_2.6 is in .dynsym as in the kernel's vDSO", 
   // Not an export: C libraries never look it up.
   for (const auto* exported : vdsoforge::exported_symbols(img)) CHECK(exported != sym);
 
+  vdsoforge::ElfError parse_err;
   vdsoforge::Error err;
   const auto kernel_bytes = vdsoforge::kernel_vdso_bytes(err);
   if (kernel_bytes.empty()) vdsoforge_skip(("no kernel vDSO: " + err.message).c_str());
-  const auto kernel = ElfImage::parse(kernel_bytes, ParseMode::strict, err);
+  const auto kernel = ElfImage::parse(kernel_bytes, ParseMode::strict, parse_err);
   REQUIRE(kernel);
   const auto* theirs = vdsoforge::find_version_symbol(*kernel, "LINUX_2.6");
   REQUIRE(theirs != nullptr);

@@ -90,6 +90,6 @@ add_test(NAME "${kernel_build_test}" COMMAND ${kernel_run} --boot build)
 add_test(NAME "${kernel_project_test}" COMMAND ${kernel_run} --boot project)
 add_test(NAME "${kernel_debian_test}" COMMAND ${kernel_run} --boot debian)
 set_tests_properties("${kernel_build_test}" PROPERTIES
-  LABELS kernel TIMEOUT 3600 RUN_SERIAL TRUE FIXTURES_SETUP kernel_built)
+  LABELS "kernel;consumers" TIMEOUT 3600 RUN_SERIAL TRUE FIXTURES_SETUP kernel_built)
 set_tests_properties("${kernel_project_test}" "${kernel_debian_test}" PROPERTIES
-  LABELS kernel TIMEOUT 900 RUN_SERIAL TRUE FIXTURES_REQUIRED kernel_built)
+  LABELS "kernel;consumers" TIMEOUT 900 RUN_SERIAL TRUE FIXTURES_REQUIRED kernel_built)

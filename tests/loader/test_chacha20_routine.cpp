@@ -66,7 +66,7 @@ std::unique_ptr<vdsoforge::LoadedImage> open_with(Chacha20Routine routine, vdsof
 
 TEST_CASE("the image's note lists the three routines and a jump to SSE2") {
   const auto file = test_support::read_file(VDSOFORGE_TEST_IMAGE);
-  vdsoforge::Error err;
+  vdsoforge::ElfError err;
   auto elf = vdsoforge::ElfImage::parse(file, vdsoforge::ParseMode::strict, err);
   REQUIRE(elf);
   const auto table = vdsoforge::read_chacha20_routines(*elf, err);
@@ -87,10 +87,11 @@ TEST_CASE("without being told the loader patches in the best routine the CPU run
 
 TEST_CASE("a forced routine changes exactly the jump's rel32 and reaches the routine") {
   const auto file = test_support::read_file(VDSOFORGE_TEST_IMAGE);
+  vdsoforge::ElfError parse_err;
   vdsoforge::Error err;
-  auto elf = vdsoforge::ElfImage::parse(file, vdsoforge::ParseMode::strict, err);
+  auto elf = vdsoforge::ElfImage::parse(file, vdsoforge::ParseMode::strict, parse_err);
   REQUIRE(elf);
-  const auto table = vdsoforge::read_chacha20_routines(*elf, err);
+  const auto table = vdsoforge::read_chacha20_routines(*elf, parse_err);
   REQUIRE(table);
   for (Chacha20Routine routine : kRoutines) {
     if (!vdsoforge::cpu_supports(routine)) continue;
@@ -179,16 +180,17 @@ TEST_CASE("a bad VDSOFORGE_CHACHA fails the open and names the variable") {
   vdsoforge::Error err;
   auto image = vdsoforge::LoadedImage::open_file(VDSOFORGE_TEST_IMAGE, err, manual_options());
   CHECK(image == nullptr);
-  CHECK(err.code == vdsoforge::Errc::invalid_argument);
+  CHECK(err.code == vdsoforge::LoaderErrc::invalid_argument);
   CHECK(err.message.find("VDSOFORGE_CHACHA=avx1024") != std::string::npos);
 }
 
 TEST_CASE("an image without the note runs as linked and refuses a forced routine") {
   // Renaming the note's type hides it: the image runs its unpatched SSE2.
   auto bytes = test_support::read_file(VDSOFORGE_TEST_IMAGE);
+  vdsoforge::ElfError parse_err;
   vdsoforge::Error err;
   {
-    auto elf = vdsoforge::ElfImage::parse(bytes, vdsoforge::ParseMode::strict, err);
+    auto elf = vdsoforge::ElfImage::parse(bytes, vdsoforge::ParseMode::strict, parse_err);
     REQUIRE(elf);
     bool renamed = false;
     for (const auto& note : elf->notes()) {
@@ -211,16 +213,17 @@ TEST_CASE("an image without the note runs as linked and refuses a forced routine
   vdsoforge::OpenOptions options = manual_options();
   options.chacha20 = Chacha20Routine::sse2;
   CHECK(vdsoforge::LoadedImage::open_memory(bytes, err, options) == nullptr);
-  CHECK(err.code == vdsoforge::Errc::not_supported);
+  CHECK(err.code == vdsoforge::LoaderErrc::not_supported);
 }
 
 TEST_CASE("a note whose jump is not where it says is refused") {
   auto bytes = test_support::read_file(VDSOFORGE_TEST_IMAGE);
+  vdsoforge::ElfError parse_err;
   vdsoforge::Error err;
   {
-    auto elf = vdsoforge::ElfImage::parse(bytes, vdsoforge::ParseMode::strict, err);
+    auto elf = vdsoforge::ElfImage::parse(bytes, vdsoforge::ParseMode::strict, parse_err);
     REQUIRE(elf);
-    const auto table = vdsoforge::read_chacha20_routines(*elf, err);
+    const auto table = vdsoforge::read_chacha20_routines(*elf, parse_err);
     REQUIRE(table);
     bytes[table->site] = 0x90;  // no longer a jump
   }

@@ -15,6 +15,7 @@ using namespace loader_test;
 using namespace std::chrono_literals;
 using vdsoforge::Errc;
 using vdsoforge::GenerationMode;
+using vdsoforge::LoaderErrc;
 
 namespace {
 
@@ -160,14 +161,14 @@ TEST_CASE("intervals that are not positive are refused at open") {
     auto options = options_for(GenerationMode::schedule);
     options.reseed_interval = interval;
     CHECK(vdsoforge::LoadedImage::open_file(VDSOFORGE_TEST_IMAGE, err, options) == nullptr);
-    CHECK(err.code == Errc::invalid_argument);
+    CHECK(err.code == LoaderErrc::invalid_argument);
     CHECK(err.message.find("reseed_interval") != std::string::npos);
 
     err = {};
     options = options_for(GenerationMode::follow_kernel);
     options.follow_poll_interval = interval;
     CHECK(vdsoforge::LoadedImage::open_file(VDSOFORGE_TEST_IMAGE, err, options) == nullptr);
-    CHECK(err.code == Errc::invalid_argument);
+    CHECK(err.code == LoaderErrc::invalid_argument);
     CHECK(err.message.find("follow_poll_interval") != std::string::npos);
   }
 }

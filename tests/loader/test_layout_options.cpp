@@ -59,8 +59,9 @@ TEST_CASE("without layout_from_code a note-less image is still refused, naming t
 
 TEST_CASE("layout_from_code refuses code that gives no layout and says why") {
   auto bytes = image_without_note();
+  vdsoforge::ElfError parse_err;
   vdsoforge::Error err;
-  const auto elf = vdsoforge::ElfImage::parse(bytes, vdsoforge::ParseMode::strict, err);
+  const auto elf = vdsoforge::ElfImage::parse(bytes, vdsoforge::ParseMode::strict, parse_err);
   REQUIRE(elf);
   const vdsoforge::Symbol* fn = elf->lookup("__vdso_getrandom", "LINUX_2.6");
   REQUIRE(fn);
@@ -106,7 +107,7 @@ TEST_CASE("share_data_with refuses a kernel image, a sharer and a different layo
     if (!kernel) vdsoforge_skip("no kernel vDSO");
     options.share_data_with = kernel.get();
     CHECK(LoadedImage::open_file(VDSOFORGE_TEST_IMAGE, err, options) == nullptr);
-    CHECK(err.code == vdsoforge::Errc::invalid_argument);
+    CHECK(err.code == vdsoforge::LoaderErrc::invalid_argument);
   }
   SECTION("an image that itself shares") {
     options.share_data_with = owner.get();
@@ -130,7 +131,7 @@ TEST_CASE("share_data_with refuses a kernel image, a sharer and a different layo
     std::memcpy(size_field, &size, 4);
     options.share_data_with = owner.get();
     CHECK(LoadedImage::open_memory(bytes, err, options) == nullptr);
-    CHECK(err.code == vdsoforge::Errc::invalid_argument);
+    CHECK(err.code == vdsoforge::LoaderErrc::invalid_argument);
     CHECK(err.message.find("differs") != std::string::npos);
   }
 }

@@ -157,7 +157,7 @@ TEST_CASE(
   }
   // A getrandom-only image (no time data, no indirection) has nothing to swap.
   CHECK(LoadedImage::open_file(VDSOFORGE_TEST_GETRANDOM_ONLY_IMAGE, err, options) == nullptr);
-  CHECK(err.code == vdsoforge::Errc::not_supported);
+  CHECK(err.code == vdsoforge::LoaderErrc::not_supported);
   CHECK(err.message.find("no time-namespace indirection") != std::string::npos);
 }
 
@@ -185,7 +185,7 @@ TEST_CASE("an image sharing a pre-6.15 data area follows its time-namespace swit
   SECTION("another time-namespace layout of the same size is refused") {
     options.share_data_with = owner.get();
     CHECK(LoadedImage::open_file(profile_image("linux-6.13"), err, options) == nullptr);
-    CHECK(err.code == vdsoforge::Errc::invalid_argument);
+    CHECK(err.code == vdsoforge::LoaderErrc::invalid_argument);
     CHECK(err.message.find("time-namespace indirection") != std::string::npos);
   }
 }

@@ -171,14 +171,14 @@ TEST_CASE("the allocator is safe to share between threads") {
 TEST_CASE("a getrandom without a usable parameter query gets no allocator") {
   vdsoforge::Error err;
   CHECK(StateAllocator::create(nullptr, err) == nullptr);
-  CHECK(err.code == vdsoforge::Errc::not_supported);
+  CHECK(err.code == vdsoforge::LoaderErrc::not_supported);
   err = {};
   CHECK(StateAllocator::create(&getrandom_refusing_query, err) == nullptr);
-  CHECK(err.code == vdsoforge::Errc::not_supported);
+  CHECK(err.code == vdsoforge::LoaderErrc::not_supported);
   CHECK(err.message.find("-22") != std::string::npos);
   err = {};
   CHECK(StateAllocator::create(&getrandom_with_huge_state, err) == nullptr);
-  CHECK(err.code == vdsoforge::Errc::invalid_argument);
+  CHECK(err.code == vdsoforge::LoaderErrc::invalid_argument);
   CHECK(err.message.find("8192") != std::string::npos);
 }
 

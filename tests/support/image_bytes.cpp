@@ -46,7 +46,7 @@ Bytes kernel_vdso() {
 }
 
 ElfImage parse_valid(const Bytes& bytes) {
-  Error err;
+  vdsoforge::ElfError err;
   auto image = ElfImage::parse(bytes, ParseMode::strict, err);
   INFO(err.message);
   REQUIRE(image.has_value());

@@ -221,7 +221,7 @@ TEST_CASE("inside an emulated time namespace the clocks carry its offsets") {
       REQUIRE(!page->set_time_namespace_offset(id, kMono, 0));
     REQUIRE(!page->set_time_namespace_offset(abi::kClockBoottime, kBoot, 999'999'999));
     CHECK(page->set_time_namespace_offset(abi::kClockBoottime, 0, 1'000'000'000).code ==
-          vdsoforge::Errc::invalid_argument);
+          vdsoforge::LoaderErrc::invalid_argument);
     REQUIRE(!page->sync_time_with_kernel());
     const TimeFunctions f = time_functions(*image);
     for (int id : kServedClocks) {
@@ -266,13 +266,13 @@ TEST_CASE("time data options and calls refuse bad input with a reason") {
   options.time_follow_interval = std::chrono::milliseconds(0);
   vdsoforge::Error err;
   CHECK(!vdsoforge::LoadedImage::open_file(VDSOFORGE_TEST_IMAGE, err, options));
-  CHECK(err.code == vdsoforge::Errc::invalid_argument);
+  CHECK(err.code == vdsoforge::LoaderErrc::invalid_argument);
   CHECK_THAT(err.message, Catch::Contains("time_follow_interval"));
   auto image = open_manual(VDSOFORGE_TEST_IMAGE);
   CHECK(image->data_page()->set_time_namespace_offset(-1, 0, 0).code ==
-        vdsoforge::Errc::invalid_argument);
+        vdsoforge::LoaderErrc::invalid_argument);
   CHECK(image->data_page()->set_time_namespace_offset(12, 0, 0).code ==
-        vdsoforge::Errc::invalid_argument);
+        vdsoforge::LoaderErrc::invalid_argument);
 }
 
 TEST_CASE("a getrandom-only image is one call away: no time exports, no time data") {
@@ -285,8 +285,9 @@ TEST_CASE("a getrandom-only image is one call away: no time exports, no time dat
   CHECK_FALSE(page->has_time_data());
   CHECK_FALSE(page->time().has_value());
   CHECK(page->set_time_mode(vdsoforge::TimeMode::follow_kernel).code ==
-        vdsoforge::Errc::not_supported);
-  CHECK(page->set_realtime_offset(std::chrono::seconds(1)).code == vdsoforge::Errc::not_supported);
+        vdsoforge::LoaderErrc::not_supported);
+  CHECK(page->set_realtime_offset(std::chrono::seconds(1)).code ==
+        vdsoforge::LoaderErrc::not_supported);
   // Against the running kernel its ABI is a compatible subset: the ten time
   // exports are listed as not provided.
   const auto result =

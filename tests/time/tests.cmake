@@ -8,10 +8,13 @@ target_include_directories(vdsoforge_time_test_support PUBLIC "${time_test_dir}"
 target_link_libraries(vdsoforge_time_test_support PUBLIC vdsoforge_test_support)
 target_compile_options(vdsoforge_time_test_support PRIVATE ${VDSOFORGE_WARNINGS})
 
-foreach(program clocks clock_modes torn_read)
+foreach(program clocks clock_modes)
   vdsoforge_add_test(time_${program} NEEDS_IMAGE
     SOURCES "${time_test_dir}/test_${program}.cpp" LIBS vdsoforge_time_test_support)
 endforeach()
+# A writer thread rewrites the time data while readers call the image.
+vdsoforge_add_test(time_torn_read NEEDS_IMAGE LABEL threads
+  SOURCES "${time_test_dir}/test_torn_read.cpp" LIBS vdsoforge_time_test_support)
 include("${CMAKE_CURRENT_LIST_DIR}/kernel_selftests.cmake")
 
 # Real consumers under `vdsoforge exec`, clock system calls forbidden.
@@ -34,7 +37,7 @@ if(EXISTS "${VDSOFORGE_CONSUMER_ROOT}/usr/lib/go-1.24/bin/go")
     COMMENT "Building the Go 1.24 clock probe")
   add_custom_target(time_go_clock_probe_build ALL DEPENDS "${time_go_probe}")
 endif()
-vdsoforge_add_test(time_consumers NEEDS_IMAGE SOURCES "${time_test_dir}/test_consumers.cpp"
+vdsoforge_add_test(time_consumers NEEDS_IMAGE LABEL consumers SOURCES "${time_test_dir}/test_consumers.cpp"
   LIBS vdsoforge_time_test_support)
 add_dependencies(time_consumers time_forbid_clock_syscalls time_clock_probe)
 if(TARGET time_go_clock_probe_build)

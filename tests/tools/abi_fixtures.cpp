@@ -9,11 +9,13 @@
 namespace abi_test {
 
 void require_kernel_getrandom() {
+  vdsoforge::ElfError parse_err;
   vdsoforge::Error err;
   const auto vdso = vdsoforge::find_kernel_vdso(err);
   if (!vdso) vdsoforge_skip(("no kernel vDSO: " + err.message).c_str());
-  const auto elf = vdsoforge::ElfImage::parse(vdso->bytes, vdsoforge::ParseMode::inspect, err);
-  if (!elf) throw std::runtime_error("the kernel's vDSO does not parse: " + err.message);
+  const auto elf =
+      vdsoforge::ElfImage::parse(vdso->bytes, vdsoforge::ParseMode::inspect, parse_err);
+  if (!elf) throw std::runtime_error("the kernel's vDSO does not parse: " + parse_err.message);
   if (elf->lookup("__vdso_getrandom", "LINUX_2.6") == nullptr) {
     vdsoforge_skip("the running kernel's vDSO has no __vdso_getrandom (Linux < 6.11)");
   }

@@ -28,6 +28,7 @@
 namespace {
 
 using test_support::Bytes;
+using vdsoforge::ElfError;
 using vdsoforge::ElfImage;
 using vdsoforge::Error;
 using vdsoforge::ParseMode;
@@ -59,7 +60,7 @@ Bytes kernel_image() {
 }
 
 void expect(const Bytes& bytes, const std::string& symbol, std::initializer_list<Expect> expects) {
-  Error err;
+  ElfError err;
   const auto elf = ElfImage::parse(bytes, ParseMode::inspect, err);
   INFO("parse: " << err.message);
   REQUIRE(elf.has_value());
@@ -332,7 +333,7 @@ TEST_CASE("abi --consumers --json carries each consumer's verdict and reasons") 
   const auto& go = consumer(report, "go");
   CHECK(go.at("verdict") == "uses");
   CHECK(symbol_of(go, "__vdso_getrandom").at("address") == "0x" + [] {
-    Error err;
+    ElfError err;
     const auto elf = ElfImage::parse_file(VDSOFORGE_TEST_IMAGE, ParseMode::inspect, err);
     REQUIRE(elf.has_value());
     for (const auto& s : elf->symbols()) {

@@ -44,7 +44,7 @@ TEST_CASE("embed names a profile image's kernel and its time-namespace indirecti
 }
 
 TEST_CASE("embed writes the image's layout and export offsets") {
-  vdsoforge::Error err;
+  vdsoforge::ElfError err;
   const auto elf =
       vdsoforge::ElfImage::parse_file(VDSOFORGE_TEST_IMAGE, vdsoforge::ParseMode::strict, err);
   REQUIRE(elf);

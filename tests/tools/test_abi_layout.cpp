@@ -19,10 +19,11 @@ namespace {
 // The profile the detector library derives from the live kernel's vDSO,
 // independently of the tool's process.
 std::string live_kernel_profile() {
+  vdsoforge::ElfError parse_err;
   vdsoforge::Error err;
   const auto bytes = vdsoforge::kernel_vdso_bytes(err);
   REQUIRE_FALSE(bytes.empty());
-  const auto elf = vdsoforge::ElfImage::parse(bytes, vdsoforge::ParseMode::inspect, err);
+  const auto elf = vdsoforge::ElfImage::parse(bytes, vdsoforge::ParseMode::inspect, parse_err);
   REQUIRE(elf);
   return vdsoforge::detect_data_layout(*elf).profile_name();
 }
@@ -75,7 +76,7 @@ TEST_CASE("abi says when an image's note and its code disagree") {
   TempDir dir;
   // Move the note's rng offset one page up: the code still reads base - 0x4000.
   const std::string image = broken_image(dir, "lying-note.so", [](Bytes& bytes) {
-    vdsoforge::Error err;
+    vdsoforge::ElfError err;
     const auto elf = vdsoforge::ElfImage::parse(bytes, vdsoforge::ParseMode::strict, err);
     REQUIRE(elf);
     for (const vdsoforge::Note& note : elf->notes()) {

@@ -99,7 +99,7 @@ tools::verdict::Verdict judge(ElfImage image, const tools::verdict::Input& refer
 // and JSON, embed what strict mode accepts.
 Outcome judge_in_process(const Bytes& bytes, const tools::verdict::Input& reference, Scope scope) {
   Outcome outcome;
-  Error inspect_err;
+  ElfError inspect_err;
   auto image = ElfImage::parse(bytes, ParseMode::inspect, inspect_err);
   if (!image) {
     CHECK(!inspect_err.message.empty());  // a refusal always says why
@@ -122,7 +122,7 @@ Outcome judge_in_process(const Bytes& bytes, const tools::verdict::Input& refere
     if (check.id == "rules.parser") outcome.parser_rule_check_failed = !check.pass;
   }
 
-  Error strict_err;
+  ElfError strict_err;
   const auto strict = ElfImage::parse(bytes, ParseMode::strict, strict_err);
   outcome.strict_refused = !strict;
   if (strict) {
@@ -624,7 +624,7 @@ const std::vector<Corruption>& corruptions() {
 
 TEST_CASE("abi: each targeted corruption gets its verdict, culprit and exit status") {
   const auto pristine = test_support::read_file(VDSOFORGE_TEST_IMAGE);
-  Error err;
+  ElfError err;
   const auto reference = ElfImage::parse(pristine, ParseMode::inspect, err);
   REQUIRE(reference);
   const tools::verdict::Input reference_input{.info = {.source = "pristine.so"}, .elf = reference};
@@ -659,7 +659,7 @@ TEST_CASE("abi: each targeted corruption gets its verdict, culprit and exit stat
 
 TEST_CASE("abi: every single-byte corruption of the metadata gets its region's verdict") {
   const auto pristine = test_support::read_file(VDSOFORGE_TEST_IMAGE);
-  Error err;
+  ElfError err;
   const auto reference = ElfImage::parse(pristine, ParseMode::inspect, err);
   REQUIRE(reference);
   const tools::verdict::Input reference_input{.info = {.source = "pristine.so"}, .elf = reference};

@@ -18,7 +18,7 @@ using tools::verdict::Input;
 namespace {
 
 Input parsed(const test_support::Bytes& bytes, const std::string& source) {
-  Error err;
+  ElfError err;
   Input input{.info = {.source = source}, .elf = ElfImage::parse(bytes, ParseMode::inspect, err)};
   REQUIRE(input.elf);
   return input;

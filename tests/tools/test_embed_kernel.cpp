@@ -43,7 +43,7 @@ TEST_CASE("embed --format kernel writes Linux 6.12's struct vdso_image for a lin
   CHECK(has(c, "subsys_initcall("));
 
   // One alternative per routine beyond SSE2, named by its 6.12 feature bit.
-  vdsoforge::Error err;
+  vdsoforge::ElfError err;
   const auto elf = vdsoforge::ElfImage::parse_file(image, vdsoforge::ParseMode::strict, err);
   REQUIRE(elf);
   const auto routines = vdsoforge::read_chacha20_routines(*elf, err);

@@ -1,9 +1,10 @@
 # Tests of the command-line tool and its library (tools/, tools/abi): each
 # runs the built `vdsoforge` as users do (through tests/support's
 # tool_runner.h) or drives vdsoforge_abi in-process.  One folder for every
-# command; the CTest names keep the command they test: abi_* (abi, dump,
-# embed), elf_check and elf_stack_analysis (check), loader_run_command
-# (run), man_page (vdsoforge(1)), reports (--junit/--sarif).
+# command; each CTest name starts with the command it tests: abi_*,
+# dump_command, embed_* (embed), check_* (check), run_command, cli_messages
+# (every command's errors), man_page (vdsoforge(1)), report_formats
+# (--junit/--sarif).
 set(tools_test_dir "${CMAKE_CURRENT_LIST_DIR}")
 # What the tool tests share: the kernel gate, broken images on disk and JSON
 # report look-ups.
@@ -21,9 +22,11 @@ function(vdsoforge_add_tool_test name)
 endfunction()
 
 # ---- abi, dump, embed ------------------------------------------------------------------------
-foreach(area IN ITEMS pass broken errors dump embed messages layout verdict)
+foreach(area IN ITEMS pass broken errors messages layout verdict)
   vdsoforge_add_tool_test(abi_${area} SOURCES ${tools_test_dir}/test_abi_${area}.cpp)
 endforeach()
+vdsoforge_add_tool_test(dump_command SOURCES ${tools_test_dir}/test_abi_dump.cpp)
+vdsoforge_add_tool_test(embed_header SOURCES ${tools_test_dir}/test_abi_embed.cpp)
 
 # The cross-check with libabigail's abidiff (abigail-tools) on the same pairs.
 find_program(VDSOFORGE_ABIDIFF abidiff REQUIRED)
@@ -49,31 +52,31 @@ add_custom_command(
   DEPENDS vdsoforge vdsoforge-getrandom "${abi_built_image}"
   COMMENT "Embedding the built image into test_vdso_embedded.h"
   VERBATIM)
-add_executable(abi_embed_program ${tools_test_dir}/embed_program.c "${abi_embed_header}")
-target_include_directories(abi_embed_program PRIVATE "${abi_embed_dir}")
-set_target_properties(abi_embed_program PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON)
-target_compile_options(abi_embed_program PRIVATE -Wall -Wextra -Werror -Wshadow -Wconversion
+add_executable(embed_header_program ${tools_test_dir}/embed_program.c "${abi_embed_header}")
+target_include_directories(embed_header_program PRIVATE "${abi_embed_dir}")
+set_target_properties(embed_header_program PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON)
+target_compile_options(embed_header_program PRIVATE -Wall -Wextra -Werror -Wshadow -Wconversion
                                                  -Wno-sign-conversion)
-add_test(NAME "abi_embed_program: maps the embedded image and calls getrandom by its offset"
-         COMMAND abi_embed_program)
-set_tests_properties("abi_embed_program: maps the embedded image and calls getrandom by its offset"
+add_test(NAME "embed_header_program: maps the embedded image and calls getrandom by its offset"
+         COMMAND embed_header_program)
+set_tests_properties("embed_header_program: maps the embedded image and calls getrandom by its offset"
                      PROPERTIES SKIP_RETURN_CODE 77)
 
 # `embed --format kernel`: what it writes for Linux 6.12 and what it refuses
 # (the file compiled and checked: tests/kernel/tests.cmake).
-vdsoforge_add_tool_test(embed_kernel SOURCES ${tools_test_dir}/test_embed_kernel.cpp)
+vdsoforge_add_tool_test(embed_kernel_format SOURCES ${tools_test_dir}/test_embed_kernel.cpp)
 
 # ---- check -------------------------------------------------------------------------------------
 # The command run as the build runs it, and its stack analysis driven with
 # hand-assembled code.
-vdsoforge_add_tool_test(elf_check SOURCES ${tools_test_dir}/test_check.cpp)
-vdsoforge_add_tool_test(elf_stack_analysis SOURCES ${tools_test_dir}/test_stack_analysis.cpp)
+vdsoforge_add_tool_test(check_command SOURCES ${tools_test_dir}/test_check.cpp)
+vdsoforge_add_tool_test(check_stack_analysis SOURCES ${tools_test_dir}/test_stack_analysis.cpp)
 
 # ---- run ---------------------------------------------------------------------------------------
-vdsoforge_add_tool_test(loader_run_command SOURCES ${tools_test_dir}/test_run_command.cpp)
+vdsoforge_add_tool_test(run_command SOURCES ${tools_test_dir}/test_run_command.cpp)
 
 # ---- every command's messages: one error style, one exit-code rule -----------------------------
-vdsoforge_add_tool_test(tool_messages SOURCES ${tools_test_dir}/test_cli_messages.cpp)
+vdsoforge_add_tool_test(cli_messages SOURCES ${tools_test_dir}/test_cli_messages.cpp)
 
 # ---- the installed tool ------------------------------------------------------------------------
 # run, exec and abi find the image installed beside a copied tool, never the
@@ -104,9 +107,9 @@ find_program(VDSOFORGE_XMLLINT xmllint REQUIRED)
 # Debian's interpreter, where python3-jsonschema is installed (not whatever
 # python3 comes first in PATH).
 find_program(VDSOFORGE_SYSTEM_PYTHON python3 PATHS /usr/bin NO_DEFAULT_PATH REQUIRED)
-vdsoforge_add_tool_test(reports
+vdsoforge_add_tool_test(report_formats
   SOURCES ${tools_test_dir}/test_reports.cpp ${tools_test_dir}/report_validation.cpp)
-target_compile_definitions(reports PRIVATE
+target_compile_definitions(report_formats PRIVATE
   VDSOFORGE_XMLLINT="${VDSOFORGE_XMLLINT}"
   VDSOFORGE_SYSTEM_PYTHON="${VDSOFORGE_SYSTEM_PYTHON}"
   VDSOFORGE_REPORT_SCHEMAS="${tools_test_dir}")

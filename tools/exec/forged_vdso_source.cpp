@@ -16,7 +16,7 @@ namespace {
 #endif
 
 Error memfd_error(const char* what) {
-  return {Errc::map_failed, std::string(what) + ": " + std::strerror(errno)};
+  return {LoaderErrc::map_failed, std::string(what) + ": " + std::strerror(errno)};
 }
 
 // A memfd holding `bytes`, sealed so that neither this process nor a traced
@@ -74,7 +74,7 @@ std::unique_ptr<ForgedVdsoSource> ForgedVdsoSource::open(const std::string& path
   auto image = LoadedImage::open_file(path, err, options);
   if (!image) return nullptr;
   if (image->data_fd() < 0 || image->data_page() == nullptr) {
-    err = {Errc::invalid_argument, path + ": the loader gave no shareable data area"};
+    err = {LoaderErrc::invalid_argument, path + ": the loader gave no shareable data area"};
     return nullptr;
   }
   // The mapped text is exactly what the loader would run: copy it from there.

@@ -6,9 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <span>
+
+#include "vdsoforge/elf_outline.h"
 
 namespace vdsoforge::exec {
 
@@ -19,17 +23,19 @@ namespace {
 std::string check_file(const std::string& path, const std::string& name, bool must_be_elf) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return must_be_elf ? "cannot inspect " + name + ": " + std::strerror(errno) : "";
-  Elf64_Ehdr header{};
+  std::array<uint8_t, kElfFileKindBytes> header{};
   struct stat info {};
-  const bool read_ok = pread(fd, &header, sizeof header, 0) >= static_cast<ssize_t>(EI_NIDENT + 4);
+  const ssize_t got = pread(fd, header.data(), header.size(), 0);
   const bool stat_ok = fstat(fd, &info) == 0;
   close(fd);
-  if (!read_ok || !stat_ok || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0)
+  const auto kind = got > 0 ? read_elf_file_kind(std::span(header).first(static_cast<size_t>(got)))
+                            : std::nullopt;
+  if (!kind || !stat_ok)
     return must_be_elf ? "cannot inspect " + name + " (not a readable ELF file)" : "";
-  if (header.e_ident[EI_CLASS] != ELFCLASS64)
-    return name + (header.e_machine == EM_X86_64 ? " is an x32 program" : " is a 32-bit program") +
+  if (kind->elf_class != ELFCLASS64)
+    return name + (kind->machine == EM_X86_64 ? " is an x32 program" : " is a 32-bit program") +
            "; its vDSO is another ABI, which the image does not provide";
-  if (header.e_machine != EM_X86_64) return name + " is not an x86-64 program";
+  if (kind->machine != EM_X86_64) return name + " is not an x86-64 program";
   return {};
 }
 

@@ -61,7 +61,7 @@ const Chacha20RoutineEntry* Chacha20Routines::find(Chacha20Routine routine) cons
   return nullptr;
 }
 
-std::optional<Chacha20Routines> read_chacha20_routines(const ElfImage& elf, Error& err) {
+std::optional<Chacha20Routines> read_chacha20_routines(const ElfImage& elf, ElfError& err) {
   const Note* found = nullptr;
   for (const Note& note : elf.notes()) {
     if (note.owner == abi::kNoteOwner && note.type == abi::kNoteTypeChachaRoutines) found = &note;

@@ -11,21 +11,22 @@
 namespace vdsoforge {
 
 std::optional<ElfImage> ElfImage::parse(std::span<const uint8_t> bytes, ParseMode mode,
-                                        Error& err) {
+                                        ElfError& err) {
   return ElfParser(bytes, mode, err).run();
 }
 
-std::optional<ElfImage> ElfImage::parse_file(const std::string& path, ParseMode mode, Error& err) {
+std::optional<ElfImage> ElfImage::parse_file(const std::string& path, ParseMode mode,
+                                             ElfError& err) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    err = Error{Errc::io, path + " is a directory, not an image"};
+    err = ElfError{Errc::io, path + " is a directory, not an image"};
     return std::nullopt;
   }
   // POSIX calls rather than a stream so the OS reason (missing file,
   // permission denied ...) reaches the message.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    err = Error{Errc::io, "cannot open " + path + ": " + std::strerror(errno)};
+    err = ElfError{Errc::io, "cannot open " + path + ": " + std::strerror(errno)};
     return std::nullopt;
   }
   std::vector<uint8_t> bytes;
@@ -35,7 +36,7 @@ std::optional<ElfImage> ElfImage::parse_file(const std::string& path, ParseMode 
     if (got == 0) break;
     if (got < 0) {
       if (errno == EINTR) continue;
-      err = Error{Errc::io, "cannot read " + path + ": " + std::strerror(errno)};
+      err = ElfError{Errc::io, "cannot read " + path + ": " + std::strerror(errno)};
       ::close(fd);
       return std::nullopt;
     }

@@ -12,7 +12,7 @@ namespace vdsoforge {
 
 using elf_detail::range_fits;
 
-ElfParser::ElfParser(std::span<const uint8_t> bytes, ParseMode mode, Error& err)
+ElfParser::ElfParser(std::span<const uint8_t> bytes, ParseMode mode, ElfError& err)
     : in_(std::span<const uint8_t>{}), mode_(mode), err_(err) {
   image_.bytes_.assign(bytes.begin(), bytes.end());
   // The view points into the vector's heap buffer, which moving the image
@@ -21,7 +21,7 @@ ElfParser::ElfParser(std::span<const uint8_t> bytes, ParseMode mode, Error& err)
 }
 
 std::optional<ElfImage> ElfParser::run() {
-  err_ = Error{};
+  err_ = ElfError{};
   const bool ok = parse_header() && parse_program_headers() && parse_sections() &&
                   parse_dynamic() && locate_string_table() && parse_sysv_hash() &&
                   parse_gnu_hash() && settle_symbol_count() && parse_symbols() &&

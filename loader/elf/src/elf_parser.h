@@ -21,7 +21,7 @@ namespace vdsoforge {
 
 class ElfParser {
  public:
-  ElfParser(std::span<const uint8_t> bytes, ParseMode mode, Error& err);
+  ElfParser(std::span<const uint8_t> bytes, ParseMode mode, ElfError& err);
   std::optional<ElfImage> run();
 
  private:
@@ -71,7 +71,7 @@ class ElfParser {
   ElfImage image_;
   elf_detail::InputBytes in_;
   ParseMode mode_;
-  Error& err_;
+  ElfError& err_;
 
   std::vector<Region> regions_;
   uint64_t phoff_ = 0, shoff_ = 0;

@@ -23,8 +23,8 @@ inline constexpr const char* kChachaEnvVar = "VDSOFORGE_CHACHA";
 
 // The routine to patch in: `requested` (or $VDSOFORGE_CHACHA when it is
 // automatic), checked against the CPU and the image; otherwise the best
-// supported one.  Errc::invalid_argument for a bad $VDSOFORGE_CHACHA,
-// Errc::not_supported for a routine the CPU or the image lacks.
+// supported one.  LoaderErrc::invalid_argument for a bad $VDSOFORGE_CHACHA,
+// LoaderErrc::not_supported for a routine the CPU or the image lacks.
 std::optional<Chacha20Routine> choose_chacha20_routine(const Chacha20Routines& table,
                                                        Chacha20Routine requested, Error& err);
 

@@ -32,14 +32,14 @@ struct KernelVdso {
   std::vector<KernelMapping> mappings;
 };
 
-// Reads /proc/self/maps once.  nullopt with Errc::kernel_vdso_unavailable
+// Reads /proc/self/maps once.  nullopt with LoaderErrc::kernel_vdso_unavailable
 // when the kernel gave no vDSO, /proc/self/maps cannot be read, or it shows
 // no readable [vdso] mapping starting at AT_SYSINFO_EHDR.
 std::optional<KernelVdso> find_kernel_vdso(Error& err);
 
 // The same [vdso] mapping as bytes only: from AT_SYSINFO_EHDR to the end of
 // the mapping, which (unlike the PT_LOAD) includes the section headers, so the
-// result parses as a complete image.  Empty, with Errc::kernel_vdso_unavailable,
+// result parses as a complete image.  Empty, with LoaderErrc::kernel_vdso_unavailable,
 // when find_kernel_vdso() fails.
 std::span<const uint8_t> kernel_vdso_bytes(Error& err);
 

@@ -67,14 +67,14 @@ class DataPage {
   bool is_ready() const;
   void set_ready(bool ready);
   GenerationMode mode() const;
-  // Errc::not_supported if follow_kernel is asked for and the kernel vDSO has no getrandom.
+  // LoaderErrc::not_supported if follow_kernel is asked for and the kernel vDSO has no getrandom.
   Error set_mode(GenerationMode mode);
   // Address the image reads (inside the read-only data area below it); in an
   // emulated time namespace, the rng data seen through the timens slot.
   const abi::VdsoRngData* image_view() const;
   // The emulated time namespace (see OpenOptions::time_namespace): whether
   // it is on, and switching it for every image over this page.
-  // Errc::not_supported for layouts with neither the pre-6.15 indirection
+  // LoaderErrc::not_supported for layouts with neither the pre-6.15 indirection
   // nor emulated time data.
   bool in_time_namespace() const;
   Error set_time_namespace(bool inside);
@@ -83,10 +83,10 @@ class DataPage {
   // Emulated for images that export __vdso_clock_gettime and whose data area
   // holds the time records apart from the rng data (every profile; an
   // explicit area with the rng data at 0x2000 or above); every call below
-  // returns Errc::not_supported (has_time_data() false) otherwise.
+  // returns LoaderErrc::not_supported (has_time_data() false) otherwise.
   bool has_time_data() const;
   TimeMode time_mode() const;
-  // follow_kernel: Errc::not_supported (or kernel_vdso_unavailable) when
+  // follow_kernel: LoaderErrc::not_supported (or kernel_vdso_unavailable) when
   // this process's own kernel time data cannot be found; manual keeps the
   // page as it is.
   Error set_time_mode(TimeMode mode);
@@ -103,7 +103,7 @@ class DataPage {
   // gettimeofday and time) by `offset` from now on, mirrored data included.
   Error set_realtime_offset(std::chrono::nanoseconds offset);
   // The emulated time namespace's offset for one clock id (0-11, nsec below
-  // one second; Errc::invalid_argument otherwise), in the namespace's page
+  // one second; LoaderErrc::invalid_argument otherwise), in the namespace's page
   // whether or not the namespace is on.
   Error set_time_namespace_offset(int clock, int64_t sec, uint64_t nsec);
 
@@ -151,7 +151,7 @@ struct OpenOptions {
   // rng slot zero) at the vvar/time slot and the real page at the timens
   // slot.  The pre-6.15 profiles swap their vvar page (rng data included);
   // 6.15+ layouts with emulated time data swap only the time page.
-  // Errc::not_supported for layouts with neither.  Outside a namespace the
+  // LoaderErrc::not_supported for layouts with neither.  Outside a namespace the
   // timens slot is inaccessible, as the kernel faults on it.
   bool time_namespace = false;
   // Where the data area lies for an image without the vdsoforge data-layout

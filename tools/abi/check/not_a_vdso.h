@@ -7,7 +7,6 @@
 #include <string>
 
 #include "vdsoforge/elf_image.h"
-#include "vdsoforge/error.h"
 
 namespace vdsoforge::tools {
 
@@ -22,12 +21,12 @@ std::optional<std::string> not_a_vdso_message(const std::string& path);
 inline constexpr const char* kNotAVdsoCode = "not_a_vdso";
 
 // Why a command could not use the file at `path` that the parser (or the
-// loader) refused with `refusal`: the not-a-vDSO evidence when there is
-// some, else the refusal itself.  `code` is kNotAVdsoCode or errc_name().
+// loader) refused: the not-a-vDSO evidence when there is some, else
+// `refusal` (its errc_name() and message) as given.
 struct RefusedInput {
   std::string code, message;
 };
-RefusedInput why_refused(const std::string& path, const Error& refusal);
+RefusedInput why_refused(const std::string& path, RefusedInput refusal);
 
 // Reads the file at `path` as `abi` and `check` do: in inspect mode, so a
 // broken rule is a finding, not a refusal.  A position-independent program

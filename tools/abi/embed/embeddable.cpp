@@ -9,7 +9,7 @@ bool check_embeddable(const ElfImage& elf, std::string_view why_one_blob,
     error = why_one_blob;
     return false;
   }
-  Error note_error;
+  ElfError note_error;
   routines = read_chacha20_routines(elf, note_error);
   if (note_error) {
     error = note_error.message;

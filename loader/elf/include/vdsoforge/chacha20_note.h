@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "vdsoforge/elf_error.h"
 #include "vdsoforge/elf_image.h"
-#include "vdsoforge/error.h"
 
 namespace vdsoforge {
 
@@ -41,6 +41,6 @@ struct Chacha20Routines {
 // nullopt with err unset if the image has no such note (the kernel's vDSO,
 // images of older versions); nullopt with err set (Errc::bad_note) if the note
 // is malformed or its jump is not where and what it says.
-std::optional<Chacha20Routines> read_chacha20_routines(const ElfImage& elf, Error& err);
+std::optional<Chacha20Routines> read_chacha20_routines(const ElfImage& elf, ElfError& err);
 
 }  // namespace vdsoforge

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "vdsoforge/error.h"
+#include "vdsoforge/elf_error.h"
 #include "vdsoforge/layout_profiles.h"
 
 namespace vdsoforge {
@@ -137,8 +137,9 @@ class ElfImage {
   // file is expected (section headers included): a cut anywhere is refused,
   // so pass the kernel's vDSO as kernel_vdso_bytes() (vdsoforge/kernel_vdso.h)
   // returns it.
-  static std::optional<ElfImage> parse(std::span<const uint8_t> bytes, ParseMode mode, Error& err);
-  static std::optional<ElfImage> parse_file(const std::string& path, ParseMode mode, Error& err);
+  static std::optional<ElfImage> parse(std::span<const uint8_t> bytes, ParseMode mode,
+                                       ElfError& err);
+  static std::optional<ElfImage> parse_file(const std::string& path, ParseMode mode, ElfError& err);
 
   std::span<const uint8_t> bytes() const { return bytes_; }
   const ElfIdentity& identity() const { return identity_; }

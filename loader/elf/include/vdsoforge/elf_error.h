@@ -1,4 +1,6 @@
-// Errors of the loader library: a code to branch on and a message for people.
+// Errors of the ELF layer: why an image was refused, as a code to branch on
+// and a message for people.  The loader adds codes of its own
+// (LoaderErrc, vdsoforge/error.h); these are only about reading an image.
 #pragma once
 
 #include <string>
@@ -32,15 +34,11 @@ enum class Errc {
   bad_note,                  // a note record runs past its segment
   missing_data_layout_note,  // image has no vdsoforge data-layout note
   bad_data_layout_note,      // the note is malformed or inconsistent
-  map_failed,                // mmap/memfd failed
-  kernel_vdso_unavailable,   // no AT_SYSINFO_EHDR, or /proc/self/maps does not show it
-  not_supported,             // the kernel lacks a feature (MAP_DROPPABLE, vDSO getrandom)
-  invalid_argument,
 };
 
 std::string_view errc_name(Errc code);
 
-struct Error {
+struct ElfError {
   Errc code = Errc::ok;
   std::string message;  // names the field and file offset where it applies
 

@@ -1,4 +1,4 @@
-#include "vdsoforge/error.h"
+#include "vdsoforge/elf_error.h"
 
 namespace vdsoforge {
 
@@ -54,14 +54,6 @@ std::string_view errc_name(Errc code) {
       return "missing_data_layout_note";
     case Errc::bad_data_layout_note:
       return "bad_data_layout_note";
-    case Errc::map_failed:
-      return "map_failed";
-    case Errc::kernel_vdso_unavailable:
-      return "kernel_vdso_unavailable";
-    case Errc::not_supported:
-      return "not_supported";
-    case Errc::invalid_argument:
-      return "invalid_argument";
   }
   return "unknown";
 }
