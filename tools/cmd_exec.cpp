@@ -20,8 +20,10 @@
 #include "data_page_driver.h"
 #include "default_files.h"
 #include "exec_report.h"
+#include "fault_injector.h"
 #include "forged_vdso_source.h"
 #include "input_error.h"
+#include "params_fault.h"
 #include "process_tree_tracer.h"
 #include "vdsoforge/hex.h"
 #include "vdsoforge/image_defaults.h"
@@ -40,6 +42,7 @@ struct ExecOptions {
   std::string control_socket;
   bool count_syscalls = false;
   std::string report_path;
+  std::string scenario_path;
   bool hide_kernel_vdso = false;
   bool refuse_privileged = false;
   bool quiet = false;
@@ -85,6 +88,15 @@ int run(ExecOptions& options) {
                  options.argv.front().c_str(), options.argv.front().c_str());
     return 2;
   }
+  exec::FaultScenario scenario;
+  if (!options.scenario_path.empty()) {
+    std::string error;
+    auto loaded = exec::load_fault_scenario(options.scenario_path, error);
+    if (!loaded) return refuse("--scenario: " + error);
+    scenario = std::move(*loaded);
+    // Every event is reported with the getrandom system calls around it.
+    if (scenario.needs_syscall_counts()) options.count_syscalls = true;
+  }
   OpenOptions open_options;
   std::chrono::microseconds reseed_period{0};
   if (!options.reseed_every.empty()) {
@@ -112,7 +124,8 @@ int run(ExecOptions& options) {
 
   Error err;
   auto source =
-      exec::ForgedVdsoSource::open(options.image_path, open_options, err, options.hide_kernel_vdso);
+      exec::ForgedVdsoSource::open(options.image_path, open_options, err, options.hide_kernel_vdso,
+                                   exec::params_patch(scenario));
   if (!source) {
     InputError refused = refused_input(options.image_path, err);
     if (err.code == Errc::missing_data_layout_note)
@@ -138,18 +151,27 @@ int run(ExecOptions& options) {
   exec::DataPageDriver driver(source->data_page());
   if (options.not_ready) driver.set_ready(false);
   if (reseed_period.count() > 0) driver.reseed_every(reseed_period);
+  exec::FaultLog fault_log(options.count_syscalls);
+  exec::FaultInjector faults(scenario, source->data_page(), driver, fault_log, getpid());
   std::unique_ptr<exec::ControlServer> control;
   if (!options.control_socket.empty()) {
     std::string error;
-    control = exec::ControlServer::start(options.control_socket, driver, error);
+    control = exec::ControlServer::start(options.control_socket, driver, error, &faults);
     if (!control) return refuse(error);
   }
 
   const auto say = [](const std::string& note) {
     std::fprintf(stderr, "vdsoforge exec: note: %s\n", note.c_str());
   };
-  const exec::TraceResult result = exec::trace_program(
-      {options.argv, source->vdso(), options.count_syscalls, options.refuse_privileged, say});
+  exec::TraceConfig trace;
+  trace.argv = options.argv;
+  trace.vdso = source->vdso();
+  trace.count_getrandom = options.count_syscalls;
+  trace.refuse_privileged = options.refuse_privileged;
+  trace.on_note = say;
+  trace.on_getrandom_syscall = [&faults] { faults.on_getrandom_syscall(); };
+  faults.start();
+  const exec::TraceResult result = exec::trace_program(trace);
   control.reset();
 
   if (!result.message.empty()) std::fprintf(stderr, "vdsoforge exec: %s\n", result.message.c_str());
@@ -165,6 +187,9 @@ int run(ExecOptions& options) {
     context.refuse_privileged = options.refuse_privileged;
     context.reseeds_forced = driver.reseeds_forced();
     context.final_generation = source->data_page().generation();
+    context.faults = &fault_log;
+    context.scenario = &faults.scenario();
+    context.scenario_path = options.scenario_path;
     std::string error;
     if (!exec::write_report(options.report_path, context, result, error)) {
       std::fprintf(stderr, "vdsoforge exec: %s\n", error.c_str());
@@ -223,11 +248,15 @@ const CommandRegistration registration{Command{
                      "the image serves them by a signed DURATION (+1h, -90s, 1500ms, 2d)");
       sub.add_option(
           "--control", options->control_socket,
-          "serve `vdsoforge ctl SOCKET reseed | ready 0|1 | status` on this Unix socket");
+          "serve `vdsoforge ctl SOCKET reseed | ready 0|1 | wipe | status` on this Unix socket");
       sub.add_flag("--count-syscalls", options->count_syscalls,
                    "count getrandom(2) system calls (a seccomp user notification on that call "
                    "only)");
       sub.add_option("--report", options->report_path, "write a JSON report to FILE");
+      sub.add_option("--scenario", options->scenario_path,
+                     "inject the faults FILE scripts (generation storms, is_ready flapping, "
+                     "dropped state pages, parameter-query answers; docs/exec.md); implies "
+                     "--count-syscalls");
       sub.add_flag("--hide-kernel-vdso", options->hide_kernel_vdso,
                    "unmap the kernel's [vdso] and [vvar*] pages in the program");
       sub.add_flag("--refuse-privileged", options->refuse_privileged,

@@ -117,3 +117,14 @@ add_dependencies(exec_untraced exec_glibc_probe exec_vdso_probe)
 if(TARGET exec_kernel_selftest_build)
   add_dependencies(exec_untraced exec_kernel_selftest_build)
 endif()
+
+# Fault injection (--scenario, ctl wipe) on each consumer.
+foreach(consumer glibc go)
+  vdsoforge_add_test(exec_faults_${consumer} NEEDS_IMAGE
+    SOURCES "${exec_test_dir}/test_faults.cpp" LIBS vdsoforge_exec_harness)
+  add_dependencies(exec_faults_${consumer} exec_glibc_probe)
+endforeach()
+target_compile_definitions(exec_faults_go PRIVATE VDSOFORGE_EXEC_CONSUMER_GO=1)
+if(TARGET exec_go_probe_build)
+  add_dependencies(exec_faults_go exec_go_probe_build)
+endif()

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "fault_report.h"
+
 namespace vdsoforge::exec {
 
 namespace {
@@ -45,6 +47,8 @@ bool write_report(const std::string& path, const ReportContext& context, const T
   if (!result.message.empty()) outcome["message"] = result.message;
   report["outcome"] = outcome;
   report["reseeds_forced"] = context.reseeds_forced;
+  if (context.faults && context.scenario)
+    report["faults"] = fault_report(*context.faults, *context.scenario, context.scenario_path);
   report["final_generation"] = context.final_generation;
 
   nlohmann::json processes = nlohmann::json::array();

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "fault_events.h"
+#include "fault_scenario.h"
 #include "process_tree_tracer.h"
 
 namespace vdsoforge::exec {
@@ -18,6 +20,10 @@ struct ReportContext {
   bool refuse_privileged = false;
   uint64_t reseeds_forced = 0;
   uint64_t final_generation = 0;
+  // Injected faults (--scenario, ctl): the report's "faults" section.
+  const FaultLog* faults = nullptr;
+  const FaultScenario* scenario = nullptr;
+  std::string scenario_path;
 };
 
 // False with error set if the file cannot be written.

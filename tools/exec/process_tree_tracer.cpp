@@ -337,6 +337,7 @@ class Supervisor {
     if (x86_64 && nr == SYS_getrandom) {
       ++result_.getrandom_syscalls;
       ++process_of_thread(tid).getrandom_syscalls;
+      if (config_.on_getrandom_syscall) config_.on_getrandom_syscall();
       answer(request->id);
       return;
     }
