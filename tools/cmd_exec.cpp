@@ -246,9 +246,9 @@ const CommandRegistration registration{Command{
       sub.add_option("--clock-offset", options->clock_offset,
                      "shift CLOCK_REALTIME, its coarse twin, CLOCK_TAI, gettimeofday and time as "
                      "the image serves them by a signed DURATION (+1h, -90s, 1500ms, 2d)");
-      sub.add_option(
-          "--control", options->control_socket,
-          "serve `vdsoforge ctl SOCKET reseed | ready 0|1 | wipe | status` on this Unix socket");
+      sub.add_option("--control", options->control_socket,
+                     "serve `vdsoforge ctl SOCKET reseed | ready 0|1 | wipe | snapshot | restore | "
+                     "status` on this Unix socket");
       sub.add_flag("--count-syscalls", options->count_syscalls,
                    "count getrandom(2) system calls (a seccomp user notification on that call "
                    "only)");

@@ -114,10 +114,10 @@ bool ControlServer::apply_fault(const std::string& command) {
   std::optional<FaultAction> action;
   if (command == "reseed")
     action = FaultAction::bump;
-  else if (command == "ready 0" || command == "ready 1" || command == "wipe")
-    action = parse_fault_action(command == "wipe"
-                                    ? std::vector<std::string>{"wipe"}
-                                    : std::vector<std::string>{"ready", command.substr(6)});
+  else if (command == "ready 0" || command == "ready 1")
+    action = parse_fault_action({"ready", command.substr(6)});
+  else if (command == "wipe" || command == "snapshot" || command == "restore")
+    action = parse_fault_action({command});
   if (!action) return false;
   faults_->apply(*action, "ctl " + command);
   return true;
@@ -131,7 +131,8 @@ std::string ControlServer::answer(const std::string& command) {
   } else if (command == "ready 0" || command == "ready 1") {
     driver_.set_ready(command.back() == '1');
   } else if (command != "status") {
-    return "error: unknown command \"" + command + "\" (reseed | ready 0|1 | wipe | status)";
+    return "error: unknown command \"" + command +
+           "\" (reseed | ready 0|1 | wipe | snapshot | restore | status)";
   }
   return "ok " + driver_.status();
 }

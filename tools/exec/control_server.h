@@ -4,8 +4,10 @@
 //   reseed       -> "ok generation=G ready=R reseeds=N mode=M"
 //   ready 0|1    -> the same, after setting is_ready
 //   status       -> the same
+//   snapshot     -> the same, after saving the tree's state pages
+//   restore      -> the same, after writing them back
 //   wipe         -> the same, after dropping the tree's MAP_DROPPABLE pages
-//                   (fault_injector.h; reseed, ready and wipe are logged as
+//                   (fault_injector.h; all but status are logged as
 //                   fault events when an injector is given)
 // anything else  -> "error: ..."
 #pragma once

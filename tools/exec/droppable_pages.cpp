@@ -20,11 +20,6 @@ namespace {
 #define MADV_PAGEOUT 21
 #endif
 
-struct Mapping {
-  uintptr_t start = 0, end = 0;
-  uint64_t resident = 0;
-};
-
 pid_t parent_of(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -33,11 +28,18 @@ pid_t parent_of(pid_t pid) {
   return 0;
 }
 
-// The droppable mappings of `pid`: smaps entries whose VmFlags include "dp".
-std::vector<Mapping> droppable_mappings(pid_t pid) {
+uint64_t resident_of(const std::vector<DroppableMapping>& mappings) {
+  uint64_t total = 0;
+  for (const DroppableMapping& m : mappings) total += m.resident;
+  return total;
+}
+
+}  // namespace
+
+std::vector<DroppableMapping> droppable_mappings_of(pid_t pid) {
   std::ifstream smaps("/proc/" + std::to_string(pid) + "/smaps");
-  std::vector<Mapping> found;
-  Mapping current;
+  std::vector<DroppableMapping> found;
+  DroppableMapping current;
   std::string line;
   while (std::getline(smaps, line)) {
     const size_t dash = line.find('-');
@@ -59,14 +61,6 @@ std::vector<Mapping> droppable_mappings(pid_t pid) {
   }
   return found;
 }
-
-uint64_t resident_of(const std::vector<Mapping>& mappings) {
-  uint64_t total = 0;
-  for (const Mapping& m : mappings) total += m.resident;
-  return total;
-}
-
-}  // namespace
 
 std::vector<pid_t> processes_below(pid_t root) {
   std::map<pid_t, std::vector<pid_t>> children;
@@ -94,7 +88,7 @@ std::vector<pid_t> processes_below(pid_t root) {
 DroppedPages drop_droppable_pages(pid_t root) {
   DroppedPages dropped;
   for (const pid_t pid : processes_below(root)) {
-    const std::vector<Mapping> mappings = droppable_mappings(pid);
+    const std::vector<DroppableMapping> mappings = droppable_mappings_of(pid);
     if (mappings.empty()) continue;
     ++dropped.processes;
     dropped.mappings += static_cast<unsigned>(mappings.size());
@@ -105,7 +99,7 @@ DroppedPages drop_droppable_pages(pid_t root) {
       continue;
     }
     std::vector<iovec> ranges;
-    for (const Mapping& m : mappings)
+    for (const DroppableMapping& m : mappings)
       ranges.push_back({reinterpret_cast<void*>(m.start), m.end - m.start});
     // One call per mapping: a mapping unmapped meanwhile fails alone.
     for (const iovec& range : ranges) {
@@ -116,7 +110,7 @@ DroppedPages drop_droppable_pages(pid_t root) {
       }
     }
     close(pidfd);
-    dropped.resident_after += resident_of(droppable_mappings(pid));
+    dropped.resident_after += resident_of(droppable_mappings_of(pid));
   }
   return dropped;
 }

@@ -36,6 +36,14 @@ struct DroppedPages {
   std::string describe() const;
 };
 
+struct DroppableMapping {
+  uintptr_t start = 0, end = 0;
+  uint64_t resident = 0;  // smaps Rss, bytes
+};
+
+// The droppable mappings of `pid`: smaps entries whose VmFlags include "dp".
+std::vector<DroppableMapping> droppable_mappings_of(pid_t pid);
+
 // Every process below `root` (PPid links in /proc), not `root` itself.
 std::vector<pid_t> processes_below(pid_t root);
 

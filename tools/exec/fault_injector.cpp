@@ -103,6 +103,17 @@ std::string FaultInjector::apply(FaultAction action, const std::string& source) 
                        {"errors", dropped.errors.size()}};
       break;
     }
+    case FaultAction::snapshot:
+    case FaultAction::restore: {
+      const bool take = action == FaultAction::snapshot;
+      const StateSnapshot::Counts counts = take ? snapshot_.take(tree_root_) : snapshot_.restore();
+      event.detail = counts.describe(take ? "saved" : "restored");
+      event.numbers = {{"processes", counts.processes},
+                       {"mappings", counts.mappings},
+                       {"bytes", counts.bytes},
+                       {"errors", counts.errors.size()}};
+      break;
+    }
   }
   event.action = fault_action_name(action);
   event.source = source;

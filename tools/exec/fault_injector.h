@@ -20,6 +20,7 @@
 #include "data_page_driver.h"
 #include "fault_events.h"
 #include "fault_scenario.h"
+#include "state_snapshot.h"
 #include "vdsoforge/loader.h"
 
 namespace vdsoforge::exec {
@@ -50,7 +51,8 @@ class FaultInjector {
   DataPageDriver& driver_;
   FaultLog& log_;
   const pid_t tree_root_;
-  std::mutex action_mutex_;      // one action at a time, whoever asks
+  std::mutex action_mutex_;  // one action at a time, whoever asks
+  StateSnapshot snapshot_;
   std::vector<uint64_t> fired_;  // per rule
   std::mutex timer_mutex_;
   std::condition_variable wake_;

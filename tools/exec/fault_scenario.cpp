@@ -44,6 +44,10 @@ const char* fault_action_name(FaultAction action) {
       return "ready toggle";
     case FaultAction::wipe:
       return "wipe";
+    case FaultAction::snapshot:
+      return "snapshot";
+    case FaultAction::restore:
+      return "restore";
   }
   return "?";
 }
@@ -51,6 +55,8 @@ const char* fault_action_name(FaultAction action) {
 std::optional<FaultAction> parse_fault_action(const std::vector<std::string>& words) {
   if (words.size() == 1 && words[0] == "bump") return FaultAction::bump;
   if (words.size() == 1 && words[0] == "wipe") return FaultAction::wipe;
+  if (words.size() == 1 && words[0] == "snapshot") return FaultAction::snapshot;
+  if (words.size() == 1 && words[0] == "restore") return FaultAction::restore;
   if (words.size() == 2 && words[0] == "ready") {
     if (words[1] == "0") return FaultAction::ready_off;
     if (words[1] == "1") return FaultAction::ready_on;
@@ -123,7 +129,9 @@ std::optional<FaultScenario> parse_fault_scenario(const std::string& text, const
       action.resize(action.size() - 2);
     }
     const auto parsed = parse_fault_action(action);
-    if (!parsed) return fail("unknown action (bump | ready 0 | ready 1 | ready toggle | wipe)");
+    if (!parsed)
+      return fail(
+          "unknown action (bump | ready 0 | ready 1 | ready toggle | wipe | snapshot | restore)");
     rule.action = *parsed;
     const size_t comment = line.find('#');
     rule.text = line.substr(0, comment);

@@ -10,6 +10,7 @@
 //   after 10 syscalls wipe         once, after the 10th
 //   every 3ms ready toggle         ready 0 | ready 1 | ready toggle
 //   at 40ms wipe                   drop every MAP_DROPPABLE page of the tree
+//   at 10ms snapshot / at 30ms restore   save the tree's state pages / write them back
 //   params decline                 set-up: the parameter query answers as s390 without
 //                                  its vector facility (-ENOSYS, nothing filled)
 //   params state-size 8192         set-up: the query reports this state size
@@ -29,6 +30,8 @@ enum class FaultAction {
   ready_on,      // is_ready = 1
   ready_toggle,  // is_ready flips
   wipe,          // the tree's MAP_DROPPABLE pages are dropped, as under memory pressure
+  snapshot,      // the tree's state pages are saved (state_snapshot.h)
+  restore,       // and written back: the tree continues from the saved states
 };
 
 const char* fault_action_name(FaultAction action);
