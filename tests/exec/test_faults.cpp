@@ -277,6 +277,58 @@ TEST_CASE("a snapshot restored: the same bytes again, unless the generation move
           events_of(bumped)[2]["getrandom_syscalls_after"].dump() + " key fetches after it)");
 }
 
+namespace {
+
+// Threads that come and go (probes/thread_churn.c on glibc, `go_probe churn`
+// on Go: goroutines locked to their threads, which end with them).
+ProbeRun run_churn(const test_support::TempDir& dir, std::vector<std::string> options) {
+  const Consumers consumers = require_consumers(kNeedsGo);
+  const std::filesystem::path samples = dir.path("churn.bin");
+  const std::vector<std::string> workload = {samples.string(), "30", "4", "200"};
+  Probe probe;
+  probe.samples = samples;
+#if VDSOFORGE_EXEC_CONSUMER_GO
+  probe.program = consumers.go_probe.string();
+  probe.command = {probe.program, "churn"};
+#else
+  probe.program = consumers.ld_so.string();
+  probe.command = {probe.program, "--library-path", consumers.glibc_dir.string(),
+                   VDSOFORGE_THREAD_CHURN};
+#endif
+  probe.command.insert(probe.command.end(), workload.begin(), workload.end());
+  return run_probe({probe, VDSOFORGE_TEST_IMAGE, std::move(options)});
+}
+
+}  // namespace
+
+TEST_CASE("threads come and go while the generation changes: states reused, never repeated") {
+  test_support::TempDir dir;
+  // 30 rounds of 4 threads, 200 calls each: 120 threads, 24,000 results.
+  const ProbeRun quiet = run_churn(dir, {"--count-syscalls"});
+  const std::string scenario = write_scenario(dir, "every 1ms bump\n");
+  const ProbeRun storm = run_churn(dir, {"--scenario", scenario});
+  INFO(kConsumer << " churn: " << quiet.describe());
+  INFO(kConsumer << " churn under a bump every 1ms: " << storm.describe());
+  REQUIRE(quiet.exit_status == 0);
+  REQUIRE(storm.exit_status == 0);
+  REQUIRE(quiet.calls == 24'000);
+  // A thread's state outlives it: the next thread gets it, key and all, so
+  // 120 threads make about as many key fetches as threads run at once.
+  CHECK(quiet.syscalls <= 4 + kSyscallSlack);
+  REQUIRE(storm.reseeds >= 2);  // the run takes far longer than 2 ms
+  // A reused state whose generation is old refetches; every live one does.
+  CHECK(storm.syscalls > quiet.syscalls);
+  CHECK(storm.syscalls <= 4 * (storm.reseeds + 1) + kSyscallSlack);
+  CHECK(storm.samples.size() == 24'000);
+  CHECK(repeated_blocks(storm.samples) == 0);
+  CHECK(output_problem(storm.samples).empty());
+  CHECK(output_problem(quiet.samples).empty());
+  summary(std::string(kConsumer) + " 120 threads in 30 rounds: " + std::to_string(quiet.syscalls) +
+          " key fetches; under a bump every 1ms (" + std::to_string(storm.reseeds) +
+          " bumps): " + std::to_string(storm.syscalls) + ", no repeated sample in " +
+          std::to_string(storm.samples.size()));
+}
+
 TEST_CASE("the parameter query declined (s390 without its vector facility)") {
   test_support::TempDir dir;
   const std::string scenario = write_scenario(dir, "params decline\n");

@@ -24,7 +24,8 @@ if(EXISTS "${VDSOFORGE_CONSUMER_ROOT}/usr/lib/go-1.24/bin/go")
   add_custom_command(OUTPUT "${exec_go_probe}"
     COMMAND "${exec_test_dir}/build_go_probe.sh" "${VDSOFORGE_CONSUMER_ROOT}"
             "${exec_test_dir}/probes/go" "${exec_go_probe}" "${VDSOFORGE_CONSUMER_ROOT}/../gocache"
-    DEPENDS "${exec_test_dir}/probes/go/main.go" "${exec_test_dir}/build_go_probe.sh"
+    DEPENDS "${exec_test_dir}/probes/go/main.go" "${exec_test_dir}/probes/go/churn.go"
+            "${exec_test_dir}/build_go_probe.sh"
     COMMENT "Building the Go 1.24 probe")
   add_custom_target(exec_go_probe_build ALL DEPENDS "${exec_go_probe}")
 endif()
@@ -122,7 +123,16 @@ endif()
 foreach(consumer glibc go)
   vdsoforge_add_test(exec_faults_${consumer} NEEDS_IMAGE
     SOURCES "${exec_test_dir}/test_faults.cpp" LIBS vdsoforge_exec_harness)
-  add_dependencies(exec_faults_${consumer} exec_glibc_probe)
+  add_dependencies(exec_faults_${consumer} exec_glibc_probe exec_thread_churn)
+endforeach()
+# Threads that come and go while the generation changes (glibc).
+add_executable(exec_thread_churn "${exec_test_dir}/probes/thread_churn.c")
+target_compile_options(exec_thread_churn PRIVATE -Wall -Wextra -Werror -fno-sanitize=all)
+target_link_options(exec_thread_churn PRIVATE -fno-sanitize=all)
+target_link_libraries(exec_thread_churn PRIVATE Threads::Threads)
+foreach(consumer glibc go)
+  target_compile_definitions(exec_faults_${consumer} PRIVATE
+    VDSOFORGE_THREAD_CHURN="$<TARGET_FILE:exec_thread_churn>")
 endforeach()
 target_compile_definitions(exec_faults_go PRIVATE VDSOFORGE_EXEC_CONSUMER_GO=1)
 if(TARGET exec_go_probe_build)

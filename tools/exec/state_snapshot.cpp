@@ -25,8 +25,8 @@ StateSnapshot::Counts StateSnapshot::take(pid_t root) {
       // A page the kernel dropped reads as zeros, as the program would read it.
       if (process_vm_readv(pid, &local, 1, &remote, 1, 0) !=
           static_cast<ssize_t>(region.bytes.size())) {
-        counts.errors.push_back("process " + std::to_string(pid) + ": process_vm_readv: " +
-                                std::strerror(errno));
+        counts.errors.push_back("process " + std::to_string(pid) +
+                                ": process_vm_readv: " + std::strerror(errno));
         continue;
       }
       ++counts.mappings;
