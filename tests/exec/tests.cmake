@@ -75,11 +75,15 @@ target_include_directories(exec_mutants PRIVATE "${PROJECT_SOURCE_DIR}/tests/con
 add_executable(exec_workload "${exec_test_dir}/probes/workload.c")
 target_compile_options(exec_workload PRIVATE -Wall -Wextra -Werror)
 
+# What any seccomp filter costs a system call, cached or not (the same benchmark).
+add_executable(exec_seccomp_cost "${exec_test_dir}/probes/seccomp_cost.c")
+target_compile_options(exec_seccomp_cost PRIVATE -Wall -Wextra -Werror)
+
 # The probes stand for ordinary programs run under exec's ptrace, where
 # LeakSanitizer cannot work (it ptraces the process's own threads at exit):
 # they are built without sanitizers in every preset.  The host code under
 # test, the vdsoforge tracer, keeps them.
-foreach(probe exec_glibc_probe exec_vdso_probe exec_workload)
+foreach(probe exec_glibc_probe exec_vdso_probe exec_workload exec_seccomp_cost)
   target_compile_options(${probe} PRIVATE -fno-sanitize=all)
   target_link_options(${probe} PRIVATE -fno-sanitize=all)
 endforeach()
