@@ -172,6 +172,7 @@ int run(ExecOptions& options) {
   trace.on_getrandom_syscall = [&faults] { faults.on_getrandom_syscall(); };
   faults.start();
   const exec::TraceResult result = exec::trace_program(trace);
+  faults.stop();
   control.reset();
 
   if (!result.message.empty()) std::fprintf(stderr, "vdsoforge exec: %s\n", result.message.c_str());

@@ -413,4 +413,8 @@ TEST_CASE("scenario files with mistakes are refused with the line and the reason
       test_support::run_tool({"exec", "--scenario", dir.path("none.txt").string(), "--", "true"});
   CHECK(missing.exit_code == 2);
   CHECK(missing.err.find("cannot read the scenario") != std::string::npos);
+  const test_support::ToolResult directory =
+      test_support::run_tool({"exec", "--scenario", dir.path("").string(), "--", "true"});
+  CHECK(directory.exit_code == 2);
+  CHECK(directory.err.find("cannot read the scenario") != std::string::npos);
 }

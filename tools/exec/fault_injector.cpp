@@ -16,7 +16,9 @@ FaultInjector::FaultInjector(FaultScenario scenario, DataPage& page, DataPageDri
       tree_root_(tree_root),
       fired_(scenario_.rules.size(), 0) {}
 
-FaultInjector::~FaultInjector() {
+FaultInjector::~FaultInjector() { stop(); }
+
+void FaultInjector::stop() {
   {
     std::lock_guard lock(timer_mutex_);
     stop_ = true;

@@ -36,6 +36,8 @@ class FaultInjector {
 
   // Starts the time rules; their clock starts now.
   void start();
+  // Stops them (the program has ended: nothing more to record).
+  void stop();
   // The supervisor saw a getrandom system call (it has not run yet).
   void on_getrandom_syscall();
   // Carries out `action` now, records it with `source`; returns its detail.

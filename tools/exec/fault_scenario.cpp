@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -144,6 +145,11 @@ std::optional<FaultScenario> parse_fault_scenario(const std::string& text, const
 }
 
 std::optional<FaultScenario> load_fault_scenario(const std::string& path, std::string& error) {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    error = "cannot read the scenario " + path + ": it is a directory";
+    return std::nullopt;
+  }
   std::ifstream in(path);
   if (!in) {
     error = "cannot read the scenario " + path + ": " + std::strerror(errno);

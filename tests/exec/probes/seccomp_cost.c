@@ -32,10 +32,14 @@ static struct sock_filter allow_all[] = {RET(SECCOMP_RET_ALLOW)};
 /* SECCOMP_RET_TRACE stands in for exec's user notification: without a
  * tracer an execve would fail, but this program makes none. */
 static struct sock_filter like_exec[] = {
-    LOAD(arch),          IF_EQUAL(AUDIT_ARCH_X86_64, 0, 5),
-    LOAD(nr),            IF_EQUAL(59, 2, 0),
-    IF_EQUAL(322, 1, 0), RET(SECCOMP_RET_ALLOW),
-    RET(SECCOMP_RET_TRACE), RET(SECCOMP_RET_ALLOW),
+    LOAD(arch),
+    IF_EQUAL(AUDIT_ARCH_X86_64, 0, 5),
+    LOAD(nr),
+    IF_EQUAL(59, 2, 0),
+    IF_EQUAL(322, 1, 0),
+    RET(SECCOMP_RET_ALLOW),
+    RET(SECCOMP_RET_TRACE),
+    RET(SECCOMP_RET_ALLOW),
 };
 static struct sock_filter reads_argument[] = {
     LOAD(args[0]),
