@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "deterministic_report.h"
 #include "fault_report.h"
 
 namespace vdsoforge::exec {
@@ -50,6 +51,7 @@ bool write_report(const std::string& path, const ReportContext& context, const T
   if (context.faults && context.scenario)
     report["faults"] = fault_report(*context.faults, *context.scenario, context.scenario_path);
   report["final_generation"] = context.final_generation;
+  if (context.deterministic) report["deterministic"] = deterministic_report(*context.deterministic);
 
   nlohmann::json processes = nlohmann::json::array();
   for (const ProcessRecord& p : result.processes) {

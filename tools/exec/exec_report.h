@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "deterministic_replay.h"
 #include "fault_events.h"
 #include "fault_scenario.h"
 #include "process_tree_tracer.h"
@@ -24,6 +25,7 @@ struct ReportContext {
   const FaultLog* faults = nullptr;
   const FaultScenario* scenario = nullptr;
   std::string scenario_path;
+  const DeterministicReplay* deterministic = nullptr;  // --deterministic's draws
 };
 
 // False with error set if the file cannot be written.

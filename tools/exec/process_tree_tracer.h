@@ -22,6 +22,10 @@
 #include "vdso_installer.h"
 
 namespace vdsoforge::exec {
+class DeterministicReplay;
+}
+
+namespace vdsoforge::exec {
 
 struct TraceConfig {
   std::vector<std::string> argv;
@@ -34,6 +38,9 @@ struct TraceConfig {
   // Fault injection (fault_injector.h): told of each counted getrandom
   // system call before the call runs.
   std::function<void()> on_getrandom_syscall;
+  // --deterministic: answers every getrandom(2) and seeds AT_RANDOM
+  // (deterministic_replay.h); nullptr leaves both to the kernel.
+  DeterministicReplay* deterministic = nullptr;
 };
 
 struct ProcessRecord {
