@@ -1,7 +1,8 @@
-// vdsoforge ctl SOCKET reseed | ready 0|1 | status
+// vdsoforge ctl SOCKET reseed | ready 0|1 | wipe | snapshot | restore | status
 //
 // Drives a running `vdsoforge exec --control SOCKET`: forces a reseed, sets
-// the RNG-ready flag, or asks for the data page's state.  Prints the reply.
+// the RNG-ready flag, drops, saves or restores the program's MAP_DROPPABLE
+// state pages, or asks for the data page's state.  Prints the reply.
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -13,7 +14,7 @@
 namespace vdsoforge::tools {
 namespace {
 
-constexpr const char* kCommands = "reseed | ready 0|1 | status";
+constexpr const char* kCommands = "reseed | ready 0|1 | wipe | snapshot | restore | status";
 
 struct CtlOptions {
   std::string socket;
@@ -30,7 +31,8 @@ std::optional<std::string> control_line(const CtlOptions& options, std::string& 
                                   : "ready takes 0 or 1, not '" + options.value + "'";
     return std::nullopt;
   }
-  if (options.command != "reseed" && options.command != "status") {
+  if (options.command != "reseed" && options.command != "status" && options.command != "wipe" &&
+      options.command != "snapshot" && options.command != "restore") {
     error = "unknown command '" + options.command + "' (" + kCommands + ")";
     return std::nullopt;
   }
@@ -79,7 +81,9 @@ const CommandRegistration registration{Command{
           ->type_name("0|1");
       return [options] { return run(*options); };
     },
-    "ctl", "control a running `vdsoforge exec --control SOCKET` (reseed, ready 0|1, status)"}};
+    "ctl",
+    "control a running `vdsoforge exec --control SOCKET` (reseed, ready 0|1, wipe, snapshot, "
+    "restore, status)"}};
 
 }  // namespace
 }  // namespace vdsoforge::tools

@@ -21,9 +21,11 @@
 #include "default_files.h"
 #include "deterministic_replay.h"
 #include "exec_report.h"
+#include "fault_injector.h"
 #include "forged_vdso_source.h"
 #include "input_error.h"
 #include "open_options_from_flags.h"
+#include "params_fault.h"
 #include "process_tree_tracer.h"
 #include "vdsoforge/hex.h"
 #include "vdsoforge/image_defaults.h"
@@ -42,6 +44,7 @@ struct ExecOptions {
   std::string control_socket;
   bool count_syscalls = false;
   std::string report_path;
+  std::string scenario_path;
   bool hide_kernel_vdso = false;
   bool refuse_privileged = false;
   bool quiet = false;
@@ -115,6 +118,15 @@ int run(ExecOptions& options) {
                  options.argv.front().c_str(), options.argv.front().c_str());
     return 2;
   }
+  exec::FaultScenario scenario;
+  if (!options.scenario_path.empty()) {
+    std::string error;
+    auto loaded = exec::load_fault_scenario(options.scenario_path, error);
+    if (!loaded) return refuse("--scenario: " + error);
+    scenario = std::move(*loaded);
+    // Every event is reported with the getrandom system calls around it.
+    if (scenario.needs_syscall_counts()) options.count_syscalls = true;
+  }
   exec::ReplaySchedule schedule;
   if (const std::string why = deterministic_schedule(options, schedule); !why.empty())
     return refuse(why);
@@ -148,7 +160,8 @@ int run(ExecOptions& options) {
 
   Error err;
   auto source =
-      exec::ForgedVdsoSource::open(options.image_path, open_options, err, options.hide_kernel_vdso);
+      exec::ForgedVdsoSource::open(options.image_path, open_options, err, options.hide_kernel_vdso,
+                                   exec::params_patch(scenario));
   if (!source) {
     InputError refused = refused_input(options.image_path, err);
     if (err.code == Errc::missing_data_layout_note)
@@ -174,10 +187,12 @@ int run(ExecOptions& options) {
   exec::DataPageDriver driver(source->data_page());
   if (options.not_ready) driver.set_ready(false);
   if (reseed_period.count() > 0) driver.reseed_every(reseed_period);
+  exec::FaultLog fault_log(options.count_syscalls);
+  exec::FaultInjector faults(scenario, source->data_page(), driver, fault_log, getpid());
   std::unique_ptr<exec::ControlServer> control;
   if (!options.control_socket.empty()) {
     std::string error;
-    control = exec::ControlServer::start(options.control_socket, driver, error);
+    control = exec::ControlServer::start(options.control_socket, driver, error, &faults);
     if (!control) return refuse(error);
   }
 
@@ -189,9 +204,17 @@ int run(ExecOptions& options) {
     schedule.bump_generation = [&source] { return source->data_page().bump_generation(); };
     replay = std::make_unique<exec::DeterministicReplay>(schedule);
   }
-  const exec::TraceResult result =
-      exec::trace_program({options.argv, source->vdso(), options.count_syscalls,
-                           options.refuse_privileged, say, replay.get()});
+  exec::TraceConfig trace;
+  trace.argv = options.argv;
+  trace.vdso = source->vdso();
+  trace.count_getrandom = options.count_syscalls;
+  trace.refuse_privileged = options.refuse_privileged;
+  trace.on_note = say;
+  trace.deterministic = replay.get();
+  trace.on_getrandom_syscall = [&faults] { faults.on_getrandom_syscall(); };
+  faults.start();
+  const exec::TraceResult result = exec::trace_program(trace);
+  faults.stop();
   control.reset();
 
   if (!result.message.empty()) std::fprintf(stderr, "vdsoforge exec: %s\n", result.message.c_str());
@@ -207,6 +230,9 @@ int run(ExecOptions& options) {
     context.refuse_privileged = options.refuse_privileged;
     context.reseeds_forced = driver.reseeds_forced();
     context.final_generation = source->data_page().generation();
+    context.faults = &fault_log;
+    context.scenario = &faults.scenario();
+    context.scenario_path = options.scenario_path;
     context.deterministic = replay.get();
     std::string error;
     if (!exec::write_report(options.report_path, context, result, error)) {
@@ -264,13 +290,17 @@ const CommandRegistration registration{Command{
       sub.add_option("--clock-offset", options->clock_offset,
                      "shift CLOCK_REALTIME, its coarse twin, CLOCK_TAI, gettimeofday and time as "
                      "the image serves them by a signed DURATION (+1h, -90s, 1500ms, 2d)");
-      sub.add_option(
-          "--control", options->control_socket,
-          "serve `vdsoforge ctl SOCKET reseed | ready 0|1 | status` on this Unix socket");
+      sub.add_option("--control", options->control_socket,
+                     "serve `vdsoforge ctl SOCKET reseed | ready 0|1 | wipe | snapshot | restore | "
+                     "status` on this Unix socket");
       sub.add_flag("--count-syscalls", options->count_syscalls,
                    "count getrandom(2) system calls (a seccomp user notification on that call "
                    "only)");
       sub.add_option("--report", options->report_path, "write a JSON report to FILE");
+      sub.add_option("--scenario", options->scenario_path,
+                     "inject the faults FILE scripts (generation storms, is_ready flapping, "
+                     "dropped state pages, parameter-query answers; docs/exec.md); implies "
+                     "--count-syscalls");
       sub.add_flag("--hide-kernel-vdso", options->hide_kernel_vdso,
                    "unmap the kernel's [vdso] and [vvar*] pages in the program");
       sub.add_flag("--refuse-privileged", options->refuse_privileged,

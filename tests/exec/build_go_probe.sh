@@ -12,7 +12,7 @@ fi
 mkdir -p "$cache" "$(dirname "$out")"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp "$src/main.go" "$work/"
+cp "$src"/*.go "$work/"
 printf 'module vdsoforge.example/goprobe\n\ngo 1.24\n' >"$work/go.mod"
 cd "$work"
 env -i PATH=/usr/bin:/bin HOME="$work" GOROOT="$goroot" GOCACHE="$cache" GOPATH="$work/gopath" \

@@ -24,7 +24,8 @@ if(EXISTS "${VDSOFORGE_CONSUMER_ROOT}/usr/lib/go-1.24/bin/go")
   add_custom_command(OUTPUT "${exec_go_probe}"
     COMMAND "${exec_test_dir}/build_go_probe.sh" "${VDSOFORGE_CONSUMER_ROOT}"
             "${exec_test_dir}/probes/go" "${exec_go_probe}" "${VDSOFORGE_CONSUMER_ROOT}/../gocache"
-    DEPENDS "${exec_test_dir}/probes/go/main.go" "${exec_test_dir}/build_go_probe.sh"
+    DEPENDS "${exec_test_dir}/probes/go/main.go" "${exec_test_dir}/probes/go/churn.go"
+            "${exec_test_dir}/build_go_probe.sh"
     COMMENT "Building the Go 1.24 probe")
   add_custom_target(exec_go_probe_build ALL DEPENDS "${exec_go_probe}")
 endif()
@@ -74,11 +75,15 @@ target_include_directories(exec_broken_images PRIVATE "${PROJECT_SOURCE_DIR}/tes
 add_executable(exec_workload "${exec_test_dir}/probes/workload.c")
 target_compile_options(exec_workload PRIVATE -Wall -Wextra -Werror)
 
+# What any seccomp filter costs a system call, cached or not (the same benchmark).
+add_executable(exec_seccomp_cost "${exec_test_dir}/probes/seccomp_cost.c")
+target_compile_options(exec_seccomp_cost PRIVATE -Wall -Wextra -Werror)
+
 # The probes stand for ordinary programs run under exec's ptrace, where
 # LeakSanitizer cannot work (it ptraces the process's own threads at exit):
 # they are built without sanitizers in every preset.  The host code under
 # test, the vdsoforge tracer, keeps them.
-foreach(probe exec_glibc_probe exec_vdso_probe exec_workload)
+foreach(probe exec_glibc_probe exec_vdso_probe exec_workload exec_seccomp_cost)
   target_compile_options(${probe} PRIVATE -fno-sanitize=all)
   target_link_options(${probe} PRIVATE -fno-sanitize=all)
 endforeach()
@@ -116,6 +121,26 @@ target_link_libraries(exec_untraced PRIVATE util)
 add_dependencies(exec_untraced exec_glibc_probe exec_vdso_probe)
 if(TARGET exec_kernel_selftest_build)
   add_dependencies(exec_untraced exec_kernel_selftest_build)
+endif()
+
+# Fault injection (--scenario, ctl wipe) on each consumer.
+foreach(consumer glibc go)
+  vdsoforge_add_test(exec_faults_${consumer} NEEDS_IMAGE
+    SOURCES "${exec_test_dir}/test_faults.cpp" LIBS vdsoforge_exec_harness)
+  add_dependencies(exec_faults_${consumer} exec_glibc_probe exec_thread_churn)
+endforeach()
+# Threads that come and go while the generation changes (glibc).
+add_executable(exec_thread_churn "${exec_test_dir}/probes/thread_churn.c")
+target_compile_options(exec_thread_churn PRIVATE -Wall -Wextra -Werror -fno-sanitize=all)
+target_link_options(exec_thread_churn PRIVATE -fno-sanitize=all)
+target_link_libraries(exec_thread_churn PRIVATE Threads::Threads)
+foreach(consumer glibc go)
+  target_compile_definitions(exec_faults_${consumer} PRIVATE
+    VDSOFORGE_THREAD_CHURN="$<TARGET_FILE:exec_thread_churn>")
+endforeach()
+target_compile_definitions(exec_faults_go PRIVATE VDSOFORGE_EXEC_CONSUMER_GO=1)
+if(TARGET exec_go_probe_build)
+  add_dependencies(exec_faults_go exec_go_probe_build)
 endif()
 
 # --deterministic SEED: real consumers replayed, and getrandom's edge cases

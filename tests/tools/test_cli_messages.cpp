@@ -162,7 +162,8 @@ TEST_CASE("ctl checks its command before connecting, with the ctl prefix, exit 2
       {{"ctl", socket, "ready", "2"}, "vdsoforge ctl: ready takes 0 or 1, not '2'\n"},
       {{"ctl", socket, "reseed", "1"}, "vdsoforge ctl: reseed takes no value ('1' given)\n"},
       {{"ctl", socket, "bogus"},
-       "vdsoforge ctl: unknown command 'bogus' (reseed | ready 0|1 | status)\n"},
+       "vdsoforge ctl: unknown command 'bogus' (reseed | ready 0|1 | wipe | snapshot | restore | "
+       "status)\n"},
   };
   for (const auto& [command, message] : cases) {
     const ToolResult result = run_tool(command);
@@ -176,7 +177,7 @@ TEST_CASE("ctl checks its command before connecting, with the ctl prefix, exit 2
   CHECK(nobody.err.starts_with("vdsoforge ctl: cannot connect to " + socket + ": "));
   const ToolResult help = run_tool({"ctl", "--help"});
   CHECK_FALSE(contains(help.out, "(1x)"));
-  CHECK(contains(help.out, "reseed | ready 0|1 | status"));
+  CHECK(contains(help.out, "reseed | ready 0|1 | wipe | snapshot | restore | status"));
 }
 
 TEST_CASE("run -n with more digits than 64 bits hold says it is too many bytes") {

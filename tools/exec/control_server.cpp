@@ -8,6 +8,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <vector>
 
 namespace vdsoforge::exec {
 
@@ -47,7 +49,7 @@ void write_all(int fd, const std::string& text) {
 }  // namespace
 
 std::unique_ptr<ControlServer> ControlServer::start(const std::string& path, DataPageDriver& driver,
-                                                    std::string& error) {
+                                                    std::string& error, FaultInjector* faults) {
   sockaddr_un address;
   if (!make_address(path, address, error)) return nullptr;
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -67,11 +69,16 @@ std::unique_ptr<ControlServer> ControlServer::start(const std::string& path, Dat
     unlink(path.c_str());
     return nullptr;
   }
-  return std::unique_ptr<ControlServer>(new ControlServer(path, fd, stop_fd, driver));
+  return std::unique_ptr<ControlServer>(new ControlServer(path, fd, stop_fd, driver, faults));
 }
 
-ControlServer::ControlServer(std::string path, int listen_fd, int stop_fd, DataPageDriver& driver)
-    : path_(std::move(path)), listen_fd_(listen_fd), stop_fd_(stop_fd), driver_(driver) {
+ControlServer::ControlServer(std::string path, int listen_fd, int stop_fd, DataPageDriver& driver,
+                             FaultInjector* faults)
+    : path_(std::move(path)),
+      listen_fd_(listen_fd),
+      stop_fd_(stop_fd),
+      driver_(driver),
+      faults_(faults) {
   thread_ = std::thread([this] { serve(); });
 }
 
@@ -102,13 +109,30 @@ void ControlServer::serve() {
   }
 }
 
+bool ControlServer::apply_fault(const std::string& command) {
+  if (!faults_) return false;
+  std::optional<FaultAction> action;
+  if (command == "reseed")
+    action = FaultAction::bump;
+  else if (command == "ready 0" || command == "ready 1")
+    action = parse_fault_action({"ready", command.substr(6)});
+  else if (command == "wipe" || command == "snapshot" || command == "restore")
+    action = parse_fault_action({command});
+  if (!action) return false;
+  faults_->apply(*action, "ctl " + command);
+  return true;
+}
+
 std::string ControlServer::answer(const std::string& command) {
-  if (command == "reseed") {
+  if (apply_fault(command)) {
+    // Done and logged by the fault injector.
+  } else if (command == "reseed") {
     driver_.reseed();
   } else if (command == "ready 0" || command == "ready 1") {
     driver_.set_ready(command.back() == '1');
   } else if (command != "status") {
-    return "error: unknown command \"" + command + "\" (reseed | ready 0|1 | status)";
+    return "error: unknown command \"" + command +
+           "\" (reseed | ready 0|1 | wipe | snapshot | restore | status)";
   }
   return "ok " + driver_.status();
 }

@@ -4,6 +4,11 @@
 //   reseed       -> "ok generation=G ready=R reseeds=N mode=M"
 //   ready 0|1    -> the same, after setting is_ready
 //   status       -> the same
+//   snapshot     -> the same, after saving the tree's state pages
+//   restore      -> the same, after writing them back
+//   wipe         -> the same, after dropping the tree's MAP_DROPPABLE pages
+//                   (fault_injector.h; all but status are logged as
+//                   fault events when an injector is given)
 // anything else  -> "error: ..."
 #pragma once
 
@@ -13,6 +18,7 @@
 #include <thread>
 
 #include "data_page_driver.h"
+#include "fault_injector.h"
 
 namespace vdsoforge::exec {
 
@@ -20,13 +26,16 @@ class ControlServer {
  public:
   // nullptr with error set if the socket cannot be created at `path`.
   static std::unique_ptr<ControlServer> start(const std::string& path, DataPageDriver& driver,
-                                              std::string& error);
+                                              std::string& error, FaultInjector* faults = nullptr);
   ~ControlServer();  // stops serving, removes the socket file
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
 
  private:
-  ControlServer(std::string path, int listen_fd, int stop_fd, DataPageDriver& driver);
+  ControlServer(std::string path, int listen_fd, int stop_fd, DataPageDriver& driver,
+                FaultInjector* faults);
+  // The commands that are fault events; false if `command` is none of them.
+  bool apply_fault(const std::string& command);
   void serve();
   std::string answer(const std::string& command);
 
@@ -34,6 +43,7 @@ class ControlServer {
   int listen_fd_;
   int stop_fd_;  // eventfd that wakes serve() to end
   DataPageDriver& driver_;
+  FaultInjector* faults_;
   std::thread thread_;
 };
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "deterministic_report.h"
+#include "fault_report.h"
 
 namespace vdsoforge::exec {
 
@@ -47,6 +48,8 @@ bool write_report(const std::string& path, const ReportContext& context, const T
   if (!result.message.empty()) outcome["message"] = result.message;
   report["outcome"] = outcome;
   report["reseeds_forced"] = context.reseeds_forced;
+  if (context.faults && context.scenario)
+    report["faults"] = fault_report(*context.faults, *context.scenario, context.scenario_path);
   report["final_generation"] = context.final_generation;
   if (context.deterministic) report["deterministic"] = deterministic_report(*context.deterministic);
 

@@ -4,6 +4,8 @@
 #include <string>
 
 #include "deterministic_replay.h"
+#include "fault_events.h"
+#include "fault_scenario.h"
 #include "process_tree_tracer.h"
 
 namespace vdsoforge::exec {
@@ -19,6 +21,10 @@ struct ReportContext {
   bool refuse_privileged = false;
   uint64_t reseeds_forced = 0;
   uint64_t final_generation = 0;
+  // Injected faults (--scenario, ctl): the report's "faults" section.
+  const FaultLog* faults = nullptr;
+  const FaultScenario* scenario = nullptr;
+  std::string scenario_path;
   const DeterministicReplay* deterministic = nullptr;  // --deterministic's draws
 };
 

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 namespace vdsoforge::exec {
 
@@ -52,13 +53,13 @@ int sealed_text_memfd(const uint8_t* bytes, size_t size, Error& err) {
 }  // namespace
 
 ForgedVdsoSource::ForgedVdsoSource(std::unique_ptr<LoadedImage> image, int text_fd,
-                                   bool hide_kernel_vdso)
+                                   size_t text_size, bool hide_kernel_vdso)
     : image_(std::move(image)) {
   vdso_.owner = getpid();
   vdso_.data_fd = image_->data_fd();
   vdso_.data_size = image_->data_area_size();
   vdso_.text_fd = text_fd;
-  vdso_.text_size = image_->image_size();
+  vdso_.text_size = text_size;
   vdso_.hide_kernel_vdso = hide_kernel_vdso;
   rng_data_offset_ =
       reinterpret_cast<uintptr_t>(image_->data_page()->image_view()) - image_->data_area_base();
@@ -70,7 +71,8 @@ ForgedVdsoSource::~ForgedVdsoSource() {
 
 std::unique_ptr<ForgedVdsoSource> ForgedVdsoSource::open(const std::string& path,
                                                          const OpenOptions& options, Error& err,
-                                                         bool hide_kernel_vdso) {
+                                                         bool hide_kernel_vdso,
+                                                         const TextPatch& patch) {
   auto image = LoadedImage::open_file(path, err, options);
   if (!image) return nullptr;
   if (image->data_fd() < 0 || image->data_page() == nullptr) {
@@ -78,11 +80,19 @@ std::unique_ptr<ForgedVdsoSource> ForgedVdsoSource::open(const std::string& path
     return nullptr;
   }
   // The mapped text is exactly what the loader would run: copy it from there.
-  const int text_fd =
-      sealed_text_memfd(reinterpret_cast<const uint8_t*>(image->base()), image->image_size(), err);
+  const auto* bytes = reinterpret_cast<const uint8_t*>(image->base());
+  std::vector<uint8_t> text(bytes, bytes + image->image_size());
+  if (patch) {
+    std::string error;
+    if (!patch(text, image->elf(), error)) {
+      err = {LoaderErrc::invalid_argument, path + ": " + error};
+      return nullptr;
+    }
+  }
+  const int text_fd = sealed_text_memfd(text.data(), text.size(), err);
   if (text_fd < 0) return nullptr;
   return std::unique_ptr<ForgedVdsoSource>(
-      new ForgedVdsoSource(std::move(image), text_fd, hide_kernel_vdso));
+      new ForgedVdsoSource(std::move(image), text_fd, text.size(), hide_kernel_vdso));
 }
 
 }  // namespace vdsoforge::exec

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "params_fault.h"
 #include "vdso_installer.h"
 #include "vdsoforge/loader.h"
 
@@ -16,8 +17,11 @@ namespace vdsoforge::exec {
 class ForgedVdsoSource {
  public:
   // nullptr with err set if the loader refuses the image or a memfd fails.
+  // `patch` (fault injection) edits the text the programs get, not the
+  // loader's own copy.
   static std::unique_ptr<ForgedVdsoSource> open(const std::string& path, const OpenOptions& options,
-                                                Error& err, bool hide_kernel_vdso);
+                                                Error& err, bool hide_kernel_vdso,
+                                                const TextPatch& patch = {});
   ~ForgedVdsoSource();
   ForgedVdsoSource(const ForgedVdsoSource&) = delete;
   ForgedVdsoSource& operator=(const ForgedVdsoSource&) = delete;
@@ -29,7 +33,8 @@ class ForgedVdsoSource {
   uint64_t rng_data_offset() const { return rng_data_offset_; }
 
  private:
-  ForgedVdsoSource(std::unique_ptr<LoadedImage> image, int text_fd, bool hide_kernel_vdso);
+  ForgedVdsoSource(std::unique_ptr<LoadedImage> image, int text_fd, size_t text_size,
+                   bool hide_kernel_vdso);
 
   std::unique_ptr<LoadedImage> image_;
   ForgedVdso vdso_;

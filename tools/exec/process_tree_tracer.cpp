@@ -339,6 +339,7 @@ class Supervisor {
       ++result_.getrandom_syscalls;
       ProcessRecord& record = process_of_thread(tid);
       ++record.getrandom_syscalls;
+      if (config_.on_getrandom_syscall) config_.on_getrandom_syscall();
       if (config_.deterministic)
         answer_deterministically(*request, record.pid);
       else

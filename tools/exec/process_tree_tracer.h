@@ -35,6 +35,9 @@ struct TraceConfig {
   // Called once per kind of note (see TraceResult::notes) when it first
   // applies, so a long-running program's user hears of it at once.
   std::function<void(const std::string&)> on_note;
+  // Fault injection (fault_injector.h): told of each counted getrandom
+  // system call before the call runs.
+  std::function<void()> on_getrandom_syscall;
   // --deterministic: answers every getrandom(2) and seeds AT_RANDOM
   // (deterministic_replay.h); nullptr leaves both to the kernel.
   DeterministicReplay* deterministic = nullptr;

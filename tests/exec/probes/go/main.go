@@ -18,6 +18,10 @@
 // the runtime's copy of the vector do, and reads the ELF magic at that
 // address (a fault if nothing is mapped there): stdout
 // "proc_auxv_ehdr=0x... magic=7f454c46", then one crypto/rand.Read.
+//
+//	go_probe churn OUT ROUNDS GOROUTINES CALLS
+//
+// threads that come and go while drawing (churn.go).
 package main
 
 import (
@@ -77,6 +81,10 @@ func threads() int {
 func main() {
 	if len(os.Args) == 2 && os.Args[1] == "auxv" {
 		procAuxvMode()
+		return
+	}
+	if len(os.Args) >= 2 && os.Args[1] == "churn" {
+		churnMode(os.Args[2:]) // churn.go
 		return
 	}
 	if len(os.Args) < 5 {
