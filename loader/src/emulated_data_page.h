@@ -5,13 +5,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "emulated_time_data.h"
 #include "kernel_generation.h"
+#include "periodic_worker.h"
 #include "time_namespace_views.h"
 #include "vdsoforge/loader.h"
 
@@ -52,20 +51,6 @@ class EmulatedDataPage {
   const EmulatedTimeData* time_data() const { return time_.get(); }
 
  private:
-  // The background thread of one mode with what it sleeps on, kept together
-  // so a forked child can abandon all of it at once (see stop_worker()).
-  struct Worker {
-    std::mutex mutex;
-    std::condition_variable wake;
-    bool stop_requested = false;
-    int process = 0;  // pid that started the thread; a forked child has no such thread
-    std::thread thread;
-  };
-
-  void stop_worker();
-  void run_worker(Worker& worker, GenerationMode mode, std::unique_ptr<KernelGenerationProbe> probe,
-                  uint64_t last_kernel_generation);
-
   abi::VdsoRngData* const writable_;
   const abi::VdsoRngData* const image_view_;
   const std::chrono::milliseconds reseed_interval_;
@@ -74,7 +59,7 @@ class EmulatedDataPage {
   std::mutex mode_change_;  // one set_mode at a time
   std::atomic<GenerationMode> mode_{GenerationMode::manual};
 
-  std::unique_ptr<Worker> worker_;              // none in manual mode
+  PeriodicWorker worker_;                       // idle in manual mode
   std::unique_ptr<TimeNamespaceViews> timens_;  // none without the indirection
   std::unique_ptr<EmulatedTimeData> time_;      // none without time data
 };

@@ -1,10 +1,7 @@
 #include "emulated_time_data.h"
 
-#include <unistd.h>
-
 #include <cstring>
 #include <string>
-#include <vector>
 
 namespace vdsoforge::detail {
 namespace {
@@ -57,7 +54,7 @@ EmulatedTimeData::EmulatedTimeData(uint8_t* time_data, uint8_t* namespace_time_d
   }
 }
 
-EmulatedTimeData::~EmulatedTimeData() { stop_worker(); }
+EmulatedTimeData::~EmulatedTimeData() { worker_.stop(); }
 
 abi::VdsoClock* EmulatedTimeData::record(uint8_t* data, unsigned index) const {
   return reinterpret_cast<abi::VdsoClock*>(data + index * layout_.clock_stride);
@@ -184,47 +181,16 @@ Error EmulatedTimeData::set_mode(TimeMode mode) {
     source_ = KernelTimeSource::create(err);
     if (!source_) return err;
   }
-  stop_worker();
+  worker_.stop();
   // Published at once, so the page follows the kernel from this call on.
   if (mode == TimeMode::follow_kernel) write(source_->read());
   mode_.store(mode);
-  if (mode == TimeMode::follow_kernel) {
-    worker_ = std::make_unique<Worker>();
-    worker_->process = getpid();
-    worker_->thread = std::thread(&EmulatedTimeData::run_worker, this, std::ref(*worker_));
-  }
+  // Copies the kernel's time data every follow interval: the coarse clocks
+  // then lag the kernel's by at most that, the hres clocks not at all (their
+  // base and rate hold between the kernel's own updates).
+  if (mode == TimeMode::follow_kernel)
+    worker_.start(follow_interval_, [this] { write(source_->read()); });
   return {};
-}
-
-void EmulatedTimeData::stop_worker() {
-  if (!worker_) return;
-  if (getpid() != worker_->process) {
-    // A forked child has the handle but not the thread (see the rng
-    // worker in emulated_data_page.cpp): abandon it, never join.
-    static auto* const abandoned = new std::vector<Worker*>;  // reachable, never freed
-    abandoned->push_back(worker_.release());
-    return;
-  }
-  {
-    std::lock_guard lock(worker_->mutex);
-    worker_->stop_requested = true;
-  }
-  worker_->wake.notify_all();
-  worker_->thread.join();
-  worker_.reset();
-}
-
-// Copies the kernel's time data every follow interval: the coarse clocks
-// then lag the kernel's by at most that, the hres clocks not at all (their
-// base and rate hold between the kernel's own updates).
-void EmulatedTimeData::run_worker(Worker& worker) {
-  std::unique_lock lock(worker.mutex);
-  while (
-      !worker.wake.wait_for(lock, follow_interval_, [&worker] { return worker.stop_requested; })) {
-    lock.unlock();
-    write(source_->read());
-    lock.lock();
-  }
 }
 
 }  // namespace vdsoforge::detail

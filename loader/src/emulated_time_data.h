@@ -6,12 +6,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "kernel_time_source.h"
+#include "periodic_worker.h"
 #include "vdsoforge/emulated_time.h"
 #include "vdsoforge/error.h"
 #include "vdsoforge/time_layout.h"
@@ -43,18 +42,8 @@ class EmulatedTimeData {
   Error set_namespace_offset(int clock, int64_t sec, uint64_t nsec);
 
  private:
-  struct Worker {
-    std::mutex mutex;
-    std::condition_variable wake;
-    bool stop_requested = false;
-    int process = 0;
-    std::thread thread;
-  };
-
   abi::VdsoClock* record(uint8_t* data, unsigned index) const;
   void write_locked(const TimeSnapshot& snapshot);
-  void stop_worker();
-  void run_worker(Worker& worker);
 
   uint8_t* const time_data_;
   uint8_t* const namespace_time_data_;
@@ -68,7 +57,7 @@ class EmulatedTimeData {
   std::mutex mode_change_;
   std::atomic<TimeMode> mode_{TimeMode::manual};
   std::unique_ptr<KernelTimeSource> source_;
-  std::unique_ptr<Worker> worker_;
+  PeriodicWorker worker_;  // idle in manual mode
 };
 
 }  // namespace vdsoforge::detail
