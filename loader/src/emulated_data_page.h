@@ -46,7 +46,11 @@ class EmulatedDataPage {
   TimeNamespaceViews* time_namespace_views() { return timens_.get(); }
 
   // Images with time data: the emulation of it, from then on.
-  void attach_time_data(std::unique_ptr<EmulatedTimeData> time) { time_ = std::move(time); }
+  // A schedule's namespace steps switch the namespace through this page.
+  void attach_time_data(std::unique_ptr<EmulatedTimeData> time) {
+    time_ = std::move(time);
+    time_->set_namespace_switch([this](bool inside) { return set_time_namespace(inside); });
+  }
   EmulatedTimeData* time_data() { return time_.get(); }
   const EmulatedTimeData* time_data() const { return time_.get(); }
 

@@ -8,7 +8,7 @@ target_include_directories(vdsoforge_time_test_support PUBLIC "${time_test_dir}"
 target_link_libraries(vdsoforge_time_test_support PUBLIC vdsoforge_test_support)
 target_compile_options(vdsoforge_time_test_support PRIVATE ${VDSOFORGE_WARNINGS})
 
-foreach(program clocks clock_modes torn_read)
+foreach(program clocks clock_modes torn_read schedule)
   vdsoforge_add_test(time_${program} NEEDS_IMAGE
     SOURCES "${time_test_dir}/test_${program}.cpp" LIBS vdsoforge_time_test_support)
 endforeach()
