@@ -45,3 +45,11 @@ target_compile_definitions(time_consumers PRIVATE
   VDSOFORGE_TIME_GO_PROBE="${time_go_probe}"
   VDSOFORGE_TIME_CLOCK_PROBE="$<TARGET_FILE:time_clock_probe>"
   VDSOFORGE_TIME_FORBID_CLOCK_SYSCALLS="$<TARGET_FILE:time_forbid_clock_syscalls>")
+
+# `ctl` changing a program's clocks under `exec`, live.
+vdsoforge_add_test(time_exec_clock_control NEEDS_IMAGE
+  SOURCES "${time_test_dir}/test_exec_clock_control.cpp" LIBS vdsoforge_exec)
+add_dependencies(time_exec_clock_control time_forbid_clock_syscalls time_clock_probe vdsoforge)
+target_compile_definitions(time_exec_clock_control PRIVATE
+  VDSOFORGE_TIME_CLOCK_PROBE="$<TARGET_FILE:time_clock_probe>"
+  VDSOFORGE_TIME_FORBID_CLOCK_SYSCALLS="$<TARGET_FILE:time_forbid_clock_syscalls>")

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "clock_control.h"
+
 namespace vdsoforge::exec {
 
 namespace {
@@ -103,12 +105,14 @@ void ControlServer::serve() {
 }
 
 std::string ControlServer::answer(const std::string& command) {
+  if (auto reply = answer_clock_command(command, driver_.page())) return *reply;
   if (command == "reseed") {
     driver_.reseed();
   } else if (command == "ready 0" || command == "ready 1") {
     driver_.set_ready(command.back() == '1');
   } else if (command != "status") {
-    return "error: unknown command \"" + command + "\" (reseed | ready 0|1 | status)";
+    return "error: unknown command \"" + command +
+           "\" (reseed | ready 0|1 | status | clock-offset NS | clock-mode none|kernel | clock)";
   }
   return "ok " + driver_.status();
 }

@@ -4,6 +4,8 @@
 //   reseed       -> "ok generation=G ready=R reseeds=N mode=M"
 //   ready 0|1    -> the same, after setting is_ready
 //   status       -> the same
+//   clock-offset NS | clock-mode none|kernel | clock
+//                -> "ok clock_offset=NS clock_mode=M time_mode=T" (clock_control.h)
 // anything else  -> "error: ..."
 #pragma once
 
