@@ -1,8 +1,10 @@
-// vdsoforge ctl SOCKET reseed | ready 0|1 | wipe | snapshot | restore | status
+// vdsoforge ctl SOCKET reseed | ready 0|1 | wipe | snapshot | restore | status |
+//                      clock-offset OFFSET | clock-mode none|kernel | clock
 //
 // Drives a running `vdsoforge exec --control SOCKET`: forces a reseed, sets
 // the RNG-ready flag, drops, saves or restores the program's MAP_DROPPABLE
-// state pages, or asks for the data page's state.  Prints the reply.
+// state pages, asks for the data page's state, or shifts the program's
+// clocks (ctl_clock.h).  Prints the reply.
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -10,11 +12,13 @@
 
 #include "command.h"
 #include "control_server.h"
+#include "ctl_clock.h"
 
 namespace vdsoforge::tools {
 namespace {
 
-constexpr const char* kCommands = "reseed | ready 0|1 | wipe | snapshot | restore | status";
+const std::string kCommands =
+    std::string("reseed | ready 0|1 | wipe | snapshot | restore | status | ") + kClockCommands;
 
 struct CtlOptions {
   std::string socket;
@@ -25,6 +29,8 @@ struct CtlOptions {
 // The line sent to exec, or nullopt with `error` set: checked here so a
 // mistake is reported like every other usage error, before anything is sent.
 std::optional<std::string> control_line(const CtlOptions& options, std::string& error) {
+  if (is_clock_command(options.command))
+    return clock_control_line(options.command, options.value, error);
   if (options.command == "ready") {
     if (options.value == "0" || options.value == "1") return "ready " + options.value;
     error = options.value.empty() ? "ready needs a value: ready 0 or ready 1"
@@ -68,7 +74,13 @@ const CommandRegistration registration{Command{
     [](CLI::App& sub) -> std::function<int()> {
       auto options = std::make_shared<CtlOptions>();
       sub.footer(
-          "Prints exec's reply (\"ok generation=N ready=0|1 reseeds=N\") on stdout.\n"
+          "Prints exec's reply (\"ok generation=N ready=0|1 reseeds=N\"; for the clock\n"
+          "commands \"ok clock_offset=NS clock_mode=M time_mode=T\") on stdout.\n"
+          "clock-offset OFFSET sets the program's realtime offset (REALTIME, its coarse\n"
+          "twin, TAI, gettimeofday, time) to OFFSET, as exec --clock-offset does at the\n"
+          "start (+1h, -90s, 1500ms, 25ns); clock-mode none makes every counter-clock\n"
+          "read of the program a system call, clock-mode kernel returns to the kernel's\n"
+          "clock mode; clock shows the clock state.\n"
           "Exit status: 0 done, 1 no exec listening on SOCKET, 2 bad arguments or a command\n"
           "exec refused.\n");
       sub.add_option("socket", options->socket, "the socket given to exec --control")
@@ -77,13 +89,14 @@ const CommandRegistration registration{Command{
       sub.add_option("command", options->command, std::string("what to do: ") + kCommands)
           ->required()
           ->type_name("COMMAND");
-      sub.add_option("value", options->value, "ready's value: 1 ready, 0 not ready")
-          ->type_name("0|1");
+      sub.add_option("value", options->value,
+                     "ready's 1 or 0, clock-offset's OFFSET, clock-mode's none or kernel")
+          ->type_name("VALUE");
       return [options] { return run(*options); };
     },
     "ctl",
     "control a running `vdsoforge exec --control SOCKET` (reseed, ready 0|1, wipe, snapshot, "
-    "restore, status)"}};
+    "restore, status, clocks)"}};
 
 }  // namespace
 }  // namespace vdsoforge::tools

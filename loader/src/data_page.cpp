@@ -65,9 +65,26 @@ Error DataPage::set_realtime_offset(std::chrono::nanoseconds offset) {
   time->set_realtime_offset(offset);
   return {};
 }
+std::chrono::nanoseconds DataPage::realtime_offset() const {
+  const auto* time = emulation_->time_data();
+  return time ? time->realtime_offset() : std::chrono::nanoseconds{0};
+}
 Error DataPage::set_time_namespace_offset(int clock, int64_t sec, uint64_t nsec) {
   auto* time = emulation_->time_data();
   return time ? time->set_namespace_offset(clock, sec, nsec) : no_time_data();
+}
+
+Error DataPage::set_time_schedule(std::vector<TimeStep> steps) {
+  auto* time = emulation_->time_data();
+  return time ? time->start_schedule(std::move(steps)) : no_time_data();
+}
+size_t DataPage::time_schedule_steps_started() const {
+  const auto* time = emulation_->time_data();
+  return time ? time->schedule_steps_started() : 0;
+}
+size_t DataPage::time_schedule_steps_done() const {
+  const auto* time = emulation_->time_data();
+  return time ? time->schedule_steps_done() : 0;
 }
 
 }  // namespace vdsoforge

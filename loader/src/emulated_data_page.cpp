@@ -1,9 +1,5 @@
 #include "emulated_data_page.h"
 
-#include <unistd.h>
-
-#include <vector>
-
 namespace vdsoforge::detail {
 
 EmulatedDataPage::EmulatedDataPage(abi::VdsoRngData* writable, const abi::VdsoRngData* image_view,
@@ -18,7 +14,7 @@ EmulatedDataPage::EmulatedDataPage(abi::VdsoRngData* writable, const abi::VdsoRn
   set_ready(true);
 }
 
-EmulatedDataPage::~EmulatedDataPage() { stop_worker(); }
+EmulatedDataPage::~EmulatedDataPage() { worker_.stop(); }
 
 void EmulatedDataPage::start_default_mode(GenerationMode requested) {
   if (set_mode(requested) && requested == GenerationMode::follow_kernel)
@@ -85,63 +81,26 @@ Error EmulatedDataPage::set_mode(GenerationMode mode) {
   }
   // The old worker stops first: a schedule worker still running could bump
   // the generation after the kernel's was published below.
-  stop_worker();
+  worker_.stop();
   // Published at once so the page follows the kernel from this call on, not
   // from the first poll.
   if (mode == GenerationMode::follow_kernel) set_generation(kernel_generation);
   mode_.store(mode);
-  if (mode != GenerationMode::manual) {
-    worker_ = std::make_unique<Worker>();
-    worker_->process = getpid();
-    worker_->thread = std::thread(&EmulatedDataPage::run_worker, this, std::ref(*worker_), mode,
-                                  std::move(probe), kernel_generation);
-  }
-  return {};
-}
-
-void EmulatedDataPage::stop_worker() {
-  if (!worker_) return;
-  if (getpid() != worker_->process) {
-    // A forked child inherits the worker's handle, mutex and condition
-    // variable but not its thread: joining would wait forever, and the
-    // copied mutex and condition variable may record the thread as holder
-    // or waiter, so destroying them can block too.  The child abandons the
-    // whole worker on purpose; the parent's thread keeps driving the page,
-    // which parent and child share.
-    static auto* const abandoned = new std::vector<Worker*>;  // reachable, never freed
-    abandoned->push_back(worker_.release());
-    return;
-  }
-  {
-    std::lock_guard lock(worker_->mutex);
-    worker_->stop_requested = true;
-  }
-  worker_->wake.notify_all();
-  worker_->thread.join();
-  worker_.reset();
-}
-
-// One thread per page, asleep between ticks, so getrandom calls never pay for
-// the mode: the image only ever reads a value this thread stores.
-void EmulatedDataPage::run_worker(Worker& worker, GenerationMode mode,
-                                  std::unique_ptr<KernelGenerationProbe> probe,
-                                  uint64_t last_kernel_generation) {
-  const auto period = mode == GenerationMode::schedule ? reseed_interval_ : poll_interval_;
-  std::unique_lock lock(worker.mutex);
-  while (!worker.wake.wait_for(lock, period, [&worker] { return worker.stop_requested; })) {
-    lock.unlock();
-    if (mode == GenerationMode::schedule) {
-      bump_generation();
-    } else if (const auto sampled = probe->sample()) {
-      // Only a change is published, so a value set by hand in between stays
-      // until the kernel actually reseeds.
-      if (*sampled != last_kernel_generation) {
-        last_kernel_generation = *sampled;
+  if (mode == GenerationMode::schedule) {
+    worker_.start(reseed_interval_, [this] { bump_generation(); });
+  } else if (mode == GenerationMode::follow_kernel) {
+    worker_.start(poll_interval_, [this, probe = std::shared_ptr(std::move(probe)),
+                                   last = kernel_generation]() mutable {
+      // Only a change is published, so a value set by hand in between
+      // stays until the kernel actually reseeds.
+      const auto sampled = probe->sample();
+      if (sampled && *sampled != last) {
+        last = *sampled;
         set_generation(*sampled);
       }
-    }
-    lock.lock();
+    });
   }
+  return {};
 }
 
 }  // namespace vdsoforge::detail

@@ -5,13 +5,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "emulated_time_data.h"
 #include "kernel_generation.h"
+#include "periodic_worker.h"
 #include "time_namespace_views.h"
 #include "vdsoforge/loader.h"
 
@@ -47,25 +46,15 @@ class EmulatedDataPage {
   TimeNamespaceViews* time_namespace_views() { return timens_.get(); }
 
   // Images with time data: the emulation of it, from then on.
-  void attach_time_data(std::unique_ptr<EmulatedTimeData> time) { time_ = std::move(time); }
+  // A schedule's namespace steps switch the namespace through this page.
+  void attach_time_data(std::unique_ptr<EmulatedTimeData> time) {
+    time_ = std::move(time);
+    time_->set_namespace_switch([this](bool inside) { return set_time_namespace(inside); });
+  }
   EmulatedTimeData* time_data() { return time_.get(); }
   const EmulatedTimeData* time_data() const { return time_.get(); }
 
  private:
-  // The background thread of one mode with what it sleeps on, kept together
-  // so a forked child can abandon all of it at once (see stop_worker()).
-  struct Worker {
-    std::mutex mutex;
-    std::condition_variable wake;
-    bool stop_requested = false;
-    int process = 0;  // pid that started the thread; a forked child has no such thread
-    std::thread thread;
-  };
-
-  void stop_worker();
-  void run_worker(Worker& worker, GenerationMode mode, std::unique_ptr<KernelGenerationProbe> probe,
-                  uint64_t last_kernel_generation);
-
   abi::VdsoRngData* const writable_;
   const abi::VdsoRngData* const image_view_;
   const std::chrono::milliseconds reseed_interval_;
@@ -74,7 +63,7 @@ class EmulatedDataPage {
   std::mutex mode_change_;  // one set_mode at a time
   std::atomic<GenerationMode> mode_{GenerationMode::manual};
 
-  std::unique_ptr<Worker> worker_;              // none in manual mode
+  PeriodicWorker worker_;                       // idle in manual mode
   std::unique_ptr<TimeNamespaceViews> timens_;  // none without the indirection
   std::unique_ptr<EmulatedTimeData> time_;      // none without time data
 };

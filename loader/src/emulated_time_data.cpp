@@ -1,10 +1,11 @@
 #include "emulated_time_data.h"
 
-#include <unistd.h>
-
 #include <cstring>
 #include <string>
-#include <vector>
+#include <type_traits>
+#include <variant>
+
+#include "time_schedule.h"
 
 namespace vdsoforge::detail {
 namespace {
@@ -57,7 +58,7 @@ EmulatedTimeData::EmulatedTimeData(uint8_t* time_data, uint8_t* namespace_time_d
   }
 }
 
-EmulatedTimeData::~EmulatedTimeData() { stop_worker(); }
+EmulatedTimeData::~EmulatedTimeData() { worker_.stop(); }
 
 abi::VdsoClock* EmulatedTimeData::record(uint8_t* data, unsigned index) const {
   return reinterpret_cast<abi::VdsoClock*>(data + index * layout_.clock_stride);
@@ -86,6 +87,8 @@ void EmulatedTimeData::write(const TimeSnapshot& snapshot) {
 void EmulatedTimeData::write_locked(const TimeSnapshot& snapshot) {
   last_written_ = snapshot;
   TimeSnapshot shown = snapshot;
+  if (forced_clock_mode_)
+    for (auto& r : shown.clocks) r.clock_mode = *forced_clock_mode_;
   if (realtime_offset_.count() != 0) {
     abi::VdsoClock& hres = shown.clocks[abi::kCsHresCoarse];
     shift_base(hres.basetime[abi::kClockRealtime], realtime_offset_, hres.shift);
@@ -177,54 +180,93 @@ Error EmulatedTimeData::sync_with_kernel() {
   return {};
 }
 
+Error EmulatedTimeData::ensure_source() {
+  if (source_) return {};
+  Error err;
+  source_ = KernelTimeSource::create(err);
+  return source_ ? Error{} : err;
+}
+
 Error EmulatedTimeData::set_mode(TimeMode mode) {
+  if (mode == TimeMode::schedule)
+    return {LoaderErrc::invalid_argument,
+            "TimeMode::schedule needs its steps: start it with DataPage::set_time_schedule()"};
   std::lock_guard serialised(mode_change_);
-  if (mode == TimeMode::follow_kernel && !source_) {
-    Error err;
-    source_ = KernelTimeSource::create(err);
-    if (!source_) return err;
+  if (mode == TimeMode::follow_kernel)
+    if (Error e = ensure_source(); e) return e;
+  worker_.stop();
+  steps_started_.store(0);
+  steps_done_.store(0);
+  {
+    std::lock_guard lock(write_mutex_);
+    forced_clock_mode_.reset();
   }
-  stop_worker();
   // Published at once, so the page follows the kernel from this call on.
   if (mode == TimeMode::follow_kernel) write(source_->read());
   mode_.store(mode);
-  if (mode == TimeMode::follow_kernel) {
-    worker_ = std::make_unique<Worker>();
-    worker_->process = getpid();
-    worker_->thread = std::thread(&EmulatedTimeData::run_worker, this, std::ref(*worker_));
-  }
+  // Copies the kernel's time data every follow interval: the coarse clocks
+  // then lag the kernel's by at most that, the hres clocks not at all (their
+  // base and rate hold between the kernel's own updates).
+  if (mode == TimeMode::follow_kernel)
+    worker_.start(follow_interval_, [this] { write(source_->read()); });
   return {};
 }
 
-void EmulatedTimeData::stop_worker() {
-  if (!worker_) return;
-  if (getpid() != worker_->process) {
-    // A forked child has the handle but not the thread (see the rng
-    // worker in emulated_data_page.cpp): abandon it, never join.
-    static auto* const abandoned = new std::vector<Worker*>;  // reachable, never freed
-    abandoned->push_back(worker_.release());
-    return;
-  }
+Error EmulatedTimeData::start_schedule(std::vector<TimeStep> steps) {
+  if (Error e = check_time_schedule(steps, namespace_time_data_ && switch_namespace_); e) return e;
+  std::lock_guard serialised(mode_change_);
+  if (Error e = ensure_source(); e) return e;
+  worker_.stop();
+  steps_started_.store(0);
+  steps_done_.store(0);
   {
-    std::lock_guard lock(worker_->mutex);
-    worker_->stop_requested = true;
+    std::lock_guard lock(write_mutex_);
+    forced_clock_mode_.reset();
   }
-  worker_->wake.notify_all();
-  worker_->thread.join();
-  worker_.reset();
+  mode_.store(TimeMode::schedule);
+  // The follow_kernel copy, with the steps that fell due applied first.
+  // Each step counts as started before its change is made and as done once
+  // it is on the page, so a reader that sees done = started = k around its
+  // reads saw exactly the first k steps.  Steps due at 0 are applied here,
+  // before this call returns.
+  auto run = std::make_shared<TimeScheduleRun>(std::move(steps));
+  const auto advance = [this, run] {
+    const auto due = run->take_due();
+    if (!due.empty()) steps_started_.store(run->taken());
+    for (const TimeStep& step : due) apply(step.change);
+    write(source_->read());
+    if (!due.empty()) steps_done_.store(run->taken());
+  };
+  advance();
+  worker_.start(follow_interval_, advance);
+  return {};
 }
 
-// Copies the kernel's time data every follow interval: the coarse clocks
-// then lag the kernel's by at most that, the hres clocks not at all (their
-// base and rate hold between the kernel's own updates).
-void EmulatedTimeData::run_worker(Worker& worker) {
-  std::unique_lock lock(worker.mutex);
-  while (
-      !worker.wake.wait_for(lock, follow_interval_, [&worker] { return worker.stop_requested; })) {
-    lock.unlock();
-    write(source_->read());
-    lock.lock();
-  }
+// One step's change; the namespace ones are on the page at once, the others
+// with the write that follows.  The script was checked, so none fails for
+// its arguments.
+void EmulatedTimeData::apply(const TimeChange& change) {
+  std::visit(
+      [this](const auto& step) {
+        using Change = std::decay_t<decltype(step)>;
+        if constexpr (std::is_same_v<Change, time_change::JumpRealtime>) {
+          std::lock_guard lock(write_mutex_);
+          realtime_offset_ += step.by;
+        } else if constexpr (std::is_same_v<Change, time_change::ForceClockMode>) {
+          std::lock_guard lock(write_mutex_);
+          forced_clock_mode_ = step.clock_mode;
+        } else if constexpr (std::is_same_v<Change, time_change::ReleaseClockMode>) {
+          std::lock_guard lock(write_mutex_);
+          forced_clock_mode_.reset();
+        } else if constexpr (std::is_same_v<Change, time_change::NamespaceOffset>) {
+          (void)set_namespace_offset(step.clock, step.sec, step.nsec);
+        } else {
+          // Remapping can only fail for want of memory; the step then leaves
+          // the namespace as it was.
+          (void)switch_namespace_(step.inside);
+        }
+      },
+      change);
 }
 
 }  // namespace vdsoforge::detail
@@ -237,6 +279,8 @@ std::string_view time_mode_name(TimeMode mode) {
       return "manual";
     case TimeMode::follow_kernel:
       return "follow_kernel";
+    case TimeMode::schedule:
+      return "schedule";
   }
   return "unknown";
 }

@@ -6,12 +6,14 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
-#include <thread>
+#include <optional>
+#include <vector>
 
 #include "kernel_time_source.h"
+#include "periodic_worker.h"
 #include "vdsoforge/emulated_time.h"
 #include "vdsoforge/error.h"
 #include "vdsoforge/time_layout.h"
@@ -30,7 +32,17 @@ class EmulatedTimeData {
   ~EmulatedTimeData();
 
   TimeMode mode() const { return mode_.load(); }
+  // manual or follow_kernel; leaving a schedule drops its forced clock mode.
   Error set_mode(TimeMode mode);
+  // TimeMode::schedule (DataPage::set_time_schedule).
+  Error start_schedule(std::vector<TimeStep> steps);
+  size_t schedule_steps_done() const { return steps_done_.load(); }
+  size_t schedule_steps_started() const { return steps_started_.load(); }
+  // How the schedule's namespace steps enter and leave the namespace (the
+  // data page's switch, which remaps the image's views).
+  void set_namespace_switch(std::function<Error(bool inside)> switch_namespace) {
+    switch_namespace_ = std::move(switch_namespace);
+  }
   Error sync_with_kernel();
 
   TimeSnapshot snapshot() const;
@@ -43,18 +55,10 @@ class EmulatedTimeData {
   Error set_namespace_offset(int clock, int64_t sec, uint64_t nsec);
 
  private:
-  struct Worker {
-    std::mutex mutex;
-    std::condition_variable wake;
-    bool stop_requested = false;
-    int process = 0;
-    std::thread thread;
-  };
-
   abi::VdsoClock* record(uint8_t* data, unsigned index) const;
   void write_locked(const TimeSnapshot& snapshot);
-  void stop_worker();
-  void run_worker(Worker& worker);
+  Error ensure_source();  // under mode_change_
+  void apply(const TimeChange& change);
 
   uint8_t* const time_data_;
   uint8_t* const namespace_time_data_;
@@ -64,11 +68,15 @@ class EmulatedTimeData {
   mutable std::mutex write_mutex_;  // one writer of the records at a time
   TimeSnapshot last_written_{};     // without the realtime offset
   std::chrono::nanoseconds realtime_offset_{0};
+  std::optional<int32_t> forced_clock_mode_;  // a schedule's ForceClockMode
 
   std::mutex mode_change_;
   std::atomic<TimeMode> mode_{TimeMode::manual};
   std::unique_ptr<KernelTimeSource> source_;
-  std::unique_ptr<Worker> worker_;
+  std::function<Error(bool)> switch_namespace_;
+  std::atomic<size_t> steps_started_{0};  // counted before a step's change is made
+  std::atomic<size_t> steps_done_{0};     // and after it is on the page
+  PeriodicWorker worker_;                 // idle in manual mode
 };
 
 }  // namespace vdsoforge::detail

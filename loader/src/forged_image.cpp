@@ -170,6 +170,10 @@ Error check_options(const OpenOptions& options) {
     return {LoaderErrc::invalid_argument,
             "OpenOptions::time_follow_interval must be positive, not " +
                 std::to_string(options.time_follow_interval.count()) + " ms"};
+  if (options.time_mode == TimeMode::schedule)
+    return {LoaderErrc::invalid_argument,
+            "OpenOptions::time_mode cannot be schedule: a schedule needs its steps; open in "
+            "follow_kernel or manual and call DataPage::set_time_schedule()"};
   if (options.follow_poll_interval.count() <= 0)
     return {LoaderErrc::invalid_argument,
             "OpenOptions::follow_poll_interval must be positive, not " +

@@ -36,7 +36,7 @@ constexpr int kCoarseClocks[] = {abi::kClockRealtimeCoarse, abi::kClockMonotonic
 TEST_CASE("each vDSO clock reads between two kernel reads and never goes backwards") {
   const TimeFunctions kernel = time_functions(kernel_vdso());
   for (const NamedImage& named : shipped_images()) {
-    auto image = open_image(named.path);
+    vdsoforge::LoadedImage* image = &following_image(named);
     REQUIRE(image->data_page()->has_time_data());
     REQUIRE(image->data_page()->time_mode() == vdsoforge::TimeMode::follow_kernel);
     // The mirrored records are in TSC mode, so the image computes every hres
@@ -101,7 +101,7 @@ TEST_CASE("the coarse clocks equal the kernel's once the data is mirrored") {
 TEST_CASE("clock_getres gives the kernel's resolution for every clock id") {
   const TimeFunctions kernel = time_functions(kernel_vdso());
   for (const NamedImage& named : shipped_images()) {
-    auto image = open_image(named.path);
+    vdsoforge::LoadedImage* image = &following_image(named);
     const TimeFunctions mine = time_functions(*image);
     for (int clock = -3; clock <= 24; ++clock) {
       INFO(named.name << ", clock " << clock);
@@ -127,7 +127,7 @@ TEST_CASE("clock_getres gives the kernel's resolution for every clock id") {
 TEST_CASE("CPU-time, alarm, dynamic and invalid clock ids give the kernel's answer") {
   const TimeFunctions kernel = time_functions(kernel_vdso());
   for (const NamedImage& named : shipped_images()) {
-    auto image = open_image(named.path);
+    vdsoforge::LoadedImage* image = &following_image(named);
     const TimeFunctions mine = time_functions(*image);
     for (int clock : {-1, -7, 8, 9, 10, 12, 15, 16, 23, 24, 31, 32, 1000, int(0x80000000)}) {
       INFO(named.name << ", clock " << clock);
@@ -156,7 +156,7 @@ TEST_CASE("gettimeofday with and without a timezone, and time(NULL) / time(&t)")
   const TimeFunctions kernel = time_functions(kernel_vdso());
   for (const NamedImage& named : shipped_images()) {
     INFO(named.name);
-    auto image = open_image(named.path);
+    vdsoforge::LoadedImage* image = &following_image(named);
     const TimeFunctions mine = time_functions(*image);
     for (int i = 0; i < 500; ++i) {
       KernelTimeval before{}, ours{}, after{};
@@ -205,7 +205,7 @@ TEST_CASE("getcpu names the CPU the thread runs on, as sched_getcpu does") {
   cpu_set_t allowed;
   REQUIRE(sched_getaffinity(0, sizeof allowed, &allowed) == 0);
   for (const NamedImage& named : shipped_images()) {
-    auto image = open_image(named.path);
+    vdsoforge::LoadedImage* image = &following_image(named);
     const TimeFunctions mine = time_functions(*image);
     std::set<unsigned> seen;
     for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {

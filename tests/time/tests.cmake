@@ -15,6 +15,10 @@ endforeach()
 # A writer thread rewrites the time data while readers call the image.
 vdsoforge_add_test(time_torn_read NEEDS_IMAGE LABEL threads
   SOURCES "${time_test_dir}/test_torn_read.cpp" LIBS vdsoforge_time_test_support)
+# A scripted schedule applied by the loader's worker thread while a reader
+# thread (its clock system calls refused) watches each step.
+vdsoforge_add_test(time_schedule NEEDS_IMAGE LABEL threads
+  SOURCES "${time_test_dir}/test_schedule.cpp" LIBS vdsoforge_time_test_support)
 include("${CMAKE_CURRENT_LIST_DIR}/kernel_selftests.cmake")
 
 # Real consumers under `vdsoforge exec`, clock system calls forbidden.
@@ -46,6 +50,14 @@ endif()
 target_compile_definitions(time_consumers PRIVATE
   VDSOFORGE_CONSUMER_ROOT="${VDSOFORGE_CONSUMER_ROOT}"
   VDSOFORGE_TIME_GO_PROBE="${time_go_probe}"
+  VDSOFORGE_TIME_CLOCK_PROBE="$<TARGET_FILE:time_clock_probe>"
+  VDSOFORGE_TIME_FORBID_CLOCK_SYSCALLS="$<TARGET_FILE:time_forbid_clock_syscalls>")
+
+# `ctl` changing a program's clocks under `exec`, live.
+vdsoforge_add_test(time_exec_clock_control NEEDS_IMAGE
+  SOURCES "${time_test_dir}/test_exec_clock_control.cpp" LIBS vdsoforge_exec)
+add_dependencies(time_exec_clock_control time_forbid_clock_syscalls time_clock_probe vdsoforge)
+target_compile_definitions(time_exec_clock_control PRIVATE
   VDSOFORGE_TIME_CLOCK_PROBE="$<TARGET_FILE:time_clock_probe>"
   VDSOFORGE_TIME_FORBID_CLOCK_SYSCALLS="$<TARGET_FILE:time_forbid_clock_syscalls>")
 

@@ -1,6 +1,7 @@
 #include "time_images.h"
 
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "vdsoforge/image_defaults.h"
 #include "vdsoforge/layout_profiles.h"
@@ -37,6 +38,15 @@ std::unique_ptr<vdsoforge::LoadedImage> open_image(const std::string& path,
   INFO(path << ": " << err.message);
   REQUIRE(image);
   return image;
+}
+
+vdsoforge::LoadedImage& following_image(const NamedImage& named) {
+  // Kept until the program ends: each image's mirror thread runs once, not
+  // once per test case.
+  static auto* const opened = new std::map<std::string, std::unique_ptr<vdsoforge::LoadedImage>>;
+  auto& image = (*opened)[named.path];
+  if (!image) image = open_image(named.path);
+  return *image;
 }
 
 const vdsoforge::LoadedImage& kernel_vdso() {

@@ -38,6 +38,10 @@ std::vector<NamedImage> shipped_images();
 // Opens `path` (REQUIREs success) with the given options.
 std::unique_ptr<vdsoforge::LoadedImage> open_image(const std::string& path,
                                                    const vdsoforge::OpenOptions& options = {});
+// `named` opened once per test program with the default options (time
+// data following the kernel), for test cases that only read through it:
+// nothing may change its page.  Later calls return the same image.
+vdsoforge::LoadedImage& following_image(const NamedImage& named);
 // The kernel's vDSO (REQUIREs it and its time functions).
 const vdsoforge::LoadedImage& kernel_vdso();
 

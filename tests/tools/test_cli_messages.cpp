@@ -163,7 +163,16 @@ TEST_CASE("ctl checks its command before connecting, with the ctl prefix, exit 2
       {{"ctl", socket, "reseed", "1"}, "vdsoforge ctl: reseed takes no value ('1' given)\n"},
       {{"ctl", socket, "bogus"},
        "vdsoforge ctl: unknown command 'bogus' (reseed | ready 0|1 | wipe | snapshot | restore | "
-       "status)\n"},
+       "status | clock-offset OFFSET | clock-mode none|kernel | clock)\n"},
+      {{"ctl", socket, "clock-offset"},
+       "vdsoforge ctl: clock-offset needs a value, e.g. clock-offset +1h or -1500ms\n"},
+      {{"ctl", socket, "clock-offset", "1h30"},
+       "vdsoforge ctl: clock-offset: \"1h30\" is not a signed duration such as +1h, -90s, "
+       "1500ms or 25ns\n"},
+      {{"ctl", socket, "clock-mode"}, "vdsoforge ctl: clock-mode needs a value: none or kernel\n"},
+      {{"ctl", socket, "clock-mode", "tsc"},
+       "vdsoforge ctl: clock-mode takes none or kernel, not 'tsc'\n"},
+      {{"ctl", socket, "clock", "now"}, "vdsoforge ctl: clock takes no value ('now' given)\n"},
   };
   for (const auto& [command, message] : cases) {
     const ToolResult result = run_tool(command);
@@ -178,6 +187,8 @@ TEST_CASE("ctl checks its command before connecting, with the ctl prefix, exit 2
   const ToolResult help = run_tool({"ctl", "--help"});
   CHECK_FALSE(contains(help.out, "(1x)"));
   CHECK(contains(help.out, "reseed | ready 0|1 | wipe | snapshot | restore | status"));
+  CHECK(contains(help.out, "clock-offset OFFSET | clock-mode none|kernel | clock"));
+  CHECK(contains(help.out, "clock-offset OFFSET sets the program's realtime offset"));
 }
 
 TEST_CASE("run -n with more digits than 64 bits hold says it is too many bytes") {

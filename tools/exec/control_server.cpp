@@ -11,6 +11,8 @@
 #include <optional>
 #include <vector>
 
+#include "clock_control.h"
+
 namespace vdsoforge::exec {
 
 namespace {
@@ -124,6 +126,7 @@ bool ControlServer::apply_fault(const std::string& command) {
 }
 
 std::string ControlServer::answer(const std::string& command) {
+  if (auto reply = answer_clock_command(command, driver_.page())) return *reply;
   if (apply_fault(command)) {
     // Done and logged by the fault injector.
   } else if (command == "reseed") {
@@ -132,7 +135,8 @@ std::string ControlServer::answer(const std::string& command) {
     driver_.set_ready(command.back() == '1');
   } else if (command != "status") {
     return "error: unknown command \"" + command +
-           "\" (reseed | ready 0|1 | wipe | snapshot | restore | status)";
+           "\" (reseed | ready 0|1 | wipe | snapshot | restore | status | clock-offset NS | "
+           "clock-mode none|kernel | clock)";
   }
   return "ok " + driver_.status();
 }

@@ -9,6 +9,8 @@
 //   wipe         -> the same, after dropping the tree's MAP_DROPPABLE pages
 //                   (fault_injector.h; all but status are logged as
 //                   fault events when an injector is given)
+//   clock-offset NS | clock-mode none|kernel | clock
+//                -> "ok clock_offset=NS clock_mode=M time_mode=T" (clock_control.h)
 // anything else  -> "error: ..."
 #pragma once
 

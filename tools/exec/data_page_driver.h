@@ -27,6 +27,7 @@ class DataPageDriver {
   void reseed_every(std::chrono::microseconds period);
   uint64_t reseed();  // returns the new generation
   void set_ready(bool ready) { page_.set_ready(ready); }
+  DataPage& page() { return page_; }
 
   uint64_t reseeds_forced() const { return reseeds_.load(); }
   // "generation=G ready=R reseeds=N mode=M"

@@ -24,6 +24,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vdsoforge/chacha20_routine.h"
 #include "vdsoforge/elf_image.h"
@@ -102,10 +103,30 @@ class DataPage {
   // Shifts CLOCK_REALTIME, CLOCK_REALTIME_COARSE and CLOCK_TAI (and so
   // gettimeofday and time) by `offset` from now on, mirrored data included.
   Error set_realtime_offset(std::chrono::nanoseconds offset);
+  std::chrono::nanoseconds realtime_offset() const;  // 0 without time data
   // The emulated time namespace's offset for one clock id (0-11, nsec below
   // one second; LoaderErrc::invalid_argument otherwise), in the namespace's page
   // whether or not the namespace is on.
   Error set_time_namespace_offset(int clock, int64_t sec, uint64_t nsec);
+  // Starts TimeMode::schedule: the page follows the kernel's time data as in
+  // follow_kernel and applies each step at its time, checked for every
+  // follow interval, so a step lands at most about one interval late (more
+  // on a loaded machine; steps due together apply in one update).  Refused
+  // before anything changes: steps out of order or before 0
+  // (invalid_argument), namespace steps on a layout without the emulated
+  // namespace (not_supported), as the step would be.  After the last step
+  // the page keeps following with the changes in place; set_time_mode()
+  // ends the schedule (the forced clock mode goes, the realtime offset and
+  // the namespace stay).  set_time_mode(schedule) is refused: a schedule
+  // needs its steps.
+  Error set_time_schedule(std::vector<TimeStep> steps);
+  // How many steps of the current schedule have been begun and how many are
+  // wholly on the page (both 0 outside the schedule mode).  A reader that
+  // finds done = k before its reads and started = k after them saw exactly
+  // the state after the first k steps.  Steps due at 0 ms are done when
+  // set_time_schedule() returns.
+  size_t time_schedule_steps_started() const;
+  size_t time_schedule_steps_done() const;
 
  private:
   friend struct detail::LoaderAccess;
