@@ -11,21 +11,20 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <optional>
 #include <string>
+#include <vector>
 
 #include "command.h"
-#include "compat/compat_checks.h"
-#include "compat/compat_report.h"
-#include "compat/layout_checks.h"
 #include "consumers/consumer_model.h"
-#include "consumers/consumer_report.h"
 #include "default_files.h"
 #include "input_error.h"
-#include "report/layout_report.h"
 #include "report_files.h"
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/kernel_vdso.h"
+#include "verdict/evaluate.h"
+#include "verdict/verdict_json.h"
+#include "verdict/verdict_reports.h"
+#include "verdict/verdict_text.h"
 
 namespace vdsoforge::tools {
 
@@ -41,44 +40,35 @@ struct AbiOptions {
   std::vector<std::string> required;  // consumer ids
 };
 
-struct LoadedInput {
-  std::optional<ElfImage> elf;
-  compat::Input info;
-  // Set when elf is empty: the code, and the message naming the input once.
-  std::string error_code, error_message;
-};
-
-LoadedInput load_file(const std::string& path) {
-  LoadedInput input;
-  input.info.source = path;
-  RefusedInput refused;
-  input.elf = inspect_file(path, refused);
-  if (!input.elf) {
-    InputError error = refused_input(path, std::move(refused));
-    input.error_code = std::move(error.code);
-    input.error_message = path + ": " + error.reason;
+// The file at `path`, or with an empty path the running kernel's vDSO,
+// parsed in inspect mode; or why it cannot be read.
+verdict::Input load_input(const std::string& path) {
+  verdict::Input input;
+  input.info.running_kernel = path.empty();
+  input.info.source = path.empty() ? "kernel" : path;
+  if (!path.empty()) {
+    RefusedInput refused;
+    input.elf = inspect_file(path, refused);
+    if (!input.elf) {
+      InputError error = refused_input(path, std::move(refused));
+      input.error_code = std::move(error.code);
+      input.error_message = path + ": " + error.reason;
+      return input;
+    }
+    input.info.size = input.elf->bytes().size();
+    input.info.description = path + " (" + std::to_string(input.info.size) + " bytes)";
     return input;
   }
-  input.info.size = input.elf->bytes().size();
-  input.info.description = path + " (" + std::to_string(input.info.size) + " bytes)";
-  return input;
-}
-
-LoadedInput load_kernel_vdso() {
-  LoadedInput input;
-  input.info.source = "kernel";
   Error err;
   const auto vdso = find_kernel_vdso(err);
-  if (!vdso) {
+  if (vdso) {
+    ElfError refusal;
+    input.elf = ElfImage::parse(vdso->bytes, ParseMode::inspect, refusal);
+    if (!input.elf) err = refusal;
+  }
+  if (!input.elf) {
     input.error_code = std::string(errc_name(err.code));
     input.error_message = "the running kernel's vDSO: " + err.message;
-    return input;
-  }
-  ElfError refusal;
-  input.elf = ElfImage::parse(vdso->bytes, ParseMode::inspect, refusal);
-  if (!input.elf) {
-    input.error_code = std::string(errc_name(refusal.code));
-    input.error_message = "the running kernel's vDSO: " + refusal.message;
     return input;
   }
   input.info.size = vdso->bytes.size();
@@ -87,129 +77,25 @@ LoadedInput load_kernel_vdso() {
   return input;
 }
 
-// Exit status 2: says which input failed and why, in the requested format.
-int cannot_read(const AbiOptions& options, const char* which, const LoadedInput& input) {
-  if (options.json) {
-    std::cout << compat::error_json(which, input.error_code, input.error_message)
-                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
-  }
-  // The image is the command's own input; a reference file is named as
-  // such (the kernel's vDSO names itself).
-  const bool reference_file = std::string(which) == "reference" && !options.reference.empty();
-  const std::string message =
-      (reference_file ? "reference " : "") + input.error_message + " (" + input.error_code + ")";
-  std::fprintf(stderr, "vdsoforge abi: %s\n", message.c_str());
-  const report::CheckRun run{.command = "abi",
-                             .artifact = options.image,
-                             .reference = options.reference.empty() ? "kernel" : options.reference,
-                             .error = message};
-  std::string error;
-  if (!options.reports.write(run, error))
-    std::fprintf(stderr, "vdsoforge abi: %s\n", error.c_str());
-  return 2;
-}
-
-// How a side's layout was found, or why it was not.
-std::string side_basis(const compat::LayoutSide& side) {
-  return side.known ? side.basis : "nothing it could read (" + side.why_unknown + ")";
-}
-
-// Exit status 2 for a command line that contradicts itself: the message on
-// stderr, in the JSON and in the CI reports, as for an unreadable input.
-int contradicted(const AbiOptions& options, const std::string& message) {
-  std::fprintf(stderr, "vdsoforge abi: %s\n", message.c_str());
-  if (options.json)
-    std::cout << compat::error_json("reference", "profile_contradicted", message).dump(2) << "\n";
-  const report::CheckRun run{.command = "abi",
-                             .artifact = options.image,
-                             .reference = options.reference.empty() ? "kernel" : options.reference,
-                             .error = message};
-  std::string error;
-  if (!options.reports.write(run, error))
-    std::fprintf(stderr, "vdsoforge abi: %s\n", error.c_str());
-  return 2;
-}
-
 int run_abi(const AbiOptions& options) {
-  const LoadedInput image = load_file(options.image);
-  if (!image.elf) return cannot_read(options, "image", image);
-  const LoadedInput reference =
-      options.reference.empty() ? load_kernel_vdso() : load_file(options.reference);
-  if (!reference.elf) return cannot_read(options, "reference", reference);
+  const verdict::Options evaluation{
+      .reference_profile = options.reference_profile.empty()
+                               ? nullptr
+                               : layout::profile_named(options.reference_profile.c_str()),
+      .consumers = options.consumers,
+      .required_consumers = options.required};
+  const verdict::Input image = load_input(options.image);
+  const verdict::Input reference = load_input(options.reference);
+  const verdict::Verdict verdict = verdict::evaluate(image, reference, evaluation);
 
-  const DetectedLayout image_layout = detect_data_layout(*image.elf);
-  const DetectedLayout reference_layout = detect_data_layout(*reference.elf);
-  const layout::Profile* named = options.reference_profile.empty()
-                                     ? nullptr
-                                     : layout::profile_named(options.reference_profile.c_str());
-  // A named profile the reference's own code contradicts is a mistake in
-  // the command line, not a verdict on the image.
-  if (named && reference_layout.confidence == LayoutConfidence::certain &&
-      reference_layout.profile != named) {
-    return contradicted(options,
-                        "--reference-profile " + options.reference_profile +
-                            " contradicts the reference's code: " + describe(reference_layout));
-  }
-
-  compat::Report report;
-  report.image = image.info;
-  report.reference = reference.info;
-  compat::compare(*image.elf, *reference.elf, report);
-  const compat::LayoutSide image_side = compat::image_layout_side(*image.elf, image_layout);
-  const compat::LayoutSide reference_side = compat::reference_layout_side(reference_layout, named);
-  compat::add_layout_checks(image_side, reference_side, report);
-  const bool with_consumers = options.consumers || !options.required.empty();
-  const auto verdicts = with_consumers ? consumers::evaluate_all(*image.elf)
-                                       : std::vector<consumers::ConsumerVerdict>{};
-  const auto unmet = consumers::unmet_requirements(verdicts, options.required);
-  if (options.json) {
-    nlohmann::json json = compat::to_json(report);
-    json["data_layout"] = {{"image", layout_json(*image.elf, image_layout)},
-                           {"reference", layout_json(*reference.elf, reference_layout)}};
-    // What the layout.* checks compared each side by.
-    json["data_layout"]["image"]["judged_by"] = side_basis(image_side);
-    json["data_layout"]["reference"]["judged_by"] = side_basis(reference_side);
-    if (with_consumers) json["consumers"] = consumers::to_json(verdicts);
-    if (!options.required.empty()) {
-      json["required_consumers"] = {
-          {"ids", options.required}, {"unmet", unmet}, {"met", unmet.empty()}};
-    }
-    // A damaged image's names need not be UTF-8: such bytes print as U+FFFD
-    // rather than aborting the report.
-    std::cout << json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-  } else {
-    std::cout << compat::render_text(report);
-    std::cout << "\nData layout, from each side's __vdso_getrandom code:\n"
-              << layout_text("image:     ", *image.elf, image_layout)
-              << layout_text("reference: ", *reference.elf, reference_layout)
-              << "  layout.* checks judge the image by " << side_basis(image_side)
-              << " and the reference by " << side_basis(reference_side) << "\n";
-    if (with_consumers) std::cout << consumers::render_text(verdicts);
-    if (!options.required.empty()) {
-      std::string line = unmet.empty() ? "Required consumers: all would use the image"
-                                       : "Required consumers: would NOT use the image:";
-      for (const std::string& id : unmet) line += " " + id;
-      std::cout << "\n" << line << "\n";
-    }
-  }
+  std::cout << (options.json ? verdict::render_json(verdict) : verdict::render_text(verdict));
+  if (verdict.failure) std::fprintf(stderr, "vdsoforge abi: %s\n", verdict.failure->text.c_str());
   std::string error;
-  report::CheckRun run = compat::to_check_run(report);
-  consumers::append_checks(verdicts, run);
-  if (!options.reports.write(run, error)) {
+  if (!options.reports.write(verdict::check_run(verdict), error)) {
     std::fprintf(stderr, "vdsoforge abi: %s\n", error.c_str());
     return 2;
   }
-  if (!options.required.empty()) return unmet.empty() ? 0 : 1;
-  switch (report.verdict()) {
-    case compat::Verdict::compatible:
-      return 0;
-    case compat::Verdict::incompatible:
-      return 1;
-    case compat::Verdict::undetermined:
-      return 3;
-  }
-  return 1;
+  return verdict::exit_status(verdict);
 }
 
 // CLI11 check: a profile's name.

@@ -19,6 +19,7 @@
 #include "input_error.h"
 #include "report_files.h"
 #include "vdsoforge/elf_image.h"
+#include "vdsoforge/vdso_rules.h"
 
 namespace vdsoforge::tools {
 
@@ -112,9 +113,8 @@ const CommandRegistration registration{Command{
       auto options = std::make_shared<CheckOptions>();
       sub.footer(
           "Exit status: 0 the image follows every rule, 1 it breaks at least one (each culprit\n"
-          "is printed on its own line), 2 an input cannot be read or parsed.\n"
-          "Rules: one read-only PT_LOAD at offset 0; no relocations, DT_NEEDED, undefined\n"
-          "symbols, .data/.bss/.got/.plt sections; both hash tables find every export.");
+          "is printed on its own line), 2 an input cannot be read or parsed.\nRules: " +
+          std::string(vdso_rules::kCheckRulesHelp));
       sub.add_option("image", options->image, "the (stripped) image to check")->required();
       sub.add_option("--exports", options->exports_csv,
                      "comma-separated list: the exact set of symbols the image must export")

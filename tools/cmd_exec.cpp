@@ -19,6 +19,7 @@
 #include "control_server.h"
 #include "data_page_driver.h"
 #include "default_files.h"
+#include "deterministic_replay.h"
 #include "exec_report.h"
 #include "forged_vdso_source.h"
 #include "input_error.h"
@@ -45,6 +46,8 @@ struct ExecOptions {
   bool refuse_privileged = false;
   bool quiet = false;
   bool demo = false;
+  std::string deterministic_seed;  // --deterministic SEED
+  std::string bump_every;          // --deterministic-bump-every N
   std::vector<std::string> argv;
 };
 
@@ -69,6 +72,32 @@ int refuse(const std::string& message) {
   return 2;
 }
 
+// --deterministic SEED [--deterministic-bump-every N]: "" and the schedule
+// (bump_generation still unset), or why the options are refused.
+std::string deterministic_schedule(const ExecOptions& options, exec::ReplaySchedule& schedule) {
+  if (options.deterministic_seed.empty())
+    return options.bump_every.empty() ? ""
+                                      : "--deterministic-bump-every needs --deterministic SEED";
+  const auto seed = exec::parse_seed(options.deterministic_seed);
+  if (!seed)
+    return "--deterministic: \"" + options.deterministic_seed +
+           "\" is not an unsigned 64-bit number (decimal or 0x-hexadecimal)";
+  schedule.seed = *seed;
+  if (!options.bump_every.empty()) {
+    const auto every = exec::parse_seed(options.bump_every);
+    if (!every)
+      return "--deterministic-bump-every: \"" + options.bump_every +
+             "\" is not a count of getrandom calls (0 = never)";
+    schedule.bump_every = *every;
+  }
+  // A clock-driven generation would reseed the program at moments no run
+  // can repeat.
+  if (!options.reseed_every.empty())
+    return "--reseed-every moves the generation with time; --deterministic takes "
+           "--deterministic-bump-every N (a bump every N getrandom calls) instead";
+  return "";
+}
+
 int run(ExecOptions& options) {
   if (options.demo) {
     if (!options.argv.empty())
@@ -86,7 +115,17 @@ int run(ExecOptions& options) {
                  options.argv.front().c_str(), options.argv.front().c_str());
     return 2;
   }
+  exec::ReplaySchedule schedule;
+  if (const std::string why = deterministic_schedule(options, schedule); !why.empty())
+    return refuse(why);
+  const bool deterministic = !options.deterministic_seed.empty();
   ImageFlags flags{.chacha = options.chacha, .allow_damaged = options.allow_damaged};
+  // The generation then moves only on the replay's schedule (and through
+  // `ctl reseed`, which the user times), never with the kernel's.
+  if (deterministic) flags.mode = GenerationMode::manual;
+  // The replay answers every getrandom call anyway: count them, to show
+  // how few the fast path leaves.
+  if (deterministic) options.count_syscalls = true;
   std::chrono::microseconds reseed_period{0};
   if (!options.reseed_every.empty()) {
     if (!exec::parse_duration(options.reseed_every, reseed_period))
@@ -145,8 +184,14 @@ int run(ExecOptions& options) {
   const auto say = [](const std::string& note) {
     std::fprintf(stderr, "vdsoforge exec: note: %s\n", note.c_str());
   };
-  const exec::TraceResult result = exec::trace_program(
-      {options.argv, source->vdso(), options.count_syscalls, options.refuse_privileged, say});
+  std::unique_ptr<exec::DeterministicReplay> replay;
+  if (deterministic) {
+    schedule.bump_generation = [&source] { return source->data_page().bump_generation(); };
+    replay = std::make_unique<exec::DeterministicReplay>(schedule);
+  }
+  const exec::TraceResult result =
+      exec::trace_program({options.argv, source->vdso(), options.count_syscalls,
+                           options.refuse_privileged, say, replay.get()});
   control.reset();
 
   if (!result.message.empty()) std::fprintf(stderr, "vdsoforge exec: %s\n", result.message.c_str());
@@ -162,6 +207,7 @@ int run(ExecOptions& options) {
     context.refuse_privileged = options.refuse_privileged;
     context.reseeds_forced = driver.reseeds_forced();
     context.final_generation = source->data_page().generation();
+    context.deterministic = replay.get();
     std::string error;
     if (!exec::write_report(options.report_path, context, result, error)) {
       std::fprintf(stderr, "vdsoforge exec: %s\n", error.c_str());
@@ -230,6 +276,16 @@ const CommandRegistration registration{Command{
       sub.add_flag("--refuse-privileged", options->refuse_privileged,
                    "refuse setuid/setgid/file-capability programs (exit 2, the whole tree ends) "
                    "instead of running them untraced on the kernel's vDSO");
+      sub.add_option("--deterministic", options->deterministic_seed,
+                     "answer every getrandom(2) system call (the image's key fetches included) "
+                     "and every program's AT_RANDOM from ChaCha20 keyed by SEED (a 64-bit "
+                     "number), and keep the generation still: a single-threaded program draws the "
+                     "same bytes in every run (implies --count-syscalls)")
+          ->type_name("SEED");
+      sub.add_option("--deterministic-bump-every", options->bump_every,
+                     "with --deterministic: bump the generation after every N-th getrandom "
+                     "system call that drew bytes (default 0: never)")
+          ->type_name("N");
       sub.add_flag("-q,--quiet", options->quiet, "no summary line on stderr");
       sub.add_flag("--demo", options->demo,
                    std::string("run the demo consumer instead of a PROGRAM: getrandom-probe (") +

@@ -5,7 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
-#include "report/check_results.h"
+#include "report/check.h"
 
 namespace vdsoforge::tools::report {
 

@@ -10,9 +10,9 @@
 //
 // What goes to the system call, as in the kernel: an id the vDSO does not
 // serve (CPU-time clocks, alarm clocks, dynamic clocks, invalid ids), a clock
-// record whose mode is VDSO_CLOCKMODE_NONE, and, by this image's choice, the
-// paravirtual modes (pvclock, Hyper-V TSC page), whose pages the loader does
-// not emulate.
+// record whose mode is VDSO_CLOCKMODE_NONE or unknown, and the paravirtual
+// modes (pvclock, Hyper-V TSC page) when their page says it cannot be used
+// (paravirt_clocks.h) or the layout has no such page (an explicit area).
 #pragma once
 
 #include <stddef.h>
@@ -20,6 +20,7 @@
 
 #include "cpu_counters.h"
 #include "data_access.h"
+#include "paravirt_clocks.h"
 #include "time_layout.h"
 #include "time_syscalls.h"
 #include "vdso_time_abi.h"
@@ -64,20 +65,6 @@ namespace vdsoforge::image {
     return static_cast<uint64_t>(wide >> shift);
   }
   return (delta * mult + base) >> shift;
-}
-
-// One reading of a clock record's base time advanced to now; false sends the
-// caller to the system call (the kernel's vdso_get_timestamp with x86's
-// __arch_get_hw_counter: only the TSC mode is read here).
-[[gnu::always_inline]] inline bool read_timestamp(const abi::VdsoClock* vc, unsigned base_index,
-                                                  uint64_t& sec, uint64_t& ns) {
-  if (read_once(vc->clock_mode) != abi::kClockModeTsc) [[unlikely]]
-    return false;
-  const uint64_t cycles = rdtsc_ordered() & INT64_MAX;
-  const abi::VdsoTimestamp& base = vc->basetime[base_index];
-  ns = clock_ns(vc, cycles, read_once(base.nsec));
-  sec = read_once(base.sec);
-  return true;
 }
 
 // The seqcount's read side.  begin() waits out a write in progress (odd seq);
@@ -153,8 +140,8 @@ class TimeFunctions {
       // The 6.17+ auxiliary clocks (generic layout): 1 ns, whether enabled
       // or not, as the kernel's aux_clock_resolution_ns(); any other id is
       // the system call's.
-      if (kLayout.shape != layout::TimeDataShape::generic_time_data || id < kAuxFirst ||
-          id >= kAuxFirst + abi::kMaxAuxClocks)
+      if (id < kAuxFirst || id >= kAuxFirst + abi::kMaxAuxClocks ||
+          !has_aux_clocks(in_time_namespace() ? away_ : home_))
         return static_cast<int>(clock_getres_syscall(clock, res));
       ns = 1;
     } else if (const uint32_t bit = 1u << id; bit & (abi::kHresClocks | abi::kRawClocks)) {
@@ -177,11 +164,78 @@ class TimeFunctions {
   static constexpr uint64_t kLowResNsec = 4'000'000;
 
  private:
+  // One reading of a clock record's base time advanced to now; false sends
+  // the caller to the system call (the kernel's vdso_get_timestamp with x86's
+  // __arch_get_hw_counter).  The TSC is read inline; the paravirtual pages,
+  // where the layout has them, out of line; any other mode falls back.
+  // `area`: the data area's first byte, where the paravirtual pages are
+  // found.
+  [[gnu::always_inline]] static bool read_timestamp(const abi::VdsoClock* vc, const uint8_t* area,
+                                                    unsigned base_index, uint64_t& sec,
+                                                    uint64_t& ns) {
+    const int32_t mode = read_once(vc->clock_mode);
+    uint64_t cycles;
+    if (mode == abi::kClockModeTsc) [[likely]] {
+      cycles = rdtsc_ordered() & INT64_MAX;
+    } else {
+      cycles = read_paravirt_counter(mode, area);
+      if (cycles == kNoCounter) return false;
+    }
+    const abi::VdsoTimestamp& base = vc->basetime[base_index];
+    ns = clock_ns(vc, cycles, read_once(base.nsec));
+    sec = read_once(base.sec);
+    return true;
+  }
+
+  [[gnu::always_inline]] static uint64_t read_paravirt_counter(int32_t mode, const uint8_t* area) {
+    if constexpr (kLayout.pvclock_page_offset != 0) {
+      if (mode == abi::kClockModePvclock)
+        return read_pvclock(
+            reinterpret_cast<const abi::PvclockVcpuTimeInfo*>(area + kLayout.pvclock_page_offset));
+    }
+    if constexpr (kLayout.hvclock_page_offset != 0) {
+      if (mode == abi::kClockModeHvclock)
+        return read_hvclock(
+            reinterpret_cast<const abi::HvTscPage*>(area + kLayout.hvclock_page_offset));
+    }
+    (void)mode;
+    (void)area;
+    return kNoCounter;
+  }
+
+  // The data area's first byte, from the time data at its own slot or at
+  // the timens slot.
+  static const uint8_t* area_from_home(const uint8_t* home) {
+    return home - kLayout.time_data_offset;
+  }
+  static const uint8_t* area_from_away(const uint8_t* away) {
+    return away - layout::timens_time_data_offset(kLayout);
+  }
+
   static const abi::VdsoClock* clock(const uint8_t* data, unsigned index) {
     return reinterpret_cast<const abi::VdsoClock*>(data + index * kLayout.clock_stride);
   }
+  // The timezone/resolution tail of the real data.  The generic shape has
+  // two places for it (time_layout.h, short_tail_offset): 6.17+'s, unless
+  // its hrtimer_res is 0, which only a 6.15/6.16 page shows there.
   static const abi::VdsoTimeTail* tail(const uint8_t* data) {
-    return reinterpret_cast<const abi::VdsoTimeTail*>(data + kLayout.tail_offset);
+    const auto* t = reinterpret_cast<const abi::VdsoTimeTail*>(data + kLayout.tail_offset);
+    if constexpr (kLayout.short_tail_offset != 0) {
+      if (read_once(t->hrtimer_res) == 0) [[unlikely]]
+        return reinterpret_cast<const abi::VdsoTimeTail*>(data + kLayout.short_tail_offset);
+    }
+    return t;
+  }
+  // Whether the real data has the 6.17+ auxiliary clock records: the generic
+  // shape with its tail in the 6.17+ place.
+  static bool has_aux_clocks(const uint8_t* data) {
+    if constexpr (kLayout.shape != layout::TimeDataShape::generic_time_data) {
+      (void)data;
+      return false;
+    } else {
+      return read_once(reinterpret_cast<const abi::VdsoTimeTail*>(data + kLayout.tail_offset)
+                           ->hrtimer_res) != 0;
+    }
   }
   [[gnu::always_inline]] bool in_time_namespace() const {
     return read_once(clock(home_, abi::kCsHresCoarse)->clock_mode) == abi::kClockModeTimensMarker;
@@ -207,7 +261,29 @@ class TimeFunctions {
     uint32_t seq;
     do {
       if (read_begin_or_timens(vc, seq)) return do_hres_timens(vc, away_, id, ts);
-      if (!read_timestamp(vc, id, sec, ns)) return false;
+      // Anything but the TSC leaves the inline loop whole (a tail call), so
+      // the paravirtual reads' calls cost the TSC path no saved registers.
+      if (read_once(vc->clock_mode) != abi::kClockModeTsc) [[unlikely]]
+        return do_hres_other_mode(vc, area_from_home(home_), id, ts);
+      const uint64_t cycles = rdtsc_ordered() & INT64_MAX;
+      const abi::VdsoTimestamp& base = vc->basetime[id];
+      ns = clock_ns(vc, cycles, read_once(base.nsec));
+      sec = read_once(base.sec);
+    } while (read_retry(vc, seq));
+    set_timespec(ts, sec, ns);
+    return true;
+  }
+
+  // The hres read in a mode other than TSC: the paravirtual pages, or the
+  // system call (NONE, unknown modes, a page that says no).
+  [[gnu::noinline, gnu::cold]] static bool do_hres_other_mode(const abi::VdsoClock* vc,
+                                                              const uint8_t* area, uint32_t id,
+                                                              abi::KernelTimespec* ts) {
+    uint64_t sec, ns;
+    uint32_t seq;
+    do {
+      seq = read_begin(vc);
+      if (!read_timestamp(vc, area, id, sec, ns)) return false;
     } while (read_retry(vc, seq));
     set_timespec(ts, sec, ns);
     return true;
@@ -225,26 +301,50 @@ class TimeFunctions {
     uint32_t seq;
     do {
       seq = read_begin(vc);
-      if (!read_timestamp(vc, id, sec, ns)) return false;
+      if (!read_timestamp(vc, area_from_away(away), id, sec, ns)) return false;
     } while (read_retry(vc, seq));
     const abi::TimensOffset& shift = namespace_record->offset[id];
     set_timespec(ts, sec + static_cast<uint64_t>(read_once(shift.sec)), ns + read_once(shift.nsec));
     return true;
   }
 
-  // The coarse clocks are their stored base times, unshifted.
+  // The coarse clocks are their stored base times, unshifted.  The first
+  // attempt is inline and loop-free, so the common case (seq even and
+  // unchanged) runs straight through with no taken branch: in a path of a
+  // dozen instructions each taken branch costs a visible part of a
+  // nanosecond (as a loop, this path measured 1.2-1.5x the kernel's).  A
+  // write under way, a retry or the namespace's page go to the loop.
   [[gnu::always_inline]] bool do_coarse(const abi::VdsoClock* vc, uint32_t id,
                                         abi::KernelTimespec* ts) const {
     const abi::VdsoTimestamp& base = vc->basetime[id];
+    const uint32_t seq = read_once(vc->seq);
+    if (!(seq & 1)) [[likely]] {
+      compiler_barrier();
+      const uint64_t sec = read_once(base.sec);
+      const uint64_t nsec = read_once(base.nsec);
+      compiler_barrier();
+      if (read_once(vc->seq) == seq) [[likely]] {
+        ts->tv_sec = static_cast<int64_t>(sec);
+        ts->tv_nsec = static_cast<int64_t>(nsec);
+        return true;
+      }
+    }
+    return do_coarse_contended(vc, away_, id, ts);
+  }
+
+  [[gnu::noinline, gnu::cold]] static bool do_coarse_contended(const abi::VdsoClock* vc,
+                                                               const uint8_t* away, uint32_t id,
+                                                               abi::KernelTimespec* ts) {
+    const abi::VdsoTimestamp& base = vc->basetime[id];
     uint32_t seq;
-    int64_t sec, nsec;
+    uint64_t sec, nsec;
     do {
-      if (read_begin_or_timens(vc, seq)) return do_coarse_timens(vc, away_, id, ts);
-      sec = static_cast<int64_t>(read_once(base.sec));
-      nsec = static_cast<int64_t>(read_once(base.nsec));
+      if (read_begin_or_timens(vc, seq)) return do_coarse_timens(vc, away, id, ts);
+      sec = read_once(base.sec);
+      nsec = read_once(base.nsec);
     } while (read_retry(vc, seq));
-    ts->tv_sec = sec;
-    ts->tv_nsec = nsec;
+    ts->tv_sec = static_cast<int64_t>(sec);
+    ts->tv_nsec = static_cast<int64_t>(nsec);
     return true;
   }
 
@@ -278,6 +378,11 @@ class TimeFunctions {
       (void)ts;
       return false;
     } else {
+      // 6.15/6.16 data has no auxiliary records (their place holds the tail
+      // and zeros): the system call answers, as on those kernels.
+      const bool namespace_page =
+          read_once(clock(home, abi::kCsHresCoarse)->clock_mode) == abi::kClockModeTimensMarker;
+      if (!has_aux_clocks(namespace_page ? away : home)) return false;
       const uint8_t* data = home;
       uint64_t sec, ns;
       uint32_t seq;
@@ -289,7 +394,7 @@ class TimeFunctions {
           continue;
         }
         if (read_once(vc->clock_mode) == abi::kClockModeNone) return false;
-        if (!read_timestamp(vc, 0, sec, ns)) return false;
+        if (!read_timestamp(vc, area_from_home(home), 0, sec, ns)) return false;
         if (!read_retry(vc, seq)) break;
       }
       set_timespec(ts, sec, ns);

@@ -119,8 +119,16 @@ struct VdsoDataLegacy {
 };
 static_assert(sizeof(VdsoDataLegacy) == 248);
 
-// Linux 6.17+: struct vdso_time_data (x86 has no arch time data).  6.15 and
-// 6.16 had no aux_clock_data, so their tail sat right after clock_data.
+// Linux 6.15 and 6.16: struct vdso_time_data, the two records and the tail
+// (x86 has no arch time data, so arch_data before them is empty).
+struct VdsoTimeData615 {
+  VdsoClock clock_data[kCsBases];
+  VdsoTimeTail tail;
+};
+static_assert(offsetof(VdsoTimeData615, tail) == 464);
+
+// Linux 6.17+: struct vdso_time_data, with the eight auxiliary clock records
+// between the two main ones and the tail.
 struct VdsoTimeData {
   VdsoClock clock_data[kCsBases];
   VdsoClock aux_clock_data[kMaxAuxClocks];
@@ -128,6 +136,47 @@ struct VdsoTimeData {
 };
 static_assert(offsetof(VdsoTimeData, aux_clock_data) == 464);
 static_assert(offsetof(VdsoTimeData, tail) == 2320);
+
+// The paravirtual clock pages the kernel maps beside its time data (the
+// profiles place them, time_layout.h).  A record in VDSO_CLOCKMODE_PVCLOCK or
+// _HVCLOCK counts in what these pages give instead of raw TSC cycles.
+//
+// kvmclock / Xen: struct pvclock_vcpu_time_info (arch/x86/include/asm/
+// pvclock-abi.h, packed, 32 bytes), the first of the per-vCPU array, each
+// entry cache-line aligned; the vDSO reads vCPU 0's alone, and only while
+// PVCLOCK_TSC_STABLE_BIT says every vCPU's entry and TSC agree.  Its time
+// is system_time + ((tsc - tsc_timestamp) << tsc_shift (>> when negative))
+// * tsc_to_system_mul >> 32, under `version` (odd while the host writes).
+struct PvclockVcpuTimeInfo {
+  uint32_t version;
+  uint32_t pad0;
+  uint64_t tsc_timestamp;
+  uint64_t system_time;
+  uint32_t tsc_to_system_mul;
+  int8_t tsc_shift;
+  uint8_t flags;
+  uint8_t pad[2];
+};
+static_assert(offsetof(PvclockVcpuTimeInfo, tsc_timestamp) == 8);
+static_assert(offsetof(PvclockVcpuTimeInfo, system_time) == 16);
+static_assert(offsetof(PvclockVcpuTimeInfo, tsc_to_system_mul) == 24);
+static_assert(offsetof(PvclockVcpuTimeInfo, tsc_shift) == 28);
+static_assert(offsetof(PvclockVcpuTimeInfo, flags) == 29);
+static_assert(sizeof(PvclockVcpuTimeInfo) == 32);
+inline constexpr uint8_t kPvclockTscStableBit = 1 << 0;
+
+// Hyper-V: struct ms_hyperv_tsc_page (include/asm-generic/hyperv-tlfs.h,
+// packed): reference time = (tsc * tsc_scale >> 64) + tsc_offset, under
+// tsc_sequence, where 0 means "not valid now, use something else".
+struct HvTscPage {
+  uint32_t tsc_sequence;
+  uint32_t reserved1;
+  uint64_t tsc_scale;
+  int64_t tsc_offset;
+};
+static_assert(offsetof(HvTscPage, tsc_scale) == 8);
+static_assert(offsetof(HvTscPage, tsc_offset) == 16);
+static_assert(sizeof(HvTscPage) == 24);
 
 // The kernel's types of the calls' arguments (x86-64).
 struct KernelTimespec {

@@ -43,7 +43,8 @@ if(EXISTS "${VDSOFORGE_KERNEL_SOURCE_TARBALL}")
       # the image's data is the kernel's copied every millisecond, so a tick
       # that lands between the kernel's update and the next copy makes the
       # image's coarse clock one tick older than the system call's (seen in
-      # about 1 run of 7; docs/loader.md, "The emulated time data").  Up to
+      # about 1 run of 7 to 15, exactly 4 ms behind; docs/loader.md, "The
+      # emulated time data", says why no copy schedule closes it).  Up to
       # five attempts: each prints its report; all five failing fails.
       add_test(NAME "time_kernel_selftest: ${program} under vdsoforge exec"
                COMMAND sh -c "for attempt in 1 2 3 4 5; do \"$0\" exec -q -- \"$1\" && exit 0; echo \"attempt $attempt failed\"; done; exit 1"

@@ -48,3 +48,8 @@ target_compile_definitions(time_consumers PRIVATE
   VDSOFORGE_TIME_GO_PROBE="${time_go_probe}"
   VDSOFORGE_TIME_CLOCK_PROBE="$<TARGET_FILE:time_clock_probe>"
   VDSOFORGE_TIME_FORBID_CLOCK_SYSCALLS="$<TARGET_FILE:time_forbid_clock_syscalls>")
+
+# The image's time algorithm compiled for the host over data areas built in
+# the test: each kernel generation's shape (vdso_src/host_time.h).
+vdsoforge_add_test(time_layouts SOURCES "${time_test_dir}/test_time_layouts.cpp"
+  LIBS vdsoforge_image_host)

@@ -22,7 +22,7 @@ function(vdsoforge_add_tool_test name)
 endfunction()
 
 # ---- abi, dump, embed ------------------------------------------------------------------------
-foreach(area IN ITEMS pass broken errors messages layout)
+foreach(area IN ITEMS pass broken errors messages layout verdict)
   vdsoforge_add_tool_test(abi_${area} SOURCES ${tools_test_dir}/test_abi_${area}.cpp)
 endforeach()
 vdsoforge_add_tool_test(dump_command SOURCES ${tools_test_dir}/test_abi_dump.cpp)

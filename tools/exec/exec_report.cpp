@@ -5,6 +5,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "deterministic_report.h"
+
 namespace vdsoforge::exec {
 
 namespace {
@@ -46,6 +48,7 @@ bool write_report(const std::string& path, const ReportContext& context, const T
   report["outcome"] = outcome;
   report["reseeds_forced"] = context.reseeds_forced;
   report["final_generation"] = context.final_generation;
+  if (context.deterministic) report["deterministic"] = deterministic_report(*context.deterministic);
 
   nlohmann::json processes = nlohmann::json::array();
   for (const ProcessRecord& p : result.processes) {

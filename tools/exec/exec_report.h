@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "deterministic_replay.h"
 #include "process_tree_tracer.h"
 
 namespace vdsoforge::exec {
@@ -18,6 +19,7 @@ struct ReportContext {
   bool refuse_privileged = false;
   uint64_t reseeds_forced = 0;
   uint64_t final_generation = 0;
+  const DeterministicReplay* deterministic = nullptr;  // --deterministic's draws
 };
 
 // False with error set if the file cannot be written.

@@ -23,6 +23,7 @@
 #include <set>
 #include <utility>
 
+#include "deterministic_replay.h"
 #include "exec_filter.h"
 #include "privileged_program.h"
 #include "program_check.h"
@@ -177,7 +178,7 @@ class Supervisor {
     wake_read_ = wake[0];
     SignalHandling signals(wake[1]);
 
-    const ExecFilter filter(config_.count_getrandom);
+    const ExecFilter filter(config_.count_getrandom || config_.deterministic);
     Spawned spawned;
     std::string error;
     if (!spawn_supervised({config_.argv, &filter}, spawned, error)) {
@@ -336,14 +337,34 @@ class Supervisor {
     const bool x86_64 = request->data.arch == AUDIT_ARCH_X86_64;
     if (x86_64 && nr == SYS_getrandom) {
       ++result_.getrandom_syscalls;
-      ++process_of_thread(tid).getrandom_syscalls;
-      answer(request->id);
+      ProcessRecord& record = process_of_thread(tid);
+      ++record.getrandom_syscalls;
+      if (config_.deterministic)
+        answer_deterministically(*request, record.pid);
+      else
+        answer(request->id);
       return;
     }
     const bool at = x86_64 ? (nr == SYS_execveat || nr == (545 | kX32Bit)) : nr == 358;
     uint64_t args[6];
     std::copy(std::begin(request->data.args), std::end(request->data.args), args);
     on_execve(request->id, tid, at, args);
+  }
+
+  // --deterministic: the call gets the seed's bytes, not the kernel's.
+  void answer_deterministically(const seccomp_notif& request, pid_t pid) {
+    std::string why_not;
+    config_.deterministic->answer_getrandom(listener_, request, pid, why_not);
+    if (!why_not.empty()) note(why_not);
+  }
+
+  // --deterministic: the new program's AT_RANDOM bytes come from the seed.
+  void seed_at_random(SyscallInjector& injector, ProcessRecord& record) {
+    std::string error;
+    if (!config_.deterministic->seed_at_random(injector.memory(), injector.saved_registers().rsp,
+                                               record.pid, error))
+      note("AT_RANDOM could not be taken from the seed (" + error + "; first: " + record.program +
+           ", process " + std::to_string(record.pid) + ")");
   }
 
   bool exempt_by_lineage(pid_t group) {
@@ -514,6 +535,7 @@ class Supervisor {
                     ") the image: " + error);
       return;
     }
+    if (config_.deterministic) seed_at_random(*injector, record);
     for (int s : injector->deferred_signals()) deferred.push_back(s);
     record.image_base = installed.base;
     record.proc_auxv = saved_auxv_update_name(installed.saved_auxv.how);

@@ -22,6 +22,10 @@
 #include "vdso_installer.h"
 
 namespace vdsoforge::exec {
+class DeterministicReplay;
+}
+
+namespace vdsoforge::exec {
 
 struct TraceConfig {
   std::vector<std::string> argv;
@@ -31,6 +35,9 @@ struct TraceConfig {
   // Called once per kind of note (see TraceResult::notes) when it first
   // applies, so a long-running program's user hears of it at once.
   std::function<void(const std::string&)> on_note;
+  // --deterministic: answers every getrandom(2) and seeds AT_RANDOM
+  // (deterministic_replay.h); nullptr leaves both to the kernel.
+  DeterministicReplay* deterministic = nullptr;
 };
 
 struct ProcessRecord {

@@ -79,4 +79,18 @@ bool is_relocation_tag(int64_t tag) {
          (role == TagRole::applies_relocations || role == TagRole::describes_relocations);
 }
 
+bool is_relocation_section(uint32_t section_type) {
+  return section_type == SHT_REL || section_type == SHT_RELA || section_type == SHT_RELR;
+}
+
+const ForbiddenSection* find_forbidden_section(std::string_view section_name) {
+  for (const ForbiddenSection& forbidden : kForbiddenSections) {
+    if (section_name == forbidden.name ||
+        (section_name.starts_with(forbidden.name) &&
+         section_name.substr(forbidden.name.size()).starts_with('.')))
+      return &forbidden;
+  }
+  return nullptr;
+}
+
 }  // namespace vdsoforge::vdso_rules

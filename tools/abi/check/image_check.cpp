@@ -14,24 +14,6 @@
 namespace vdsoforge::tools {
 namespace {
 
-// Why a section must not exist in a vDSO, or nullptr if it may.
-const char* forbidden_section_reason(const Section& section) {
-  const std::string& n = section.name;
-  const auto starts = [&](const char* prefix) { return n.rfind(prefix, 0) == 0; };
-  if (section.type == SHT_REL || section.type == SHT_RELA || section.type == SHT_RELR) {
-    return "";  // reported as a relocation section
-  }
-  if (n == ".data" || starts(".data.") || n == ".tdata" || starts(".tdata.")) {
-    return "vDSO images must not have writable data";
-  }
-  if (n == ".bss" || starts(".bss.") || n == ".tbss" || starts(".tbss.")) {
-    return "vDSO images must not have writable zero-initialised data";
-  }
-  if (n == ".got" || starts(".got.")) return "vDSO images must not need a GOT";
-  if (n == ".plt" || starts(".plt.")) return "vDSO images must not call through a PLT";
-  return nullptr;
-}
-
 // Every rule becomes one named check (for --junit/--sarif); its culprits,
 // in the order found, are also the text report's lines.
 class Checker {
@@ -43,28 +25,24 @@ class Checker {
   void check_structure() {
     std::vector<std::string> found;
     for (const Violation& v : image_.violations()) found.push_back(v.message);
-    const vdso_rules::Rule& parser = vdso_rules::kParser;
-    record(std::string(parser.id), std::string(parser.group()), std::string(parser.title), "none",
-           found);
+    record(vdso_rules::kParser, "none", found);
 
     found.clear();
     for (const Section& section : image_.sections()) {
-      const char* reason = forbidden_section_reason(section);
-      if (reason == nullptr) continue;
-      if (*reason == '\0') {
+      if (vdso_rules::is_relocation_section(section.type)) {
         found.push_back("relocation section " + section.name);
-      } else {
-        found.push_back("section " + section.name + " present (" + reason + ")");
+      } else if (const auto* forbidden = vdso_rules::find_forbidden_section(section.name)) {
+        found.push_back("section " + section.name + " present (" + std::string(forbidden->why) +
+                        ")");
       }
     }
-    record("sections.forbidden", "sections", "no relocation, .data, .bss, .got or .plt section",
-           "none", found);
+    record(vdso_rules::kNoForbiddenSections, "none", found);
 
     found.clear();
     for (const Symbol& sym : image_.symbols()) {
       if (sym.index != 0 && sym.shndx == SHN_UNDEF) found.push_back("undefined symbol " + sym.name);
     }
-    record("symbols.undefined", "symbols", "no undefined symbol", "none", found);
+    record(vdso_rules::kNoUndefinedSymbols, "none", found);
   }
 
   void check_exports() {
@@ -172,6 +150,13 @@ class Checker {
     return text.empty() ? "(none)" : text;
   }
 
+  // A rule of the table (vdso_rules.h), under its id and title.
+  void record(const vdso_rules::Rule& rule, const std::string& expected,
+              const std::vector<std::string>& found) {
+    record(std::string(rule.id), std::string(rule.group()), std::string(rule.title), expected,
+           found);
+  }
+
   // One rule's verdict: it passes when nothing was found.  Its actual value
   // is `actual_value` when the rule has one (the culprits are then the
   // detail), else the culprits themselves (or the expected value).
@@ -180,8 +165,8 @@ class Checker {
               const std::string& actual_value = "") {
     std::string listed;
     for (const std::string& culprit : found) listed += (listed.empty() ? "" : "; ") + culprit;
-    report::CheckResult result{
-        .name = name, .group = group, .title = title, .pass = found.empty(), .expected = expected};
+    report::Check result{
+        .id = name, .group = group, .title = title, .pass = found.empty(), .expected = expected};
     if (!actual_value.empty()) {
       result.actual = actual_value;
       result.detail = listed;
@@ -220,9 +205,7 @@ std::string check_summary(const ElfImage& image, const std::string& image_name,
   std::string text = image_name + " OK: exports";
   for (const Symbol* sym : exported_symbols(image)) text += " " + sym->name;
   if (!rules.symbol_version.empty()) text += " @@" + rules.symbol_version;
-  text +=
-      "; one read-only PT_LOAD; no relocations, undefined symbols, DT_NEEDED or writable "
-      "sections";
+  text += "; " + std::string(vdso_rules::kCheckSummary);
   if (!findings.stackless_summaries.empty()) {
     text += "; stackless:";
     for (const std::string& s : findings.stackless_summaries) text += " " + s;

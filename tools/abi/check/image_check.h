@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "report/check_results.h"
+#include "report/check.h"
 #include "vdsoforge/elf_image.h"
 
 namespace vdsoforge::tools {
@@ -22,7 +22,7 @@ struct CheckRules {
 
 struct CheckFindings {
   std::vector<std::string> culprits;  // empty: the image follows every rule
-  std::vector<report::CheckResult> results;
+  std::vector<report::Check> results;
   std::vector<std::string> stackless_summaries;  // "name (N instructions)" per proven routine
 };
 

@@ -12,20 +12,21 @@ namespace vdsoforge::tools::compat {
 
 namespace {
 
-// Adds checks to a report under one group.
+// Adds checks to a comparison under one group.
 class CheckList {
  public:
-  CheckList(Report& report, std::string group) : report_(report), group_(std::move(group)) {}
+  CheckList(Comparison& comparison, std::string group)
+      : comparison_(comparison), group_(std::move(group)) {}
 
   void add(std::string item, std::string title, bool pass, std::string image, std::string reference,
            std::string detail = {}) {
-    report_.checks.push_back(Check{.id = group_ + "." + std::move(item),
-                                   .group = group_,
-                                   .title = std::move(title),
-                                   .pass = pass,
-                                   .image = std::move(image),
-                                   .reference = std::move(reference),
-                                   .detail = pass ? std::string() : std::move(detail)});
+    comparison_.checks.push_back(report::Check{.id = group_ + "." + std::move(item),
+                                               .group = group_,
+                                               .title = std::move(title),
+                                               .pass = pass,
+                                               .expected = std::move(reference),
+                                               .actual = std::move(image),
+                                               .detail = pass ? std::string() : std::move(detail)});
   }
 
   // Passes when both sides show the same value.
@@ -36,14 +37,14 @@ class CheckList {
   }
 
  private:
-  Report& report_;
+  Comparison& comparison_;
   std::string group_;
 };
 
 // ---- identity ----------------------------------------------------------------
 
-void check_identity(const ElfImage& image, const ElfImage& reference, Report& report) {
-  CheckList list(report, "identity");
+void check_identity(const ElfImage& image, const ElfImage& reference, Comparison& comparison) {
+  CheckList list(comparison, "identity");
   const ElfIdentity& a = image.identity();
   const ElfIdentity& b = reference.identity();
   list.same("class", "ELF class (EI_CLASS)", elf_class_name(a.elf_class),
@@ -92,8 +93,8 @@ std::string presence(const std::vector<const Segment*>& found) {
   return out;
 }
 
-void check_segments(const ElfImage& image, const ElfImage& reference, Report& report) {
-  CheckList list(report, "segments");
+void check_segments(const ElfImage& image, const ElfImage& reference, Comparison& comparison) {
+  CheckList list(comparison, "segments");
   const auto image_loads = segments_of_type(image, PT_LOAD);
   const auto reference_loads = segments_of_type(reference, PT_LOAD);
   const Segment* image_load = image_loads.empty() ? nullptr : image_loads.front();
@@ -162,8 +163,8 @@ bool has_textrel(const ElfImage& elf) {
   return elf.dynamic_value(DT_TEXTREL).has_value() || (flags && (*flags & DF_TEXTREL) != 0);
 }
 
-void check_dynamic(const ElfImage& image, const ElfImage& reference, Report& report) {
-  CheckList list(report, "dynamic");
+void check_dynamic(const ElfImage& image, const ElfImage& reference, Comparison& comparison) {
+  CheckList list(comparison, "dynamic");
   const std::string image_soname = image.soname();
   const std::string reference_soname = reference.soname();
   list.add("soname", "DT_SONAME matches the reference",
@@ -222,8 +223,8 @@ std::string version_text(const VersionDefinition* def) {
   return "index " + std::to_string(def->index) + ", flags " + version_flags_text(def->flags);
 }
 
-void check_versions(const ElfImage& image, const ElfImage& reference, Report& report) {
-  CheckList list(report, "versions");
+void check_versions(const ElfImage& image, const ElfImage& reference, Comparison& comparison) {
+  CheckList list(comparison, "versions");
   for (const VersionDefinition& wanted : reference.version_definitions()) {
     const VersionDefinition* have = find_version(image, wanted.name);
     const bool pass = have != nullptr && have->index == wanted.index && have->flags == wanted.flags;
@@ -337,8 +338,8 @@ std::vector<const Symbol*> check_alias_groups(CheckList& list,
   return checked;
 }
 
-void check_symbols(const ElfImage& image, const ElfImage& reference, Report& report) {
-  CheckList list(report, "symbols");
+void check_symbols(const ElfImage& image, const ElfImage& reference, Comparison& comparison) {
+  CheckList list(comparison, "symbols");
   const auto image_exports = exported_symbols(image);
   const auto reference_exports = exported_symbols(reference);
   list.add("exports", "the image exports at least one symbol", !image_exports.empty(),
@@ -370,10 +371,10 @@ void check_symbols(const ElfImage& image, const ElfImage& reference, Report& rep
         in_partial_groups.end()) {
       continue;  // failed as an incomplete alias group above
     }
-    report.not_provided.push_back(NotProvided{.name = theirs->name,
-                                              .version = symbol_version_text(*theirs),
-                                              .binding = symbol_bind_name(theirs->bind),
-                                              .type = symbol_type_name(theirs->type)});
+    comparison.not_provided.push_back(NotProvided{.name = theirs->name,
+                                                  .version = symbol_version_text(*theirs),
+                                                  .binding = symbol_bind_name(theirs->bind),
+                                                  .type = symbol_type_name(theirs->type)});
   }
 }
 
@@ -399,8 +400,8 @@ std::string build_id_text(const Note* note) {
   return std::to_string(note->desc.size()) + " bytes " + hex_bytes(note->desc);
 }
 
-void check_notes(const ElfImage& image, const ElfImage& reference, Report& report) {
-  CheckList list(report, "notes");
+void check_notes(const ElfImage& image, const ElfImage& reference, Comparison& comparison) {
+  CheckList list(comparison, "notes");
   const Note* image_linux = find_note(image, "Linux", 0);
   list.add("linux_version", "Linux note (type 0) with a 4-byte version code",
            image_linux != nullptr && linux_version_code(*image_linux).has_value(),
@@ -422,8 +423,8 @@ std::string lookup_text(const ElfImage& elf, HashTable table, const Symbol& want
   return "finds dynsym #" + std::to_string(found->index);
 }
 
-void check_hash_tables(const ElfImage& image, const ElfImage& reference, Report& report) {
-  CheckList list(report, "hash");
+void check_hash_tables(const ElfImage& image, const ElfImage& reference, Comparison& comparison) {
+  CheckList list(comparison, "hash");
   const auto exports = exported_symbols(image);
   for (const HashTable table : kHashTables) {
     const std::string section(hash_table_section(table));
@@ -457,24 +458,26 @@ std::string violations_text(const ElfImage& elf) {
   return out;
 }
 
-void check_rules(const ElfImage& image, const ElfImage& reference, Report& report) {
+void check_rules(const ElfImage& image, const ElfImage& reference, Comparison& comparison) {
   const vdso_rules::Rule& rule = vdso_rules::kParser;
-  CheckList list(report, std::string(rule.group()));
+  CheckList list(comparison, std::string(rule.group()));
   list.add(std::string(rule.item()), std::string(rule.title), image.violations().empty(),
            violations_text(image), violations_text(reference), std::string(rule.why));
 }
 
 }  // namespace
 
-void compare(const ElfImage& image, const ElfImage& reference, Report& report) {
-  check_identity(image, reference, report);
-  check_segments(image, reference, report);
-  check_dynamic(image, reference, report);
-  check_versions(image, reference, report);
-  check_symbols(image, reference, report);
-  check_notes(image, reference, report);
-  check_hash_tables(image, reference, report);
-  check_rules(image, reference, report);
+Comparison compare(const ElfImage& image, const ElfImage& reference) {
+  Comparison comparison;
+  check_identity(image, reference, comparison);
+  check_segments(image, reference, comparison);
+  check_dynamic(image, reference, comparison);
+  check_versions(image, reference, comparison);
+  check_symbols(image, reference, comparison);
+  check_notes(image, reference, comparison);
+  check_hash_tables(image, reference, comparison);
+  check_rules(image, reference, comparison);
+  return comparison;
 }
 
 }  // namespace vdsoforge::tools::compat

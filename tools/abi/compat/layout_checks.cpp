@@ -43,14 +43,15 @@ struct LayoutCheck {
   std::string consequence;  // why a difference matters, for this pair of values
 };
 
-Check to_check(const LayoutCheck& c, bool determined, const std::string& undetermined_reason) {
-  Check check{.id = c.id,
-              .group = "layout",
-              .title = c.title,
-              .pass = determined && c.image == c.reference,
-              .determined = determined,
-              .image = c.image,
-              .reference = c.reference};
+report::Check to_check(const LayoutCheck& c, bool determined,
+                       const std::string& undetermined_reason) {
+  report::Check check{.id = c.id,
+                      .group = "layout",
+                      .title = c.title,
+                      .pass = determined && c.image == c.reference,
+                      .determined = determined,
+                      .expected = c.reference,
+                      .actual = c.image};
   if (!determined)
     check.detail = undetermined_reason;
   else if (!check.pass)
@@ -102,6 +103,10 @@ std::string timens_consequence(const LayoutSide& image, const LayoutSide& refere
 
 }  // namespace
 
+std::string judged_by(const LayoutSide& side) {
+  return side.known ? side.basis : "nothing it could read (" + side.why_unknown + ")";
+}
+
 LayoutSide image_layout_side(const ElfImage& image, const DetectedLayout& code) {
   if (code.known()) {
     LayoutSide side{.known = true, .basis = code_basis(code), .rng_distance = code.rng_distance};
@@ -134,7 +139,8 @@ LayoutSide reference_layout_side(const DetectedLayout& code, const layout::Profi
   return unknown_side(std::string(confidence_name(code.confidence)) + ": " + code.reason);
 }
 
-void add_layout_checks(const LayoutSide& image, const LayoutSide& reference, Report& report) {
+void add_layout_checks(const LayoutSide& image, const LayoutSide& reference,
+                       std::vector<report::Check>& checks) {
   const bool determined = image.known && reference.known;
   std::string undetermined_reason;
   if (!reference.known)
@@ -151,7 +157,7 @@ void add_layout_checks(const LayoutSide& image, const LayoutSide& reference, Rep
                         value(image, below(image.rng_distance)),
                         value(reference, below(reference.rng_distance)),
                         determined ? rng_consequence(image, reference) : ""};
-  report.checks.push_back(to_check(rng, determined, undetermined_reason));
+  checks.push_back(to_check(rng, determined, undetermined_reason));
 
   // The clock mode and the timens page matter only where one side has the
   // pre-6.15 indirection (its code checks, or its kernel swaps, pages).
@@ -163,13 +169,13 @@ void add_layout_checks(const LayoutSide& image, const LayoutSide& reference, Rep
                           value(image, below_or_none(image.clock_mode_distance)),
                           value(reference, below_or_none(reference.clock_mode_distance)),
                           determined ? clock_mode_consequence(image, reference) : ""};
-  report.checks.push_back(to_check(clock, determined, undetermined_reason));
+  checks.push_back(to_check(clock, determined, undetermined_reason));
   const LayoutCheck timens{"layout.timens_page",
                            "the page the rng data is read through inside a time namespace",
                            value(image, below_or_none(image.timens_page_distance)),
                            value(reference, below_or_none(reference.timens_page_distance)),
                            determined ? timens_consequence(image, reference) : ""};
-  report.checks.push_back(to_check(timens, determined, undetermined_reason));
+  checks.push_back(to_check(timens, determined, undetermined_reason));
 }
 
 }  // namespace vdsoforge::tools::compat

@@ -13,8 +13,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
-#include "compat/compat_report.h"
+#include "report/check.h"
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/layout_detect.h"
 
@@ -34,6 +35,10 @@ struct LayoutSide {
   std::optional<uint64_t> timens_page_distance;
 };
 
+// How a side's layout was found, or why it was not: what the layout.*
+// checks judged it by.
+std::string judged_by(const LayoutSide& side);
+
 // The image: its code's layout when the detector found the rng data, else
 // its data-layout note, else unknown.
 LayoutSide image_layout_side(const ElfImage& image, const DetectedLayout& code);
@@ -43,7 +48,8 @@ LayoutSide image_layout_side(const ElfImage& image, const DetectedLayout& code);
 LayoutSide reference_layout_side(const DetectedLayout& code, const layout::Profile* named);
 
 // Appends layout.rng_data, and when either side has a time-namespace
-// indirection layout.clock_mode and layout.timens_page, to report.checks.
-void add_layout_checks(const LayoutSide& image, const LayoutSide& reference, Report& report);
+// indirection layout.clock_mode and layout.timens_page, to `checks`.
+void add_layout_checks(const LayoutSide& image, const LayoutSide& reference,
+                       std::vector<report::Check>& checks);
 
 }  // namespace vdsoforge::tools::compat

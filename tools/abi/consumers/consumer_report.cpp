@@ -65,7 +65,7 @@ void append_checks(const std::vector<ConsumerVerdict>& verdicts, report::CheckRu
       const bool used = symbol.outcome == Outcome::uses_vdso;
       std::string actual(outcome_name(symbol.outcome));
       if (!used) actual += " (" + symbol.reason_code + ")";
-      run.checks.push_back({.name = "consumers." + consumer.id + "." + symbol.name,
+      run.checks.push_back({.id = "consumers." + consumer.id + "." + symbol.name,
                             .group = "consumers",
                             .title = consumer.name + " uses the image's " + symbol.name,
                             .pass = used,

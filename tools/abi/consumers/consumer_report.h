@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "consumers/consumer_model.h"
-#include "report/check_results.h"
+#include "report/check.h"
 
 namespace vdsoforge::tools::consumers {
 

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "embed/embeddable.h"
 #include "vdsoforge/chacha20_note.h"
 #include "vdsoforge/elf_exports.h"
 #include "vdsoforge/elf_names.h"
@@ -115,19 +116,12 @@ bool generate_embed_header(const ElfImage& elf, const EmbedInput& input, std::st
     return false;
   }
   const DataLayout& layout = *elf.data_layout();
-  const Segment& load = elf.load_segment();
-  if (load.offset != 0 || load.vaddr != 0 || load.filesz != load.memsz) {
-    error =
-        "the PT_LOAD must start at offset 0 == vaddr 0 with filesz == memsz to be embedded "
-        "as one blob";
+  std::optional<Chacha20Routines> routines;
+  if (!check_embeddable(elf,
+                        "the PT_LOAD must start at offset 0 == vaddr 0 with filesz == memsz to be "
+                        "embedded as one blob",
+                        routines, error))
     return false;
-  }
-  ElfError note_error;
-  const auto routines = read_chacha20_routines(elf, note_error);
-  if (note_error) {
-    error = note_error.message;
-    return false;
-  }
   const auto exports = exported_symbols(elf);
   for (const Symbol* symbol : exports) {
     if (!is_c_identifier(symbol->name)) {
@@ -139,7 +133,7 @@ bool generate_embed_header(const ElfImage& elf, const EmbedInput& input, std::st
   const std::span<const uint8_t> bytes = elf.bytes();
   // The array covers the whole file (a stripped vDSO keeps its section
   // headers after the segment, as the kernel's does) in whole pages.
-  const uint64_t covered = std::max<uint64_t>(bytes.size(), load.memsz);
+  const uint64_t covered = std::max<uint64_t>(bytes.size(), elf.load_segment().memsz);
   const uint64_t image_size = (covered + kPage - 1) / kPage * kPage;
   const std::string p = input.prefix;
   const std::string P = upper(p);

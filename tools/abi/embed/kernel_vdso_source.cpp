@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "embed/embeddable.h"
 #include "vdsoforge/chacha20_note.h"
 #include "vdsoforge/elf_names.h"
 #include "vdsoforge/hex.h"
@@ -262,19 +263,12 @@ bool generate_kernel_vdso_source(const ElfImage& elf, const std::string& source_
             ": the image would read the wrong page; build it with LAYOUT " + kTargetProfile.name;
     return false;
   }
-  const Segment& load = elf.load_segment();
-  if (load.offset != 0 || load.vaddr != 0 || load.filesz != load.memsz) {
-    error =
-        "the kernel maps the image file as it is: its PT_LOAD must start at offset 0 == "
-        "vaddr 0 with filesz == memsz";
+  std::optional<Chacha20Routines> routines;
+  if (!check_embeddable(elf,
+                        "the kernel maps the image file as it is: its PT_LOAD must start at offset "
+                        "0 == vaddr 0 with filesz == memsz",
+                        routines, error))
     return false;
-  }
-  ElfError note_error;
-  const auto routines = read_chacha20_routines(elf, note_error);
-  if (note_error) {
-    error = note_error.message;
-    return false;
-  }
 
   std::vector<Alternative> alternatives;
   const uint64_t site = routines ? routines->site : 0;

@@ -50,14 +50,14 @@ std::string attribute(const char* name, const std::string& value) {
   return std::string(" ") + name + "=\"" + xml_escaped(value) + "\"";
 }
 
-std::string failure_message(const CheckResult& check) {
+std::string failure_message(const Check& check) {
   std::string message = "expected " + check.expected + ", image has " + check.actual;
   if (!check.detail.empty()) message += " -- " + check.detail;
   return message;
 }
 
-std::string testcase(const std::string& suite, const CheckResult& check) {
-  std::string xml = "    <testcase" + attribute("name", check.name) +
+std::string testcase(const std::string& suite, const Check& check) {
+  std::string xml = "    <testcase" + attribute("name", check.id) +
                     attribute("classname", suite + "." + check.group) + attribute("time", "0");
   if (check.pass) return xml + "/>\n";
   if (!check.determined) {
@@ -105,7 +105,7 @@ std::string to_junit(const CheckRun& run) {
            attribute("type", "unreadable input") + ">" + xml_escaped(run.error) +
            "</error>\n    </testcase>\n";
   } else {
-    for (const CheckResult& check : run.checks) xml += testcase(suite, check);
+    for (const Check& check : run.checks) xml += testcase(suite, check);
   }
   xml += "  </testsuite>\n</testsuites>\n";
   return xml;

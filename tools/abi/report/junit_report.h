@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "report/check_results.h"
+#include "report/check.h"
 
 namespace vdsoforge::tools::report {
 

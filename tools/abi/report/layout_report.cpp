@@ -4,8 +4,8 @@
 
 namespace vdsoforge::tools {
 
-std::optional<bool> note_agrees(const ElfImage& elf, const DetectedLayout& layout) {
-  const auto& note = elf.data_layout();
+std::optional<bool> note_agrees(const std::optional<DataLayout>& note,
+                                const DetectedLayout& layout) {
   if (!note || !layout.known()) return std::nullopt;
   const bool same_rng = note->data_area_size >= note->rng_data_offset &&
                         note->data_area_size - note->rng_data_offset == layout.rng_distance;
@@ -19,7 +19,7 @@ std::optional<bool> note_agrees(const ElfImage& elf, const DetectedLayout& layou
   return same_rng && same_timens && same_profile;
 }
 
-nlohmann::json layout_json(const ElfImage& elf, const DetectedLayout& layout) {
+nlohmann::json layout_json(const std::optional<DataLayout>& note, const DetectedLayout& layout) {
   nlohmann::json out = {
       {"confidence", std::string(confidence_name(layout.confidence))},
       {"profile", layout.profile_name()},
@@ -30,7 +30,7 @@ nlohmann::json layout_json(const ElfImage& elf, const DetectedLayout& layout) {
       layout.timens_delta ? nlohmann::json(*layout.timens_delta) : nlohmann::json();
   out["clock_mode_distance"] =
       layout.clock_mode_distance ? nlohmann::json(*layout.clock_mode_distance) : nlohmann::json();
-  if (const auto& note = elf.data_layout()) {
+  if (note) {
     out["note"] = {{"format", note->format},
                    {"data_area_size", note->data_area_size},
                    {"rng_data_offset", note->rng_data_offset},
@@ -44,23 +44,22 @@ nlohmann::json layout_json(const ElfImage& elf, const DetectedLayout& layout) {
   } else {
     out["note"] = nullptr;
   }
-  const auto agrees = note_agrees(elf, layout);
+  const auto agrees = note_agrees(note, layout);
   out["note_agrees"] = agrees ? nlohmann::json(*agrees) : nlohmann::json();
   return out;
 }
 
-std::string layout_text(const std::string& label, const ElfImage& elf,
+std::string layout_text(const std::string& label, const std::optional<DataLayout>& note,
                         const DetectedLayout& layout) {
   std::string text = "  " + label + describe(layout);
-  if (const auto agrees = note_agrees(elf, layout)) {
-    const auto& note = *elf.data_layout();
+  if (const auto agrees = note_agrees(note, layout)) {
     const std::string profile =
-        note.profile ? std::string(", profile ") + note.profile->name : std::string();
-    text += *agrees
-                ? " (its data-layout note agrees)"
-                : " (its data-layout note says base - " +
-                      hex(note.data_area_size - note.rng_data_offset) + profile +
-                      (note.timens ? ", with the time-namespace indirection" : "") + ": DISAGREES)";
+        note->profile ? std::string(", profile ") + note->profile->name : std::string();
+    text += *agrees ? " (its data-layout note agrees)"
+                    : " (its data-layout note says base - " +
+                          hex(note->data_area_size - note->rng_data_offset) + profile +
+                          (note->timens ? ", with the time-namespace indirection" : "") +
+                          ": DISAGREES)";
   }
   return text + "\n";
 }

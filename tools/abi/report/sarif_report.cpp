@@ -11,7 +11,7 @@ bool unreserved_or_slash(unsigned char c) {
          c == '.' || c == '_' || c == '~' || c == '/';
 }
 
-std::string result_message(const CheckResult& check) {
+std::string result_message(const Check& check) {
   std::string text = check.title + ": expected " + check.expected + ", image has " + check.actual;
   if (!check.detail.empty()) text += " (" + check.detail + ")";
   return text;
@@ -44,14 +44,14 @@ nlohmann::json to_sarif(const CheckRun& run) {
   nlohmann::json rules = nlohmann::json::array();
   nlohmann::json results = nlohmann::json::array();
   for (size_t index = 0; index < run.checks.size(); ++index) {
-    const CheckResult& check = run.checks[index];
+    const Check& check = run.checks[index];
     rules.push_back(
-        {{"id", check.name}, {"name", check.group}, {"shortDescription", {{"text", check.title}}}});
+        {{"id", check.id}, {"name", check.group}, {"shortDescription", {{"text", check.title}}}});
     if (check.pass) continue;
     // An undecided check is SARIF's "open" result: the tool could not tell
     // whether the rule holds (a level other than "none" would mean "fail").
     results.push_back(
-        {{"ruleId", check.name},
+        {{"ruleId", check.id},
          {"ruleIndex", index},
          {"level", check.determined ? "error" : "none"},
          {"kind", check.determined ? "fail" : "open"},

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "report/check_results.h"
+#include "report/check.h"
 
 namespace vdsoforge::tools::report {
 

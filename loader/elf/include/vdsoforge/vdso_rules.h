@@ -52,6 +52,10 @@ bool applies_relocations(int64_t tag);
 // kNoTextrel judges together with DF_TEXTREL.
 bool is_relocation_tag(int64_t tag);
 
+// A relocation section (SHT_REL, SHT_RELA, SHT_RELR): `check` names each
+// one under kNoForbiddenSections.
+bool is_relocation_section(uint32_t section_type);
+
 // Every rule the parser checks, as one check: `check` and `abi` report them
 // under this id.
 inline constexpr Rule kParser{"rules.parser", "the loader's parser finds no vDSO rule broken",
@@ -66,5 +70,36 @@ inline constexpr Rule kNoTextrel{"dynamic.no_textrel", "no DT_TEXTREL / DF_TEXTR
                                  "text relocations need a writable text mapping"};
 inline constexpr Rule kNoInitFini{"dynamic.no_init_fini", "no initialisers or finalisers",
                                   "nothing runs a vDSO's initialisers or finalisers"};
+
+// The section and symbol rules `check` adds to the parser's.
+inline constexpr Rule kNoForbiddenSections{
+    "sections.forbidden", "no relocation, .data, .bss, .got or .plt section",
+    "a vDSO is mapped read-only as it is: nothing relocates it or gives it writable data"};
+inline constexpr Rule kNoUndefinedSymbols{"symbols.undefined", "no undefined symbol",
+                                          "nothing resolves a vDSO's undefined symbols"};
+
+// The sections kNoForbiddenSections names besides the relocation sections:
+// `name` itself and every `name.*`, and why each may not be there.
+struct ForbiddenSection {
+  std::string_view name, why;
+};
+inline constexpr ForbiddenSection kForbiddenSections[] = {
+    {".data", "vDSO images must not have writable data"},
+    {".tdata", "vDSO images must not have writable data"},
+    {".bss", "vDSO images must not have writable zero-initialised data"},
+    {".tbss", "vDSO images must not have writable zero-initialised data"},
+    {".got", "vDSO images must not need a GOT"},
+    {".plt", "vDSO images must not call through a PLT"},
+};
+// The entry `section_name` falls under, or nullptr if the name is allowed.
+const ForbiddenSection* find_forbidden_section(std::string_view section_name);
+
+// What an image that passes `vdsoforge check` holds to, in one line (its
+// summary), and the rules as its --help lists them.
+inline constexpr std::string_view kCheckSummary =
+    "one read-only PT_LOAD; no relocations, undefined symbols, DT_NEEDED or writable sections";
+inline constexpr std::string_view kCheckRulesHelp =
+    "one read-only PT_LOAD at offset 0; no relocations, DT_NEEDED, undefined\n"
+    "symbols, .data/.bss/.got/.plt sections; both hash tables find every export.";
 
 }  // namespace vdsoforge::vdso_rules
