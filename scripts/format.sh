@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
 # clang-format (.clang-format: Google, 100 columns) on the project's C and C++
-# files.
+# files (every tracked .c, .cpp and .h).
 #   scripts/format.sh           rewrites the files in place
 #   scripts/format.sh --check   lists every file that differs and fails (test.sh)
-# Files written before the style was enforced are listed in
-# scripts/format-pending.txt and skipped; formatting one means deleting its
-# line, so the list only shrinks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +12,7 @@ case "$mode" in
   *) echo "usage: scripts/format.sh [--check]" >&2; exit 2 ;;
 esac
 
-pending="scripts/format-pending.txt"
-mapfile -t files < <(git ls-files '*.c' '*.cpp' '*.h' | grep -vxF -f "$pending" || true)
+mapfile -t files < <(git ls-files '*.c' '*.cpp' '*.h')
 [ ${#files[@]} -gt 0 ] || { echo "format.sh: no files to check" >&2; exit 2; }
 
 if [ "$mode" != --check ]; then
@@ -31,4 +27,4 @@ if [ ${#differ[@]} -gt 0 ]; then
   printf 'format.sh: not clang-formatted (run scripts/format.sh): %s\n' "${differ[@]}" >&2
   exit 1
 fi
-echo "format.sh: ${#files[@]} files follow .clang-format (${pending} lists $(grep -vc "^#" "$pending") not yet converted)"
+echo "format.sh: ${#files[@]} files follow .clang-format"

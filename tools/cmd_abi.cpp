@@ -61,16 +61,14 @@ verdict::Input load_input(const std::string& path) {
   }
   Error err;
   const auto vdso = find_kernel_vdso(err);
-  if (!vdso) {
+  if (vdso) {
+    ElfError refusal;
+    input.elf = ElfImage::parse(vdso->bytes, ParseMode::inspect, refusal);
+    if (!input.elf) err = refusal;
+  }
+  if (!input.elf) {
     input.error_code = std::string(errc_name(err.code));
     input.error_message = "the running kernel's vDSO: " + err.message;
-    return input;
-  }
-  ElfError refusal;
-  input.elf = ElfImage::parse(vdso->bytes, ParseMode::inspect, refusal);
-  if (!input.elf) {
-    input.error_code = std::string(errc_name(refusal.code));
-    input.error_message = "the running kernel's vDSO: " + refusal.message;
     return input;
   }
   input.info.size = vdso->bytes.size();
