@@ -29,7 +29,7 @@ enum class Errc {
   bad_symbol_table,
   bad_string_table,
   bad_version_table,         // versym / verdef out of bounds or inconsistent
-  has_relocations,           // DT_REL/DT_RELA/DT_JMPREL/DT_TEXTREL present
+  has_relocations,           // a relocation dynamic tag present (vdso_rules.cpp lists them)
   has_needed,                // DT_NEEDED present
   bad_note,                  // a note record runs past its segment
   missing_data_layout_note,  // image has no vdsoforge data-layout note
