@@ -19,7 +19,8 @@ vdsoforge_add_test(elf_malformed
 set(image_build_check_dir "${CMAKE_CURRENT_BINARY_DIR}/image_build_check")
 foreach(case IN ITEMS "good" "writable_data|check: section .data present"
                       "extra_export|check: exported symbol __vdso_extra not in --exports"
-                      "stack_user|check: stackless uses_the_stack")
+                      "stack_user|check: stackless uses_the_stack"
+                      "stack_protected|__stack_chk_fail")
   string(REPLACE "|" ";" parts "${case}")
   list(GET parts 0 image)
   set(expect "")
