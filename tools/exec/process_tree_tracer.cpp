@@ -24,6 +24,7 @@
 #include <utility>
 
 #include "deterministic_replay.h"
+#include "droppable_pages.h"
 #include "exec_filter.h"
 #include "privileged_program.h"
 #include "program_check.h"
@@ -565,28 +566,7 @@ class Supervisor {
   }
 
   // Every process below this one, from /proc (PPid links).
-  std::vector<pid_t> descendants() {
-    std::map<pid_t, std::vector<pid_t>> children;
-    if (DIR* proc = opendir("/proc")) {
-      while (dirent* entry = readdir(proc)) {
-        char* end = nullptr;
-        const long pid = std::strtol(entry->d_name, &end, 10);
-        if (*end != 0 || pid <= 0) continue;
-        children[parent_of(static_cast<pid_t>(pid))].push_back(static_cast<pid_t>(pid));
-      }
-      closedir(proc);
-    }
-    std::vector<pid_t> found, pending = {getpid()};
-    while (!pending.empty()) {
-      const pid_t parent = pending.back();
-      pending.pop_back();
-      for (pid_t child : children[parent]) {
-        found.push_back(child);
-        pending.push_back(child);
-      }
-    }
-    return found;
-  }
+  std::vector<pid_t> descendants() { return processes_below(getpid()); }
 
   // Refusals and supervisor errors leave nothing running.  A process may
   // fork between a scan and the kill: scan again until nothing is left.
