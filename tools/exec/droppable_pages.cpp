@@ -1,6 +1,7 @@
 #include "droppable_pages.h"
 
 #include <dirent.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -32,6 +33,44 @@ uint64_t resident_of(const std::vector<DroppableMapping>& mappings) {
   uint64_t total = 0;
   for (const DroppableMapping& m : mappings) total += m.resident;
   return total;
+}
+
+// Asks the kernel to page out each range; false with `error` set when a call
+// fails for a reason other than a page it could not take (ENOMEM).
+bool page_out(int pidfd, const std::vector<iovec>& ranges, std::string& error) {
+  // One call per mapping: a mapping unmapped meanwhile fails alone.
+  for (const iovec& range : ranges) {
+    if (syscall(SYS_process_madvise, pidfd, &range, 1, MADV_PAGEOUT, 0) < 0 && errno != ENOMEM) {
+      error = std::string("process_madvise: ") + std::strerror(errno);
+      return false;
+    }
+  }
+  return true;
+}
+
+// A page the program touched moments ago may still wait in the per-CPU batch
+// of the CPU it faulted on, not yet on an LRU list; reclaim cannot isolate
+// such a page and skips it silently.  MADV_PAGEOUT flushes only the calling
+// CPU's batch, so a retry from the same CPU keeps failing however long it
+// waits.  Calling once from each CPU this thread may run on flushes every
+// batch the program's pages can be in (the program inherits our affinity).
+// Returns the bytes still resident; the thread's affinity is restored.
+uint64_t page_out_from_each_cpu(pid_t pid, int pidfd, const std::vector<iovec>& ranges,
+                                std::string& error) {
+  uint64_t resident = resident_of(droppable_mappings_of(pid));
+  cpu_set_t allowed;
+  if (resident == 0 || sched_getaffinity(0, sizeof allowed, &allowed) != 0) return resident;
+  for (int cpu = 0; cpu < CPU_SETSIZE && resident != 0 && error.empty(); ++cpu) {
+    if (!CPU_ISSET(cpu, &allowed)) continue;
+    cpu_set_t only;
+    CPU_ZERO(&only);
+    CPU_SET(cpu, &only);
+    // sched_setaffinity returns once this thread runs on `cpu`.
+    if (sched_setaffinity(0, sizeof only, &only) != 0) continue;
+    if (page_out(pidfd, ranges, error)) resident = resident_of(droppable_mappings_of(pid));
+  }
+  sched_setaffinity(0, sizeof allowed, &allowed);
+  return resident;
 }
 
 }  // namespace
@@ -101,16 +140,11 @@ DroppedPages drop_droppable_pages(pid_t root) {
     std::vector<iovec> ranges;
     for (const DroppableMapping& m : mappings)
       ranges.push_back({reinterpret_cast<void*>(m.start), m.end - m.start});
-    // One call per mapping: a mapping unmapped meanwhile fails alone.
-    for (const iovec& range : ranges) {
-      if (syscall(SYS_process_madvise, pidfd, &range, 1, MADV_PAGEOUT, 0) < 0 && errno != ENOMEM) {
-        dropped.errors.push_back("process " + std::to_string(pid) +
-                                 ": process_madvise: " + std::strerror(errno));
-        break;
-      }
-    }
+    std::string error;
+    if (page_out(pidfd, ranges, error))
+      dropped.resident_after += page_out_from_each_cpu(pid, pidfd, ranges, error);
+    if (!error.empty()) dropped.errors.push_back("process " + std::to_string(pid) + ": " + error);
     close(pidfd);
-    dropped.resident_after += resident_of(droppable_mappings_of(pid));
   }
   return dropped;
 }
