@@ -187,6 +187,17 @@ Error EmulatedTimeData::ensure_source() {
   return source_ ? Error{} : err;
 }
 
+// What every mode change starts from: no background writer, no schedule
+// steps counted, no clock mode forced by a previous script.  The realtime
+// offset and the namespace stay, as the caller set them.
+void EmulatedTimeData::stop_and_reset() {
+  worker_.stop();
+  steps_started_.store(0);
+  steps_done_.store(0);
+  std::lock_guard lock(write_mutex_);
+  forced_clock_mode_.reset();
+}
+
 Error EmulatedTimeData::set_mode(TimeMode mode) {
   if (mode == TimeMode::schedule)
     return {LoaderErrc::invalid_argument,
@@ -194,13 +205,7 @@ Error EmulatedTimeData::set_mode(TimeMode mode) {
   std::lock_guard serialised(mode_change_);
   if (mode == TimeMode::follow_kernel)
     if (Error e = ensure_source(); e) return e;
-  worker_.stop();
-  steps_started_.store(0);
-  steps_done_.store(0);
-  {
-    std::lock_guard lock(write_mutex_);
-    forced_clock_mode_.reset();
-  }
+  stop_and_reset();
   // Published at once, so the page follows the kernel from this call on.
   if (mode == TimeMode::follow_kernel) write(source_->read());
   mode_.store(mode);
@@ -216,13 +221,7 @@ Error EmulatedTimeData::start_schedule(std::vector<TimeStep> steps) {
   if (Error e = check_time_schedule(steps, namespace_time_data_ && switch_namespace_); e) return e;
   std::lock_guard serialised(mode_change_);
   if (Error e = ensure_source(); e) return e;
-  worker_.stop();
-  steps_started_.store(0);
-  steps_done_.store(0);
-  {
-    std::lock_guard lock(write_mutex_);
-    forced_clock_mode_.reset();
-  }
+  stop_and_reset();
   mode_.store(TimeMode::schedule);
   // The follow_kernel copy, with the steps that fell due applied first.
   // Each step counts as started before its change is made and as done once
