@@ -163,17 +163,14 @@ Error EmulatedTimeData::set_namespace_offset(int clock, int64_t sec, uint64_t ns
   return {};
 }
 
+// One copy of the kernel's clocks as this process sees them: inside a real
+// time namespace that includes the namespace's offsets.
 Error EmulatedTimeData::sync_with_kernel() {
-  std::unique_ptr<KernelTimeSource> own;
   const KernelTimeSource* source = nullptr;
   {
     std::lock_guard serialised(mode_change_);
-    if (!source_) {
-      Error err;
-      own = KernelTimeSource::create(err);
-      if (!own) return err;
-      source_ = std::move(own);
-    }
+    if (Error e = ensure_source(); e) return e;
+    if (Error e = mirror_kernel_namespace(); e) return e;
     source = source_.get();
   }
   write(source->read());
@@ -198,13 +195,35 @@ void EmulatedTimeData::stop_and_reset() {
   forced_clock_mode_.reset();
 }
 
+// A process in a real time namespace reads its clocks through the
+// namespace's offsets; a mirror of the kernel's clocks alone would show it
+// the host's.  So the emulation enters its own namespace with the same
+// offsets.  Layouts without a timens page cannot, and say so rather than
+// serve the wrong clocks.
+Error EmulatedTimeData::mirror_kernel_namespace() {
+  if (!source_->in_time_namespace()) return {};
+  if (!namespace_time_data_ || !switch_namespace_)
+    return {LoaderErrc::not_supported,
+            "this process runs in a time namespace, and the image's data layout emulates none "
+            "(no timens page): following the kernel's clocks would show the host's"};
+  const auto offsets = source_->namespace_offsets();
+  for (unsigned clock = 0; clock < offsets.size(); ++clock)
+    if (Error e =
+            set_namespace_offset(static_cast<int>(clock), offsets[clock].sec, offsets[clock].nsec);
+        e)
+      return e;
+  return switch_namespace_(true);
+}
+
 Error EmulatedTimeData::set_mode(TimeMode mode) {
   if (mode == TimeMode::schedule)
     return {LoaderErrc::invalid_argument,
             "TimeMode::schedule needs its steps: start it with DataPage::set_time_schedule()"};
   std::lock_guard serialised(mode_change_);
-  if (mode == TimeMode::follow_kernel)
+  if (mode == TimeMode::follow_kernel) {
     if (Error e = ensure_source(); e) return e;
+    if (Error e = mirror_kernel_namespace(); e) return e;
+  }
   stop_and_reset();
   // Published at once, so the page follows the kernel from this call on.
   if (mode == TimeMode::follow_kernel) write(source_->read());
@@ -221,6 +240,7 @@ Error EmulatedTimeData::start_schedule(std::vector<TimeStep> steps) {
   if (Error e = check_time_schedule(steps, namespace_time_data_ && switch_namespace_); e) return e;
   std::lock_guard serialised(mode_change_);
   if (Error e = ensure_source(); e) return e;
+  if (Error e = mirror_kernel_namespace(); e) return e;
   stop_and_reset();
   mode_.store(TimeMode::schedule);
   // The follow_kernel copy, with the steps that fell due applied first.

@@ -324,7 +324,6 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
     auto time_data = std::make_unique<detail::EmulatedTimeData>(
         writable_area + time->time_data_offset, namespace_data, shape,
         options.time_follow_interval);
-    if (options.time_mode == TimeMode::follow_kernel) time_data->set_mode(TimeMode::follow_kernel);
     page.attach_time_data(std::move(time_data));
   }
   // Layouts with the time-namespace indirection: the views switch from now
@@ -339,6 +338,11 @@ std::unique_ptr<LoadedImage> map_forged_image(ElfImage elf, Error& err,
       if (Error e = page.set_time_namespace(true); e) return err = std::move(e), nullptr;
     }
   }
+  // Last, because inside a real time namespace following the kernel enters
+  // the emulated namespace, which needs the views above.  A kernel whose time
+  // data cannot be mirrored leaves the page in manual mode (OpenOptions).
+  if (auto* time = page.time_data(); time && options.time_mode == TimeMode::follow_kernel)
+    (void)time->set_mode(TimeMode::follow_kernel);
   return LoaderAccess::make_image(std::move(elf), std::move(mapping));
 }
 

@@ -47,19 +47,41 @@ std::unique_ptr<KernelTimeSource> KernelTimeSource::create(Error& err) {
     return nullptr;
   }
   const layout::TimeLayout& time_layout = layout::time_layout_of(detected.profile);
-  const auto* data = reinterpret_cast<const uint8_t*>(kernel->base) -
-                     detected.profile->data_area_size + time_layout.time_data_offset;
+  const auto* area =
+      reinterpret_cast<const uint8_t*>(kernel->base) - detected.profile->data_area_size;
+  const uint8_t* data = area + time_layout.time_data_offset;
   const uint32_t tail = time_layout.shape == layout::TimeDataShape::generic_time_data
                             ? generic_tail_offset()
                             : time_layout.tail_offset;
+  const uint8_t* namespace_data = nullptr;
   if (__atomic_load_n(&record(data, time_layout, 0)->clock_mode, __ATOMIC_RELAXED) ==
       abi::kClockModeTimensMarker) {
-    err = {LoaderErrc::not_supported,
-           "this process runs in a time namespace: its time page holds the namespace's offsets, "
-           "not the kernel's clocks"};
-    return nullptr;
+    // The namespace's page sits where the clocks were; the kernel's own
+    // data moved to the timens slot, at the same offset in its page.
+    namespace_data = data;
+    data = area + layout::timens_time_data_offset(time_layout);
+    if (__atomic_load_n(&record(data, time_layout, 0)->clock_mode, __ATOMIC_RELAXED) ==
+        abi::kClockModeTimensMarker) {
+      err = {LoaderErrc::not_supported,
+             "this process runs in a time namespace, and the kernel's timens slot holds no clock "
+             "data either: its time data cannot be found"};
+      return nullptr;
+    }
   }
-  return std::unique_ptr<KernelTimeSource>(new KernelTimeSource(data, time_layout, tail));
+  return std::unique_ptr<KernelTimeSource>(
+      new KernelTimeSource(data, namespace_data, time_layout, tail));
+}
+
+std::array<abi::TimensOffset, abi::kVdsoBases> KernelTimeSource::namespace_offsets() const {
+  std::array<abi::TimensOffset, abi::kVdsoBases> offsets{};
+  if (!namespace_data_) return offsets;
+  // The kernel writes the same offsets into both records.
+  const abi::VdsoClock* first = record(namespace_data_, layout_, 0);
+  for (unsigned clock = 0; clock < abi::kVdsoBases; ++clock) {
+    offsets[clock].sec = __atomic_load_n(&first->offset[clock].sec, __ATOMIC_RELAXED);
+    offsets[clock].nsec = __atomic_load_n(&first->offset[clock].nsec, __ATOMIC_RELAXED);
+  }
+  return offsets;
 }
 
 // The kernel bumps both records' seq around every update; the copy is

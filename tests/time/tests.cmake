@@ -65,3 +65,9 @@ target_compile_definitions(time_exec_clock_control PRIVATE
 # the test: each kernel generation's shape (vdso_src/host_time.h).
 vdsoforge_add_test(time_layouts SOURCES "${time_test_dir}/test_time_layouts.cpp"
   LIBS vdsoforge_image_host)
+
+# The clock conformance cases again inside a real time namespace: following
+# the kernel there must mirror the namespace's offsets too (docs/loader.md).
+add_test(NAME "time_clocks_in_time_namespace"
+         COMMAND "${time_test_dir}/in_time_namespace.sh" $<TARGET_FILE:time_clocks>)
+set_tests_properties("time_clocks_in_time_namespace" PROPERTIES SKIP_RETURN_CODE 77)
