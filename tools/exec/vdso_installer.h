@@ -1,5 +1,6 @@
 // Putting a forged vDSO into a process stopped right after execve: map its
-// data area and text the way the loader maps them, advertise it in
+// data area (or, with --kernel-data, move the program's own kernel data pages
+// there) and text the way the loader maps them, advertise it in
 // AT_SYSINFO_EHDR (on the initial stack and in the kernel's saved copy behind
 // /proc/PID/auxv), and optionally remove the kernel's own vDSO.
 #pragma once
@@ -25,12 +26,17 @@ struct ForgedVdso {
   int text_fd = -1;      // sealed memfd holding the image's PT_LOAD, text_size bytes
   size_t text_size = 0;  // whole pages, mapped read+execute (never writable)
   bool hide_kernel_vdso = false;
+  // --kernel-data: instead of mapping data_fd, move the program's own
+  // [vvar] and [vvar_vclock] below the text and unmap its [vdso]
+  // (kernel_data_pages.h); data_size is then the kernel's data pages' span.
+  bool kernel_data = false;
 };
 
 struct Installed {
   uintptr_t base = 0;         // the image's ELF header in the tracee
   uintptr_t kernel_vdso = 0;  // what AT_SYSINFO_EHDR said before
   bool kernel_vdso_unmapped = false;
+  bool kernel_data = false;    // the image reads the kernel's own data pages
   SavedAuxvResult saved_auxv;  // whether /proc/PID/auxv names the image too
 };
 
