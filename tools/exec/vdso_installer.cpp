@@ -87,7 +87,6 @@ bool install_forged_vdso(SyscallInjector& injector, pid_t pid, const ForgedVdso&
              {static_cast<uint64_t>(text_fd), 0, 0, 0, 0, 0}, result, error) ||
         !move_kernel_data_below(injector, pid, text, vdso.data_size, error))
       return false;
-    installed.kernel_data = true;
     installed.kernel_vdso_unmapped = true;
   } else if (!run(injector, "mapping the data area read-only", SYS_mmap,
                   {data, vdso.data_size, PROT_READ, MAP_SHARED | MAP_FIXED,

@@ -36,7 +36,6 @@ struct Installed {
   uintptr_t base = 0;         // the image's ELF header in the tracee
   uintptr_t kernel_vdso = 0;  // what AT_SYSINFO_EHDR said before
   bool kernel_vdso_unmapped = false;
-  bool kernel_data = false;    // the image reads the kernel's own data pages
   SavedAuxvResult saved_auxv;  // whether /proc/PID/auxv names the image too
 };
 
