@@ -4,6 +4,7 @@
 // kernel's real generation.  And every combination it cannot serve is
 // refused with the reason.
 #include <catch2/catch.hpp>
+#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -83,6 +84,34 @@ TEST_CASE("the coarse-clock probe sees a clock that is not the kernel's") {
   const size_t delta = shifted.out.find(behind, realtime);
   REQUIRE(delta != std::string::npos);
   CHECK(std::stoll(shifted.out.substr(delta + behind.size())) <= -1'000'000'000);
+}
+
+// Whether this process may create a time namespace (CAP_SYS_ADMIN, bit 21
+// of the effective set in /proc/self/status) or force a kernel reseed.
+static bool has_cap_sys_admin() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("CapEff:")) return (std::stoull(line.substr(7), nullptr, 16) >> 21) & 1;
+  return false;
+}
+
+TEST_CASE("inside a real time namespace the coarse clocks are still the kernel's") {
+  if (!has_cap_sys_admin()) vdsoforge_skip("a time namespace (unshare --time) needs CAP_SYS_ADMIN");
+  // The kernel maps the namespace's page at the time slot of the moved
+  // [vvar] and the real one at the timens slot; the image takes the
+  // namespace path and adds the offsets, as the kernel's vDSO does.
+  timespec outside{};
+  REQUIRE(clock_gettime(CLOCK_MONOTONIC_COARSE, &outside) == 0);
+  const ToolResult result = run_program(
+      {"unshare", "--fork", "--time", "--monotonic", "86400", "--boottime", "86400", VDSOFORGE_TOOL,
+       "exec", "-q", "--kernel-data", "--", VDSOFORGE_COARSE_CLOCK_PROBE, kIterations});
+  INFO(result.out << result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(field(result.out, "violations") == 0);
+  CHECK(field(result.out, "ticks_monotonic") >= 20);
+  // The namespace's offset shows in the clock the image served.
+  CHECK(field(result.out, "monotonic_coarse_s") >= outside.tv_sec + 86400);
+  check_kernel_data_layout(result.out);
 }
 
 TEST_CASE("the kernel's own vDSO, saved by dump, runs on its moved pages under --kernel-data") {
@@ -206,18 +235,9 @@ TEST_CASE("glibc 2.41's getrandom runs from the image on the kernel's rng data [
           std::to_string(run.syscalls) + " getrandom syscalls: " + outcome_name(run.outcome));
 }
 
-// Whether this process may make the kernel reseed (RNDRESEEDCRNG needs
-// CAP_SYS_ADMIN, bit 21 of the effective set in /proc/self/status).
-static bool may_reseed_kernel_crng() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.starts_with("CapEff:")) return (std::stoull(line.substr(7), nullptr, 16) >> 21) & 1;
-  return false;
-}
-
 TEST_CASE("a kernel reseed makes every live glibc 2.41 state fetch a new key [consumers]",
           "[consumers]") {
-  if (!may_reseed_kernel_crng())
+  if (!has_cap_sys_admin())
     vdsoforge_skip("forcing a kernel reseed (RNDRESEEDCRNG) needs CAP_SYS_ADMIN");
   TempDir dir;
   const Consumers consumers = require_consumers();

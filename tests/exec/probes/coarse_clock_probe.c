@@ -14,10 +14,11 @@
  * pointer): a vDSO read that is not served from its data pages is an error.
  *
  * stdout: "layout: ..." (what /proc/self/maps shows around the vDSO), then
- * "iterations=N violations=V ticks_realtime=R ticks_monotonic=M" (R and M:
- * how many distinct values each coarse clock took, so the run is seen to
- * span kernel ticks).  Exit 0 if every read was ordered, 1 if one was not
- * (each printed, up to 10), 2 if the probe could not set itself up.
+ * "iterations=N violations=V ticks_realtime=R ticks_monotonic=M
+ * monotonic_coarse_s=S" (R and M: how many distinct values each coarse clock
+ * took, so the run is seen to span kernel ticks; S: the last monotonic read
+ * in whole seconds, which shows a time namespace's offset).  Exit 0 if every read was ordered, 1 if
+ * one was not (each printed, up to 10), 2 if the probe could not set itself up.
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -183,7 +184,9 @@ int main(int argc, char** argv) {
                names[c], i, b, v, a, v - b);
     }
   }
-  printf("iterations=%ld violations=%ld ticks_realtime=%ld ticks_monotonic=%ld\n", iterations,
-         violations, ticks[0], ticks[1]);
+  printf(
+      "iterations=%ld violations=%ld ticks_realtime=%ld ticks_monotonic=%ld "
+      "monotonic_coarse_s=%" PRId64 "\n",
+      iterations, violations, ticks[0], ticks[1], last[1] / 1000000000);
   return violations == 0 ? 0 : 1;
 }
