@@ -24,6 +24,7 @@
 #include "fault_injector.h"
 #include "forged_vdso_source.h"
 #include "input_error.h"
+#include "kernel_data_pages.h"
 #include "open_options_from_flags.h"
 #include "params_fault.h"
 #include "process_tree_tracer.h"
@@ -46,6 +47,7 @@ struct ExecOptions {
   std::string report_path;
   std::string scenario_path;
   bool hide_kernel_vdso = false;
+  bool kernel_data = false;
   bool refuse_privileged = false;
   bool quiet = false;
   bool demo = false;
@@ -101,6 +103,37 @@ std::string deterministic_schedule(const ExecOptions& options, exec::ReplaySched
   return "";
 }
 
+// --kernel-data hands the program the kernel's own data pages, which exec
+// can neither write nor see: "" if nothing asks to, else why the options
+// cannot be combined.
+std::string kernel_data_conflict(const ExecOptions& options) {
+  if (!options.kernel_data) return "";
+  struct Conflict {
+    bool given;
+    const char* option;
+    const char* needs;
+  };
+  const Conflict conflicts[] = {
+      {!options.scenario_path.empty(), "--scenario",
+       "injects its faults through the emulated data pages"},
+      {!options.deterministic_seed.empty(), "--deterministic",
+       "holds the emulated generation still"},
+      {!options.bump_every.empty(), "--deterministic-bump-every", "bumps the emulated generation"},
+      {!options.clock_offset.empty(), "--clock-offset", "shifts the emulated time data"},
+      {!options.reseed_every.empty(), "--reseed-every", "bumps the emulated generation"},
+      {options.not_ready, "--not-ready", "clears is_ready in the emulated rng data"},
+      {options.hide_kernel_vdso, "--hide-kernel-vdso",
+       "would unmap the [vvar] pages --kernel-data gives the image (the kernel's [vdso] is "
+       "unmapped with --kernel-data anyway)"},
+  };
+  for (const Conflict& c : conflicts)
+    if (c.given)
+      return std::string("--kernel-data cannot be combined with ") + c.option +
+             ": the program reads the kernel's own data pages, which exec cannot change, and " +
+             c.option + " " + c.needs;
+  return "";
+}
+
 int run(ExecOptions& options) {
   if (options.demo) {
     if (!options.argv.empty())
@@ -118,6 +151,7 @@ int run(ExecOptions& options) {
                  options.argv.front().c_str(), options.argv.front().c_str());
     return 2;
   }
+  if (const std::string why = kernel_data_conflict(options); !why.empty()) return refuse(why);
   exec::FaultScenario scenario;
   if (!options.scenario_path.empty()) {
     std::string error;
@@ -156,7 +190,12 @@ int run(ExecOptions& options) {
                     ")");
     flags.data_layout = layout;
   }
-  const OpenOptions open_options = open_options_from_flags(flags);
+  OpenOptions open_options = open_options_from_flags(flags);
+  if (options.kernel_data) {
+    // Nothing reads the emulated pages: no thread needs to keep them current.
+    open_options.mode = GenerationMode::manual;
+    open_options.time_mode = TimeMode::manual;
+  }
 
   Error err;
   auto source =
@@ -167,6 +206,12 @@ int run(ExecOptions& options) {
     if (err.code == Errc::missing_data_layout_note)
       refused.reason += "; give its layout with --data-layout SIZE:OFFSET";
     return refuse(refused.text(options.image_path));
+  }
+  if (options.kernel_data) {
+    if (const std::string why = exec::kernel_data_mismatch(source->image(), options.image_path);
+        !why.empty())
+      return refuse("--kernel-data: " + why);
+    source->use_kernel_data();
   }
   if (options.allow_damaged && !options.quiet) {
     // Say what the program is about to meet: the rules this image breaks.
@@ -192,7 +237,12 @@ int run(ExecOptions& options) {
   std::unique_ptr<exec::ControlServer> control;
   if (!options.control_socket.empty()) {
     std::string error;
-    control = exec::ControlServer::start(options.control_socket, driver, error, &faults);
+    const std::string data_refused =
+        options.kernel_data ? "exec runs with --kernel-data: the program reads the kernel's own "
+                              "data pages, which exec cannot change or show"
+                            : "";
+    control =
+        exec::ControlServer::start(options.control_socket, driver, error, &faults, data_refused);
     if (!control) return refuse(error);
   }
 
@@ -227,6 +277,7 @@ int run(ExecOptions& options) {
     context.count_getrandom = options.count_syscalls;
     context.not_ready = options.not_ready;
     context.hide_kernel_vdso = options.hide_kernel_vdso;
+    context.kernel_data = options.kernel_data;
     context.refuse_privileged = options.refuse_privileged;
     context.reseeds_forced = driver.reseeds_forced();
     context.final_generation = source->data_page().generation();
@@ -303,6 +354,13 @@ const CommandRegistration registration{Command{
                      "--count-syscalls");
       sub.add_flag("--hide-kernel-vdso", options->hide_kernel_vdso,
                    "unmap the kernel's [vdso] and [vvar*] pages in the program");
+      sub.add_flag("--kernel-data", options->kernel_data,
+                   "let the image read the program's own kernel data pages ([vvar] and "
+                   "[vvar_vclock] moved below it, the kernel's [vdso] unmapped) instead of the "
+                   "emulated copy: every clock, coarse ones included, is the kernel's, and "
+                   "getrandom reads the kernel's generation.  The image's data layout must be the "
+                   "running kernel's; refused with --scenario, --deterministic, --clock-offset, "
+                   "--reseed-every, --not-ready and --hide-kernel-vdso");
       sub.add_flag("--refuse-privileged", options->refuse_privileged,
                    "refuse setuid/setgid/file-capability programs (exit 2, the whole tree ends) "
                    "instead of running them untraced on the kernel's vDSO");

@@ -71,6 +71,21 @@ if(TARGET exec_go_probe_build)
 endif()
 target_include_directories(exec_broken_images PRIVATE "${PROJECT_SOURCE_DIR}/tests/conformance")
 
+# --kernel-data: the image on the program's own kernel data pages.  The
+# coarse-clock probe compares the vDSO's coarse clocks with system calls on
+# either side (and forbids clock_gettime system calls from the vDSO's text
+# with seccomp); the reseed helper moves the kernel's real generation.
+add_executable(exec_coarse_clock_probe "${exec_test_dir}/probes/coarse_clock_probe.c")
+target_compile_options(exec_coarse_clock_probe PRIVATE -Wall -Wextra -Werror)
+add_executable(exec_kernel_crng_reseed "${exec_test_dir}/probes/kernel_crng_reseed.c")
+target_compile_options(exec_kernel_crng_reseed PRIVATE -Wall -Wextra -Werror)
+vdsoforge_add_test(exec_kernel_data NEEDS_IMAGE CASE_LABEL consumers
+  SOURCES "${exec_test_dir}/test_kernel_data.cpp" LIBS vdsoforge_exec_harness)
+add_dependencies(exec_kernel_data exec_glibc_probe exec_coarse_clock_probe exec_kernel_crng_reseed)
+target_compile_definitions(exec_kernel_data PRIVATE
+  VDSOFORGE_COARSE_CLOCK_PROBE="$<TARGET_FILE:exec_coarse_clock_probe>"
+  VDSOFORGE_KERNEL_CRNG_RESEED="$<TARGET_FILE:exec_kernel_crng_reseed>")
+
 # The exec overhead benchmark's workloads (tests/bench/exec_overhead.sh).
 add_executable(exec_workload "${exec_test_dir}/probes/workload.c")
 target_compile_options(exec_workload PRIVATE -Wall -Wextra -Werror)
@@ -83,7 +98,8 @@ target_compile_options(exec_seccomp_cost PRIVATE -Wall -Wextra -Werror)
 # LeakSanitizer cannot work (it ptraces the process's own threads at exit):
 # they are built without sanitizers in every preset.  The host code under
 # test, the vdsoforge tracer, keeps them.
-foreach(probe exec_glibc_probe exec_vdso_probe exec_workload exec_seccomp_cost)
+foreach(probe exec_glibc_probe exec_vdso_probe exec_workload exec_seccomp_cost
+              exec_coarse_clock_probe exec_kernel_crng_reseed)
   target_compile_options(${probe} PRIVATE -fno-sanitize=all)
   target_link_options(${probe} PRIVATE -fno-sanitize=all)
 endforeach()

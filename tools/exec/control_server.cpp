@@ -51,7 +51,8 @@ void write_all(int fd, const std::string& text) {
 }  // namespace
 
 std::unique_ptr<ControlServer> ControlServer::start(const std::string& path, DataPageDriver& driver,
-                                                    std::string& error, FaultInjector* faults) {
+                                                    std::string& error, FaultInjector* faults,
+                                                    std::string data_commands_refused) {
   sockaddr_un address;
   if (!make_address(path, address, error)) return nullptr;
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -71,16 +72,18 @@ std::unique_ptr<ControlServer> ControlServer::start(const std::string& path, Dat
     unlink(path.c_str());
     return nullptr;
   }
-  return std::unique_ptr<ControlServer>(new ControlServer(path, fd, stop_fd, driver, faults));
+  return std::unique_ptr<ControlServer>(
+      new ControlServer(path, fd, stop_fd, driver, faults, std::move(data_commands_refused)));
 }
 
 ControlServer::ControlServer(std::string path, int listen_fd, int stop_fd, DataPageDriver& driver,
-                             FaultInjector* faults)
+                             FaultInjector* faults, std::string data_commands_refused)
     : path_(std::move(path)),
       listen_fd_(listen_fd),
       stop_fd_(stop_fd),
       driver_(driver),
-      faults_(faults) {
+      faults_(faults),
+      data_commands_refused_(std::move(data_commands_refused)) {
   thread_ = std::thread([this] { serve(); });
 }
 
@@ -126,6 +129,12 @@ bool ControlServer::apply_fault(const std::string& command) {
 }
 
 std::string ControlServer::answer(const std::string& command) {
+  if (!data_commands_refused_.empty()) {
+    if (command == "reseed" || command.starts_with("ready") || command.starts_with("clock"))
+      return "error: " + data_commands_refused_;
+    // The generation and readiness are the kernel's, which exec does not see.
+    if (command == "status") return "ok data=kernel";
+  }
   if (auto reply = answer_clock_command(command, driver_.page())) return *reply;
   if (apply_fault(command)) {
     // Done and logged by the fault injector.

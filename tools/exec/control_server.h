@@ -12,6 +12,9 @@
 //   clock-offset NS | clock-mode none|kernel | clock
 //                -> "ok clock_offset=NS clock_mode=M time_mode=T" (clock_control.h)
 // anything else  -> "error: ..."
+// With exec --kernel-data the program reads the kernel's own data pages:
+// reseed, ready and the clock commands are refused ("error: WHY"), status
+// answers "ok data=kernel".
 #pragma once
 
 #include <atomic>
@@ -26,16 +29,20 @@ namespace vdsoforge::exec {
 
 class ControlServer {
  public:
-  // nullptr with error set if the socket cannot be created at `path`.
+  // nullptr with error set if the socket cannot be created at `path`.  A
+  // non-empty `data_commands_refused` says why the commands that change the
+  // data pages (reseed, ready, clock-offset, clock-mode) and show them
+  // (clock) cannot be served.
   static std::unique_ptr<ControlServer> start(const std::string& path, DataPageDriver& driver,
-                                              std::string& error, FaultInjector* faults = nullptr);
+                                              std::string& error, FaultInjector* faults = nullptr,
+                                              std::string data_commands_refused = "");
   ~ControlServer();  // stops serving, removes the socket file
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
 
  private:
   ControlServer(std::string path, int listen_fd, int stop_fd, DataPageDriver& driver,
-                FaultInjector* faults);
+                FaultInjector* faults, std::string data_commands_refused);
   // The commands that are fault events; false if `command` is none of them.
   bool apply_fault(const std::string& command);
   void serve();
@@ -46,6 +53,7 @@ class ControlServer {
   int stop_fd_;  // eventfd that wakes serve() to end
   DataPageDriver& driver_;
   FaultInjector* faults_;
+  const std::string data_commands_refused_;
   std::thread thread_;
 };
 

@@ -41,16 +41,24 @@ bool write_report(const std::string& path, const ReportContext& context, const T
   report["options"] = {{"count_syscalls", context.count_getrandom},
                        {"not_ready", context.not_ready},
                        {"hide_kernel_vdso", context.hide_kernel_vdso},
+                       {"kernel_data", context.kernel_data},
                        {"refuse_privileged", context.refuse_privileged}};
   nlohmann::json outcome = {{"end", end_name(result.end)}, {"exit_status", result.exit_status()}};
   if (result.end == TraceEnd::exited) outcome["exit_code"] = result.status;
   if (result.end == TraceEnd::killed) outcome["signal"] = result.status;
   if (!result.message.empty()) outcome["message"] = result.message;
   report["outcome"] = outcome;
+  // What the image's data area is: the loader's emulated pages, or with
+  // --kernel-data each program's own kernel pages (whose generation exec
+  // does not see: final_generation is then null).
+  report["data_pages"] = context.kernel_data ? "kernel" : "emulated";
   report["reseeds_forced"] = context.reseeds_forced;
   if (context.faults && context.scenario)
     report["faults"] = fault_report(*context.faults, *context.scenario, context.scenario_path);
-  report["final_generation"] = context.final_generation;
+  if (context.kernel_data)
+    report["final_generation"] = nullptr;
+  else
+    report["final_generation"] = context.final_generation;
   if (context.deterministic) report["deterministic"] = deterministic_report(*context.deterministic);
 
   nlohmann::json processes = nlohmann::json::array();

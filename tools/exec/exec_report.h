@@ -18,6 +18,7 @@ struct ReportContext {
   bool count_getrandom = false;
   bool not_ready = false;
   bool hide_kernel_vdso = false;
+  bool kernel_data = false;  // --kernel-data: the kernel's own data pages
   bool refuse_privileged = false;
   uint64_t reseeds_forced = 0;
   uint64_t final_generation = 0;

@@ -29,6 +29,9 @@ class ForgedVdsoSource {
   LoadedImage& image() { return *image_; }
   DataPage& data_page() { return *image_->data_page(); }
   const ForgedVdso& vdso() const { return vdso_; }
+  // --kernel-data: every program reads its own kernel data pages, moved
+  // below the text, instead of the emulated data area (kernel_data_pages.h).
+  void use_kernel_data() { vdso_.kernel_data = true; }
   // The rng data's offset in the data area.
   uint64_t rng_data_offset() const { return rng_data_offset_; }
 

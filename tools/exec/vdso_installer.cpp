@@ -8,11 +8,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "initial_stack.h"
+#include "kernel_data_pages.h"
+#include "kernel_mappings.h"
 #include "vdsoforge/hex.h"
 
 namespace vdsoforge::exec {
@@ -51,35 +51,15 @@ bool open_owner_fd(SyscallInjector& injector, uintptr_t scratch, pid_t owner, in
              error);
 }
 
-struct Range {
-  uintptr_t start, end;
-  std::string name;
-};
-
-// The kernel's [vdso] and its data mappings ([vvar], [vvar_vclock], ...).
-std::vector<Range> kernel_vdso_mappings(pid_t pid) {
-  std::vector<Range> ranges;
-  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    const size_t bracket = line.find('[');
-    if (bracket == std::string::npos) continue;
-    const std::string name = line.substr(bracket);
-    if (name != "[vdso]" && !name.starts_with("[vvar")) continue;
-    unsigned long start = 0, end = 0;
-    if (std::sscanf(line.c_str(), "%lx-%lx", &start, &end) == 2)
-      ranges.push_back({start, end, name});
-  }
-  return ranges;
-}
-
 }  // namespace
 
 bool install_forged_vdso(SyscallInjector& injector, pid_t pid, const ForgedVdso& vdso,
                          Installed& installed, std::string& error) {
   const uintptr_t scratch = (injector.saved_registers().rsp - kScratchBelowStack) & ~uintptr_t{15};
   long data_fd = -1, text_fd = -1, result = 0;
-  if (!open_owner_fd(injector, scratch, vdso.owner, vdso.data_fd, data_fd, error) ||
+  // With the kernel's own data pages the emulated data memfd is not mapped.
+  if ((!vdso.kernel_data &&
+       !open_owner_fd(injector, scratch, vdso.owner, vdso.data_fd, data_fd, error)) ||
       !open_owner_fd(injector, scratch, vdso.owner, vdso.text_fd, text_fd, error))
     return false;
 
@@ -97,19 +77,31 @@ bool install_forged_vdso(SyscallInjector& injector, pid_t pid, const ForgedVdso&
   }
   const uintptr_t data = static_cast<uintptr_t>(base);
   const uintptr_t text = data + vdso.data_size;
-  if (!run(injector, "mapping the data area read-only", SYS_mmap,
-           {data, vdso.data_size, PROT_READ, MAP_SHARED | MAP_FIXED, static_cast<uint64_t>(data_fd),
-            0},
-           result, error) ||
-      !run(injector, "mapping the image text read+execute", SYS_mmap,
-           {text, vdso.text_size, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED,
-            static_cast<uint64_t>(text_fd), 0},
-           result, error) ||
-      !run(injector, "closing the data descriptor", SYS_close,
-           {static_cast<uint64_t>(data_fd), 0, 0, 0, 0, 0}, result, error) ||
-      !run(injector, "closing the text descriptor", SYS_close,
-           {static_cast<uint64_t>(text_fd), 0, 0, 0, 0, 0}, result, error))
+  if (vdso.kernel_data) {
+    // The kernel's [vvar] and [vvar_vclock] take the data area's place.
+    if (!run(injector, "mapping the image text read+execute", SYS_mmap,
+             {text, vdso.text_size, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED,
+              static_cast<uint64_t>(text_fd), 0},
+             result, error) ||
+        !run(injector, "closing the text descriptor", SYS_close,
+             {static_cast<uint64_t>(text_fd), 0, 0, 0, 0, 0}, result, error) ||
+        !move_kernel_data_below(injector, pid, text, vdso.data_size, error))
+      return false;
+    installed.kernel_vdso_unmapped = true;
+  } else if (!run(injector, "mapping the data area read-only", SYS_mmap,
+                  {data, vdso.data_size, PROT_READ, MAP_SHARED | MAP_FIXED,
+                   static_cast<uint64_t>(data_fd), 0},
+                  result, error) ||
+             !run(injector, "mapping the image text read+execute", SYS_mmap,
+                  {text, vdso.text_size, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED,
+                   static_cast<uint64_t>(text_fd), 0},
+                  result, error) ||
+             !run(injector, "closing the data descriptor", SYS_close,
+                  {static_cast<uint64_t>(data_fd), 0, 0, 0, 0, 0}, result, error) ||
+             !run(injector, "closing the text descriptor", SYS_close,
+                  {static_cast<uint64_t>(text_fd), 0, 0, 0, 0, 0}, result, error)) {
     return false;
+  }
 
   auto auxv = read_auxv(injector.memory(), injector.saved_registers().rsp, error);
   if (!auxv) return false;
@@ -122,8 +114,8 @@ bool install_forged_vdso(SyscallInjector& injector, pid_t pid, const ForgedVdso&
   installed.base = text;
   if (!update_saved_auxv(injector, pid, *auxv, scratch, installed.saved_auxv, error)) return false;
 
-  if (vdso.hide_kernel_vdso) {
-    for (const Range& range : kernel_vdso_mappings(pid)) {
+  if (vdso.hide_kernel_vdso && !vdso.kernel_data) {
+    for (const KernelRange& range : kernel_vdso_mappings(pid)) {
       if (!run(injector,
                ("unmapping the kernel's " + range.name + " at " + hex(range.start)).c_str(),
                SYS_munmap, {range.start, range.end - range.start, 0, 0, 0, 0}, result, error))

@@ -1,5 +1,6 @@
 // Putting a forged vDSO into a process stopped right after execve: map its
-// data area and text the way the loader maps them, advertise it in
+// data area (or, with --kernel-data, move the program's own kernel data pages
+// there) and text the way the loader maps them, advertise it in
 // AT_SYSINFO_EHDR (on the initial stack and in the kernel's saved copy behind
 // /proc/PID/auxv), and optionally remove the kernel's own vDSO.
 #pragma once
@@ -25,6 +26,10 @@ struct ForgedVdso {
   int text_fd = -1;      // sealed memfd holding the image's PT_LOAD, text_size bytes
   size_t text_size = 0;  // whole pages, mapped read+execute (never writable)
   bool hide_kernel_vdso = false;
+  // --kernel-data: instead of mapping data_fd, move the program's own
+  // [vvar] and [vvar_vclock] below the text and unmap its [vdso]
+  // (kernel_data_pages.h); data_size is then the kernel's data pages' span.
+  bool kernel_data = false;
 };
 
 struct Installed {
