@@ -5,32 +5,11 @@
 #include <type_traits>
 #include <variant>
 
+#include "time_base_shift.h"
 #include "time_schedule.h"
 
 namespace vdsoforge::detail {
 namespace {
-
-// Adds `offset` to one base time.  The hres clocks keep nanoseconds shifted
-// left by `shift`, the coarse ones plain; either way the result is a whole
-// second count and a fraction below one second.
-void shift_base(abi::VdsoTimestamp& base, std::chrono::nanoseconds offset, uint32_t shift) {
-  const int64_t total = offset.count();
-  int64_t seconds = total / int64_t(abi::kNsecPerSec);
-  int64_t fraction = total % int64_t(abi::kNsecPerSec);
-  if (fraction < 0) {
-    fraction += int64_t(abi::kNsecPerSec);
-    seconds -= 1;
-  }
-  const unsigned __int128 one_second = static_cast<unsigned __int128>(abi::kNsecPerSec) << shift;
-  unsigned __int128 nsec =
-      base.nsec + (static_cast<unsigned __int128>(static_cast<uint64_t>(fraction)) << shift);
-  while (nsec >= one_second) {
-    nsec -= one_second;
-    ++seconds;
-  }
-  base.nsec = static_cast<uint64_t>(nsec);
-  base.sec += static_cast<uint64_t>(seconds);
-}
 
 template <typename T>
 void store(T& field, T value) {
@@ -170,7 +149,6 @@ Error EmulatedTimeData::sync_with_kernel() {
   {
     std::lock_guard serialised(mode_change_);
     if (Error e = ensure_source(); e) return e;
-    if (Error e = mirror_kernel_namespace(); e) return e;
     source = source_.get();
   }
   write(source->read());
@@ -195,35 +173,13 @@ void EmulatedTimeData::stop_and_reset() {
   forced_clock_mode_.reset();
 }
 
-// A process in a real time namespace reads its clocks through the
-// namespace's offsets; a mirror of the kernel's clocks alone would show it
-// the host's.  So the emulation enters its own namespace with the same
-// offsets.  Layouts without a timens page cannot, and say so rather than
-// serve the wrong clocks.
-Error EmulatedTimeData::mirror_kernel_namespace() {
-  if (!source_->in_time_namespace()) return {};
-  if (!namespace_time_data_ || !switch_namespace_)
-    return {LoaderErrc::not_supported,
-            "this process runs in a time namespace, and the image's data layout emulates none "
-            "(no timens page): following the kernel's clocks would show the host's"};
-  const auto offsets = source_->namespace_offsets();
-  for (unsigned clock = 0; clock < offsets.size(); ++clock)
-    if (Error e =
-            set_namespace_offset(static_cast<int>(clock), offsets[clock].sec, offsets[clock].nsec);
-        e)
-      return e;
-  return switch_namespace_(true);
-}
-
 Error EmulatedTimeData::set_mode(TimeMode mode) {
   if (mode == TimeMode::schedule)
     return {LoaderErrc::invalid_argument,
             "TimeMode::schedule needs its steps: start it with DataPage::set_time_schedule()"};
   std::lock_guard serialised(mode_change_);
-  if (mode == TimeMode::follow_kernel) {
+  if (mode == TimeMode::follow_kernel)
     if (Error e = ensure_source(); e) return e;
-    if (Error e = mirror_kernel_namespace(); e) return e;
-  }
   stop_and_reset();
   // Published at once, so the page follows the kernel from this call on.
   if (mode == TimeMode::follow_kernel) write(source_->read());
@@ -240,7 +196,6 @@ Error EmulatedTimeData::start_schedule(std::vector<TimeStep> steps) {
   if (Error e = check_time_schedule(steps, namespace_time_data_ && switch_namespace_); e) return e;
   std::lock_guard serialised(mode_change_);
   if (Error e = ensure_source(); e) return e;
-  if (Error e = mirror_kernel_namespace(); e) return e;
   stop_and_reset();
   mode_.store(TimeMode::schedule);
   // The follow_kernel copy, with the steps that fell due applied first.

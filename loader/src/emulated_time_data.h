@@ -57,9 +57,8 @@ class EmulatedTimeData {
  private:
   abi::VdsoClock* record(uint8_t* data, unsigned index) const;
   void write_locked(const TimeSnapshot& snapshot);
-  Error ensure_source();            // under mode_change_
-  void stop_and_reset();            // under mode_change_
-  Error mirror_kernel_namespace();  // under mode_change_, with a source
+  Error ensure_source();  // under mode_change_
+  void stop_and_reset();  // under mode_change_
   void apply(const TimeChange& change);
 
   uint8_t* const time_data_;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "time_base_shift.h"
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/kernel_vdso.h"
 #include "vdsoforge/layout_detect.h"
@@ -68,20 +69,16 @@ std::unique_ptr<KernelTimeSource> KernelTimeSource::create(Error& err) {
       return nullptr;
     }
   }
-  return std::unique_ptr<KernelTimeSource>(
+  auto source = std::unique_ptr<KernelTimeSource>(
       new KernelTimeSource(data, namespace_data, time_layout, tail));
-}
-
-std::array<abi::TimensOffset, abi::kVdsoBases> KernelTimeSource::namespace_offsets() const {
-  std::array<abi::TimensOffset, abi::kVdsoBases> offsets{};
-  if (!namespace_data_) return offsets;
-  // The kernel writes the same offsets into both records.
-  const abi::VdsoClock* first = record(namespace_data_, layout_, 0);
-  for (unsigned clock = 0; clock < abi::kVdsoBases; ++clock) {
-    offsets[clock].sec = __atomic_load_n(&first->offset[clock].sec, __ATOMIC_RELAXED);
-    offsets[clock].nsec = __atomic_load_n(&first->offset[clock].nsec, __ATOMIC_RELAXED);
+  if (namespace_data) {
+    // The kernel writes the same offsets into both records.
+    const abi::VdsoClock* first = record(namespace_data, time_layout, 0);
+    for (unsigned clock = 0; clock < abi::kVdsoBases; ++clock)
+      source->offsets_[clock] = {__atomic_load_n(&first->offset[clock].sec, __ATOMIC_RELAXED),
+                                 __atomic_load_n(&first->offset[clock].nsec, __ATOMIC_RELAXED)};
   }
-  return offsets;
+  return source;
 }
 
 // The kernel bumps both records' seq around every update; the copy is
@@ -99,8 +96,29 @@ TimeSnapshot KernelTimeSource::read() const {
       std::memcpy(&copy.clocks[i], record(time_data_, layout_, i), sizeof(abi::VdsoClock));
     std::memcpy(&copy.tail, time_data_ + tail_offset_, sizeof copy.tail);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    if (__atomic_load_n(&first->seq, __ATOMIC_RELAXED) == seq) return copy;
+    if (__atomic_load_n(&first->seq, __ATOMIC_RELAXED) == seq) break;
   }
+  if (namespace_data_) add_namespace_offsets(copy);
+  return copy;
+}
+
+// The kernel's vDSO adds a namespace's offset after computing the host's
+// clock; adding it to the stored base instead gives the same reading with
+// no namespace page at all, so the copy serves a program mapped the plain
+// way (as `vdsoforge exec` maps it) the clocks the kernel shows it.  The
+// hres bases keep shifted nanoseconds, the coarse ones plain; MONOTONIC_RAW
+// is read from the second record.
+void KernelTimeSource::add_namespace_offsets(TimeSnapshot& copy) const {
+  const auto offset = [this](int clock) {
+    return std::chrono::seconds(offsets_[clock].sec) +
+           std::chrono::nanoseconds(offsets_[clock].nsec);
+  };
+  abi::VdsoClock& hres = copy.clocks[abi::kCsHresCoarse];
+  abi::VdsoClock& raw = copy.clocks[abi::kCsRaw];
+  for (int clock : {abi::kClockMonotonic, abi::kClockBoottime})
+    shift_base(hres.basetime[clock], offset(clock), hres.shift);
+  shift_base(hres.basetime[abi::kClockMonotonicCoarse], offset(abi::kClockMonotonicCoarse), 0);
+  shift_base(raw.basetime[abi::kClockMonotonicRaw], offset(abi::kClockMonotonicRaw), raw.shift);
 }
 
 }  // namespace vdsoforge::detail

@@ -3,7 +3,6 @@
 // release the shape of the tail), and a consistent copy of it.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <memory>
 
@@ -18,18 +17,15 @@ class KernelTimeSource {
   // LoaderErrc::kernel_vdso_unavailable without a kernel vDSO; LoaderErrc::not_supported
   // when its data layout is not one of the profiles.  In a time namespace
   // the kernel maps the namespace's page at the time data's slot and the
-  // real data at the timens slot; the source then reads the real data there
-  // and reports the namespace's offsets beside it.
+  // real data at the timens slot; the source then reads the real data there.
   static std::unique_ptr<KernelTimeSource> create(Error& err);
 
   // One copy taken under the kernel's seqcount, so every field is from the
-  // same update.
+  // same update: the clocks as the kernel's vDSO shows them to this process,
+  // so in a time namespace with the namespace's offsets in the base times.
   TimeSnapshot read() const;
 
-  // Whether this process runs in a time namespace, and the offsets its page
-  // holds per clock id (fixed once the namespace's first task entered it).
   bool in_time_namespace() const { return namespace_data_ != nullptr; }
-  std::array<abi::TimensOffset, abi::kVdsoBases> namespace_offsets() const;
 
  private:
   KernelTimeSource(const uint8_t* time_data, const uint8_t* namespace_data,
@@ -38,9 +34,13 @@ class KernelTimeSource {
         namespace_data_(namespace_data),
         layout_(layout),
         tail_offset_(tail_offset) {}
+  void add_namespace_offsets(TimeSnapshot& copy) const;
 
   const uint8_t* time_data_;
   const uint8_t* namespace_data_;  // nullptr outside a time namespace
+  // The namespace's offsets per clock id, fixed once its first task
+  // entered it (the kernel writes the page then and never again).
+  abi::TimensOffset offsets_[abi::kVdsoBases] = {};
   const layout::TimeLayout& layout_;
   uint32_t tail_offset_;  // 6.15 and 6.16 had no aux clocks before the tail
 };
