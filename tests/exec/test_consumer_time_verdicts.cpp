@@ -18,11 +18,13 @@
 //               call per call;
 //   partly uses its loop finished with a count in between (a mismatch for
 //               every prediction);
-//   aborts      the run died (or failed a call) inside its loop, or before
-//               main when the model predicts the consumer crashes there;
+//   aborts      the run died (or failed a call) inside its loop; or before
+//               main, when the model predicts the consumer fails reading the
+//               image, or the consumer itself calls the symbol before main
+//               (Go's clock), or no prediction explains the death;
 //   not reached the run died earlier (a later loop never ran), or before main
-//               while the model predicts that this symbol would have worked:
-//               nothing about this symbol was seen, and it is not counted.
+//               through another symbol: nothing about this symbol was seen,
+//               and it is not counted.
 //
 // A symbol a model says the consumer looks up but that its probe never calls
 // is reported as "looked up, never called" and not counted either.  The
@@ -58,12 +60,14 @@ constexpr long kCalls = 200;  // per function and run
 constexpr uint64_t kSlack = 4;
 
 // One function the probe calls: the symbol it goes through when bound, the
-// system call it makes instead, and the line the probe prints once its calls
-// are done.
+// system call it makes instead, the line the probe prints once its calls are
+// done, and whether the consumer calls it on its own before main (the Go
+// runtime reads its clock while it starts).
 struct Call {
   const char* symbol;
   const char* syscall;
   const char* done_line;
+  bool before_main = false;  // the consumer itself calls it before main
 };
 
 struct ProbeSpec {
@@ -206,13 +210,16 @@ std::vector<Cell> observe(const ProbeSpec& probe, const consumers::ConsumerVerdi
       cell.seen = cell.syscalls >= static_cast<uint64_t>(kCalls) ? Seen::falls_back
                   : cell.syscalls <= kSlack                      ? Seen::uses
                                                                  : Seen::partly_uses;
-    else if (!started)
-      // Dead before main: that is this symbol's doing only if the model says
-      // so for some symbol; if it says so for none, every symbol mismatches.
-      cell.seen = !any_predicted_abort || cell.expected == std::optional<Seen>(Seen::aborts)
-                      ? Seen::aborts
-                      : Seen::not_reached;
-    else if (!died_here_seen && !finished) {
+    else if (!started) {
+      // Dead before main.  A failure while reading the image (crashes,
+      // exits) is the consumer's as a whole, and a symbol the consumer calls
+      // before main was reached; any other symbol was not, unless no
+      // prediction explains the death at all (then every symbol mismatches).
+      const bool whole = symbol->outcome == consumers::Outcome::crashes ||
+                         symbol->outcome == consumers::Outcome::exits;
+      cell.seen =
+          whole || call.before_main || !any_predicted_abort ? Seen::aborts : Seen::not_reached;
+    } else if (!died_here_seen && !finished) {
       cell.seen = Seen::aborts;
       died_here_seen = true;
     } else {
@@ -257,7 +264,7 @@ TEST_CASE("each model's time-symbol predictions match what glibc 2.41 and Go 1.2
         {"__vdso_clock_getres", "clock_getres", "clock_getres done"}}},
       {"go",
        {VDSOFORGE_GO_TIME_CALLS_PROBE, calls},
-       {{"__vdso_clock_gettime", "clock_gettime", "time.Now done"},
+       {{"__vdso_clock_gettime", "clock_gettime", "time.Now done", /*before_main=*/true},
         {"__vdso_gettimeofday", "gettimeofday", "syscall.Gettimeofday done"}}},
   };
 
