@@ -2,8 +2,9 @@
 // runtime's two time symbols on amd64, then prints "calls N":
 //
 //   - time.Now reads CLOCK_REALTIME and CLOCK_MONOTONIC through
-//     __vdso_clock_gettime (runtime·walltime, runtime·nanotime1), or makes
-//     the clock_gettime system call when the symbol was not bound;
+//     __vdso_clock_gettime (time·now in runtime/time_linux_amd64.s), or
+//     makes the clock_gettime system call twice when the symbol was not
+//     bound;
 //   - syscall.Gettimeofday calls __vdso_gettimeofday (the runtime's
 //     vdsoGettimeofdaySym, used by the syscall package only), or makes the
 //     gettimeofday system call.
