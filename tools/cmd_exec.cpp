@@ -258,6 +258,7 @@ int run(ExecOptions& options) {
   trace.argv = options.argv;
   trace.vdso = source->vdso();
   trace.count_getrandom = options.count_syscalls;
+  trace.count_time = options.count_syscalls;
   trace.refuse_privileged = options.refuse_privileged;
   trace.on_note = say;
   trace.deterministic = replay.get();
@@ -297,9 +298,15 @@ int run(ExecOptions& options) {
     const size_t processes = result.processes.size();
     const std::string details =
         options.report_path.empty() ? "" : "; " + options.report_path + " has the details";
-    std::fprintf(stderr, "vdsoforge exec: %" PRIu64 " getrandom system call%s in %zu process%s%s\n",
-                 calls, calls == 1 ? "" : "s", processes, processes == 1 ? "" : "es",
-                 details.c_str());
+    std::string time_calls;
+    for (size_t i = 0; i < exec::kTimeSyscalls.size(); ++i)
+      if (result.time_syscalls[i] != 0)
+        time_calls +=
+            ", " + std::to_string(result.time_syscalls[i]) + " " + exec::kTimeSyscalls[i].name;
+    std::fprintf(stderr,
+                 "vdsoforge exec: %" PRIu64 " getrandom system call%s%s in %zu process%s%s\n",
+                 calls, calls == 1 ? "" : "s", time_calls.c_str(), processes,
+                 processes == 1 ? "" : "es", details.c_str());
   }
   return result.exit_status();
 }
@@ -345,8 +352,9 @@ const CommandRegistration registration{Command{
                      "serve `vdsoforge ctl SOCKET reseed | ready 0|1 | wipe | snapshot | restore | "
                      "status` on this Unix socket");
       sub.add_flag("--count-syscalls", options->count_syscalls,
-                   "count getrandom(2) system calls (a seccomp user notification on that call "
-                   "only)");
+                   "count getrandom(2) and the time system calls the vDSO stands in for "
+                   "(clock_gettime, gettimeofday, time, clock_getres, getcpu; a seccomp user "
+                   "notification on those calls only)");
       sub.add_option("--report", options->report_path, "write a JSON report to FILE");
       sub.add_option("--scenario", options->scenario_path,
                      "inject the faults FILE scripts (generation storms, is_ready flapping, "

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <string_view>
 
 #include "cpu_patch_sites.h"
 #include "loader_access.h"
@@ -37,12 +38,26 @@ Error errno_error(const char* what) {
   return {LoaderErrc::map_failed, std::string(what) + " failed: " + std::strerror(errno)};
 }
 
+// Whether the image carries the time functions that read the time data.
+// The answer comes from .dynsym by name, not from a hash look-up: an image
+// whose tables or entries are damaged (`exec --allow-damaged`) still has the
+// code, and a program that binds it regardless must find a live clock there,
+// not zeros that send each read to the kernel.
+bool carries_time_functions(const ElfImage& elf) {
+  constexpr std::string_view kReaders[] = {"__vdso_clock_gettime", "__vdso_gettimeofday",
+                                           "__vdso_time", "__vdso_clock_getres"};
+  for (const Symbol& symbol : elf.symbols())
+    for (const std::string_view name : kReaders)
+      if (symbol.name == name) return true;
+  return false;
+}
+
 // Where the image's time data lies in its data area, if the loader is to
-// emulate it: an image that exports the time functions, with the time
+// emulate it: an image that carries the time functions, with the time
 // records clear of the rng data.
 std::optional<layout::TimeLayout> emulated_time_layout(const ElfImage& elf,
                                                        const AreaLayout& area) {
-  if (!elf.lookup("__vdso_clock_gettime", "")) return std::nullopt;
+  if (!carries_time_functions(elf)) return std::nullopt;
   const layout::TimeLayout& time = layout::time_layout_of(area.profile);
   const uint64_t start = time.time_data_offset;
   const uint64_t end = start + time.tail_offset + sizeof(abi::VdsoTimeTail);

@@ -179,3 +179,33 @@ endif()
 if(TARGET exec_go_probe_build)
   add_dependencies(exec_deterministic exec_go_probe_build)
 endif()
+
+# The same ground truth for the time symbols: a C probe calling each of
+# glibc's five vDSO-served functions and a Go probe reading time.Now and
+# syscall.Gettimeofday, per time symbol damaged; exec counts each time system
+# call (--count-syscalls).  Ordinary programs, so no sanitizer in any preset.
+add_executable(exec_time_calls "${exec_test_dir}/probes/time_calls.c")
+target_compile_options(exec_time_calls PRIVATE -Wall -Wextra -Werror -fno-sanitize=all)
+target_link_options(exec_time_calls PRIVATE -fno-sanitize=all)
+set(exec_go_time_probe "${CMAKE_CURRENT_BINARY_DIR}/exec_go_time_calls")
+if(EXISTS "${VDSOFORGE_CONSUMER_ROOT}/usr/lib/go-1.24/bin/go")
+  add_custom_command(OUTPUT "${exec_go_time_probe}"
+    COMMAND "${exec_test_dir}/build_go_probe.sh" "${VDSOFORGE_CONSUMER_ROOT}"
+            "${exec_test_dir}/probes/go_time" "${exec_go_time_probe}"
+            "${VDSOFORGE_CONSUMER_ROOT}/../gocache"
+    DEPENDS "${exec_test_dir}/probes/go_time/main.go" "${exec_test_dir}/build_go_probe.sh"
+    COMMENT "Building the Go 1.24 time-calls probe")
+  add_custom_target(exec_go_time_probe_build ALL DEPENDS "${exec_go_time_probe}")
+endif()
+vdsoforge_add_test(exec_consumer_time_verdicts NEEDS_IMAGE CASE_LABEL consumers
+  SOURCES "${exec_test_dir}/test_consumer_time_verdicts.cpp"
+          "${PROJECT_SOURCE_DIR}/tests/tools/consumer_damages.cpp"
+  LIBS vdsoforge_exec_harness vdsoforge_abi)
+target_compile_definitions(exec_consumer_time_verdicts PRIVATE
+  VDSOFORGE_TIME_CALLS_PROBE="$<TARGET_FILE:exec_time_calls>"
+  VDSOFORGE_GO_TIME_CALLS_PROBE="${exec_go_time_probe}"
+  VDSOFORGE_CONSUMER_TIME_MATRIX="${CMAKE_CURRENT_BINARY_DIR}/consumer-time-matrix.md")
+add_dependencies(exec_consumer_time_verdicts exec_time_calls)
+if(TARGET exec_go_time_probe_build)
+  add_dependencies(exec_consumer_time_verdicts exec_go_time_probe_build)
+endif()

@@ -7,7 +7,9 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
+#include <functional>
 
+#include "image_mutations.h"
 #include "time_images.h"
 #include "tool_runner.h"
 
@@ -273,6 +275,36 @@ TEST_CASE("time data options and calls refuse bad input with a reason") {
         vdsoforge::LoaderErrc::invalid_argument);
   CHECK(image->data_page()->set_time_namespace_offset(12, 0, 0).code ==
         vdsoforge::LoaderErrc::invalid_argument);
+}
+
+// The loader decides from .dynsym's names, not from a hash look-up, whether
+// an image carries the time functions: a damaged image opened for study
+// (`exec --allow-damaged`) keeps a live clock for the programs that bind its
+// functions regardless (docs/loader.md, "The emulated time data").
+TEST_CASE("an image whose look-ups are damaged still gets emulated time data") {
+  test_support::TempDir dir;
+  const std::vector<std::pair<const char*, std::function<void(test_support::Bytes&)>>> damages = {
+      {"bloom-zeroed", test_support::corrupt_gnu_hash},
+      {"clock-gettime-chain",
+       [](test_support::Bytes& b) {
+         test_support::corrupt_gnu_hash_chain(b, "__vdso_clock_gettime");
+       }},
+      {"clock-gettime-value-zero",
+       [](test_support::Bytes& b) { test_support::zero_symbol_value(b, "__vdso_clock_gettime"); }}};
+  for (const auto& [name, damage] : damages) {
+    test_support::Bytes bytes = test_support::read_file(VDSOFORGE_TEST_IMAGE);
+    damage(bytes);
+    const std::string path = dir.path(std::string(name) + ".so").string();
+    test_support::write_file(path, bytes);
+    vdsoforge::OpenOptions options;
+    options.time_mode = vdsoforge::TimeMode::manual;
+    options.accept_rule_violations = true;
+    auto image = open_image(path, options);
+    INFO(name);
+    CHECK(image->symbol("__vdso_clock_gettime") == nullptr);  // the look-up misses it
+    CHECK(image->data_page()->has_time_data());
+    CHECK(!image->data_page()->set_time(frozen_snapshot()));
+  }
 }
 
 TEST_CASE("a getrandom-only image is one call away: no time exports, no time data") {

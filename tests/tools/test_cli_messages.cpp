@@ -8,13 +8,19 @@
 #include <vector>
 
 #include "files.h"
+#include "image_mutations.h"
 #include "tool_runner.h"
 
 namespace {
 
+using test_support::Bytes;
+using test_support::corrupt_gnu_hash;
+using test_support::read_file;
+using test_support::read_text_file;
 using test_support::run_tool;
 using test_support::TempDir;
 using test_support::ToolResult;
+using test_support::write_file;
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -213,6 +219,43 @@ TEST_CASE("exec's count line: singular for one, and it points at the report it w
   const ToolResult plain = run_tool({"exec", "--count-syscalls", "--", "/bin/true"});
   CHECK(std::regex_match(
       plain.err, std::regex("vdsoforge exec: [0-9]+ getrandom system calls? in 1 process\n")));
+}
+
+// A program that skips the image's clock (the bloom filter zeroed: glibc
+// misses every symbol) reads it by system call, and --count-syscalls names
+// those calls; the shipped image's own users make none.
+TEST_CASE("exec --count-syscalls counts the time system calls by name") {
+  TempDir dir;
+  Bytes bytes = read_file(VDSOFORGE_TEST_IMAGE);
+  corrupt_gnu_hash(bytes);
+  const std::string damaged = dir.path("bloom-zeroed.so").string();
+  write_file(damaged, bytes);
+  const std::string report = dir.path("report.json").string();
+  const ToolResult skipped = run_tool({"exec", "--allow-damaged", "--image", damaged,
+                                       "--count-syscalls", "--report", report, "--", "/bin/date"});
+  INFO(skipped.err);
+  CHECK(skipped.exit_code == 0);
+  CHECK(std::regex_search(
+      skipped.err,
+      std::regex("vdsoforge exec: [0-9]+ getrandom system calls?, [1-9][0-9]* clock_gettime in "
+                 "1 process")));
+  const std::string json = read_text_file(report);
+  INFO(json);
+  CHECK(std::regex_search(json, std::regex("\"clock_gettime\": [1-9]")));
+  for (const char* name : {"gettimeofday", "time", "clock_getres", "getcpu"})
+    CHECK(contains(json, "\"" + std::string(name) + "\": "));
+
+  const ToolResult served =
+      run_tool({"exec", "--count-syscalls", "--report", report, "--", "/bin/date"});
+  CHECK(served.exit_code == 0);
+  CHECK(std::regex_match(
+      served.err, std::regex("vdsoforge exec: [0-9]+ getrandom system calls? in 1 process; " +
+                             report + " has the details\n")));
+  CHECK(contains(read_text_file(report), "\"clock_gettime\": 0"));
+
+  const ToolResult uncounted = run_tool({"exec", "--report", report, "--", "/bin/true"});
+  CHECK(uncounted.exit_code == 0);
+  CHECK(contains(read_text_file(report), "\"time_syscalls\": null"));
 }
 
 TEST_CASE("exec --demo runs the shipped consumer through the image, few system calls") {

@@ -8,7 +8,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <initializer_list>
+#include <vector>
+
+#include "time_syscalls.h"
 
 namespace vdsoforge::exec {
 
@@ -29,8 +31,8 @@ constexpr unsigned kExecve32 = 11, kExecveat32 = 358;
 
 void ExecFilter::add(sock_filter instruction) { program_[size_++] = instruction; }
 
-ExecFilter::ExecFilter(bool notify_getrandom) {
-  const auto notify_on = [this](std::initializer_list<unsigned> numbers) {
+ExecFilter::ExecFilter(bool notify_getrandom, bool notify_time) {
+  const auto notify_on = [this](const std::vector<unsigned>& numbers) {
     add(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
     for (unsigned nr : numbers) {
       add(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1));
@@ -42,10 +44,11 @@ ExecFilter::ExecFilter(bool notify_getrandom) {
   add(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)));
   const size_t jump64 = size_;
   add(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 0));
-  if (notify_getrandom)
-    notify_on({kExecve64, kExecveat64, kExecveX32, kExecveatX32, kGetrandom64});
-  else
-    notify_on({kExecve64, kExecveat64, kExecveX32, kExecveatX32});
+  std::vector<unsigned> numbers64 = {kExecve64, kExecveat64, kExecveX32, kExecveatX32};
+  if (notify_getrandom) numbers64.push_back(kGetrandom64);
+  if (notify_time)
+    for (const TimeSyscall& call : kTimeSyscalls) numbers64.push_back(call.nr);
+  notify_on(numbers64);
   program_[jump64].jf = static_cast<__u8>(size_ - jump64 - 1);
   // i386: the accumulator still holds the architecture here.
   const size_t jump32 = size_;

@@ -1,7 +1,8 @@
 // The seccomp filter through which `exec` hears of every execve in the tree:
 // SECCOMP_RET_USER_NOTIF for execve and execveat (of every ABI, so a 32-bit
 // program cannot exec around it) and, for --count-syscalls, for getrandom(2)
-// of the x86-64 ABI; SECCOMP_RET_ALLOW for everything else.  The program is
+// and the time system calls (time_syscalls.h) of the x86-64 ABI;
+// SECCOMP_RET_ALLOW for everything else.  The program is
 // never stopped otherwise, so it runs untraced between its execve calls.
 //
 // Filters are inherited by children and kept across execve, so the one
@@ -21,7 +22,7 @@ class ExecFilter {
  public:
   // Built in the parent: installing it happens between fork and execve,
   // where only async-signal-safe calls are allowed (no allocation).
-  explicit ExecFilter(bool notify_getrandom);
+  ExecFilter(bool notify_getrandom, bool notify_time);
 
   // Installs the filter on the calling thread; the listener descriptor, or
   // -errno.  Sets no_new_privs only if the caller lacks CAP_SYS_ADMIN, as
@@ -31,7 +32,7 @@ class ExecFilter {
 
  private:
   void add(sock_filter instruction);
-  std::array<sock_filter, 32> program_{};
+  std::array<sock_filter, 40> program_{};
   size_t size_ = 0;
 };
 

@@ -74,10 +74,16 @@ bool write_report(const std::string& path, const ReportContext& context, const T
   report["notes"] = result.notes;
   report["processes_seen"] = result.processes.size();
   report["processes"] = processes;
-  if (context.count_getrandom)
+  if (context.count_getrandom) {
     report["getrandom_syscalls"] = result.getrandom_syscalls;
-  else
+    nlohmann::json time = nlohmann::json::object();
+    for (size_t i = 0; i < kTimeSyscalls.size(); ++i)
+      time[kTimeSyscalls[i].name] = result.time_syscalls[i];
+    report["time_syscalls"] = time;
+  } else {
     report["getrandom_syscalls"] = nullptr;  // not counted without --count-syscalls
+    report["time_syscalls"] = nullptr;
+  }
 
   std::ofstream out(path);
   out << report.dump(2) << "\n";

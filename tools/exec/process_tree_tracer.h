@@ -3,7 +3,7 @@
 // first instruction, and otherwise leaving them alone.
 //
 // Every process carries the exec filter (exec_filter.h): its execve calls
-// (and, for --count-syscalls, its getrandom calls) wait for this loop's
+// (and, for --count-syscalls, its getrandom and time system calls) wait for this loop's
 // answer.  For an execve the loop attaches to the calling thread
 // (PTRACE_SEIZE), lets the call go on, installs the image at the first stop
 // after it (the PTRACE_INTERRUPT trap, before the new program's first
@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "time_syscalls.h"
 #include "vdso_installer.h"
 
 namespace vdsoforge::exec {
@@ -31,6 +32,7 @@ struct TraceConfig {
   std::vector<std::string> argv;
   ForgedVdso vdso;
   bool count_getrandom = false;    // user notification on getrandom(2)
+  bool count_time = false;         // ... and on the time system calls (time_syscalls.h)
   bool refuse_privileged = false;  // a setuid/setgid/capability program ends the tree (exit 2)
   // Called once per kind of note (see TraceResult::notes) when it first
   // applies, so a long-running program's user hears of it at once.
@@ -75,6 +77,7 @@ struct TraceResult {
   // seen (it runs its parent's program, on its parent's image).
   std::vector<ProcessRecord> processes;
   uint64_t getrandom_syscalls = 0;
+  TimeSyscallCounts time_syscalls{};  // with count_time, per kTimeSyscalls entry
   // Things the user should know that did not stop the program, each said
   // once (for example that /proc/PID/auxv could not be updated).
   std::vector<std::string> notes;
