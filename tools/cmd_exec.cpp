@@ -349,8 +349,8 @@ const CommandRegistration registration{Command{
                      "shift CLOCK_REALTIME, its coarse twin, CLOCK_TAI, gettimeofday and time as "
                      "the image serves them by a signed DURATION (+1h, -90s, 1500ms, 2d)");
       sub.add_option("--control", options->control_socket,
-                     "serve `vdsoforge ctl SOCKET reseed | ready 0|1 | wipe | snapshot | restore | "
-                     "status` on this Unix socket");
+                     "serve `vdsoforge ctl SOCKET reseed | ready 0|1 | wipe | snapshot [--to FILE] "
+                     "| restore [--from FILE] | status` on this Unix socket");
       sub.add_flag("--count-syscalls", options->count_syscalls,
                    "count getrandom(2) and the time system calls the vDSO stands in for "
                    "(clock_gettime, gettimeofday, time, clock_getres, getcpu; a seccomp user "

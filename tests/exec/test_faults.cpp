@@ -413,6 +413,9 @@ TEST_CASE("scenario files with mistakes are refused with the line and the reason
       {"params state-size 0\n", "scenario.txt:1: params takes"},
       {"params decline\nparams decline\n", "scenario.txt:2: a second params line"},
       {"after 5ms bump\n", "scenario.txt:1: 'after' counts system calls"},
+      {"at 5ms snapshot to\n", "scenario.txt:1: unknown action"},
+      {"at 5ms restore to states.bin\n", "scenario.txt:1: unknown action"},
+      {"at 5ms wipe to states.bin\n", "scenario.txt:1: unknown action"},
   };
   for (const auto& c : cases) {
     const std::string scenario = write_scenario(dir, c.text);
@@ -422,6 +425,12 @@ TEST_CASE("scenario files with mistakes are refused with the line and the reason
     CHECK(tool.exit_code == 2);
     CHECK(tool.err.find(c.message) != std::string::npos);
   }
+  // The clone's file actions parse (they never fire here).
+  const std::string clone = write_scenario(
+      dir,
+      "after 1000000 syscalls snapshot to states.bin\nafter 2000000 syscalls restore from "
+      "/tmp/states.bin\n");
+  CHECK(test_support::run_tool({"exec", "--scenario", clone, "--", "true"}).exit_code == 0);
   const test_support::ToolResult missing =
       test_support::run_tool({"exec", "--scenario", dir.path("none.txt").string(), "--", "true"});
   CHECK(missing.exit_code == 2);

@@ -25,6 +25,7 @@ if(EXISTS "${VDSOFORGE_CONSUMER_ROOT}/usr/lib/go-1.24/bin/go")
     COMMAND "${exec_test_dir}/build_go_probe.sh" "${VDSOFORGE_CONSUMER_ROOT}"
             "${exec_test_dir}/probes/go" "${exec_go_probe}" "${VDSOFORGE_CONSUMER_ROOT}/../gocache"
     DEPENDS "${exec_test_dir}/probes/go/main.go" "${exec_test_dir}/probes/go/churn.go"
+            "${exec_test_dir}/probes/go/locked.go"
             "${exec_test_dir}/build_go_probe.sh"
     COMMENT "Building the Go 1.24 probe")
   add_custom_target(exec_go_probe_build ALL DEPENDS "${exec_go_probe}")
@@ -157,6 +158,18 @@ endforeach()
 target_compile_definitions(exec_faults_go PRIVATE VDSOFORGE_EXEC_CONSUMER_GO=1)
 if(TARGET exec_go_probe_build)
   add_dependencies(exec_faults_go exec_go_probe_build)
+endif()
+
+# A clone of a program's states into a second run (ctl snapshot --to /
+# restore --from) on each consumer.
+foreach(consumer glibc go)
+  vdsoforge_add_test(exec_clone_${consumer} NEEDS_IMAGE
+    SOURCES "${exec_test_dir}/test_clone.cpp" LIBS vdsoforge_exec_harness)
+  add_dependencies(exec_clone_${consumer} exec_glibc_probe)
+endforeach()
+target_compile_definitions(exec_clone_go PRIVATE VDSOFORGE_EXEC_CONSUMER_GO=1)
+if(TARGET exec_go_probe_build)
+  add_dependencies(exec_clone_go exec_go_probe_build)
 endif()
 
 # --deterministic SEED: real consumers replayed, and getrandom's edge cases

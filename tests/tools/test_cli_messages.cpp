@@ -168,8 +168,14 @@ TEST_CASE("ctl checks its command before connecting, with the ctl prefix, exit 2
       {{"ctl", socket, "ready", "2"}, "vdsoforge ctl: ready takes 0 or 1, not '2'\n"},
       {{"ctl", socket, "reseed", "1"}, "vdsoforge ctl: reseed takes no value ('1' given)\n"},
       {{"ctl", socket, "bogus"},
-       "vdsoforge ctl: unknown command 'bogus' (reseed | ready 0|1 | wipe | snapshot | restore | "
-       "status | clock-offset OFFSET | clock-mode none|kernel | clock)\n"},
+       "vdsoforge ctl: unknown command 'bogus' (reseed | ready 0|1 | wipe | snapshot [--to FILE] | "
+       "restore [--from FILE] | status | clock-offset OFFSET | clock-mode none|kernel | clock)\n"},
+      {{"ctl", socket, "reseed", "--to", "states.bin"},
+       "vdsoforge ctl: --to and --from go with snapshot and restore only\n"},
+      {{"ctl", socket, "restore", "--to", "states.bin"},
+       "vdsoforge ctl: --to FILE goes with snapshot only\n"},
+      {{"ctl", socket, "snapshot", "--from", "states.bin"},
+       "vdsoforge ctl: --from FILE goes with restore only\n"},
       {{"ctl", socket, "clock-offset"},
        "vdsoforge ctl: clock-offset needs a value, e.g. clock-offset +1h or -1500ms\n"},
       {{"ctl", socket, "clock-offset", "1h30"},
@@ -192,7 +198,9 @@ TEST_CASE("ctl checks its command before connecting, with the ctl prefix, exit 2
   CHECK(nobody.err.starts_with("vdsoforge ctl: cannot connect to " + socket + ": "));
   const ToolResult help = run_tool({"ctl", "--help"});
   CHECK_FALSE(contains(help.out, "(1x)"));
-  CHECK(contains(help.out, "reseed | ready 0|1 | wipe | snapshot | restore | status"));
+  CHECK(contains(
+      help.out,
+      "reseed | ready 0|1 | wipe | snapshot [--to FILE] | restore [--from FILE] | status"));
   CHECK(contains(help.out, "clock-offset OFFSET | clock-mode none|kernel | clock"));
   CHECK(contains(help.out, "clock-offset OFFSET sets the program's realtime offset"));
 }

@@ -17,7 +17,8 @@ namespace vdsoforge::exec {
 
 namespace {
 
-constexpr size_t kMaxLine = 256;
+// Room for a command and an absolute path of PATH_MAX bytes (snapshot --to).
+constexpr size_t kMaxLine = 4200;
 
 bool make_address(const std::string& path, sockaddr_un& address, std::string& error) {
   address = {};
@@ -114,18 +115,28 @@ void ControlServer::serve() {
   }
 }
 
-bool ControlServer::apply_fault(const std::string& command) {
-  if (!faults_) return false;
+std::optional<std::string> ControlServer::apply_fault(const std::string& command) {
+  if (!faults_) return std::nullopt;
   std::optional<FaultAction> action;
-  if (command == "reseed")
+  std::string file;
+  if (command == "reseed") {
     action = FaultAction::bump;
-  else if (command == "ready 0" || command == "ready 1")
+  } else if (command == "ready 0" || command == "ready 1") {
     action = parse_fault_action({"ready", command.substr(6)});
-  else if (command == "wipe" || command == "snapshot" || command == "restore")
+  } else if (command == "wipe" || command == "snapshot" || command == "restore") {
     action = parse_fault_action({command});
-  if (!action) return false;
-  faults_->apply(*action, "ctl " + command);
-  return true;
+  } else if (command.starts_with("snapshot --to ") || command.starts_with("restore --from ")) {
+    const bool take = command.starts_with("snapshot");
+    action = take ? FaultAction::snapshot : FaultAction::restore;
+    file = command.substr(command.find(' ', take ? 9 : 8) + 1);
+    if (!file.starts_with("/"))
+      return "error: " + command.substr(0, command.find(' ')) +
+             " needs an absolute file name, not '" + file + "'";
+  }
+  if (!action) return std::nullopt;
+  const FaultInjector::Outcome outcome = faults_->apply(*action, "ctl " + command, file);
+  if (outcome.refused) return "error: " + outcome.detail;
+  return "";
 }
 
 std::string ControlServer::answer(const std::string& command) {
@@ -136,16 +147,17 @@ std::string ControlServer::answer(const std::string& command) {
     if (command == "status") return "ok data=kernel";
   }
   if (auto reply = answer_clock_command(command, driver_.page())) return *reply;
-  if (apply_fault(command)) {
+  if (auto refusal = apply_fault(command)) {
     // Done and logged by the fault injector.
+    if (!refusal->empty()) return *refusal;
   } else if (command == "reseed") {
     driver_.reseed();
   } else if (command == "ready 0" || command == "ready 1") {
     driver_.set_ready(command.back() == '1');
   } else if (command != "status") {
     return "error: unknown command \"" + command +
-           "\" (reseed | ready 0|1 | wipe | snapshot | restore | status | clock-offset NS | "
-           "clock-mode none|kernel | clock)";
+           "\" (reseed | ready 0|1 | wipe | snapshot [--to FILE] | restore [--from FILE] | status "
+           "| clock-offset NS | clock-mode none|kernel | clock)";
   }
   return "ok " + driver_.status();
 }

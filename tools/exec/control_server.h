@@ -6,6 +6,10 @@
 //   status       -> the same
 //   snapshot     -> the same, after saving the tree's state pages
 //   restore      -> the same, after writing them back
+//   snapshot --to FILE / restore --from FILE (FILE absolute)
+//                -> the same through a file, into another run (a clone);
+//                   "error: ..." when the file cannot be written or read, or
+//                   its states do not fit the program (state_snapshot.h)
 //   wipe         -> the same, after dropping the tree's MAP_DROPPABLE pages
 //                   (fault_injector.h; all but status are logged as
 //                   fault events when an injector is given)
@@ -19,6 +23,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -43,8 +48,9 @@ class ControlServer {
  private:
   ControlServer(std::string path, int listen_fd, int stop_fd, DataPageDriver& driver,
                 FaultInjector* faults, std::string data_commands_refused);
-  // The commands that are fault events; false if `command` is none of them.
-  bool apply_fault(const std::string& command);
+  // The commands that are fault events: nullopt if `command` is none of
+  // them, else "" when done or the "error: ..." reply when refused.
+  std::optional<std::string> apply_fault(const std::string& command);
   void serve();
   std::string answer(const std::string& command);
 

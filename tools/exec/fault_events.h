@@ -24,6 +24,7 @@ struct FaultEvent {
   uint64_t generation = 0;  // the data page's generation just after
   bool ready = true;        // its is_ready just after
   std::string detail;       // what the action found or did ("2 processes, 3 mappings ...")
+  std::string file;         // the snapshot file of `snapshot --to` / `restore --from`
   std::map<std::string, uint64_t> numbers;        // the same as numbers, for the report
   std::optional<uint64_t> getrandom_syscalls_at;  // the total when it happened (if counted)
 };

@@ -52,7 +52,7 @@ void FaultInjector::run_time_rules() {
     const size_t i = static_cast<size_t>(soonest - next.begin());
     const FaultRule& rule = scenario_.rules[i];
     lock.unlock();
-    apply(rule.action, "scenario line " + std::to_string(rule.line) + ": " + rule.text);
+    apply(rule.action, "scenario line " + std::to_string(rule.line) + ": " + rule.text, rule.file);
     lock.lock();
     ++fired_[i];
     if (rule.trigger == FaultTrigger::at_time || (rule.times && fired_[i] >= rule.times)) {
@@ -75,13 +75,15 @@ void FaultInjector::on_getrandom_syscall() {
                       (rule.times == 0 || fired_[i] < rule.times));
     if (!due) continue;
     ++fired_[i];  // only this (the supervisor's) thread touches call-count rules
-    apply(rule.action, "scenario line " + std::to_string(rule.line) + ": " + rule.text);
+    apply(rule.action, "scenario line " + std::to_string(rule.line) + ": " + rule.text, rule.file);
   }
 }
 
-std::string FaultInjector::apply(FaultAction action, const std::string& source) {
+FaultInjector::Outcome FaultInjector::apply(FaultAction action, const std::string& source,
+                                            const std::string& file) {
   std::lock_guard lock(action_mutex_);
   FaultEvent event;
+  bool refused = false;
   switch (action) {
     case FaultAction::bump:
       driver_.reseed();
@@ -108,8 +110,18 @@ std::string FaultInjector::apply(FaultAction action, const std::string& source) 
     case FaultAction::snapshot:
     case FaultAction::restore: {
       const bool take = action == FaultAction::snapshot;
-      const StateSnapshot::Counts counts = take ? snapshot_.take(tree_root_) : snapshot_.restore();
+      std::string generation_note;
+      StateSnapshot::Counts counts;
+      if (file.empty())
+        counts = take ? snapshot_.take(tree_root_) : snapshot_.restore();
+      else if (take)
+        counts = snapshot_.save_to(tree_root_, file, page_.generation());
+      else
+        counts = snapshot_.restore_from(tree_root_, file, page_.generation(), generation_note);
+      event.file = file;
       event.detail = counts.describe(take ? "saved" : "restored");
+      if (!generation_note.empty()) event.detail += "; " + generation_note;
+      refused = counts.refused;
       event.numbers = {{"processes", counts.processes},
                        {"mappings", counts.mappings},
                        {"bytes", counts.bytes},
@@ -121,9 +133,9 @@ std::string FaultInjector::apply(FaultAction action, const std::string& source) 
   event.source = source;
   event.generation = page_.generation();
   event.ready = page_.is_ready();
-  std::string detail = event.detail;
+  Outcome outcome{event.detail, refused};
   log_.record(std::move(event));
-  return detail;
+  return outcome;
 }
 
 }  // namespace vdsoforge::exec

@@ -40,8 +40,14 @@ class FaultInjector {
   void stop();
   // The supervisor saw a getrandom system call (it has not run yet).
   void on_getrandom_syscall();
-  // Carries out `action` now, records it with `source`; returns its detail.
-  std::string apply(FaultAction action, const std::string& source);
+  struct Outcome {
+    std::string detail;    // what it did, or why it was refused
+    bool refused = false;  // nothing was done (a snapshot file that does not fit, ...)
+  };
+  // Carries out `action` now, records it with `source`.  `file`: for
+  // snapshot and restore, save to / restore from that file (an absolute
+  // path) instead of keeping the states in memory.
+  Outcome apply(FaultAction action, const std::string& source, const std::string& file = {});
 
   const FaultScenario& scenario() const { return scenario_; }
 

@@ -25,6 +25,7 @@ nlohmann::json fault_report(const FaultLog& log, const FaultScenario& scenario,
                             {"action", e.action},         {"source", e.source},
                             {"generation", e.generation}, {"ready", e.ready}};
     if (!e.detail.empty()) entry["detail"] = e.detail;
+    if (!e.file.empty()) entry["file"] = e.file;
     for (const auto& [name, value] : e.numbers) entry[name] = value;
     if (e.getrandom_syscalls_at) {
       // The calls since the previous event and until the next one (or the end).

@@ -129,10 +129,19 @@ std::optional<FaultScenario> parse_fault_scenario(const std::string& text, const
         return fail("'" + action.back() + "' is not a count > 0");
       action.resize(action.size() - 2);
     }
+    // `snapshot to FILE` / `restore from FILE`: a clone's two halves.
+    if (action.size() == 3 && ((action[0] == "snapshot" && action[1] == "to") ||
+                               (action[0] == "restore" && action[1] == "from"))) {
+      std::error_code failed;
+      rule.file = std::filesystem::absolute(action[2], failed).lexically_normal().string();
+      if (failed) return fail("cannot resolve '" + action[2] + "': " + failed.message());
+      action.resize(1);
+    }
     const auto parsed = parse_fault_action(action);
     if (!parsed)
       return fail(
-          "unknown action (bump | ready 0 | ready 1 | ready toggle | wipe | snapshot | restore)");
+          "unknown action (bump | ready 0 | ready 1 | ready toggle | wipe | snapshot [to FILE] | "
+          "restore [from FILE])");
     rule.action = *parsed;
     const size_t comment = line.find('#');
     rule.text = line.substr(0, comment);

@@ -11,6 +11,9 @@
 //   every 3ms ready toggle         ready 0 | ready 1 | ready toggle
 //   at 40ms wipe                   drop every MAP_DROPPABLE page of the tree
 //   at 10ms snapshot / at 30ms restore   save the tree's state pages / write them back
+//   at 10ms snapshot to FILE       the same through a file, for a second run:
+//   at 10ms restore from FILE      restore from FILE (a clone; relative names are
+//                                  taken from exec's working directory)
 //   params decline                 set-up: the parameter query answers as s390 without
 //                                  its vector facility (-ENOSYS, nothing filled)
 //   params state-size 8192         set-up: the query reports this state size
@@ -49,6 +52,7 @@ struct FaultRule {
   uint64_t count = 0;
   uint64_t times = 0;  // 0: no limit (every_*)
   FaultAction action = FaultAction::bump;
+  std::string file;  // snapshot to / restore from this file (absolute); "" in memory
   std::string text;  // the line as written, for the report
   unsigned line = 0;
 };

@@ -22,6 +22,11 @@
 //	go_probe churn OUT ROUNDS GOROUTINES CALLS
 //
 // threads that come and go while drawing (churn.go).
+//
+//	go_probe locked OUT CALLS STEPS [BETWEEN_STEPS_COMMAND]
+//
+// one goroutine locked to its OS thread, so one state serves every draw
+// (locked.go).
 package main
 
 import (
@@ -81,6 +86,10 @@ func threads() int {
 func main() {
 	if len(os.Args) == 2 && os.Args[1] == "auxv" {
 		procAuxvMode()
+		return
+	}
+	if len(os.Args) >= 2 && os.Args[1] == "locked" {
+		lockedMode(os.Args[2:]) // locked.go
 		return
 	}
 	if len(os.Args) >= 2 && os.Args[1] == "churn" {
