@@ -33,6 +33,9 @@ struct CtlOptions {
   std::string from;   // restore --from FILE
 };
 
+// PATH_MAX: exec reads command lines of a path and a little more.
+constexpr size_t kMaxFileName = 4096;
+
 // FILE as exec must get it: absolute (exec's working directory is not ours),
 // on one line.
 std::optional<std::string> snapshot_file(const std::string& file, std::string& error) {
@@ -46,7 +49,12 @@ std::optional<std::string> snapshot_file(const std::string& file, std::string& e
     error = "cannot resolve '" + file + "': " + failed.message();
     return std::nullopt;
   }
-  return absolute.lexically_normal().string();
+  std::string name = absolute.lexically_normal().string();
+  if (name.size() > kMaxFileName) {
+    error = "the snapshot file name is longer than " + std::to_string(kMaxFileName) + " bytes";
+    return std::nullopt;
+  }
+  return name;
 }
 
 // The line sent to exec, or nullopt with `error` set: checked here so a

@@ -358,9 +358,12 @@ TEST_CASE("snapshot files that are not, or do not fit, are refused with the reas
     between += "; " + ctl(socket, "restore --from " + path.string()) + " 2>>" + errors.string() +
                "; echo $? >> " + codes.string();
   }
-  // No file, a directory, a snapshot into a directory that does not exist.
+  // No file, a directory, a FIFO (never waited on), a snapshot into a
+  // directory that does not exist.
+  between += "; mkfifo " + dir.path("fifo").string();
   for (const std::string& command :
        {"restore --from " + dir.path("none").string(), "restore --from " + dir.path("").string(),
+        "restore --from " + dir.path("fifo").string(),
         "snapshot --to " + dir.path("no/such/dir/states.bin").string()})
     between +=
         "; " + ctl(socket, command) + " 2>>" + errors.string() + "; echo $? >> " + codes.string();
@@ -374,11 +377,11 @@ TEST_CASE("snapshot files that are not, or do not fit, are refused with the reas
   REQUIRE(run.exit_status == 0);
   std::ifstream code_lines(codes);
   std::vector<int> exit_codes{std::istream_iterator<int>(code_lines), {}};
-  CHECK(exit_codes == std::vector<int>(std::size(files) + 3, 2));
+  CHECK(exit_codes == std::vector<int>(std::size(files) + 4, 2));
   std::ifstream error_lines(errors);
   std::vector<std::string> messages;
   for (std::string line; std::getline(error_lines, line);) messages.push_back(line);
-  REQUIRE(messages.size() == std::size(files) + 3);
+  REQUIRE(messages.size() == std::size(files) + 4);
   for (size_t i = 0; i < std::size(files); ++i) {
     INFO(files[i].name << ": " << messages[i]);
     CHECK(messages[i].starts_with("vdsoforge ctl: exec refused 'restore --from "));
@@ -388,10 +391,12 @@ TEST_CASE("snapshot files that are not, or do not fit, are refused with the reas
   CHECK(messages[std::size(files) + 0].find("cannot read " + dir.path("none").string() +
                                             ": No such file or directory") != std::string::npos);
   CHECK(messages[std::size(files) + 1].find("not a regular file") != std::string::npos);
-  CHECK(messages[std::size(files) + 2].find("cannot create ") != std::string::npos);
+  CHECK(messages[std::size(files) + 2].find(dir.path("fifo").string() + ": not a regular file") !=
+        std::string::npos);
+  CHECK(messages[std::size(files) + 3].find("cannot create ") != std::string::npos);
   // Each refusal is an event too, marked as one; the last snapshot worked.
   const nlohmann::json& events = events_of(run);
-  REQUIRE(events.size() == std::size(files) + 4);
+  REQUIRE(events.size() == std::size(files) + 5);
   for (size_t i = 0; i + 1 < events.size(); ++i)
     CHECK(events[i]["detail"].get<std::string>().starts_with("refused: "));
   CHECK(events.back()["errors"] == 0);

@@ -176,6 +176,8 @@ TEST_CASE("ctl checks its command before connecting, with the ctl prefix, exit 2
        "vdsoforge ctl: --to FILE goes with snapshot only\n"},
       {{"ctl", socket, "snapshot", "--from", "states.bin"},
        "vdsoforge ctl: --from FILE goes with restore only\n"},
+      {{"ctl", socket, "snapshot", "--to", "/" + std::string(5000, 'a')},
+       "vdsoforge ctl: the snapshot file name is longer than 4096 bytes\n"},
       {{"ctl", socket, "clock-offset"},
        "vdsoforge ctl: clock-offset needs a value, e.g. clock-offset +1h or -1500ms\n"},
       {{"ctl", socket, "clock-offset", "1h30"},

@@ -110,7 +110,13 @@ void ControlServer::serve() {
     // A client that never sends must not block the channel for ever.
     timeval timeout{2, 0};
     setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    write_all(client, answer(read_line(client)) + "\n");
+    const std::string line = read_line(client);
+    // A longer line was cut: acting on its start (a file name cut short)
+    // would be wrong.
+    write_all(client, (line.size() < kMaxLine ? answer(line)
+                                              : "error: a command line longer than " +
+                                                    std::to_string(kMaxLine - 1) + " bytes") +
+                          "\n");
     close(client);
   }
 }

@@ -174,7 +174,9 @@ bool write_saved_states(const std::string& path, const SavedStates& states, std:
 }
 
 std::optional<SavedStates> read_saved_states(const std::string& path, std::string& error) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO named by mistake must not hang exec (it is refused
+  // below as not a regular file); regular files ignore the flag.
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   struct stat info {};
   if (fd < 0 || fstat(fd, &info) != 0) {
     error = "cannot read " + path + ": " + std::strerror(errno);
