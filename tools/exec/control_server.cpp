@@ -141,7 +141,7 @@ std::optional<std::string> ControlServer::apply_fault(const std::string& command
   }
   if (!action) return std::nullopt;
   const FaultInjector::Outcome outcome = faults_->apply(*action, "ctl " + command, file);
-  if (outcome.refused) return "error: " + outcome.detail;
+  if (outcome.failed) return "error: " + outcome.detail;
   return "";
 }
 

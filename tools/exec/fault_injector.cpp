@@ -83,7 +83,7 @@ FaultInjector::Outcome FaultInjector::apply(FaultAction action, const std::strin
                                             const std::string& file) {
   std::lock_guard lock(action_mutex_);
   FaultEvent event;
-  bool refused = false;
+  bool failed = false;
   switch (action) {
     case FaultAction::bump:
       driver_.reseed();
@@ -121,7 +121,9 @@ FaultInjector::Outcome FaultInjector::apply(FaultAction action, const std::strin
       event.file = file;
       event.detail = counts.describe(take ? "saved" : "restored");
       if (!generation_note.empty()) event.detail += "; " + generation_note;
-      refused = counts.refused;
+      // Through a file the user waits for the result (ctl exits 2); in
+      // memory, a process gone since the snapshot is expected and listed.
+      failed = counts.refused || (!file.empty() && !counts.errors.empty());
       event.numbers = {{"processes", counts.processes},
                        {"mappings", counts.mappings},
                        {"bytes", counts.bytes},
@@ -133,7 +135,7 @@ FaultInjector::Outcome FaultInjector::apply(FaultAction action, const std::strin
   event.source = source;
   event.generation = page_.generation();
   event.ready = page_.is_ready();
-  Outcome outcome{event.detail, refused};
+  Outcome outcome{event.detail, failed};
   log_.record(std::move(event));
   return outcome;
 }

@@ -41,8 +41,9 @@ class FaultInjector {
   // The supervisor saw a getrandom system call (it has not run yet).
   void on_getrandom_syscall();
   struct Outcome {
-    std::string detail;    // what it did, or why it was refused
-    bool refused = false;  // nothing was done (a snapshot file that does not fit, ...)
+    std::string detail;   // what it did, or why it failed
+    bool failed = false;  // not done, or not all of it (a snapshot file that does not fit,
+                          // a process gone before its states were written, ...)
   };
   // Carries out `action` now, records it with `source`.  `file`: for
   // snapshot and restore, save to / restore from that file (an absolute

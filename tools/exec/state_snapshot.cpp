@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -28,7 +29,7 @@ uint64_t start_time_of(pid_t pid) {
   std::istringstream fields(text.substr(close + 1));
   std::string field;
   for (int i = 3; i <= 22 && fields >> field; ++i)
-    if (i == 22) return std::stoull(field);
+    if (i == 22) return std::strtoull(field.c_str(), nullptr, 10);
   return 0;
 }
 
