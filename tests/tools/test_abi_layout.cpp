@@ -126,6 +126,15 @@ TEST_CASE("abi judges each profile image's data layout against Debian's 6.12 ker
     CHECK(
         result.out.find("PASS layout.timens_page: image base - 0x1000 | reference base - 0x1000") !=
         std::string::npos);
+    // Its time functions read where 6.12 keeps the time data, every page of it.
+    for (const char* line :
+         {"PASS layout.time_data: image base - 0x3f80 | reference base - 0x3f80",
+          "PASS layout.time_record_shape: image 248 bytes apart (struct vdso_data[2]",
+          "PASS layout.time_tail: image record 0 + 232 | reference record 0 + 232",
+          "PASS layout.time_timens_page: image base - 0x1000 | reference base - 0x1000",
+          "PASS layout.pvclock_page: image base - 0x3000 | reference base - 0x3000",
+          "PASS layout.hvclock_page: image base - 0x2000 | reference base - 0x2000"})
+      CHECK(result.out.find(line) != std::string::npos);
     CHECK(result.out.find("Result: COMPATIBLE") != std::string::npos);
   }
   SECTION("the default image: rng data one 6.15 page away") {
@@ -149,7 +158,22 @@ TEST_CASE("abi judges each profile image's data layout against Debian's 6.12 ker
     CHECK(
         result.out.find("FAIL layout.timens_page: image base - 0x3000 | reference base - 0x1000") !=
         std::string::npos);
-    CHECK(result.out.find("Result: INCOMPATIBLE - 2 of") != std::string::npos);
+    // Its time functions read 6.13's pages: the records one step up, the
+    // namespace page and the paravirtual clock pages elsewhere.
+    CHECK(result.out.find("FAIL layout.time_data: image base - 0x4000 | reference base - 0x3f80") !=
+          std::string::npos);
+    CHECK(result.out.find(
+              "FAIL layout.time_timens_page: image base - 0x3000 | reference base - 0x1000") !=
+          std::string::npos);
+    CHECK(result.out.find("FAIL layout.pvclock_page: image base - 0x2000 | reference base - "
+                          "0x3000") != std::string::npos);
+    CHECK(result.out.find("FAIL layout.hvclock_page: image base - 0x1000 | reference base - "
+                          "0x2000") != std::string::npos);
+    CHECK(result.out.find("PASS layout.time_record_shape: image 248 bytes apart") !=
+          std::string::npos);
+    CHECK(result.out.find("PASS layout.time_tail: image record 0 + 232 | reference record 0 + "
+                          "232") != std::string::npos);
+    CHECK(result.out.find("Result: INCOMPATIBLE - 6 of") != std::string::npos);
   }
 }
 

@@ -91,8 +91,12 @@ int64_t immediate(const ZydisDecodedOperand& op) {
 class Analysis {
  public:
   Analysis(const X86Decoder& decoder, const std::vector<DecodedInstruction>& code,
-           uint64_t image_base)
-      : decoder_(decoder), code_(code), image_base_(image_base), in_(code.size()) {
+           uint64_t image_base, FlowOptions options)
+      : decoder_(decoder),
+        code_(code),
+        image_base_(image_base),
+        options_(options),
+        in_(code.size()) {
     for (size_t i = 0; i < code_.size(); ++i) index_of_[code_[i].address] = i;
   }
 
@@ -105,8 +109,8 @@ class Analysis {
       if (in_[start]) continue;
       in_[start] = Registers{};
       if (!settle(start)) {
-        result.failure = "the data-flow analysis of __vdso_getrandom did not settle within " +
-                         std::to_string(kMaxSteps) + " steps";
+        result.failure =
+            "the data-flow analysis did not settle within " + std::to_string(kMaxSteps) + " steps";
         return result;
       }
     }
@@ -127,11 +131,14 @@ class Analysis {
       queued[i] = false;
       Registers out = *in_[i];
       transfer(code_[i], out);
-      for (size_t next : successors(i)) {
-        if (!join_into(next, out) || queued[next]) continue;
+      const auto follow = [&](size_t next, const Registers& state) {
+        if (!join_into(next, state) || queued[next]) return;
         queued[next] = true;
         work.push_back(next);
-      }
+      };
+      for (size_t next : successors(i)) follow(next, out);
+      // The callee starts with the registers as they were before the call.
+      if (const auto callee = call_target(i)) follow(*callee, Registers(*in_[i]));
     }
     return true;
   }
@@ -166,18 +173,36 @@ class Analysis {
         category != ZYDIS_CATEGORY_UNCOND_BR && category != ZYDIS_CATEGORY_RET &&
         insn.mnemonic != ZYDIS_MNEMONIC_INT3 && insn.mnemonic != ZYDIS_MNEMONIC_UD2 &&
         insn.mnemonic != ZYDIS_MNEMONIC_HLT;
-    if (falls_through && i + 1 < code_.size()) next.push_back(i + 1);
+    // The next instruction in memory, which need not be the next one in
+    // `code_` where the code has gaps.
+    if (falls_through) {
+      const auto found = index_of_.find(code_[i].address + insn.length);
+      if (found != index_of_.end()) next.push_back(found->second);
+    }
     if (category == ZYDIS_CATEGORY_COND_BR || category == ZYDIS_CATEGORY_UNCOND_BR) {
-      const ZydisDecodedOperand& op = code_[i].operands[0];
-      ZyanU64 target = 0;
-      if (op.type == ZYDIS_OPERAND_TYPE_IMMEDIATE && op.imm.is_relative &&
-          ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&insn, &op, code_[i].address, &target))) {
-        // A jump outside the function (a tail call) leaves it: no successor.
-        const auto found = index_of_.find(target);
-        if (found != index_of_.end()) next.push_back(found->second);
-      }
+      // A jump outside the function (a tail call) leaves it: no successor.
+      if (const auto target = direct_target(i)) next.push_back(*target);
     }
     return next;
+  }
+
+  // The index of a direct (relative) branch or call's target, if it is in code_.
+  std::optional<size_t> direct_target(size_t i) const {
+    const ZydisDecodedOperand& op = code_[i].operands[0];
+    ZyanU64 target = 0;
+    if (op.type != ZYDIS_OPERAND_TYPE_IMMEDIATE || !op.imm.is_relative ||
+        !ZYAN_SUCCESS(
+            ZydisCalcAbsoluteAddress(&code_[i].instruction, &op, code_[i].address, &target)))
+      return std::nullopt;
+    const auto found = index_of_.find(target);
+    if (found == index_of_.end()) return std::nullopt;
+    return found->second;
+  }
+
+  std::optional<size_t> call_target(size_t i) const {
+    if (!options_.follow_calls || code_[i].instruction.meta.category != ZYDIS_CATEGORY_CALL)
+      return std::nullopt;
+    return direct_target(i);
   }
 
   // The distance below the image of a RIP-relative operand's target.
@@ -185,7 +210,8 @@ class Analysis {
                                       const ZydisDecodedOperand& op) const {
     uint64_t target = 0;
     if (!X86Decoder::rip_relative_target(d, op, target)) return std::nullopt;
-    if (static_cast<int64_t>(target - image_base_) >= 0) return std::nullopt;
+    if (static_cast<int64_t>(target - image_base_) >= 0 && !options_.image_addresses)
+      return std::nullopt;
     return static_cast<int64_t>(image_base_ - target);
   }
 
@@ -265,10 +291,49 @@ class Analysis {
         state.erase(reg);
       return;
     }
-    if (insn.operand_count_visible < 2 || !is_register(ops[0])) return;
+    if (insn.operand_count_visible < 1 || !is_register(ops[0])) return;
     const ZydisRegister dst = ops[0].reg.value;
     const bool wide = is_general_purpose_64(dst);
+    if (insn.meta.category == ZYDIS_CATEGORY_SETCC) {
+      // 0 or 1 in the low byte; what the full register held above it stays.
+      // Compilers clear the register first (xor) and then scale the flag
+      // into a page offset (shl), which is how code picks the namespace page.
+      const std::set<Value>* old = values_of(before, dst);
+      if (!old) return;
+      std::set<Value> results;
+      for (const Value& v : *old) {
+        if (v.kind != Value::Kind::constant) return;
+        for (int64_t bit : {0, 1})
+          results.insert({Value::Kind::constant,
+                          static_cast<int64_t>((static_cast<uint64_t>(v.number) & ~0xffULL) |
+                                               static_cast<uint64_t>(bit))});
+      }
+      set(state, dst, std::move(results));
+      return;
+    }
+    if (insn.operand_count_visible < 2) return;
     switch (insn.mnemonic) {
+      case ZYDIS_MNEMONIC_XOR:
+        // xor r, r: the zeroing idiom (a 32-bit write clears the upper half too).
+        if (is_register(ops[1]) && full_register(ops[1].reg.value) == full_register(dst) &&
+            ops[0].size >= 32)
+          set(state, dst, {{Value::Kind::constant, 0}});
+        return;
+      case ZYDIS_MNEMONIC_SHL: {
+        if (ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE || ops[0].size < 32) return;
+        const std::set<Value>* current = values_of(before, dst);
+        if (!current) return;
+        const unsigned count = static_cast<unsigned>(immediate(ops[1])) & (wide ? 63U : 31U);
+        std::set<Value> results;
+        for (const Value& v : *current) {
+          if (v.kind != Value::Kind::constant) return;
+          uint64_t shifted = static_cast<uint64_t>(v.number) << count;
+          if (!wide) shifted &= 0xffffffffULL;
+          results.insert({Value::Kind::constant, static_cast<int64_t>(shifted)});
+        }
+        set(state, dst, std::move(results));
+        return;
+      }
       case ZYDIS_MNEMONIC_LEA:
         if (wide) set(state, dst, operand_address(d, ops[1], before));
         return;
@@ -366,6 +431,7 @@ class Analysis {
   const X86Decoder& decoder_;
   const std::vector<DecodedInstruction>& code_;
   const uint64_t image_base_;
+  const FlowOptions options_;
   std::vector<std::optional<Registers>> in_;  // entry state per instruction; empty: not reached
   std::map<uint64_t, size_t> index_of_;       // instruction address -> index in code_
   size_t steps_ = 0;                          // over every start, against kMaxSteps
@@ -375,8 +441,8 @@ class Analysis {
 
 DataFlowResult follow_data_addresses(const X86Decoder& decoder,
                                      const std::vector<DecodedInstruction>& code,
-                                     uint64_t image_base) {
-  return Analysis(decoder, code, image_base).run();
+                                     uint64_t image_base, FlowOptions options) {
+  return Analysis(decoder, code, image_base, options).run();
 }
 
 }  // namespace vdsoforge::detail

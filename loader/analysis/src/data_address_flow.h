@@ -37,10 +37,26 @@ struct DataFlowResult {
   std::string failure;  // set when the analysis gave up; the rest is then empty
 };
 
+// How far the analysis follows.  The defaults are the getrandom detector's:
+// one function, addresses below the image only.
+struct FlowOptions {
+  // A direct call to an instruction in `code` also passes the caller's
+  // registers to the callee (joined over every call site), so a callee that
+  // reads through a pointer argument is followed too.  The time functions
+  // keep their paravirtual clock readers out of line.
+  bool follow_calls = false;
+  // Addresses at or above the image's first byte are followed as well (never
+  // reported): code that takes the image base with lea and subtracts a
+  // distance from it reaches the data pages that way.
+  bool image_addresses = false;
+};
+
 // `code` is the function's instructions in address order, decoded at their
-// run-time addresses; `image_base` is the address of the image's first byte.
+// run-time addresses (with gaps where the code is not contiguous: a callee
+// decoded beside the function); `image_base` is the address of the image's
+// first byte.
 DataFlowResult follow_data_addresses(const X86Decoder& decoder,
                                      const std::vector<DecodedInstruction>& code,
-                                     uint64_t image_base);
+                                     uint64_t image_base, FlowOptions options = {});
 
 }  // namespace vdsoforge::detail

@@ -1,5 +1,6 @@
 #include "verdict/evaluate.h"
 
+#include "compat/time_layout_checks.h"
 #include "consumers/consumer_report.h"
 
 namespace vdsoforge::tools::verdict {
@@ -59,6 +60,10 @@ Verdict evaluate(const Input& image, const Input& reference, const Options& opti
   reference_layout.judged =
       compat::reference_layout_side(reference_layout.code, options.reference_profile);
   compat::add_layout_checks(image_layout.judged, reference_layout.judged, verdict.checks);
+  compat::add_time_layout_checks(
+      compat::image_time_side(*image.elf, detect_time_layout(*image.elf)),
+      compat::reference_time_side(detect_time_layout(*reference.elf), options.reference_profile),
+      verdict.checks);
   verdict.image_layout = std::move(image_layout);
   verdict.reference_layout = std::move(reference_layout);
 
