@@ -1,6 +1,7 @@
 # Tests of the ELF parser, symbol look-up, malformed input and the image build's
 # check (the check command's own tests are in tests/tools), and of the analysis
-# layer's data-layout detection (analysis_layout_detect).
+# layer's data-layout detection (analysis_layout_detect) and time-data layout
+# detection (analysis_time_layout_detect).
 vdsoforge_add_test(elf_parse
   SOURCES elf/test_parse.cpp
   LIBS vdsoforge::loader NEEDS_IMAGE)
@@ -9,6 +10,9 @@ vdsoforge_add_test(elf_lookup
   LIBS vdsoforge::loader NEEDS_IMAGE)
 vdsoforge_add_test(analysis_layout_detect
   SOURCES elf/test_layout_detect.cpp
+  LIBS vdsoforge::loader NEEDS_IMAGE)
+vdsoforge_add_test(analysis_time_layout_detect
+  SOURCES elf/test_time_layout_detect.cpp
   LIBS vdsoforge::loader NEEDS_IMAGE)
 vdsoforge_add_test(elf_malformed
   SOURCES elf/test_malformed.cpp

@@ -172,4 +172,40 @@ void set_dynsym_first_global(Bytes& bytes, uint32_t index) {
   FAIL("the image has no .dynsym section header");
 }
 
+FunctionBytes function_bytes(const Bytes& bytes, std::string_view name) {
+  const uint64_t sym = dynsym_offset(bytes, name);
+  return {get<uint64_t>(bytes, sym + offsetof(Elf64_Sym, st_value)),
+          get<uint64_t>(bytes, sym + offsetof(Elf64_Sym, st_size))};
+}
+
+int move_rip_operands(Bytes& bytes, FunctionBytes fn, uint64_t from, uint64_t to) {
+  int moved = 0;
+  for (uint64_t p = fn.offset; p + 4 <= fn.offset + fn.size; ++p) {
+    const int64_t end = static_cast<int64_t>(p + 4);
+    if (end + get<int32_t>(bytes, p) != -static_cast<int64_t>(from)) continue;
+    put(bytes, p, static_cast<int32_t>(-static_cast<int64_t>(to) - end));
+    ++moved;
+  }
+  return moved;
+}
+
+int replace_int32(Bytes& bytes, FunctionBytes fn, int32_t from, int32_t to) {
+  int replaced = 0;
+  for (uint64_t p = fn.offset; p + 4 <= fn.offset + fn.size; ++p) {
+    if (get<int32_t>(bytes, p) != from) continue;
+    put(bytes, p, to);
+    ++replaced;
+  }
+  return replaced;
+}
+
+void move_time_reads_one_page_up(Bytes& bytes, uint64_t record0) {
+  // The clock mode (record + 4) is compared RIP-relative; basetime's
+  // seconds (record + 40) are read from the image base plus a displacement.
+  const FunctionBytes time = function_bytes(bytes, "__vdso_time");
+  REQUIRE(move_rip_operands(bytes, time, record0 - 4, record0 - 0x1000 - 4) == 1);
+  REQUIRE(replace_int32(bytes, time, -static_cast<int32_t>(record0 - 40),
+                        -static_cast<int32_t>(record0 - 0x1000 - 40)) == 1);
+}
+
 }  // namespace test_support

@@ -76,4 +76,19 @@ uint64_t data_layout_desc_offset(const Bytes& bytes);
 // File offset of the string `text` (with its NUL) inside DT_STRTAB.
 uint64_t dynstr_offset(const Bytes& bytes, std::string_view text);
 
+// A function's code in an image that maps offset == address, base at 0:
+// where its dynamic symbol says it is.
+struct FunctionBytes {
+  uint64_t offset, size;
+};
+FunctionBytes function_bytes(const Bytes& bytes, std::string_view name);
+// Moves every RIP-relative operand in `fn` that reaches base - `from` (with
+// its displacement ending the instruction) to base - `to`; returns how many.
+int move_rip_operands(Bytes& bytes, FunctionBytes fn, uint64_t from, uint64_t to);
+// Replaces each 32-bit `from` in `fn`'s bytes by `to`; returns how many.
+int replace_int32(Bytes& bytes, FunctionBytes fn, int32_t from, int32_t to);
+// Moves the built image's time() one page up: both its clock-mode compare
+// and its basetime read (time data at base - `record0` before).
+void move_time_reads_one_page_up(Bytes& bytes, uint64_t record0);
+
 }  // namespace test_support

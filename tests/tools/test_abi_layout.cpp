@@ -201,6 +201,33 @@ TEST_CASE("abi against the live kernel: images of its own layout pass, the other
     } else {
       CHECK(result.exit_code == 1);
       CHECK(result.out.find("FAIL layout.") != std::string::npos);
+      // Every profile keeps its clock records at its own distance.
+      CHECK(result.out.find("FAIL layout.time_data: image base - ") != std::string::npos);
     }
+  }
+}
+
+TEST_CASE("abi fails the time checks of an image whose time() reads one page too high") {
+  TempDir dir;
+  const Bytes original = built_image();
+  // The default image's explicit area keeps the time data at its first byte.
+  const uint64_t record0 = parse_valid(original).data_layout()->data_area_size;
+  const std::string image = broken_image(
+      dir, "time-page-up.so", [&](Bytes& bytes) { move_time_reads_one_page_up(bytes, record0); });
+  const ToolResult result = run_tool({"abi", image, "--reference", VDSOFORGE_TEST_IMAGE});
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 1);
+  CHECK(result.out.find("FAIL layout.time_data: image base - 0x5000 | reference base - 0x6000 -- "
+                        "the image's time functions read clock record 0 at base - 0x5000") !=
+        std::string::npos);
+  CHECK(result.out.find(
+            "FAIL layout.time_timens_page: image base - 0x4000 | reference base - 0x5000") !=
+        std::string::npos);
+  // Its note still names the default area: the code, not the note, is judged;
+  // and nothing but the time data's place fails.
+  size_t at = 0;
+  while ((at = result.out.find("\n  FAIL ", at)) != std::string::npos) {
+    ++at;
+    CHECK(result.out.compare(at + 7, 12, "layout.time_") == 0);
   }
 }

@@ -225,6 +225,52 @@ TEST_CASE("abi --junit/--sarif: a reference layout nobody can tell is undetermin
   CHECK(find_check(wrong.json, "layout.rng_data").at("outcome") == "fail");
 }
 
+TEST_CASE("abi --junit/--sarif: time checks a reference's code cannot show are undetermined") {
+  TempDir dir;
+  // The built image as reference, its time() reduced to `xor eax, eax; ret`:
+  // nothing shows where its clock records lie.
+  const auto reference = broken_image(dir, "timeless.so", [](Bytes& bytes) {
+    const FunctionBytes time = function_bytes(bytes, "__vdso_time");
+    std::fill(bytes.begin() + static_cast<ptrdiff_t>(time.offset),
+              bytes.begin() + static_cast<ptrdiff_t>(time.offset + time.size), 0xcc);
+    bytes[time.offset] = 0x31, bytes[time.offset + 1] = 0xc0, bytes[time.offset + 2] = 0xc3;
+  });
+  const AbiRun run = run_abi(dir, VDSOFORGE_TEST_IMAGE, {"--reference", reference});
+  CHECK(run.tool.exit_code == 3);
+  CHECK(run.json.at("verdict") == "undetermined");
+  CHECK(run.json.at("summary").at("failed") == 0);
+  // Record 0, and the record offsets and the namespace page that follow
+  // from it, and the Hyper-V page (which reads like a record at a page's
+  // start); the pvclock page is still told by its fields.
+  std::vector<std::string> undetermined;
+  for (const auto& check : run.json.at("checks"))
+    if (check.at("outcome") == "undetermined") undetermined.push_back(check.at("id"));
+  CHECK(undetermined == std::vector<std::string>{"layout.time_data", "layout.time_record_shape",
+                                                 "layout.time_tail", "layout.time_timens_page",
+                                                 "layout.hvclock_page"});
+  const auto& data = find_check(run.json, "layout.time_data");
+  CHECK(data.at("reference") == "unknown");
+  CHECK(data.at("image") == "base - 0x6000");
+  CHECK(data.at("detail").get<std::string>().find("--reference-profile") != std::string::npos);
+  CHECK(find_check(run.json, "layout.pvclock_page").at("outcome") == "pass");
+  CHECK(junit_xpath(run.junit, "string(/testsuites/testsuite/@skipped)") == "5");
+  CHECK(junit_xpath(run.junit, "count(//testcase[@name='layout.time_data']/skipped)") == "1");
+  CHECK(junit_xpath(run.junit, "count(//failure)") == "0");
+  CHECK(run.sarif.at("runs")[0].at("results").size() == 5);
+
+  // Naming the profile decides all but the tail: linux-6.15 covers kernels
+  // with it at record 0 + 464 (6.15, 6.16) and at + 2320 (6.17+).
+  TempDir named_dir;
+  const AbiRun named = run_abi(named_dir, VDSOFORGE_TEST_IMAGE,
+                               {"--reference", reference, "--reference-profile", "linux-6.15"});
+  CHECK(named.tool.exit_code == 3);
+  CHECK(named.json.at("summary").at("undetermined") == 1);
+  CHECK(find_check(named.json, "layout.time_data").at("outcome") == "pass");
+  const auto& tail = find_check(named.json, "layout.time_tail");
+  CHECK(tail.at("outcome") == "undetermined");
+  CHECK(tail.at("detail").get<std::string>().find("6.15/6.16") != std::string::npos);
+}
+
 TEST_CASE("abi --junit/--sarif for an unreadable image: one error, an unsuccessful run") {
   TempDir dir;
   const std::string junit = dir.path("r.xml").string(), sarif = dir.path("r.sarif").string();

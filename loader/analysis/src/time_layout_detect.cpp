@@ -70,9 +70,7 @@ class FunctionDecoder {
  public:
   FunctionDecoder(const ElfImage& elf, const X86Decoder& decoder) : elf_(elf), decoder_(decoder) {}
 
-  uint64_t image_base() const {
-    return elf_.load_segment().vaddr - elf_.load_segment().offset;
-  }
+  uint64_t image_base() const { return elf_.load_segment().vaddr - elf_.load_segment().offset; }
 
   // Empty on success, else why not.
   std::string decode(const Symbol& symbol, std::vector<DecodedInstruction>& out) {
@@ -224,10 +222,9 @@ void find_time_data(const FunctionFlow& time, DetectedTimeLayout& out,
   const uint64_t mode = *modes.begin();
   real = mode + kClockModeOffset;
   if (*real <= kRealtimeSecondsOffset || !seconds.count(*real - kRealtimeSecondsOffset)) {
-    out.time_data =
-        not_determined("time() compares the clock mode at " + below(mode) +
-                       " but reads no basetime 36 bytes above it (its u64 reads: " +
-                       list(seconds) + ")");
+    out.time_data = not_determined(
+        "time() compares the clock mode at " + below(mode) +
+        " but reads no basetime 36 bytes above it (its u64 reads: " + list(seconds) + ")");
     out.timens_page = out.time_data;
     real.reset();
     return;
@@ -238,15 +235,15 @@ void find_time_data(const FunctionFlow& time, DetectedTimeLayout& out,
   std::set<uint64_t> namespace_reads = seconds;
   namespace_reads.erase(*real - kRealtimeSecondsOffset);
   if (namespace_reads.size() != 1) {
-    out.timens_page = not_determined(
-        "time() checks for a time namespace, but its other basetime reads are " +
-        list(namespace_reads) + ", not one");
+    out.timens_page =
+        not_determined("time() checks for a time namespace, but its other basetime reads are " +
+                       list(namespace_reads) + ", not one");
     return;
   }
   other = *namespace_reads.begin() + kRealtimeSecondsOffset;
-  out.timens_page = found({page_start(*other)}, "time() reads basetime at " +
-                                                    below(*namespace_reads.begin()) +
-                                                    " inside a time namespace");
+  out.timens_page =
+      found({page_start(*other)}, "time() reads basetime at " + below(*namespace_reads.begin()) +
+                                      " inside a time namespace");
 }
 
 // Offsets from record 0 (through either page) of one function's accesses.
@@ -277,10 +274,9 @@ void find_stride(const FunctionFlow& gettime, uint64_t real, const std::optional
     if (offsets.count(stride + kClockModeOffset)) strides.push_back(stride);
   if (strides.size() != 1) {
     out.record_stride = not_determined(
-        "clock_gettime() reads " +
-        std::string(strides.empty() ? "no" : "both a") + " record-1 clock mode at record 0 + " +
-        std::to_string(kRecordSize + kClockModeOffset) + " or + " +
-        std::to_string(kLegacyRecordSize + kClockModeOffset));
+        "clock_gettime() reads " + std::string(strides.empty() ? "no" : "both a") +
+        " record-1 clock mode at record 0 + " + std::to_string(kRecordSize + kClockModeOffset) +
+        " or + " + std::to_string(kLegacyRecordSize + kClockModeOffset));
     return;
   }
   out.record_stride = found(strides, "clock_gettime() reads record 1's clock mode at record 0 + " +
@@ -306,8 +302,8 @@ void find_tail(const FunctionFlow& getres, const FunctionFlow& gettimeofday, uin
         "build without high-resolution timers, or code not followed)");
     return;
   }
-  std::string basis = "clock_getres() reads hrtimer_res (tail + 8) for a tail at record 0 " +
-                      offsets_text(tails);
+  std::string basis =
+      "clock_getres() reads hrtimer_res (tail + 8) for a tail at record 0 " + offsets_text(tails);
   if (tails.size() > 1) basis += ", one picked at run time";
   if (gettimeofday.analysed()) {
     std::set<uint64_t> words = gettimeofday.accessed(4);
@@ -338,9 +334,7 @@ void find_paravirt_pages(const std::vector<const FunctionFlow*>& flows,
     quads.merge(flow->accessed(8));
   }
   std::set<uint64_t> pv, hv;
-  const auto page_aligned = [&](uint64_t d) {
-    return d % kPage == 0 && !time_pages.count(d);
-  };
+  const auto page_aligned = [&](uint64_t d) { return d % kPage == 0 && !time_pages.count(d); };
   for (uint64_t d : bytes) {
     for (uint64_t field : {kPvclockShift, kPvclockFlags}) {
       const uint64_t start = d + field;
@@ -358,8 +352,7 @@ void find_paravirt_pages(const std::vector<const FunctionFlow*>& flows,
     return found({*pages.begin()}, std::string(what) + " read at " + below(*pages.begin()));
   };
   out.pvclock_page = judge(pv, "a pvclock_vcpu_time_info (flags or tsc_shift byte)");
-  out.hvclock_page =
-      judge(hv, "a Hyper-V TSC page (u32 sequence, u64 scale and offset above it)");
+  out.hvclock_page = judge(hv, "a Hyper-V TSC page (u32 sequence, u64 scale and offset above it)");
 }
 
 }  // namespace
@@ -395,6 +388,13 @@ DetectedTimeLayout detect_time_layout(const ElfImage& elf) {
   if (real) time_pages.insert(page_start(*real));
   if (other) time_pages.insert(page_start(*other));
   find_paravirt_pages({&time, &gettime, &gettimeofday, &getres}, time_pages, out);
+  // A clock record at a page's start is read like a Hyper-V TSC page (u32
+  // seq, then u64 words at + 8 and + 16): without record 0 the two cannot
+  // be told apart.
+  if (!real && out.hvclock_page.determined())
+    out.hvclock_page = not_determined(
+        "where the clock records lie is not known, and a record at a page's start reads like a "
+        "Hyper-V TSC page");
   return out;
 }
 

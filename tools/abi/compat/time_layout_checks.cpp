@@ -52,7 +52,11 @@ DetectedTimeLayout profile_facts(const layout::Profile* profile, uint64_t area,
 // Each fact the code does not show, from `fallback` (when that has it).
 void fill_from(DetectedTimeLayout& code, const DetectedTimeLayout& fallback) {
   const auto fill = [](TimeFact& fact, const TimeFact& other) {
-    if (fact.determined() || !other.determined()) return;
+    if (fact.determined()) return;
+    if (!other.determined()) {
+      fact.basis += "; " + other.basis;
+      return;
+    }
     const std::string why = fact.basis;
     fact = other;
     fact.basis += " (its code: " + why + ")";
@@ -81,8 +85,9 @@ std::string stride_text(const TimeFact& fact) {
   if (stride == sizeof(abi::VdsoDataLegacy))
     return std::to_string(stride) + " bytes apart (struct vdso_data[2], Linux 6.11-6.14)";
   if (stride == sizeof(abi::VdsoClock))
-    return std::to_string(stride) + " bytes apart (struct vdso_clock in struct vdso_time_data, "
-                                    "Linux 6.15+)";
+    return std::to_string(stride) +
+           " bytes apart (struct vdso_clock in struct vdso_time_data, "
+           "Linux 6.15+)";
   return std::to_string(stride) + " bytes apart";
 }
 
@@ -101,7 +106,9 @@ bool contains_all(const std::vector<uint64_t>& values, const std::vector<uint64_
   });
 }
 
-bool same(const TimeFact& a, const TimeFact& b) { return a.state == b.state && a.values == b.values; }
+bool same(const TimeFact& a, const TimeFact& b) {
+  return a.state == b.state && a.values == b.values;
+}
 
 struct TimeCheck {
   const char* id;
@@ -141,8 +148,8 @@ TimeSide image_time_side(const ElfImage& image, const DetectedTimeLayout& code) 
   TimeSide side{.has_time_functions = code.has_time_functions, .facts = code};
   if (!side.has_time_functions) return side;
   if (const auto& note = image.data_layout())
-    fill_from(side.facts, profile_facts(note->profile, note->data_area_size, true,
-                                        "its data-layout note"));
+    fill_from(side.facts,
+              profile_facts(note->profile, note->data_area_size, true, "its data-layout note"));
   return side;
 }
 
@@ -171,14 +178,13 @@ void add_time_layout_checks(const TimeSide& image, const TimeSide& reference,
            "wrong clock with no error, or a spin on a sequence count that never turns even)",
        ""}));
 
-  checks.push_back(to_check(
-      {"layout.time_record_shape", "clock record layout", i.record_stride, r.record_stride,
-       stride_text(i.record_stride), stride_text(r.record_stride),
-       same(i.record_stride, r.record_stride),
-       "the image reads clock records " + stride_text(i.record_stride) + ", this kernel's are " +
-           stride_text(r.record_stride) +
-           ": CLOCK_MONOTONIC_RAW is computed from the wrong fields",
-       ""}));
+  checks.push_back(to_check({"layout.time_record_shape", "clock record layout", i.record_stride,
+                             r.record_stride, stride_text(i.record_stride),
+                             stride_text(r.record_stride), same(i.record_stride, r.record_stride),
+                             "the image reads clock records " + stride_text(i.record_stride) +
+                                 ", this kernel's are " + stride_text(r.record_stride) +
+                                 ": CLOCK_MONOTONIC_RAW is computed from the wrong fields",
+                             ""}));
 
   const bool tail_pass = i.tail.determined() && r.tail.determined() &&
                          r.tail.state == State::found && i.tail.state == State::found &&
@@ -193,9 +199,9 @@ void add_time_layout_checks(const TimeSide& image, const TimeSide& reference,
         "the kernel's tail is among the places the image's code reads; which one it takes is "
         "decided at run time from the data (a zero hrtimer_res at record 0 + 2328 means "
         "6.15/6.16 data), which reading the code does not judge";
-  checks.push_back(to_check({"layout.time_tail", "timezone and resolution (the time data's tail)",
-                             i.tail, r.tail, tail_text(i.tail), tail_text(r.tail), tail_pass,
-                             tail_detail, tail_note}));
+  checks.push_back(
+      to_check({"layout.time_tail", "timezone and resolution (the time data's tail)", i.tail,
+                r.tail, tail_text(i.tail), tail_text(r.tail), tail_pass, tail_detail, tail_note}));
 
   // An image with a namespace path on a kernel without time namespaces never
   // takes it: that kernel never writes VDSO_CLOCKMODE_TIMENS.
@@ -220,8 +226,8 @@ void add_time_layout_checks(const TimeSide& image, const TimeSide& reference,
   // A paravirtual page one side never reads cannot be misread: a kernel
   // whose code reads none never selects that clock mode, and an image that
   // reads none takes the system call in it (right, only slower).
-  const auto paravirt = [&](const char* id, const char* title, const TimeFact& a,
-                            const TimeFact& b, const char* mode) {
+  const auto paravirt = [&](const char* id, const char* title, const TimeFact& a, const TimeFact& b,
+                            const char* mode) {
     const bool unused = a.state == State::absent || b.state == State::absent;
     const std::string image_text = distance_text(a, "never read");
     const std::string reference_text = distance_text(b, "never read");
@@ -230,14 +236,14 @@ void add_time_layout_checks(const TimeSide& image, const TimeSide& reference,
       note = std::string("this kernel's code never reads one, so it never selects ") + mode;
     else if (a.state == State::absent)
       note = std::string("the image takes the system call in ") + mode + " (right, slower)";
-    const std::string detail = std::string("in ") + mode + " the image reads its counter at " + image_text +
-               ", this kernel maps the page at " + reference_text +
-               ": the clock is computed from other bytes (in a VM, the usual case)";
-    checks.push_back(
-        to_check({id, title, a, b, image_text, reference_text, unused || same(a, b), detail, note}));
+    const std::string detail = std::string("in ") + mode + " the image reads its counter at " +
+                               image_text + ", this kernel maps the page at " + reference_text +
+                               ": the clock is computed from other bytes (in a VM, the usual case)";
+    checks.push_back(to_check(
+        {id, title, a, b, image_text, reference_text, unused || same(a, b), detail, note}));
   };
-  paravirt("layout.pvclock_page", "pvclock page (kvmclock, Xen)", i.pvclock_page,
-           r.pvclock_page, "VDSO_CLOCKMODE_PVCLOCK");
+  paravirt("layout.pvclock_page", "pvclock page (kvmclock, Xen)", i.pvclock_page, r.pvclock_page,
+           "VDSO_CLOCKMODE_PVCLOCK");
   paravirt("layout.hvclock_page", "Hyper-V TSC page", i.hvclock_page, r.hvclock_page,
            "VDSO_CLOCKMODE_HVCLOCK");
 }
