@@ -9,8 +9,8 @@
 #include <string>
 
 #include "image_bytes.h"
-#include "vdsoforge/time_layout.h"
 #include "vdsoforge/layout_detect.h"
+#include "vdsoforge/time_layout.h"
 #include "vdsoforge/time_layout_detect.h"
 
 using namespace vdsoforge;
@@ -123,8 +123,8 @@ TEST_CASE("the live kernel's time functions read where its profile keeps the tim
 }
 
 TEST_CASE("a getrandom-only image has no time functions to judge") {
-  const DetectedTimeLayout t = detect_time_layout(test_support::parse_valid(
-      test_support::read_file(VDSOFORGE_TEST_GETRANDOM_ONLY_IMAGE)));
+  const DetectedTimeLayout t = detect_time_layout(
+      test_support::parse_valid(test_support::read_file(VDSOFORGE_TEST_GETRANDOM_ONLY_IMAGE)));
   CHECK_FALSE(t.has_time_functions);
 }
 
@@ -145,7 +145,8 @@ TEST_CASE("altered time code: the detector reports what the code now reads") {
     // CLOCK_MONOTONIC_RAW's record through the vvar page moved 16 bytes up
     // (its address at record 0 + 232, its clock mode at + 236), while the
     // namespace path still reads it at + 232.
-    const test_support::FunctionBytes gettime = test_support::function_bytes(bytes, "__vdso_clock_gettime");
+    const test_support::FunctionBytes gettime =
+        test_support::function_bytes(bytes, "__vdso_clock_gettime");
     CHECK(test_support::move_rip_operands(bytes, gettime, record0 - 232, record0 - 248) >= 1);
     CHECK(test_support::move_rip_operands(bytes, gettime, record0 - 236, record0 - 252) >= 1);
     const DetectedTimeLayout t = detect_time_layout(test_support::parse_valid(bytes));

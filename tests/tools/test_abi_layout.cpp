@@ -70,6 +70,21 @@ TEST_CASE("abi --json reports both sides' detected layouts and the note's agreem
   CHECK(reference.at("profile") == live_kernel_profile());
   CHECK(reference.at("note").is_null());
   CHECK(reference.at("note_agrees").is_null());
+  // The time data as its checks judged it: the default image keeps its
+  // records at its area's first byte, and reads no paravirtual page.
+  const auto& image_time = image.at("time");
+  CHECK(image_time.at("time_data").at("state") == "found");
+  CHECK(image_time.at("time_data").at("values") ==
+        nlohmann::json::array({image.at("note").at("data_area_size")}));
+  CHECK(image_time.at("pvclock_page").at("state") == "absent");
+  CHECK(image_time.at("tail").at("values").size() == 2);
+  CHECK(reference.at("time").at("time_data").at("values") ==
+        image_time.at("time_data").at("values"));
+  CHECK(reference.at("time").at("tail").at("values").size() == 1);
+  // An image without time functions has none to describe.
+  const ToolResult only =
+      run_tool({"abi", "--json", VDSOFORGE_TEST_GETRANDOM_ONLY_IMAGE, "--reference", dump});
+  CHECK(nlohmann::json::parse(only.out).at("data_layout").at("image").at("time").is_null());
 }
 
 TEST_CASE("abi says when an image's note and its code disagree") {

@@ -49,6 +49,19 @@ nlohmann::json layout_json(const std::optional<DataLayout>& note, const Detected
   return out;
 }
 
+nlohmann::json time_layout_json(bool has_time_functions, const DetectedTimeLayout& facts) {
+  if (!has_time_functions) return nullptr;
+  const auto fact = [](const TimeFact& f) {
+    const char* state = f.state == TimeFact::State::found    ? "found"
+                        : f.state == TimeFact::State::absent ? "absent"
+                                                             : "not_determined";
+    return nlohmann::json{{"state", state}, {"values", f.values}, {"basis", f.basis}};
+  };
+  return {{"time_data", fact(facts.time_data)},         {"timens_page", fact(facts.timens_page)},
+          {"record_stride", fact(facts.record_stride)}, {"tail", fact(facts.tail)},
+          {"pvclock_page", fact(facts.pvclock_page)},   {"hvclock_page", fact(facts.hvclock_page)}};
+}
+
 std::string layout_text(const std::string& label, const std::optional<DataLayout>& note,
                         const DetectedLayout& layout) {
   std::string text = "  " + label + describe(layout);

@@ -9,6 +9,7 @@
 
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/layout_detect.h"
+#include "vdsoforge/time_layout_detect.h"
 
 namespace vdsoforge::tools {
 
@@ -17,6 +18,12 @@ namespace vdsoforge::tools {
 //  "timens": {"vvar_page_offset", "timens_page_offset", "clock_mode_offset"} or null}
 //  or null}
 nlohmann::json layout_json(const std::optional<DataLayout>& note, const DetectedLayout& layout);
+
+// The time data facts as the time layout checks judged them: null without
+// time functions, else {"time_data", "timens_page", "record_stride", "tail",
+// "pvclock_page", "hvclock_page"}, each {"state": "found" | "absent" |
+// "not_determined", "values": [numbers], "basis": how found or why not}.
+nlohmann::json time_layout_json(bool has_time_functions, const DetectedTimeLayout& facts);
 
 // "  image:     rng data at base - 0x4000; profile linux-6.15, certain"
 // plus whether the image's own data-layout note agrees.

@@ -32,7 +32,8 @@ std::optional<Failure> contradiction(const DetectedLayout& reference_code,
 }
 
 SideLayout side_layout(const ElfImage& elf) {
-  return SideLayout{.code = detect_data_layout(elf), .note = elf.data_layout(), .judged = {}};
+  return SideLayout{
+      .code = detect_data_layout(elf), .note = elf.data_layout(), .judged = {}, .time = {}};
 }
 
 }  // namespace
@@ -60,10 +61,10 @@ Verdict evaluate(const Input& image, const Input& reference, const Options& opti
   reference_layout.judged =
       compat::reference_layout_side(reference_layout.code, options.reference_profile);
   compat::add_layout_checks(image_layout.judged, reference_layout.judged, verdict.checks);
-  compat::add_time_layout_checks(
-      compat::image_time_side(*image.elf, detect_time_layout(*image.elf)),
-      compat::reference_time_side(detect_time_layout(*reference.elf), options.reference_profile),
-      verdict.checks);
+  image_layout.time = compat::image_time_side(*image.elf, detect_time_layout(*image.elf));
+  reference_layout.time =
+      compat::reference_time_side(detect_time_layout(*reference.elf), options.reference_profile);
+  compat::add_time_layout_checks(image_layout.time, reference_layout.time, verdict.checks);
   verdict.image_layout = std::move(image_layout);
   verdict.reference_layout = std::move(reference_layout);
 

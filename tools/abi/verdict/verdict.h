@@ -12,6 +12,7 @@
 
 #include "compat/compat_checks.h"
 #include "compat/layout_checks.h"
+#include "compat/time_layout_checks.h"
 #include "consumers/consumer_model.h"
 #include "report/check.h"
 #include "vdsoforge/elf_image.h"
@@ -56,6 +57,9 @@ struct SideLayout {
   DetectedLayout code;
   std::optional<DataLayout> note;
   compat::LayoutSide judged;
+  // The time data: each fact as the time layout checks judged it (from the
+  // code, else the note or --reference-profile).
+  compat::TimeSide time;
 };
 
 // Why nothing was checked (exit status 2).

@@ -52,6 +52,7 @@ nlohmann::json not_provided_json(const std::vector<compat::NotProvided>& symbols
 nlohmann::json layout_side_json(const SideLayout& side) {
   nlohmann::json out = layout_json(side.note, side.code);
   out["judged_by"] = compat::judged_by(side.judged);
+  out["time"] = time_layout_json(side.time.has_time_functions, side.time.facts);
   return out;
 }
 
