@@ -133,12 +133,23 @@ TEST_CASE("altered time code: the detector reports what the code now reads") {
   const uint64_t area = test_support::parse_valid(bytes).data_layout()->data_area_size;
   const uint64_t record0 = area - layout::kExplicitTimeLayout.time_data_offset;
 
-  SECTION("time() reading one page too high: the records it reads are elsewhere") {
+  SECTION("clock_getres() reading the 6.17+ tail 16 bytes too far") {
+    test_support::move_getres_tail_up(bytes, record0);
+    const DetectedTimeLayout t = detect_time_layout(test_support::parse_valid(bytes));
+    require_found(t.tail, {464, 2336});
+    require_found(t.time_data, {record0});
+  }
+
+  SECTION("time() reading one page above clock_gettime(): a conflict, not determined") {
     test_support::move_time_reads_one_page_up(bytes, record0);
     const DetectedTimeLayout t = detect_time_layout(test_support::parse_valid(bytes));
-    require_found(t.time_data, {record0 - 0x1000});
-    // Inside a namespace it reads one page above that (the image adds 0x1000).
-    require_found(t.timens_page, {record0 - 0x2000});
+    // time()'s record is now the namespace slot's, which clock_gettime()
+    // reads too; time()'s namespace copy one page above it, it never reads.
+    CHECK(t.time_data.state == State::not_determined);
+    CHECK(t.time_data.basis ==
+          "time() reads clock record 0 at base - 0x5000, but clock_gettime() "
+          "reads no clock mode at base - 0x3ffc");
+    CHECK(t.record_stride.state == State::not_determined);
   }
 
   SECTION("record 1 read at two strides: conflicting evidence is not determined") {

@@ -208,4 +208,12 @@ void move_time_reads_one_page_up(Bytes& bytes, uint64_t record0) {
                         -static_cast<int32_t>(record0 - 0x1000 - 40)) == 1);
 }
 
+void move_getres_tail_up(Bytes& bytes, uint64_t record0) {
+  const FunctionBytes getres = function_bytes(bytes, "__vdso_clock_getres");
+  // The probe is read for the hres and the auxiliary clocks alike.
+  REQUIRE(replace_int32(bytes, getres, -static_cast<int32_t>(record0 - 2328),
+                        -static_cast<int32_t>(record0 - 2344)) == 2);
+  REQUIRE(replace_int32(bytes, getres, 2320, 2336) == 1);
+}
+
 }  // namespace test_support

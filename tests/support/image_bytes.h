@@ -90,5 +90,9 @@ int replace_int32(Bytes& bytes, FunctionBytes fn, int32_t from, int32_t to);
 // Moves the built image's time() one page up: both its clock-mode compare
 // and its basetime read (time data at base - `record0` before).
 void move_time_reads_one_page_up(Bytes& bytes, uint64_t record0);
+// Moves the built image's clock_getres() reads of the 6.17+ tail 16 bytes
+// up (record 0 at base - `record0`): its hrtimer_res probe at record 0 +
+// 2328 and the offset 2320 it then reads the tail at.
+void move_getres_tail_up(Bytes& bytes, uint64_t record0);
 
 }  // namespace test_support

@@ -246,6 +246,32 @@ void find_time_data(const FunctionFlow& time, DetectedTimeLayout& out,
                                       " inside a time namespace");
 }
 
+// clock_gettime() must read the clock mode (a u32 read or the TIMENS
+// compare at record + 4) of the same records, in its own page and, inside a
+// namespace, in the timens page; one that reads others is a conflict.
+void confirm_with_clock_gettime(const FunctionFlow& gettime, DetectedTimeLayout& out,
+                                std::optional<uint64_t>& real, std::optional<uint64_t>& other) {
+  if (!gettime.analysed()) {
+    out.time_data.basis += "; " + gettime.why_not();
+    return;
+  }
+  std::set<uint64_t> modes = gettime.accessed(4);
+  modes.insert(gettime.clock_mode_compares.begin(), gettime.clock_mode_compares.end());
+  std::set<uint64_t> missing;
+  for (const std::optional<uint64_t>& record : {real, other})
+    if (record && !modes.count(*record - kClockModeOffset))
+      missing.insert(*record - kClockModeOffset);
+  if (missing.empty()) {
+    out.time_data.basis += "; clock_gettime() reads that record's clock mode too";
+    return;
+  }
+  out.time_data = not_determined("time() reads clock record 0 at " + below(*real) +
+                                 ", but clock_gettime() reads no clock mode at " + list(missing));
+  out.timens_page = out.time_data;
+  real.reset();
+  other.reset();
+}
+
 // Offsets from record 0 (through either page) of one function's accesses.
 std::set<uint64_t> record_offsets(const std::set<uint64_t>& distances, uint64_t real,
                                   const std::optional<uint64_t>& other) {
@@ -377,6 +403,7 @@ DetectedTimeLayout detect_time_layout(const ElfImage& elf) {
 
   std::optional<uint64_t> real, other;
   find_time_data(time, out, real, other);
+  if (real) confirm_with_clock_gettime(gettime, out, real, other);
   if (!real) {
     const TimeFact unknown = not_determined("where record 0 lies is not known");
     out.record_stride = out.tail = unknown;
