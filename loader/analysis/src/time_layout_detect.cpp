@@ -5,11 +5,13 @@
 #include <elf.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <set>
 
 #include "data_address_flow.h"
+#include "vdso_time_abi.h"
 #include "vdsoforge/hex.h"
 #include "x86_decoder.h"
 
@@ -18,15 +20,17 @@ namespace {
 
 constexpr uint64_t kPage = 0x1000;
 // Offsets inside one clock record, the same in struct vdso_data (6.11-6.14)
-// and struct vdso_clock (6.15+); docs/abi.md has the sources.
-constexpr uint64_t kClockModeOffset = 4;
-constexpr uint64_t kRealtimeSecondsOffset = 40;  // basetime[CLOCK_REALTIME].sec
-constexpr uint64_t kRecordSize = 232;            // the clock fields, without any tail
-constexpr uint64_t kLegacyRecordSize = 248;      // struct vdso_data: clock fields and tail
-constexpr uint64_t kHrtimerResInTail = 8;        // after tz_minuteswest, tz_dsttime
-// Fields of the paravirtual pages the detector recognises them by.
-constexpr uint64_t kPvclockShift = 28, kPvclockFlags = 29;  // struct pvclock_vcpu_time_info
-constexpr uint64_t kHvScale = 8, kHvOffset = 16;            // struct ms_hyperv_tsc_page
+// and struct vdso_clock (6.15+), and of the paravirtual pages' fields the
+// detector recognises them by: the kernel's structures (vdso_time_abi.h).
+constexpr uint64_t kClockModeOffset = offsetof(abi::VdsoClock, clock_mode);
+constexpr uint64_t kRealtimeSecondsOffset = offsetof(abi::VdsoClock, basetime);  // [0].sec
+constexpr uint64_t kRecordSize = sizeof(abi::VdsoClock);             // 6.15+: the records' stride
+constexpr uint64_t kLegacyRecordSize = sizeof(abi::VdsoDataLegacy);  // 6.11-6.14
+constexpr uint64_t kHrtimerResInTail = offsetof(abi::VdsoTimeTail, hrtimer_res);
+constexpr uint64_t kPvclockShift = offsetof(abi::PvclockVcpuTimeInfo, tsc_shift);
+constexpr uint64_t kPvclockFlags = offsetof(abi::PvclockVcpuTimeInfo, flags);
+constexpr uint64_t kHvScale = offsetof(abi::HvTscPage, tsc_scale);
+constexpr uint64_t kHvOffset = offsetof(abi::HvTscPage, tsc_offset);
 // Enough for any vDSO's time functions with their callees; a bound on the
 // work a hostile image can cause.
 constexpr size_t kMaxInstructions = 20'000;

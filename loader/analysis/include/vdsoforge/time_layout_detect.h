@@ -9,15 +9,18 @@
 //
 //   time_data     where clock record 0 lies: time() reads its
 //                 basetime[CLOCK_REALTIME].sec (record + 40), and compares
-//                 its clock mode (record + 4) with VDSO_CLOCKMODE_TIMENS
+//                 its clock mode (record + 4) with VDSO_CLOCKMODE_TIMENS;
+//                 clock_gettime() must read the clock mode of that record
+//                 and of its namespace copy, or the answer is a conflict
 //   timens_page   the page the real record is read through inside a time
 //                 namespace: time()'s other basetime address
 //   record_stride 248 bytes (struct vdso_data, 6.11-6.14) or 232 (struct
 //                 vdso_clock in struct vdso_time_data, 6.15+): where
 //                 clock_gettime reads record 1's clock mode
-//   tail          where clock_getres reads hrtimer_res (tail + 8) and
-//                 gettimeofday the timezone (tail + 0, + 4), from record 0;
-//                 more than one value when the code picks one at run time
+//   tail          where clock_getres reads hrtimer_res (tail + 8), from
+//                 record 0; more than one value when the code picks one at
+//                 run time (gettimeofday's timezone reads there are only
+//                 reported: it reads beyond record 0 for other reasons too)
 //   pvclock_page, hvclock_page
 //                 the page-aligned struct pvclock_vcpu_time_info (a byte
 //                 read of its flags or tsc_shift) and struct
