@@ -240,5 +240,9 @@ TEST_CASE("abi fails layout.time_tail of an image whose clock_getres() reads it 
                           "time) | reference record 0 + ") != std::string::npos);
     // Nothing else fails: the records themselves are read where they are.
     CHECK(result.out.find("INCOMPATIBLE - 1 of ") != std::string::npos);
+    CHECK(result.out.find("\nTime data, from each side's time functions' code") !=
+          std::string::npos);
+    CHECK(result.out.find("\n  image:     clock records at base - 0x6000, 232 bytes apart; tail "
+                          "at record 0 + 464 or + 2336 (picked at run time)") != std::string::npos);
   }
 }

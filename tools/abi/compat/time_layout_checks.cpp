@@ -161,6 +161,18 @@ TimeSide reference_time_side(const DetectedTimeLayout& code, const layout::Profi
   return side;
 }
 
+std::string describe_time(const TimeSide& side) {
+  if (!side.has_time_functions) return "no time functions";
+  const DetectedTimeLayout& t = side.facts;
+  std::string stride = stride_text(t.record_stride);
+  stride = stride.substr(0, stride.find(" ("));
+  return "clock records at " + distance_text(t.time_data, "") + ", " + stride + "; tail at " +
+         tail_text(t.tail) + "; in a time namespace through " +
+         distance_text(t.timens_page, "no namespace check") + "; pvclock page " +
+         distance_text(t.pvclock_page, "never read") + "; hvclock page " +
+         distance_text(t.hvclock_page, "never read");
+}
+
 void add_time_layout_checks(const TimeSide& image, const TimeSide& reference,
                             std::vector<report::Check>& checks) {
   if (!image.has_time_functions || !reference.has_time_functions) return;

@@ -33,6 +33,10 @@ TimeSide image_time_side(const ElfImage& image, const DetectedTimeLayout& code);
 // facts the code does not show.
 TimeSide reference_time_side(const DetectedTimeLayout& code, const layout::Profile* named);
 
+// One line for people: "clock records at base - 0x6000, 232 bytes apart;
+// tail at record 0 + 2320; ...", or "no time functions".
+std::string describe_time(const TimeSide& side);
+
 // Appends layout.time_data, layout.time_record_shape, layout.time_tail,
 // layout.time_timens_page, layout.pvclock_page and layout.hvclock_page when
 // both sides have time functions (the symbol checks report a side without).

@@ -85,8 +85,12 @@ std::string layouts_text(const Verdict& verdict) {
   return "\nData layout, from each side's __vdso_getrandom code:\n" +
          layout_text("image:     ", image.note, image.code) +
          layout_text("reference: ", reference.note, reference.code) +
-         "  layout.* checks judge the image by " + compat::judged_by(image.judged) +
-         " and the reference by " + compat::judged_by(reference.judged) + "\n";
+         "  the rng data checks judge the image by " + compat::judged_by(image.judged) +
+         " and the reference by " + compat::judged_by(reference.judged) + "\n" +
+         "\nTime data, from each side's time functions' code (JSON data_layout.*.time says "
+         "how each fact was found):\n" +
+         "  image:     " + compat::describe_time(image.time) + "\n" +
+         "  reference: " + compat::describe_time(reference.time) + "\n";
 }
 
 std::string required_text(const Verdict& verdict) {
