@@ -6,6 +6,7 @@
 
 #include "abi_fixtures.h"
 #include "image_bytes.h"
+#include "skip.h"
 #include "vdsoforge/elf_image.h"
 #include "vdsoforge/image_defaults.h"
 #include "vdsoforge/kernel_vdso.h"
@@ -244,5 +245,49 @@ TEST_CASE("abi fails layout.time_tail of an image whose clock_getres() reads it 
           std::string::npos);
     CHECK(result.out.find("\n  image:     clock records at base - 0x6000, 232 bytes apart; tail "
                           "at record 0 + 464 or + 2336 (picked at run time)") != std::string::npos);
+  }
+}
+
+TEST_CASE("abi: the adaptive tail passes against 6.15/6.16 and 6.17+ kernels' code alike") {
+  // The running kernel's vDSO in two versions: as it reads hrtimer_res (at
+  // record 0 + 2328 on 6.17+, + 472 on 6.15/6.16) and with that read moved
+  // to the other generation's place.  The default and linux-6.15 images
+  // read the tail at either place; the check finds the kernel's among them.
+  require_kernel_getrandom();
+  Bytes kernel = kernel_vdso();
+  const vdsoforge::DetectedLayout rng = vdsoforge::detect_data_layout(parse_valid(kernel));
+  if (rng.profile != &vdsoforge::layout::kLinux615)
+    vdsoforge_skip("the running kernel's vDSO does not have the 6.15+ time data");
+  const FunctionBytes getres = function_bytes(kernel, "__vdso_clock_getres");
+  Bytes other = kernel;
+  const bool is_617 = replace_int32(other, getres, 2328, 472) == 1;
+  if (!is_617) REQUIRE(replace_int32(other, getres, 472, 2328) == 1);
+  TempDir dir;
+  const std::string late = dir.path("6.17.so").string(), early = dir.path("6.16.so").string();
+  write_file(late, is_617 ? kernel : other);
+  write_file(early, is_617 ? other : kernel);
+  for (const std::string& image :
+       {std::string(VDSOFORGE_TEST_IMAGE), profile_image_path("linux-6.15")}) {
+    for (const auto& [reference, tail] : {std::pair{late, "2320"}, std::pair{early, "464"}}) {
+      INFO(image << " against " << reference);
+      const ToolResult result = run_tool({"abi", "--json", image, "--reference", reference});
+      INFO(result.out << result.err);
+      CHECK(result.exit_code == 0);
+      const auto report = nlohmann::json::parse(result.out);
+      const auto& check = find_check(report, "layout.time_tail");
+      CHECK(check.at("outcome") == "pass");
+      CHECK(check.at("image") == "record 0 + 464 or + 2320 (picked at run time)");
+      CHECK(check.at("reference") == std::string("record 0 + ") + tail);
+      // What it cannot tell is said, not passed over.
+      CHECK(check.at("detail").get<std::string>().find("decided at run time") != std::string::npos);
+    }
+  }
+  // An image of the older layout fails against both.
+  for (const std::string& reference : {late, early}) {
+    const ToolResult result =
+        run_tool({"abi", profile_image_path("linux-6.11"), "--reference", reference});
+    CHECK(result.exit_code == 1);
+    CHECK(result.out.find("FAIL layout.time_tail: image record 0 + 232 | reference") !=
+          std::string::npos);
   }
 }
