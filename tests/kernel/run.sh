@@ -187,8 +187,12 @@ expect() {
     return 1
   fi
   [ "$got" = "$status" ] || { fail "$(basename "$console" .console) $name: exit $got, expected $status"; ok=0; }
+  # Read the step's output once: with pipefail, `output | grep -q` fails at
+  # random when grep quits at the first match while sed still writes.
+  local text
+  text=$(output "$console" "$name")
   for pattern in "$@"; do
-    output "$console" "$name" | grep -Eq -- "$pattern" ||
+    grep -Eq -- "$pattern" <<<"$text" ||
       { fail "$(basename "$console" .console) $name: no line matching '$pattern'"; ok=0; }
   done
   if [ $ok -eq 0 ]; then output "$console" "$name" | tail -n 20 | sed 's/^/    | /'; return 1; fi
