@@ -53,8 +53,8 @@ fi
 build_key=$({
   echo "$source_key"
   cat "$fragment"
-  gcc --version | head -n 1
-  make --version | head -n 1
+  gcc --version | sed -n 1p  # sed reads it all: head could SIGPIPE gcc, failing the pipe
+  make --version | sed -n 1p
 } | short_hash)
 build="$cache/build-$build_key"
 mkdir -p "$build"
