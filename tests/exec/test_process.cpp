@@ -475,6 +475,59 @@ TEST_CASE("SIGTERM sent to exec reaches the program") {
   CHECK(WEXITSTATUS(status) == 128 + SIGTERM);
 }
 
+TEST_CASE("signals sent to exec while it holds the program's execve calls reach the program") {
+  // The program does nothing but failing execve calls, each attached to and
+  // held by exec until it fails; a SIGHUP forwarded meanwhile used to be
+  // dropped when exec let go at the failed call's stop (21 of 300 lost).
+  // Each one must arrive (the program says "h"), then SIGTERM must end it.
+  int out[2];
+  REQUIRE(pipe(out) == 0);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    setpgid(0, 0);  // its own group, so that every run can be ended whole
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    execl(VDSOFORGE_TOOL, VDSOFORGE_TOOL, "exec", "--", VDSOFORGE_FAILING_EXECVE_LOOP, nullptr);
+    _exit(99);
+  }
+  close(out[1]);
+  struct EndsTheRun {
+    pid_t group;
+    int fd;
+    bool reaped = false;
+    ~EndsTheRun() {
+      close(fd);
+      if (reaped) return;
+      kill(-group, SIGKILL);
+      waitpid(group, nullptr, 0);
+    }
+  } run{pid, out[0]};
+  const auto next_byte = [&](int timeout_ms) {
+    pollfd readable{out[0], POLLIN, 0};
+    char byte = 0;
+    if (poll(&readable, 1, timeout_ms) != 1 || read(out[0], &byte, 1) != 1) return '\0';
+    return byte;
+  };
+  REQUIRE(next_byte(60'000) == 'r');
+  constexpr int kSignals = 200;
+  int lost = 0;
+  for (int i = 0; i < kSignals; ++i) {
+    REQUIRE(kill(pid, SIGHUP) == 0);
+    if (next_byte(5'000) != 'h') ++lost;
+  }
+  CHECK(lost == 0);
+  REQUIRE(kill(pid, SIGTERM) == 0);
+  int status = 0;
+  for (int waited_ms = 0; waited_ms < 10'000 && waitpid(pid, &status, WNOHANG) == 0; waited_ms += 5)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (waitpid(pid, &status, WNOHANG) == 0) FAIL("SIGTERM did not end the program within 10 s");
+  run.reaped = true;
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 128 + SIGTERM);
+}
+
 TEST_CASE("the program's arguments arrive untouched and in order, dashes included") {
   // printf prints each argument between bars: what the program was given.
   const std::vector<std::vector<std::string>> exec_lines = {

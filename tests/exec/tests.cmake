@@ -66,7 +66,14 @@ add_dependencies(exec_broken_images exec_glibc_probe)
 
 vdsoforge_add_test(exec_process NEEDS_IMAGE CASE_LABEL consumers
   SOURCES "${exec_test_dir}/test_process.cpp" LIBS vdsoforge_exec_harness)
-add_dependencies(exec_process exec_glibc_probe exec_vdso_probe vdsoforge-exec-control)
+# A program that spends its life in failing execve calls: signals sent
+# to exec while exec holds one of them must still reach it.
+add_executable(exec_failing_execve_loop "${exec_test_dir}/probes/failing_execve_loop.c")
+target_compile_options(exec_failing_execve_loop PRIVATE -Wall -Wextra -Werror)
+add_dependencies(exec_process exec_glibc_probe exec_vdso_probe vdsoforge-exec-control
+                 exec_failing_execve_loop)
+target_compile_definitions(exec_process PRIVATE
+  VDSOFORGE_FAILING_EXECVE_LOOP="$<TARGET_FILE:exec_failing_execve_loop>")
 if(TARGET exec_go_probe_build)
   add_dependencies(exec_process exec_go_probe_build)
 endif()
@@ -100,7 +107,7 @@ target_compile_options(exec_seccomp_cost PRIVATE -Wall -Wextra -Werror)
 # they are built without sanitizers in every preset.  The host code under
 # test, the vdsoforge tracer, keeps them.
 foreach(probe exec_glibc_probe exec_vdso_probe exec_workload exec_seccomp_cost
-              exec_coarse_clock_probe exec_kernel_crng_reseed)
+              exec_coarse_clock_probe exec_kernel_crng_reseed exec_failing_execve_loop)
   target_compile_options(${probe} PRIVATE -fno-sanitize=all)
   target_link_options(${probe} PRIVATE -fno-sanitize=all)
 endforeach()

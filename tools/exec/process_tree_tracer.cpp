@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <utility>
 
 #include "deterministic_replay.h"
@@ -44,11 +45,28 @@ constexpr int kSyscallStop = SIGTRAP | 0x80;  // with PTRACE_O_TRACESYSGOOD
 constexpr unsigned kX32Bit = 0x40000000;
 
 std::atomic<pid_t> forward_to{0};
+// Forwarded signals that arrived before the program's process was known,
+// one bit per signal number; sent as soon as it is (send_pending_signals).
+std::atomic<uint64_t> pending_forward{0};
+static_assert(std::atomic<uint64_t>::is_always_lock_free, "used in a signal handler");
 std::atomic<int> wake_fd{-1};  // write end of the loop's self-pipe
 
+// Takes every pending bit at most once: the handler and the loop may race
+// for them, and whichever wins sends.
+void send_pending_signals(pid_t pid) {
+  const uint64_t pending = pending_forward.exchange(0);
+  for (int signal = 1; signal < 64; ++signal)
+    if (pending & (uint64_t{1} << signal)) kill(pid, signal);
+}
+
+// Any thread of this process may run it (the signal is process-directed).
+// The bit is set before forward_to is read, and the loop stores forward_to
+// before it takes the bits: one of the two always sees the signal.
 void forward_signal(int signal) {
-  const pid_t pid = forward_to.load();
-  if (pid > 0) kill(pid, signal);
+  const int saved = errno;
+  pending_forward.fetch_or(uint64_t{1} << signal);
+  if (const pid_t pid = forward_to.load(); pid > 0) send_pending_signals(pid);
+  errno = saved;
 }
 
 void child_changed(int) {
@@ -75,6 +93,7 @@ class SignalHandling {
     for (size_t i = 0; i < kForwarded.size(); ++i) sigaction(kForwarded[i], &previous_[i], nullptr);
     sigaction(SIGCHLD, &previous_chld_, nullptr);
     forward_to.store(0);
+    pending_forward.store(0);
     wake_fd.store(-1);
   }
   SignalHandling(const SignalHandling&) = delete;
@@ -103,6 +122,29 @@ long status_field(pid_t pid, const char* key, long fallback) {
 pid_t thread_group_of(pid_t tid) { return static_cast<pid_t>(status_field(tid, "Tgid:", tid)); }
 pid_t tracer_of(pid_t tid) { return static_cast<pid_t>(status_field(tid, "TracerPid:", 0)); }
 pid_t parent_of(pid_t pid) { return static_cast<pid_t>(status_field(pid, "PPid:", 0)); }
+
+// Gone, a zombie, exiting (PF_EXITING in /proc/PID/stat's flags) or with
+// SIGKILL pending (how a fatal signal ends every thread of a process).
+bool is_dying(pid_t tid) {
+  constexpr unsigned long kExitingFlag = 0x4;  // PF_EXITING
+  constexpr unsigned long kKillBit = 1ul << (SIGKILL - 1);
+  const std::string stat = read_text("/proc/" + std::to_string(tid) + "/stat");
+  const size_t after_name = stat.rfind(')');
+  if (after_name == std::string::npos) return true;
+  // Fields after the name: state (3), ppid, pgrp, session, tty, tpgid, flags (9).
+  std::istringstream fields(stat.substr(after_name + 1));
+  std::string state;
+  long skipped = 0;
+  unsigned long flags = 0;
+  fields >> state >> skipped >> skipped >> skipped >> skipped >> skipped >> flags;
+  if (!fields || state == "Z" || state == "X" || (flags & kExitingFlag)) return true;
+  std::ifstream status("/proc/" + std::to_string(tid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with("SigPnd:"))
+      return (std::stoul(line.substr(7), nullptr, 16) & kKillBit) != 0;
+  return true;
+}
 
 std::string program_of(pid_t pid) {
   char target[4096] = {};
@@ -191,6 +233,7 @@ class Supervisor {
     report_fd_ = spawned.report_fd;
     listener_ = spawned.listener;
     forward_to.store(main_);
+    send_pending_signals(main_);
     add_process(main_, 0);
     loop();
     if (listener_ >= 0) close(listener_);
@@ -291,8 +334,12 @@ class Supervisor {
         }
       }
       if (WIFSTOPPED(status)) {
-        // A stop of a thread this loop no longer handles: let it go.
-        ptrace(PTRACE_DETACH, pid, nullptr, nullptr);
+        // A stop of a thread this loop no longer handles: let it go.  Only
+        // a signal-delivery-stop takes a signal along with the detach (the
+        // kernel drops it at every other stop); so its signal goes back.
+        const bool signal_delivery =
+            (status >> 16) == 0 && WSTOPSIG(status) != kSyscallStop && WSTOPSIG(status) != SIGTRAP;
+        ptrace(PTRACE_DETACH, pid, nullptr, signal_delivery ? WSTOPSIG(status) : 0);
         continue;
       }
       if (pid == main_ && !main_ended_) on_main_ended(status);
@@ -442,9 +489,22 @@ class Supervisor {
       hands_off(record, tracer, id);
       return;
     }
-    if (ptrace(PTRACE_SEIZE, tid, nullptr, kSeizeOptions) != 0) {
-      // A tracer came first (or this process may not trace it).
-      hands_off(record, tracer_of(tid), id);
+    if (const int error = seize(tid); error != 0) {
+      if (const pid_t tracer = tracer_of(tid); tracer != 0) {
+        hands_off(record, tracer, id);  // a tracer came first
+      } else if (is_dying(tid)) {
+        // Killed while it waited (a fatal signal, the forwarded SIGTERM
+        // among them, ends an untraced caller even then): it never runs
+        // the call, whatever the answer.
+        answer(id);
+      } else {
+        // Alive, untraced, and still not ours to trace (a security module,
+        // ptrace_scope): letting it go on would run the program on the
+        // kernel's vDSO under a wrong reason.  Unanswered, the call waits
+        // for kill_tree().
+        fail_and_stop("the kernel refuses to let exec trace process " + std::to_string(group) +
+                      " at its execve (PTRACE_SEIZE: " + std::strerror(error) + ")");
+      }
       return;
     }
     answer(id);
@@ -453,6 +513,20 @@ class Supervisor {
     // ptrace stop does, clears the pending trap).
     ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
     finish_exec(tid, group);
+  }
+
+  // PTRACE_SEIZE: 0, or the errno of the last try.  Tried again while
+  // nothing explains a refusal: the kernel refuses a thread that is still
+  // attached elsewhere or already exiting, and both can be passing states.
+  static int seize(pid_t tid) {
+    int error = 0;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      if (ptrace(PTRACE_SEIZE, tid, nullptr, kSeizeOptions) == 0) return 0;
+      error = errno;
+      if (error != EPERM || tracer_of(tid) != 0 || is_dying(tid)) break;
+      usleep(1000);
+    }
+    return error;
   }
 
   void hands_off(ProcessRecord& record, pid_t tracer, uint64_t id) {
@@ -511,8 +585,13 @@ class Supervisor {
     }
     if (execed) install(current, deferred);
     if (stopping_) return;  // kill_tree() ends it
-    ptrace(PTRACE_DETACH, current, nullptr, deferred.empty() ? 0 : deferred.front());
-    for (size_t i = 1; i < deferred.size(); ++i) kill(current, deferred[i]);
+    ptrace(PTRACE_DETACH, current, nullptr, nullptr);
+    // The signals held back go to the same thread again, now untraced.  Not
+    // through the detach's signal argument: the kernel delivers that only
+    // from a signal-delivery-stop, and a failed call is left at the
+    // interrupt's trap, where it would be dropped without a trace (a
+    // SIGTERM forwarded during a PATH search's failed execve was lost so).
+    for (int signal : deferred) syscall(SYS_tgkill, group, current, signal);
   }
 
   void install(pid_t pid, std::vector<int>& deferred) {
