@@ -581,6 +581,10 @@ class Supervisor {
       // A signal (or another thread's group-stop) while held: delivered
       // again once the program is let go.
       deferred.push_back(signal);
+      // Every ptrace stop clears a pending interrupt: one sent just before
+      // this stop would never come, and a failed call would be waited for
+      // forever.  Ask again; a second trap is discarded by the detach.
+      if (!execed) ptrace(PTRACE_INTERRUPT, current, nullptr, nullptr);
       ptrace(execed ? PTRACE_SYSCALL : PTRACE_CONT, current, nullptr, nullptr);
     }
     if (execed) install(current, deferred);
