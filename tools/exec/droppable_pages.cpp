@@ -1,6 +1,5 @@
 #include "droppable_pages.h"
 
-#include <dirent.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -10,8 +9,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <map>
 #include <sstream>
+
+#include "process_tree.h"
 
 namespace vdsoforge::exec {
 
@@ -20,14 +20,6 @@ namespace {
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
-
-pid_t parent_of(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with("PPid:")) return static_cast<pid_t>(std::stol(line.substr(5)));
-  return 0;
-}
 
 uint64_t resident_of(const std::vector<DroppableMapping>& mappings) {
   uint64_t total = 0;
@@ -96,29 +88,6 @@ std::vector<DroppableMapping> droppable_mappings_of(pid_t pid) {
       std::string flag;
       while (flags >> flag)
         if (flag == "dp") found.push_back(current);
-    }
-  }
-  return found;
-}
-
-std::vector<pid_t> processes_below(pid_t root) {
-  std::map<pid_t, std::vector<pid_t>> children;
-  if (DIR* proc = opendir("/proc")) {
-    while (dirent* entry = readdir(proc)) {
-      char* end = nullptr;
-      const long pid = std::strtol(entry->d_name, &end, 10);
-      if (*end != 0 || pid <= 0) continue;
-      children[parent_of(static_cast<pid_t>(pid))].push_back(static_cast<pid_t>(pid));
-    }
-    closedir(proc);
-  }
-  std::vector<pid_t> found, pending = {root};
-  while (!pending.empty()) {
-    const pid_t parent = pending.back();
-    pending.pop_back();
-    for (pid_t child : children[parent]) {
-      found.push_back(child);
-      pending.push_back(child);
     }
   }
   return found;

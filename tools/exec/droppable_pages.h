@@ -44,9 +44,6 @@ struct DroppableMapping {
 // The droppable mappings of `pid`: smaps entries whose VmFlags include "dp".
 std::vector<DroppableMapping> droppable_mappings_of(pid_t pid);
 
-// Every process below `root` (PPid links in /proc), not `root` itself.
-std::vector<pid_t> processes_below(pid_t root);
-
 // Drops the droppable pages of every process below `root`.
 DroppedPages drop_droppable_pages(pid_t root);
 

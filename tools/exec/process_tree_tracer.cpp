@@ -25,9 +25,9 @@
 #include <utility>
 
 #include "deterministic_replay.h"
-#include "droppable_pages.h"
 #include "exec_filter.h"
 #include "privileged_program.h"
+#include "process_tree.h"
 #include "program_check.h"
 #include "supervised_spawn.h"
 #include "syscall_injector.h"

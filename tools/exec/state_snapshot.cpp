@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "droppable_pages.h"
+#include "process_tree.h"
 #include "state_snapshot_file.h"
 
 namespace vdsoforge::exec {
