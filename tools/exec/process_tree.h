@@ -1,5 +1,5 @@
 // The processes below a given one, as /proc shows them now: what `ctl wipe`,
-// `snapshot` and the tracer's shutdown walk over.
+// `snapshot` and the tracer (killing the tree after a refusal) walk over.
 #pragma once
 
 #include <sys/types.h>
