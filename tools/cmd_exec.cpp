@@ -49,6 +49,7 @@ struct ExecOptions {
   bool hide_kernel_vdso = false;
   bool kernel_data = false;
   bool refuse_privileged = false;
+  std::string exec_gate = "auto";
   bool quiet = false;
   bool demo = false;
   std::string deterministic_seed;  // --deterministic SEED
@@ -260,6 +261,9 @@ int run(ExecOptions& options) {
   trace.count_getrandom = options.count_syscalls;
   trace.count_time = options.count_syscalls;
   trace.refuse_privileged = options.refuse_privileged;
+  trace.gate = options.exec_gate == "fanotify"  ? exec::ExecGate::fanotify
+               : options.exec_gate == "seccomp" ? exec::ExecGate::seccomp
+                                                : exec::ExecGate::automatic;
   trace.on_note = say;
   trace.deterministic = replay.get();
   trace.on_getrandom_syscall = [&faults] { faults.on_getrandom_syscall(); };
@@ -280,6 +284,7 @@ int run(ExecOptions& options) {
     context.hide_kernel_vdso = options.hide_kernel_vdso;
     context.kernel_data = options.kernel_data;
     context.refuse_privileged = options.refuse_privileged;
+    context.exec_gate = options.exec_gate;
     context.reseeds_forced = driver.reseeds_forced();
     context.final_generation = source->data_page().generation();
     context.faults = &fault_log;
@@ -372,6 +377,13 @@ const CommandRegistration registration{Command{
       sub.add_flag("--refuse-privileged", options->refuse_privileged,
                    "refuse setuid/setgid/file-capability programs (exit 2, the whole tree ends) "
                    "instead of running them untraced on the kernel's vDSO");
+      sub.add_option("--exec-gate", options->exec_gate,
+                     "how exec hears the tree's execve calls: fanotify (permission events on the "
+                     "mounts of a mount namespace of the tree's own; no cost per system call; "
+                     "needs CAP_SYS_ADMIN), seccomp (a filter in every process: ~12 ns more per "
+                     "system call, needs no privilege, sees every exec) or auto (default: "
+                     "fanotify where allowed and nothing needs the filter, else seccomp)")
+          ->check(CLI::IsMember({"auto", "fanotify", "seccomp"}));
       sub.add_option("--deterministic", options->deterministic_seed,
                      "answer every getrandom(2) system call (the image's key fetches included) "
                      "and every program's AT_RANDOM from ChaCha20 keyed by SEED (a 64-bit "

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): what running under `vdsoforge exec` costs.
 #   - steady state: a CPU-bound and a syscall-heavy workload, each timed by
-#     the program itself, natively and under exec (no --count-syscalls, so no
-#     stop at any system call), side by side; goal <= 2 % overhead;
-#   - start-up: wall time of `true` natively and under exec.
+#     the program itself, natively, under exec behind its fanotify gate (the
+#     default as root: no filter in the program) and behind its seccomp gate
+#     (a filter in every process, as without CAP_SYS_ADMIN), side by side;
+#     no --count-syscalls, so no stop at any system call; goal: < 1 %
+#     syscall-heavy, ~0 % CPU-bound;
+#   - start-up: wall time of `true` natively and under each gate.
 # Medians of ROUNDS rounds (default 7); native and traced runs alternate.  The machine is shared and noisy: read
 # differences below a few percent as noise.
 #
@@ -20,47 +23,50 @@ workload=$build/tests/exec_workload
 
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
-# One native and one traced run per round, back to back, so load drifting
-# on a shared machine hits both alike; prints "native_ns traced_ns
-# native_cpu_ns traced_cpu_ns" per round (elapsed, then CPU time).
-work_pairs() {  # mode n
+# A native run and one behind each gate per round, back to back, so load
+# drifting on a shared machine hits all alike; prints "native fanotify
+# seccomp" elapsed ns, then the same three CPU times, per round.
+work_rounds() {  # mode n
   for _ in $(seq "$rounds"); do
-    local a b
+    local a b c
     a=$("$workload" "$1" "$2")
-    b=$("$tool" exec -q -- "$workload" "$1" "$2")
-    echo "${a%% *} ${b%% *} ${a##* } ${b##* }"
+    b=$("$tool" exec -q --exec-gate fanotify -- "$workload" "$1" "$2")
+    c=$("$tool" exec -q --exec-gate seccomp -- "$workload" "$1" "$2")
+    echo "${a%% *} ${b%% *} ${c%% *} ${a##* } ${b##* } ${c##* }"
   done
 }
 
-start_ns() {  # [exec]
+start_ns() {  # [GATE]
   for _ in $(seq "$rounds"); do
     local t0 t1
     t0=$(date +%s%N)
-    if [ "${1:-}" = exec ]; then "$tool" exec -q -- true; else true_bin=$(command -v true); "$true_bin"; fi
+    if [ -n "${1:-}" ]; then "$tool" exec -q --exec-gate "$1" -- true; else true_bin=$(command -v true); "$true_bin"; fi
     t1=$(date +%s%N)
     echo $((t1 - t0))
   done | median
 }
 
-printf '%-28s %14s %14s %9s\n' workload native "under exec" overhead
+# The median of the per-round overheads (percent) of column $2 over column $1.
+overhead() { awk -v n="$1" -v t="$2" '{print ($t - $n) * 100 / $n}' <<<"$rounds_out" | median; }
+column() { awk -v c="$1" '{print $c}' <<<"$rounds_out" | median; }
+
+printf '%-26s %11s %11s %9s %11s %9s\n' workload native fanotify overhead seccomp overhead
 for spec in "cpu 200000000" "syscalls 2000000"; do
   set -- $spec
-  pairs=$(work_pairs "$1" "$2")
-  # Elapsed (columns 1, 2) and CPU time (3, 4).  The overhead is the median
-  # of the per-round ratios, not a ratio of medians.
-  for columns in "1 2 elapsed" "3 4 cpu time"; do
+  rounds_out=$(work_rounds "$1" "$2")
+  # Elapsed (columns 1-3) and CPU time (4-6).
+  for columns in "1 2 3 elapsed" "4 5 6 cpu"; do
     set -- $spec $columns
-    native=$(awk -v c="$3" '{print $c}' <<<"$pairs" | median)
-    traced=$(awk -v c="$4" '{print $c}' <<<"$pairs" | median)
-    ratio=$(awk -v n="$3" -v t="$4" '{print ($t - $n) * 100 / $n}' <<<"$pairs" | median)
-    awk -v name="$1 ($2) ${*:5}" -v a="$native" -v b="$traced" -v r="$ratio" \
-      'BEGIN {printf "%-28s %11.1f ms %11.1f ms %+8.2f%%\n", name, a/1e6, b/1e6, r}'
+    awk -v name="$1 ($2) $6" -v a="$(column "$3")" -v b="$(column "$4")" -v c="$(column "$5")" \
+      -v rb="$(overhead "$3" "$4")" -v rc="$(overhead "$3" "$5")" \
+      'BEGIN {printf "%-26s %8.1f ms %8.1f ms %+8.2f%% %8.1f ms %+8.2f%%\n", name, a/1e6, b/1e6, rb, c/1e6, rc}'
   done
 done
 native=$(start_ns)
-traced=$(start_ns exec)
-awk -v a="$native" -v b="$traced" \
-  'BEGIN {printf "%-28s %11.2f ms %11.2f ms %+8.2f ms\n", "start-up (true)", a/1e6, b/1e6, (b-a)/1e6}'
+fanotify=$(start_ns fanotify)
+seccomp=$(start_ns seccomp)
+awk -v a="$native" -v b="$fanotify" -v c="$seccomp" \
+  'BEGIN {printf "%-26s %8.2f ms %8.2f ms %+7.2fms %8.2f ms %+7.2fms\n", "start-up (true)", a/1e6, b/1e6, (b-a)/1e6, c/1e6, (c-a)/1e6}'
 # Where the system-call cost comes from: any filter at all, cached or not.
 if [ -x "$build/tests/exec_seccomp_cost" ]; then
   echo

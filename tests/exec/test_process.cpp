@@ -3,8 +3,10 @@
 // that cannot start, refusals (nothing left running), the control channel
 // and the report.
 #include <elf.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/fanotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +23,7 @@
 
 #include "exec_harness.h"
 #include "files.h"
+#include "skip.h"
 #include "tool_runner.h"
 #include "vdsoforge/hex.h"
 #include "vdsoforge/image_defaults.h"
@@ -67,6 +70,28 @@ bool have_cap_sys_resource() {
   while (std::getline(status, line))
     if (line.starts_with("CapEff:")) return (std::stoull(line.substr(7), nullptr, 16) >> 24) & 1;
   return false;
+}
+
+// The fanotify gate needs CAP_SYS_ADMIN (bit 21 of CapEff) and a kernel with
+// fanotify permission events; without them these cases cannot run.
+void require_fanotify_gate() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  bool admin = false;
+  while (std::getline(status, line))
+    if (line.starts_with("CapEff:")) admin = (std::stoull(line.substr(7), nullptr, 16) >> 21) & 1;
+  if (!admin) vdsoforge_skip("the fanotify gate needs CAP_SYS_ADMIN");
+  const int group = fanotify_init(FAN_CLASS_CONTENT, O_RDONLY);
+  if (group < 0) vdsoforge_skip("this kernel has no fanotify permission events");
+  close(group);
+}
+
+void write_executable(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                std::filesystem::perms::others_exec);
 }
 
 void check_forged(const ProbeLine& line) {
@@ -358,15 +383,146 @@ TEST_CASE("refusals exit 2 before the program runs") {
   }
 }
 
-TEST_CASE("exec under exec: the inner one is refused, the kernel allows one seccomp listener") {
+TEST_CASE("exec under exec behind the seccomp gate: the inner one is refused, one listener") {
   TempDir dir;
   const auto outer = dir.path("outer.json");
-  const ToolResult r = run_tool({"exec", "--report", outer.string(), "--", VDSOFORGE_TOOL, "exec",
-                                 "--", VDSOFORGE_VDSO_PROBE});
+  const ToolResult r =
+      run_tool({"exec", "--exec-gate", "seccomp", "--report", outer.string(), "--", VDSOFORGE_TOOL,
+                "exec", "--exec-gate", "seccomp", "--", VDSOFORGE_VDSO_PROBE});
   INFO(r.err);
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("another seccomp listener already watches this process") != std::string::npos);
   CHECK(r.out.empty());  // the probe never ran
+}
+
+TEST_CASE("exec under exec behind the fanotify gate: the inner exec's image is the one used") {
+  require_fanotify_gate();
+  TempDir dir;
+  const auto outer = dir.path("outer.json"), inner = dir.path("inner.json");
+  const ToolResult r = run_tool({"exec", "--report", outer.string(), "--", VDSOFORGE_TOOL, "exec",
+                                 "--report", inner.string(), "--", VDSOFORGE_VDSO_PROBE});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto lines = probe_lines(r.out);
+  REQUIRE(lines.size() == 1);
+  check_forged(lines[0]);
+  // The inner exec's mount namespace is a copy of the outer's, whose marks
+  // it does not carry: only the inner exec hears the probe's execve.
+  const nlohmann::json outer_json = read_report(outer), inner_json = read_report(inner);
+  CHECK(outer_json["exec_gate"]["used"] == "fanotify");
+  CHECK(inner_json["exec_gate"]["used"] == "fanotify");
+  REQUIRE(outer_json["processes"].size() == 1);
+  CHECK(outer_json["processes"][0]["program"] == VDSOFORGE_TOOL);
+  REQUIRE(inner_json["processes"].size() == 1);
+  CHECK(inner_json["processes"][0]["image_base"].get<uint64_t>() == lines[0].ehdr());
+}
+
+// The `Seccomp:` line of /proc/PID/status of every program of a shell
+// pipeline run under `exec` with `gate`: 0 where no filter is installed.
+std::string seccomp_modes_under(const std::string& gate) {
+  const ToolResult r =
+      run_tool({"exec", "--exec-gate", gate, "--", "sh", "-c",
+                "grep '^Seccomp:' /proc/self/status; grep '^Seccomp:' /proc/$$/status"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+
+TEST_CASE("the fanotify gate leaves no filter in the program; the seccomp gate puts one in each") {
+  require_fanotify_gate();
+  CHECK(seccomp_modes_under("fanotify") == "Seccomp:\t0\nSeccomp:\t0\n");
+  CHECK(seccomp_modes_under("seccomp") == "Seccomp:\t2\nSeccomp:\t2\n");  // 2: filter mode
+}
+
+TEST_CASE("the fanotify gate: scripts, their interpreters and failed execs") {
+  require_fanotify_gate();
+  TempDir dir;
+  const auto report = dir.path("report.json");
+  // A script the kernel runs through its #! line: three files opened for
+  // execution in one execve (the script, /bin/sh, the ELF interpreter).
+  const auto script = dir.path("script");
+  write_executable(script, std::string("#!/bin/sh\nexec ") + VDSOFORGE_VDSO_PROBE + "\n");
+  // No #! and no ELF header: execve opens it, then fails (ENOEXEC), and the
+  // shell runs it itself.
+  const auto plain = dir.path("plain");
+  write_executable(plain, "echo plain-$((6*7))\n");
+  const ToolResult r = run_tool({"exec", "--report", report.string(), "--", "sh", "-c",
+                                 plain.string() + "; " + script.string()});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("plain-42\n") != std::string::npos);
+  const auto lines = probe_lines(r.out);
+  REQUIRE(lines.size() == 1);
+  check_forged(lines[0]);
+  const nlohmann::json json = read_report(report);
+  CHECK(json["exec_gate"]["used"] == "fanotify");
+  CHECK(json["exec_gate"]["unwatched_mounts"].empty());
+  CHECK(json["notes"].empty());
+}
+
+TEST_CASE("the fanotify gate marks a mount made under exec before anything runs from it") {
+  require_fanotify_gate();
+  TempDir dir;
+  const auto report = dir.path("report.json");
+  const auto mount_point = dir.path("mnt");
+  std::filesystem::create_directory(mount_point);
+  const std::string m = mount_point.string();
+  // The mount is the program's own (its namespace is a copy of exec's).
+  const std::string script = "mount -t tmpfs vdsoforge-test " + m + " && cp " +
+                             VDSOFORGE_VDSO_PROBE + " " + m + "/probe && " + m +
+                             "/probe; status=$?; umount " + m + "; exit $status";
+  const ToolResult r = run_tool({"exec", "--report", report.string(), "--", "sh", "-c", script});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto lines = probe_lines(r.out);
+  REQUIRE(lines.size() == 1);
+  check_forged(lines[0]);
+  const nlohmann::json json = read_report(report);
+  bool probe_seen = false;
+  for (const auto& process : json["processes"])
+    if (process["program"] == m + "/probe") {
+      probe_seen = true;
+      CHECK(process["image_base"].get<uint64_t>() == lines[0].ehdr());
+    }
+  CHECK(probe_seen);
+}
+
+TEST_CASE("without CAP_SYS_ADMIN exec falls back to the seccomp gate and says why in the report") {
+  require_fanotify_gate();  // root, so that dropping the capability is what changes
+  TempDir dir;
+  const auto report = dir.path("report.json");
+  const ToolResult r = test_support::run_program(
+      {"setpriv", "--inh-caps=-sys_admin", "--bounding-set=-sys_admin", VDSOFORGE_TOOL, "exec",
+       "--report", report.string(), "--", VDSOFORGE_VDSO_PROBE});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto lines = probe_lines(r.out);
+  REQUIRE(lines.size() == 1);
+  check_forged(lines[0]);
+  const nlohmann::json json = read_report(report);
+  CHECK(json["exec_gate"]["used"] == "seccomp");
+  CHECK(json["exec_gate"]["seccomp_because"].get<std::string>().find(
+            "fanotify_init: Operation not permitted") != std::string::npos);
+  // Asked for by name, the gate is refused instead.
+  const ToolResult named = test_support::run_program(
+      {"setpriv", "--inh-caps=-sys_admin", "--bounding-set=-sys_admin", VDSOFORGE_TOOL, "exec",
+       "--exec-gate", "fanotify", "--", VDSOFORGE_VDSO_PROBE});
+  CHECK(named.exit_code == 2);
+  CHECK(named.err.find("the fanotify gate is not available here (fanotify_init: Operation not "
+                       "permitted)") != std::string::npos);
+  CHECK(named.out.empty());
+}
+
+TEST_CASE("the fanotify gate, asked for by name, refuses counting and --deterministic") {
+  for (const char* option : {"--count-syscalls", "--deterministic=7"}) {
+    const ToolResult r =
+        run_tool({"exec", "--exec-gate", "fanotify", option, "--", VDSOFORGE_VDSO_PROBE});
+    INFO(option << ": " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("the fanotify gate sees only execs") != std::string::npos);
+    CHECK(r.out.empty());
+  }
+  CHECK(run_tool({"exec", "--exec-gate", "inotify", "--", "true"}).exit_code == 2);
 }
 
 // A copy of the probe owned by `owner` with `mode` (setuid 04755, setgid

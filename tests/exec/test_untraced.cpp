@@ -153,9 +153,16 @@ void suspend_and_resume(Terminal& terminal, const std::string& command) {
   terminal.type("exit\n");
 }
 
+// Each case runs behind both of exec's gates: the fanotify gate (the
+// default here, as root) and the seccomp filter (the default without
+// CAP_SYS_ADMIN).
+std::string each_gate() { return GENERATE(as<std::string>{}, "fanotify", "seccomp"); }
+
 }  // namespace
 
 TEST_CASE("kill -STOP stops the program (state T) until kill -CONT") {
+  const std::string gate = each_gate();
+  INFO("--exec-gate " << gate);
   int out[2];
   REQUIRE(pipe(out) == 0);
   const pid_t exec = fork();
@@ -164,8 +171,8 @@ TEST_CASE("kill -STOP stops the program (state T) until kill -CONT") {
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);
-    execl(VDSOFORGE_TOOL, VDSOFORGE_TOOL, "exec", "--", "sh", "-c", "echo $$; exec sleep 3",
-          nullptr);
+    execl(VDSOFORGE_TOOL, VDSOFORGE_TOOL, "exec", "--exec-gate", gate.c_str(), "--", "sh", "-c",
+          "echo $$; exec sleep 3", nullptr);
     _exit(99);
   }
   close(out[1]);
@@ -195,22 +202,30 @@ TEST_CASE("kill -STOP stops the program (state T) until kill -CONT") {
 }
 
 TEST_CASE("Ctrl-Z and fg work in an interactive shell run under exec (pseudo-terminal)") {
-  Terminal terminal({VDSOFORGE_TOOL, "exec", "-q", "--", "bash", "--norc", "--noprofile", "-i"});
+  const std::string gate = each_gate();
+  INFO("--exec-gate " << gate);
+  Terminal terminal({VDSOFORGE_TOOL, "exec", "--exec-gate", gate, "-q", "--", "bash", "--norc",
+                     "--noprofile", "-i"});
   REQUIRE(terminal.started());
   suspend_and_resume(terminal, "sleep 30");
   CHECK(terminal.wait_exit() == 0);
 }
 
 TEST_CASE("Ctrl-Z and fg work on exec run from an interactive shell (pseudo-terminal)") {
+  const std::string gate = each_gate();
+  INFO("--exec-gate " << gate);
   Terminal terminal({"bash", "--norc", "--noprofile", "-i"});
   REQUIRE(terminal.started());
-  suspend_and_resume(terminal, std::string(VDSOFORGE_TOOL) + " exec -q -- sleep 30");
+  suspend_and_resume(terminal,
+                     std::string(VDSOFORGE_TOOL) + " exec --exec-gate " + gate + " -q -- sleep 30");
   CHECK(terminal.wait_exit() == 0);
 }
 
 TEST_CASE("the kernel's vdso_test_getrandom passes 2/2 on the image, PTRACE_TRACEME included") {
   REQUIRE(std::filesystem::exists(VDSOFORGE_KERNEL_SELFTEST));
-  const ToolResult r = run_tool({"exec", "--", VDSOFORGE_KERNEL_SELFTEST});
+  const std::string gate = each_gate();
+  INFO("--exec-gate " << gate);
+  const ToolResult r = run_tool({"exec", "--exec-gate", gate, "--", VDSOFORGE_KERNEL_SELFTEST});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("ok 1 getrandom: PASS") != std::string::npos);
@@ -218,24 +233,27 @@ TEST_CASE("the kernel's vdso_test_getrandom passes 2/2 on the image, PTRACE_TRAC
   CHECK(r.out.find("pass:2 fail:0") != std::string::npos);
   // It really ran on the image: with is_ready = 0 the image must fall back
   // to the system call, which its traced child reports as a failure.
-  const ToolResult not_ready = run_tool({"exec", "--not-ready", "--", VDSOFORGE_KERNEL_SELFTEST});
+  const ToolResult not_ready =
+      run_tool({"exec", "--exec-gate", gate, "--not-ready", "--", VDSOFORGE_KERNEL_SELFTEST});
   CHECK(not_ready.exit_code != 0);
   CHECK(not_ready.out.find("passed buffer to syscall getrandom unexpectedly") != std::string::npos);
-  exec_test::summary(
-      "kernel vdso_test_getrandom under exec: 2/2 (--not-ready: its traced test fails, as it "
-      "must)");
+  exec_test::summary("kernel vdso_test_getrandom under exec --exec-gate " + gate +
+                     ": 2/2 (--not-ready: its traced test fails, as it must)");
 }
 
 TEST_CASE("strace inside exec works, and a consumer it starts runs on the kernel's vDSO, said once",
           "[consumers]") {
   const auto consumers = exec_test::require_consumers();
+  const std::string gate = each_gate();
+  INFO("--exec-gate " << gate);
   TempDir dir;
   const auto trace = dir.path("strace.txt");
   const auto report = dir.path("report.json");
   exec_test::Probe probe =
       exec_test::glibc_probe(consumers, {1, 100, 1, 0, ""}, dir.path("samples.bin"));
-  std::vector<std::string> args = {"exec", "--report", report.string(),   "--", "strace",
-                                   "-f",   "-e",       "trace=getrandom", "-o", trace.string()};
+  std::vector<std::string> args = {"exec", "--exec-gate", gate, "--report", report.string(),
+                                   "--",   "strace",      "-f", "-e",       "trace=getrandom",
+                                   "-o",   trace.string()};
   args.insert(args.end(), probe.command.begin(), probe.command.end());
   const ToolResult r = run_tool(args);
   INFO(r.err);
@@ -252,6 +270,8 @@ TEST_CASE("strace attaching to a consumer under exec sees its getrandom traffic 
   // --not-ready: the image sends every call to the system call, so strace
   // sees one getrandom per call only if the consumer runs on the image.
   const auto consumers = exec_test::require_consumers();
+  const std::string gate = each_gate();
+  INFO("--exec-gate " << gate);
   TempDir dir;
   const auto trace = dir.path("strace.txt");
   exec_test::Probe probe =
@@ -260,7 +280,8 @@ TEST_CASE("strace attaching to a consumer under exec sees its getrandom traffic 
   for (const std::string& word : probe.command) command += "'" + word + "' ";
   const std::string script = command + "& p=$!; sleep 1; strace -p $p -e trace=getrandom -o " +
                              trace.string() + " & wait $p; wait";
-  const ToolResult r = run_tool({"exec", "--not-ready", "--", "sh", "-c", script});
+  const ToolResult r =
+      run_tool({"exec", "--exec-gate", gate, "--not-ready", "--", "sh", "-c", script});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   std::ifstream in(trace);
@@ -268,6 +289,6 @@ TEST_CASE("strace attaching to a consumer under exec sees its getrandom traffic 
   for (std::string line; std::getline(in, line);) calls += line.starts_with("getrandom(");
   // The second step's 200 calls come after strace attached.
   CHECK(calls >= 200);
-  exec_test::summary("strace -p on glibc 2.41 under exec --not-ready: " + std::to_string(calls) +
-                     " getrandom system calls seen");
+  exec_test::summary("strace -p on glibc 2.41 under exec --exec-gate " + gate +
+                     " --not-ready: " + std::to_string(calls) + " getrandom system calls seen");
 }

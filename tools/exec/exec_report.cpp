@@ -38,11 +38,10 @@ bool write_report(const std::string& path, const ReportContext& context, const T
                       {"rng_data_offset", context.rng_data_offset},
                       {"rng_data_below_image", context.data_area_size - context.rng_data_offset},
                       {"text_size", context.text_size}};
-  report["options"] = {{"count_syscalls", context.count_getrandom},
-                       {"not_ready", context.not_ready},
-                       {"hide_kernel_vdso", context.hide_kernel_vdso},
-                       {"kernel_data", context.kernel_data},
-                       {"refuse_privileged", context.refuse_privileged}};
+  report["options"] = {
+      {"count_syscalls", context.count_getrandom},      {"not_ready", context.not_ready},
+      {"hide_kernel_vdso", context.hide_kernel_vdso},   {"kernel_data", context.kernel_data},
+      {"refuse_privileged", context.refuse_privileged}, {"exec_gate", context.exec_gate}};
   nlohmann::json outcome = {{"end", end_name(result.end)}, {"exit_status", result.exit_status()}};
   if (result.end == TraceEnd::exited) outcome["exit_code"] = result.status;
   if (result.end == TraceEnd::killed) outcome["signal"] = result.status;
@@ -72,6 +71,11 @@ bool write_report(const std::string& path, const ReportContext& context, const T
     processes.push_back(entry);
   }
   report["notes"] = result.notes;
+  // The gate the run used, why `auto` fell back to the filter, and (the
+  // fanotify gate) mounts whose execs it could not see.
+  report["exec_gate"] = {{"used", result.gate.empty() ? nullptr : nlohmann::json(result.gate)},
+                         {"seccomp_because", result.gate_because},
+                         {"unwatched_mounts", result.unwatched_mounts}};
   report["processes_seen"] = result.processes.size();
   report["processes"] = processes;
   if (context.count_getrandom) {

@@ -20,6 +20,7 @@ struct ReportContext {
   bool hide_kernel_vdso = false;
   bool kernel_data = false;  // --kernel-data: the kernel's own data pages
   bool refuse_privileged = false;
+  std::string exec_gate = "auto";  // --exec-gate as given
   uint64_t reseeds_forced = 0;
   uint64_t final_generation = 0;
   // Injected faults (--scenario, ctl): the report's "faults" section.

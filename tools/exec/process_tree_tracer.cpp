@@ -26,6 +26,7 @@
 
 #include "deterministic_replay.h"
 #include "exec_filter.h"
+#include "fanotify_exec_gate.h"
 #include "privileged_program.h"
 #include "process_tree.h"
 #include "program_check.h"
@@ -212,6 +213,23 @@ class Supervisor {
       if (const std::string how = privilege_of_file(program); !how.empty())
         return refuse(program + " is privileged (" + how + ") and --refuse-privileged was given");
 
+    const bool needs_filter =
+        config_.count_getrandom || config_.count_time || config_.deterministic;
+    if (config_.gate == ExecGate::fanotify && needs_filter)
+      return refuse(
+          "the fanotify gate sees only execs: counting system calls and --deterministic need "
+          "the seccomp gate");
+    if (config_.gate != ExecGate::seccomp && !needs_filter) {
+      std::string why_not;
+      gate_ = FanotifyExecGate::create(why_not);
+      if (!gate_ && config_.gate == ExecGate::fanotify)
+        return refuse("the fanotify gate is not available here (" + why_not + ")");
+      if (!gate_) result_.gate_because = why_not;
+    } else if (needs_filter) {
+      result_.gate_because = "system calls are counted or answered";
+    }
+    result_.gate = gate_ ? "fanotify" : "seccomp";
+
     // Orphans of the tree come back here, so the loop can wait for all of
     // them and the tree's lineage stays visible through PPid.
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -222,9 +240,14 @@ class Supervisor {
     SignalHandling signals(wake[1]);
 
     const ExecFilter filter(config_.count_getrandom || config_.deterministic, config_.count_time);
+    SpawnRequest request{config_.argv, gate_ ? nullptr : &filter, {}};
+    if (gate_)
+      request.mark_mounts = [this](pid_t child, std::string& why) {
+        return gate_->watch(child, why);
+      };
     Spawned spawned;
     std::string error;
-    if (!spawn_supervised({config_.argv, &filter}, spawned, error)) {
+    if (!spawn_supervised(request, spawned, error)) {
       close(wake[0]);
       close(wake[1]);
       return fail(error);
@@ -235,6 +258,7 @@ class Supervisor {
     forward_to.store(main_);
     send_pending_signals(main_);
     add_process(main_, 0);
+    if (gate_) note_unwatched_mounts();
     loop();
     if (listener_ >= 0) close(listener_);
     if (report_fd_ >= 0) close(report_fd_);
@@ -242,6 +266,8 @@ class Supervisor {
     close(wake[1]);
     result_.processes.clear();
     for (pid_t p : order_) result_.processes.push_back(processes_[p]);
+    if (gate_) result_.unwatched_mounts = gate_->unmarked();
+    gate_.reset();  // any exec open still waiting is allowed
     return result_;
   }
 
@@ -293,18 +319,29 @@ class Supervisor {
         return;
       }
       if (no_children_) return;
-      pollfd fds[2] = {{wake_read_, POLLIN, 0}, {listener_, POLLIN, 0}};
-      const nfds_t count = listener_ >= 0 ? 2 : 1;
-      if (poll(fds, count, -1) < 0) {
-        if (errno == EINTR) continue;
-        fail_and_stop(std::string("poll: ") + std::strerror(errno));
+      if (!held_opens_.empty()) {
+        // Exec opens that came while another exec was being finished.
+        std::vector<ExecOpen> held;
+        held.swap(held_opens_);
+        for (ExecOpen& open : held) on_exec_open(open);
         continue;
       }
-      if (fds[0].revents) {
-        char drain[64];
-        while (read(wake_read_, drain, sizeof drain) > 0) {
+      if (gate_) {
+        pollfd fds[3] = {{wake_read_, POLLIN, 0},
+                         {gate_->event_fd(), POLLIN, 0},
+                         {gate_->mount_table_fd(), POLLPRI, 0}};
+        if (!wait_for(fds, 3)) continue;
+        if (fds[2].revents & (POLLPRI | POLLERR)) {
+          gate_->mark_new_mounts();
+          note_unwatched_mounts();
         }
+        if (fds[1].revents & POLLIN)
+          for (ExecOpen& open : gate_->take_events()) on_exec_open(open);
+        continue;
       }
+      pollfd fds[2] = {{wake_read_, POLLIN, 0}, {listener_, POLLIN, 0}};
+      const nfds_t count = listener_ >= 0 ? 2 : 1;
+      if (!wait_for(fds, count)) continue;
       if (count == 2 && (fds[1].revents & POLLIN)) {
         handle_notification();
       } else if (count == 2 && fds[1].revents) {
@@ -313,6 +350,44 @@ class Supervisor {
         listener_ = -1;
       }
     }
+  }
+
+  // Polls `fds`, whose first is the wake pipe (drained here); false if the
+  // poll was interrupted or failed (then the loop stops).
+  bool wait_for(pollfd* fds, nfds_t count) {
+    if (poll(fds, count, -1) < 0) {
+      if (errno != EINTR) fail_and_stop(std::string("poll: ") + std::strerror(errno));
+      return false;
+    }
+    if (fds[0].revents) {
+      char drain[64];
+      while (read(wake_read_, drain, sizeof drain) > 0) {
+      }
+    }
+    return true;
+  }
+
+  // The fanotify gate: a file opened for execution.  The program itself
+  // (the first open of an execve) decides; the opens the same call makes
+  // afterwards (a script's interpreter, the ELF interpreter) come while
+  // finish_exec() holds it and are let through there.
+  void on_exec_open(ExecOpen& open) {
+    const std::string file = "/proc/self/fd/" + std::to_string(open.file_fd);
+    char target[4096] = {};
+    const ssize_t n = readlink(file.c_str(), target, sizeof target - 1);
+    ExecCall call;
+    call.open = open;
+    open.file_fd = -1;  // the call owns it now
+    on_execve(call, open.tid, file, n > 0 ? std::string(target, static_cast<size_t>(n)) : "");
+  }
+
+  void note_unwatched_mounts() {
+    const std::vector<std::string>& unmarked = gate_->unmarked();
+    if (unmarked.empty()) return;
+    note(
+        "programs exec'd from a mount the fanotify gate cannot watch run on the kernel's vDSO "
+        "(first: " +
+        unmarked.front() + "; --exec-gate seccomp sees every exec)");
   }
 
   // Collects ended children (and results stashed while an exec was being
@@ -368,6 +443,20 @@ class Supervisor {
     }
   }
 
+  // An execve waiting at one of the gates.
+  struct ExecCall {
+    uint64_t seccomp_id = 0;
+    ExecOpen open;  // the fanotify gate's event (file_fd >= 0)
+  };
+
+  // Lets the call go on: the kernel runs it as if no gate had asked.
+  void answer(ExecCall& call) {
+    if (call.open.file_fd >= 0)
+      gate_->allow(call.open);
+    else
+      answer(call.seccomp_id);
+  }
+
   // Lets the call go on: the kernel runs it as if no filter had asked.
   bool answer(uint64_t id) {
     seccomp_notif_resp* response = buffers_.response();
@@ -401,7 +490,15 @@ class Supervisor {
     const bool at = x86_64 ? (nr == SYS_execveat || nr == (545 | kX32Bit)) : nr == 358;
     uint64_t args[6];
     std::copy(std::begin(request->data.args), std::end(request->data.args), args);
-    on_execve(request->id, tid, at, args);
+    const std::string target = exec_target_path(tid, at, args);
+    std::string program;
+    if (char* resolved = target.empty() ? nullptr : realpath(target.c_str(), nullptr)) {
+      program = resolved;
+      free(resolved);
+    }
+    ExecCall call;
+    call.seccomp_id = request->id;
+    on_execve(call, tid, target, program);
   }
 
   // A clock read the image did not serve: counted, then run by the kernel.
@@ -451,17 +548,18 @@ class Supervisor {
         program + ", " + why + "; --refuse-privileged refuses them instead)");
   }
 
-  void on_execve(uint64_t id, pid_t tid, bool at, const uint64_t args[6]) {
+  // `target`: a path this process can open the file by; `program`: its
+  // name as the program sees it ("" if unknown).
+  void on_execve(ExecCall& call, pid_t tid, const std::string& target, const std::string& program) {
     ProcessRecord& record = process_of_thread(tid);
     const pid_t group = record.pid;
     if (exempt_by_lineage(group)) {
       if (record.kernel_vdso_because.empty())
         record.kernel_vdso_because = "started by a privileged program";
       exempt_.insert(group);
-      answer(id);
+      answer(call);
       return;
     }
-    const std::string target = exec_target_path(tid, at, args);
     if (const std::string how = target.empty() ? "" : privilege_of_file(target); !how.empty()) {
       if (config_.refuse_privileged) {
         // Unanswered: the caller waits until kill_tree() ends it.
@@ -472,31 +570,26 @@ class Supervisor {
         stopping_ = true;
         return;
       }
-      char* resolved = realpath(target.c_str(), nullptr);
-      record.program = resolved ? resolved : target;
-      free(resolved);
+      record.program = program.empty() ? target : program;
       exempt(record, "privileged: " + how, record.program);
-      answer(id);
+      answer(call);
       return;
     }
     // What it is about to run, as far as this loop will know (it does not
     // see the outcome of a call it lets through without attaching).
-    if (char* resolved = target.empty() ? nullptr : realpath(target.c_str(), nullptr)) {
-      record.program = resolved;
-      free(resolved);
-    }
+    if (!program.empty()) record.program = program;
     if (const pid_t tracer = tracer_of(tid); tracer != 0) {
-      hands_off(record, tracer, id);
+      hands_off(record, tracer, call);
       return;
     }
     if (const int error = seize(tid); error != 0) {
       if (const pid_t tracer = tracer_of(tid); tracer != 0) {
-        hands_off(record, tracer, id);  // a tracer came first
+        hands_off(record, tracer, call);  // a tracer came first
       } else if (is_dying(tid)) {
         // Killed while it waited (a fatal signal, the forwarded SIGTERM
         // among them, ends an untraced caller even then): it never runs
         // the call, whatever the answer.
-        answer(id);
+        answer(call);
       } else {
         // Alive, untraced, and still not ours to trace (a security module,
         // ptrace_scope): letting it go on would run the program on the
@@ -507,7 +600,7 @@ class Supervisor {
       }
       return;
     }
-    answer(id);
+    answer(call);
     // If the call fails, the trap this asks for comes when it returns to user
     // space.  If it succeeds, the exec event comes first (and, as every
     // ptrace stop does, clears the pending trap).
@@ -529,7 +622,7 @@ class Supervisor {
     return error;
   }
 
-  void hands_off(ProcessRecord& record, pid_t tracer, uint64_t id) {
+  void hands_off(ProcessRecord& record, pid_t tracer, ExecCall& call) {
     const std::string by =
         tracer > 0 ? "process " + std::to_string(tracer) + " (" + command_of(tracer) + ")"
                    : "another process";
@@ -541,7 +634,36 @@ class Supervisor {
         "process has one tracer; first: process " +
         std::to_string(record.pid) + ", traced by " + by +
         "); a tracer that attaches after the exec sees the image");
-    answer(id);
+    answer(call);
+  }
+
+  // The next wait result of any child.  With the fanotify gate the call
+  // held now may open more files for execution (its interpreters) and
+  // waits for their answers before it can stop: they are let through here,
+  // and other execs' opens are held for the loop.
+  pid_t wait_during_exec(pid_t tid, int& status) {
+    if (!gate_) return waitpid(-1, &status, __WALL);
+    for (;;) {
+      const pid_t waited = waitpid(-1, &status, __WALL | WNOHANG);
+      if (waited != 0) return waited;
+      // SIGCHLD writes to the wake pipe, so a stop after the waitpid above
+      // still ends this poll.
+      pollfd fds[2] = {{wake_read_, POLLIN, 0}, {gate_->event_fd(), POLLIN, 0}};
+      if (poll(fds, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        return -1;  // the caller reports poll's errno
+      }
+      char drain[64];
+      while (fds[0].revents && read(wake_read_, drain, sizeof drain) > 0) {
+      }
+      if (!(fds[1].revents & POLLIN)) continue;
+      for (ExecOpen& open : gate_->take_events()) {
+        if (open.tid == tid)
+          gate_->allow(open);
+        else
+          held_opens_.push_back(open);
+      }
+    }
   }
 
   void finish_exec(pid_t tid, pid_t group) {
@@ -550,10 +672,10 @@ class Supervisor {
     std::vector<int> deferred;
     for (;;) {
       int status = 0;
-      const pid_t waited = waitpid(-1, &status, __WALL);
+      const pid_t waited = wait_during_exec(tid, status);
       if (waited < 0) {
         if (errno == EINTR) continue;
-        fail_and_stop(std::string("waitpid: ") + std::strerror(errno));
+        fail_and_stop(std::string("waiting for the exec: ") + std::strerror(errno));
         return;
       }
       if ((waited != tid && waited != group) || !WIFSTOPPED(status)) {
@@ -681,6 +803,8 @@ class Supervisor {
   }
 
   const TraceConfig& config_;
+  std::unique_ptr<FanotifyExecGate> gate_;  // null: the seccomp gate
+  std::vector<ExecOpen> held_opens_;        // fanotify events met while finishing an exec
   NotificationBuffers buffers_;
   TraceResult result_;
   pid_t main_ = 0;

@@ -2,14 +2,17 @@
 // starts, giving each program any of them execs the forged vDSO before its
 // first instruction, and otherwise leaving them alone.
 //
-// Every process carries the exec filter (exec_filter.h): its execve calls
-// (and, for --count-syscalls, its getrandom and time system calls) wait for this loop's
-// answer.  For an execve the loop attaches to the calling thread
-// (PTRACE_SEIZE), lets the call go on, installs the image at the first stop
-// after it (the PTRACE_INTERRUPT trap, before the new program's first
-// instruction) and detaches.  Between execve calls nothing is traced: the
-// program may trace its children, be traced, stop and continue as it would
-// without exec.
+// Every execve of the tree waits for this loop's answer at one of two
+// gates: fanotify permission events on the mounts of the tree's own mount
+// namespace (fanotify_exec_gate.h; no cost per system call, needs
+// CAP_SYS_ADMIN), or the exec filter every process carries
+// (exec_filter.h; it also serves --count-syscalls and --deterministic,
+// which must see getrandom and time system calls).  For an execve the loop
+// attaches to the calling thread (PTRACE_SEIZE), lets the call go on,
+// installs the image at the first stop after it (the PTRACE_INTERRUPT trap,
+// before the new program's first instruction) and detaches.  Between execve
+// calls nothing is traced: the program may trace its children, be traced,
+// stop and continue as it would without exec.
 #pragma once
 
 #include <sys/types.h>
@@ -28,8 +31,15 @@ class DeterministicReplay;
 
 namespace vdsoforge::exec {
 
+enum class ExecGate {
+  automatic,  // fanotify when allowed and no system call needs the filter
+  fanotify,
+  seccomp,
+};
+
 struct TraceConfig {
   std::vector<std::string> argv;
+  ExecGate gate = ExecGate::automatic;
   ForgedVdso vdso;
   bool count_getrandom = false;    // user notification on getrandom(2)
   bool count_time = false;         // ... and on the time system calls (time_syscalls.h)
@@ -81,6 +91,9 @@ struct TraceResult {
   // Things the user should know that did not stop the program, each said
   // once (for example that /proc/PID/auxv could not be updated).
   std::vector<std::string> notes;
+  std::string gate;                           // "fanotify" or "seccomp"; empty if none was set up
+  std::string gate_because;                   // why `automatic` chose the seccomp gate
+  std::vector<std::string> unwatched_mounts;  // fanotify: mounts that could not be marked
 
   // What `vdsoforge exec` returns, as a shell would: the exit code, 128+N
   // for signal N, 127/126 when the program could not be started, 2 for

@@ -1,7 +1,10 @@
 #include "supervised_spawn.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,7 +14,7 @@ namespace vdsoforge::exec {
 
 namespace {
 
-enum Stage : int { kFilter = 1, kHandOver = 2, kExec = 3 };
+enum Stage : int { kFilter = 1, kHandOver = 2, kExec = 3, kMountNamespace = 4 };
 
 struct ChildReport {
   int stage;
@@ -89,11 +92,23 @@ bool spawn_supervised(const SpawnRequest& request, Spawned& spawned, std::string
   if (pid == 0) {
     close(report[0]);
     close(channel[0]);
-    const int listener = request.filter->install();
-    if (listener < 0) child_fail(report[1], kFilter, -listener, 2);
-    // The program must not inherit the listener: it would answer itself.
-    if (!send_fd(channel[1], listener)) child_fail(report[1], kHandOver, errno, 2);
-    close(listener);
+    if (request.filter) {
+      const int listener = request.filter->install();
+      if (listener < 0) child_fail(report[1], kFilter, -listener, 2);
+      // The program must not inherit the listener: it would answer itself.
+      if (!send_fd(channel[1], listener)) child_fail(report[1], kHandOver, errno, 2);
+      close(listener);
+    } else {
+      // The propagation of each mount stays as it was: what the program
+      // mounts is seen outside as it would be without exec, and the other
+      // way round.
+      if (unshare(CLONE_NEWNS) != 0) child_fail(report[1], kMountNamespace, errno, 2);
+      char byte = 0;
+      if (write(channel[1], &byte, 1) != 1) child_fail(report[1], kHandOver, errno, 2);
+      // Go on once the mounts are marked; end (with nothing to say) if the
+      // parent gave up.
+      if (read(channel[1], &byte, 1) != 1) _exit(2);
+    }
     close(channel[1]);
     execvp(argv[0], argv.data());
     const int e = errno;
@@ -103,7 +118,31 @@ bool spawn_supervised(const SpawnRequest& request, Spawned& spawned, std::string
   close(channel[1]);
   spawned.pid = pid;
   spawned.report_fd = report[0];
-  spawned.listener = receive_fd(channel[0]);
+  if (request.filter) {
+    spawned.listener = receive_fd(channel[0]);
+  } else {
+    char byte = 0;
+    ssize_t n;
+    do n = read(channel[0], &byte, 1);
+    while (n < 0 && errno == EINTR);
+    // n != 1: the child failed before its namespace was ready and has said
+    // why through the report pipe.
+    if (n == 1 && !request.mark_mounts(pid, error)) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, __WALL);
+      close(channel[0]);
+      close(report[0]);
+      return false;
+    }
+    if (n == 1 && write(channel[0], &byte, 1) != 1) {
+      error = std::string("starting the program: ") + std::strerror(errno);
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, __WALL);
+      close(channel[0]);
+      close(report[0]);
+      return false;
+    }
+  }
   close(channel[0]);
   return true;
 }
@@ -125,6 +164,11 @@ SpawnFailure spawn_failure(int report_fd, const std::string& program) {
               "refused: this kernel does not accept the seccomp user-notification filter exec "
               "needs (" +
                   reason + ")"};
+    case kMountNamespace:
+      return {2,
+              "refused: the program could not be given a mount namespace of its own for the "
+              "fanotify gate (unshare: " +
+                  reason + "); --exec-gate seccomp needs none"};
     case kHandOver:
       return {2,
               "the program's process could not hand over its filter descriptor (" + reason + ")"};

@@ -1,10 +1,14 @@
-// Starting the program under the exec filter: fork, install the filter in
-// the child, hand its listener descriptor to this process, execvp.  The
-// child's execve then waits for this process's answer like every later one.
+// Starting the program under one of exec's two gates.  The seccomp gate:
+// fork, install the filter in the child, hand its listener descriptor to
+// this process, execvp; the child's execve then waits for this process's
+// answer like every later one.  The fanotify gate: fork, the child takes a
+// mount namespace of its own and waits while this process marks its mounts
+// (fanotify_exec_gate.h), then execvp.
 #pragma once
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,8 +17,12 @@
 namespace vdsoforge::exec {
 
 struct SpawnRequest {
-  std::vector<std::string> argv;  // argv[0] is looked up in PATH as execvp does
-  const ExecFilter* filter = nullptr;
+  std::vector<std::string> argv;       // argv[0] is looked up in PATH as execvp does
+  const ExecFilter* filter = nullptr;  // the seccomp gate, or
+  // the fanotify gate: called in this process once the child has its own
+  // mount namespace and before it execs; false (with the error set) ends
+  // the child and the spawn.
+  std::function<bool(pid_t child, std::string& error)> mark_mounts;
 };
 
 struct Spawned {
@@ -25,7 +33,7 @@ struct Spawned {
 
 // Why the child never reached its program; read after it exited.
 struct SpawnFailure {
-  int exit_status = 0;  // 127 (not found), 126 (not executable) or 2 (filter refused)
+  int exit_status = 0;  // 127 (not found), 126 (not executable) or 2 (gate refused)
   std::string message;
 };
 
