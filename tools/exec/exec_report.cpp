@@ -73,9 +73,13 @@ bool write_report(const std::string& path, const ReportContext& context, const T
   report["notes"] = result.notes;
   // The gate the run used, why `auto` fell back to the filter, and (the
   // fanotify gate) mounts whose execs it could not see.
-  report["exec_gate"] = {{"used", result.gate.empty() ? nullptr : nlohmann::json(result.gate)},
-                         {"seccomp_because", result.gate_because},
-                         {"unwatched_mounts", result.unwatched_mounts}};
+  report["exec_gate"] = {
+      {"used", result.gate.empty() ? nullptr : nlohmann::json(result.gate)},
+      {"seccomp_because", result.gate_because},
+      {"unwatched_mounts", result.unwatched_mounts},
+      {"witnessed", result.gate == "fanotify" && result.unwitnessed_because.empty()},
+      {"unwitnessed_because", result.unwitnessed_because},
+      {"unseen_execs", result.unseen_execs}};
   report["processes_seen"] = result.processes.size();
   report["processes"] = processes;
   if (context.count_getrandom) {

@@ -136,7 +136,8 @@ size_t FanotifyExecGate::mark_new_mounts() {
     how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     const std::string relative = mount.mount_point == "/" ? "." : mount.mount_point.substr(1);
-    const int fd = static_cast<int>(syscall(SYS_openat2, root_, relative.c_str(), &how, sizeof how));
+    const int fd =
+        static_cast<int>(syscall(SYS_openat2, root_, relative.c_str(), &how, sizeof how));
     int failure = fd < 0 ? errno : 0;
     if (fd >= 0) {
       // fanotify_mark takes no O_PATH descriptor, but it takes the path

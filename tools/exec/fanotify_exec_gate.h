@@ -66,8 +66,8 @@ class FanotifyExecGate {
   FanotifyExecGate() = default;
 
   int group_ = -1;
-  int root_ = -1;         // O_PATH descriptor of the program's root directory
-  int mount_table_ = -1;  // /proc/PROCESS/mountinfo, held open
+  int root_ = -1;                   // O_PATH descriptor of the program's root directory
+  int mount_table_ = -1;            // /proc/PROCESS/mountinfo, held open
   std::set<unsigned long> marked_;  // mount ids
   std::vector<std::string> unmarked_;
 };

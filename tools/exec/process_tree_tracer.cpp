@@ -26,6 +26,7 @@
 
 #include "deterministic_replay.h"
 #include "exec_filter.h"
+#include "exec_witness.h"
 #include "fanotify_exec_gate.h"
 #include "privileged_program.h"
 #include "process_tree.h"
@@ -225,6 +226,7 @@ class Supervisor {
       if (!gate_ && config_.gate == ExecGate::fanotify)
         return refuse("the fanotify gate is not available here (" + why_not + ")");
       if (!gate_) result_.gate_because = why_not;
+      if (gate_) witness_ = ExecWitness::open(result_.unwitnessed_because);
     } else if (needs_filter) {
       result_.gate_because = "system calls are counted or answered";
     }
@@ -327,16 +329,18 @@ class Supervisor {
         continue;
       }
       if (gate_) {
-        pollfd fds[3] = {{wake_read_, POLLIN, 0},
+        pollfd fds[4] = {{wake_read_, POLLIN, 0},
                          {gate_->event_fd(), POLLIN, 0},
-                         {gate_->mount_table_fd(), POLLPRI, 0}};
-        if (!wait_for(fds, 3)) continue;
+                         {gate_->mount_table_fd(), POLLPRI, 0},
+                         {witness_ ? witness_->fd() : -1, POLLIN, 0}};
+        if (!wait_for(fds, 4)) continue;
         if (fds[2].revents & (POLLPRI | POLLERR)) {
           gate_->mark_new_mounts();
           note_unwatched_mounts();
         }
         if (fds[1].revents & POLLIN)
           for (ExecOpen& open : gate_->take_events()) on_exec_open(open);
+        if (fds[3].revents & POLLIN) check_witnessed_execs();
         continue;
       }
       pollfd fds[2] = {{wake_read_, POLLIN, 0}, {listener_, POLLIN, 0}};
@@ -379,6 +383,36 @@ class Supervisor {
     call.open = open;
     open.file_fd = -1;  // the call owns it now
     on_execve(call, open.tid, file, n > 0 ? std::string(target, static_cast<size_t>(n)) : "");
+  }
+
+  // Execs of the tree the kernel reports as done: each must have asked the
+  // gate first.  One that did not ran its program on the kernel's vDSO.
+  void check_witnessed_execs() {
+    bool lost = false;
+    for (pid_t group : witness_->take_execs(lost)) {
+      if (auto asked = gated_.find(group); asked != gated_.end() && asked->second > 0) {
+        --asked->second;
+        continue;
+      }
+      ProcessRecord& record = process_of_thread(group);
+      record.program = program_of(group);
+      ++record.execs;
+      record.image_base = 0;
+      record.proc_auxv.clear();
+      record.kernel_vdso_because =
+          "exec'd without asking the fanotify gate (the kernel's vDSO, or an inner exec's image)";
+      ++result_.unseen_execs;
+      note(
+          "a program exec'd where the fanotify gate cannot see it does not get the image: it "
+          "runs on the kernel's vDSO, or on the image of an exec it runs under (in a mount "
+          "namespace of its own, or from a mount not marked yet; first: " +
+          (record.program.empty() ? std::string("?") : record.program) + ", process " +
+          std::to_string(group) + "; --exec-gate seccomp sees every exec)");
+    }
+    if (lost)
+      note(
+          "the kernel dropped process events meant for exec (a full buffer): execs the fanotify "
+          "gate did not see may have gone unnoticed (--exec-gate seccomp sees every exec)");
   }
 
   void note_unwatched_mounts() {
@@ -553,6 +587,11 @@ class Supervisor {
   void on_execve(ExecCall& call, pid_t tid, const std::string& target, const std::string& program) {
     ProcessRecord& record = process_of_thread(tid);
     const pid_t group = record.pid;
+    // This exec asked: its witnessed end is no escape.  The witness may lag
+    // several execs behind, hence a count.  (A call this loop does not
+    // hold, privileged or traced elsewhere, also counts its interpreters'
+    // opens: at worst an escape after it goes unnoticed, never a false one.)
+    if (witness_) ++gated_[group];
     if (exempt_by_lineage(group)) {
       if (record.kernel_vdso_because.empty())
         record.kernel_vdso_because = "started by a privileged program";
@@ -710,7 +749,8 @@ class Supervisor {
       ptrace(execed ? PTRACE_SYSCALL : PTRACE_CONT, current, nullptr, nullptr);
     }
     if (execed) install(current, deferred);
-    if (stopping_) return;  // kill_tree() ends it
+    if (!execed && gated_[group] > 0) --gated_[group];  // the call failed: nothing to witness
+    if (stopping_) return;                              // kill_tree() ends it
     ptrace(PTRACE_DETACH, current, nullptr, nullptr);
     // The signals held back go to the same thread again, now untraced.  Not
     // through the detach's signal argument: the kernel delivers that only
@@ -804,6 +844,8 @@ class Supervisor {
 
   const TraceConfig& config_;
   std::unique_ptr<FanotifyExecGate> gate_;  // null: the seccomp gate
+  std::unique_ptr<ExecWitness> witness_;    // with the fanotify gate, if the kernel allows
+  std::map<pid_t, unsigned> gated_;         // execs that asked the gate, not witnessed yet
   std::vector<ExecOpen> held_opens_;        // fanotify events met while finishing an exec
   NotificationBuffers buffers_;
   TraceResult result_;

@@ -94,6 +94,10 @@ struct TraceResult {
   std::string gate;                           // "fanotify" or "seccomp"; empty if none was set up
   std::string gate_because;                   // why `automatic` chose the seccomp gate
   std::vector<std::string> unwatched_mounts;  // fanotify: mounts that could not be marked
+  // fanotify: why no exec witness (exec_witness.h) checks the gate, and
+  // how many execs of the tree it saw that never asked the gate.
+  std::string unwitnessed_because;
+  uint64_t unseen_execs = 0;
 
   // What `vdsoforge exec` returns, as a shell would: the exit code, 128+N
   // for signal N, 127/126 when the program could not be started, 2 for
