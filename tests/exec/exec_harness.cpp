@@ -1,5 +1,9 @@
 #include "exec_harness.h"
 
+#include <fcntl.h>
+#include <sys/fanotify.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -167,6 +171,22 @@ std::string output_problem(const std::vector<std::array<uint8_t, 16>>& samples) 
 void summary(const std::string& line) {
   std::printf("[exec] %s\n", line.c_str());
   std::fflush(stdout);
+}
+
+void require_fanotify_gate() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  bool admin = false;  // CAP_SYS_ADMIN: bit 21 of CapEff
+  while (std::getline(status, line))
+    if (line.starts_with("CapEff:")) admin = (std::stoull(line.substr(7), nullptr, 16) >> 21) & 1;
+  if (!admin) vdsoforge_skip("exec's fanotify gate needs CAP_SYS_ADMIN");
+  const int group = fanotify_init(FAN_CLASS_CONTENT, O_RDONLY);
+  if (group < 0) vdsoforge_skip("this kernel has no fanotify permission events");
+  close(group);
+}
+
+void require_gate(const std::string& gate) {
+  if (gate == "fanotify") require_fanotify_gate();
 }
 
 }  // namespace exec_test

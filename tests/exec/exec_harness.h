@@ -94,4 +94,12 @@ std::string output_problem(const std::vector<std::array<uint8_t, 16>>& samples);
 // Prints "[exec] <line>" for the CI summary.
 void summary(const std::string& line);
 
+// exec's fanotify gate needs CAP_SYS_ADMIN and a kernel with fanotify
+// permission events: SKIP (exit 77) naming what is missing.
+void require_fanotify_gate();
+
+// require_fanotify_gate() when `gate` is "fanotify"; for the cases run
+// behind each of exec's gates (--exec-gate).
+void require_gate(const std::string& gate);
+
 }  // namespace exec_test

@@ -23,7 +23,6 @@
 
 #include "exec_harness.h"
 #include "files.h"
-#include "skip.h"
 #include "tool_runner.h"
 #include "vdsoforge/hex.h"
 #include "vdsoforge/image_defaults.h"
@@ -70,20 +69,6 @@ bool have_cap_sys_resource() {
   while (std::getline(status, line))
     if (line.starts_with("CapEff:")) return (std::stoull(line.substr(7), nullptr, 16) >> 24) & 1;
   return false;
-}
-
-// The fanotify gate needs CAP_SYS_ADMIN (bit 21 of CapEff) and a kernel with
-// fanotify permission events; without them these cases cannot run.
-void require_fanotify_gate() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  bool admin = false;
-  while (std::getline(status, line))
-    if (line.starts_with("CapEff:")) admin = (std::stoull(line.substr(7), nullptr, 16) >> 21) & 1;
-  if (!admin) vdsoforge_skip("the fanotify gate needs CAP_SYS_ADMIN");
-  const int group = fanotify_init(FAN_CLASS_CONTENT, O_RDONLY);
-  if (group < 0) vdsoforge_skip("this kernel has no fanotify permission events");
-  close(group);
 }
 
 void write_executable(const std::filesystem::path& path, const std::string& text) {
@@ -396,7 +381,7 @@ TEST_CASE("exec under exec behind the seccomp gate: the inner one is refused, on
 }
 
 TEST_CASE("exec under exec behind the fanotify gate: the inner exec's image is the one used") {
-  require_fanotify_gate();
+  exec_test::require_fanotify_gate();
   TempDir dir;
   const auto outer = dir.path("outer.json"), inner = dir.path("inner.json");
   const ToolResult r = run_tool({"exec", "--report", outer.string(), "--", VDSOFORGE_TOOL, "exec",
@@ -428,7 +413,7 @@ TEST_CASE("exec under exec behind the fanotify gate: the inner exec's image is t
 }
 
 TEST_CASE("a program's own mount namespace hides its execs from the fanotify gate, not silently") {
-  require_fanotify_gate();
+  exec_test::require_fanotify_gate();
   TempDir dir;
   const auto report = dir.path("report.json");
   // unshare(1) makes the new namespace's mounts private copies: none is
@@ -476,13 +461,13 @@ std::string seccomp_modes_under(const std::string& gate) {
 }
 
 TEST_CASE("the fanotify gate leaves no filter in the program; the seccomp gate puts one in each") {
-  require_fanotify_gate();
+  exec_test::require_fanotify_gate();
   CHECK(seccomp_modes_under("fanotify") == "Seccomp:\t0\nSeccomp:\t0\n");
   CHECK(seccomp_modes_under("seccomp") == "Seccomp:\t2\nSeccomp:\t2\n");  // 2: filter mode
 }
 
 TEST_CASE("the fanotify gate: scripts, their interpreters and failed execs") {
-  require_fanotify_gate();
+  exec_test::require_fanotify_gate();
   TempDir dir;
   const auto report = dir.path("report.json");
   // A script the kernel runs through its #! line: three files opened for
@@ -508,7 +493,7 @@ TEST_CASE("the fanotify gate: scripts, their interpreters and failed execs") {
 }
 
 TEST_CASE("the fanotify gate marks a mount made under exec before anything runs from it") {
-  require_fanotify_gate();
+  exec_test::require_fanotify_gate();
   TempDir dir;
   const auto report = dir.path("report.json");
   const auto mount_point = dir.path("mnt");
@@ -535,7 +520,7 @@ TEST_CASE("the fanotify gate marks a mount made under exec before anything runs 
 }
 
 TEST_CASE("without CAP_SYS_ADMIN exec falls back to the seccomp gate and says why in the report") {
-  require_fanotify_gate();  // root, so that dropping the capability is what changes
+  exec_test::require_fanotify_gate();  // root, so that dropping the capability is what changes
   TempDir dir;
   const auto report = dir.path("report.json");
   const ToolResult r = test_support::run_program(
@@ -683,6 +668,14 @@ TEST_CASE("signals sent to exec while it holds the program's execve calls reach 
   // held by exec until it fails; a SIGHUP forwarded meanwhile used to be
   // dropped when exec let go at the failed call's stop (21 of 300 lost).
   // Each one must arrive (the program says "h"), then SIGTERM must end it.
+  // Behind both gates: the file has no known format, so each call fails
+  // (ENOEXEC) after the kernel opened it, which the fanotify gate hears.
+  const std::string gate = GENERATE(as<std::string>{}, "fanotify", "seccomp");
+  exec_test::require_gate(gate);
+  INFO("--exec-gate " << gate);
+  TempDir dir;
+  const auto no_format = dir.path("no-format");
+  write_executable(no_format, "no known format\n");
   int out[2];
   REQUIRE(pipe(out) == 0);
   const pid_t pid = fork();
@@ -692,7 +685,8 @@ TEST_CASE("signals sent to exec while it holds the program's execve calls reach 
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);
-    execl(VDSOFORGE_TOOL, VDSOFORGE_TOOL, "exec", "--", VDSOFORGE_FAILING_EXECVE_LOOP, nullptr);
+    execl(VDSOFORGE_TOOL, VDSOFORGE_TOOL, "exec", "--exec-gate", gate.c_str(), "--",
+          VDSOFORGE_FAILING_EXECVE_LOOP, no_format.c_str(), nullptr);
     _exit(99);
   }
   close(out[1]);
@@ -729,6 +723,23 @@ TEST_CASE("signals sent to exec while it holds the program's execve calls reach 
   run.reaped = true;
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 128 + SIGTERM);
+}
+
+TEST_CASE("an execve exec may not attach to, in a live untraced process, ends the tree (exit 2)") {
+  // Without CAP_SYS_PTRACE the kernel refuses PTRACE_SEIZE on a
+  // non-dumpable process; the probe would otherwise run on the kernel's
+  // vDSO as if it had the image.
+  const std::string gate = GENERATE(as<std::string>{}, "fanotify", "seccomp");
+  exec_test::require_gate(gate);
+  INFO("--exec-gate " << gate);
+  const ToolResult r = test_support::run_program(
+      {"setpriv", "--inh-caps=-sys_ptrace", "--bounding-set=-sys_ptrace", VDSOFORGE_TOOL, "exec",
+       "--exec-gate", gate, "--", VDSOFORGE_UNDUMPABLE_EXEC, VDSOFORGE_VDSO_PROBE});
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("the kernel refuses to let exec trace process") != std::string::npos);
+  CHECK(r.err.find("(PTRACE_SEIZE: Operation not permitted)") != std::string::npos);
+  CHECK(r.out.empty());  // the probe never ran
 }
 
 TEST_CASE("the program's arguments arrive untouched and in order, dashes included") {

@@ -156,7 +156,11 @@ void suspend_and_resume(Terminal& terminal, const std::string& command) {
 // Each case runs behind both of exec's gates: the fanotify gate (the
 // default here, as root) and the seccomp filter (the default without
 // CAP_SYS_ADMIN).
-std::string each_gate() { return GENERATE(as<std::string>{}, "fanotify", "seccomp"); }
+std::string each_gate() {
+  std::string gate = GENERATE(as<std::string>{}, "fanotify", "seccomp");
+  exec_test::require_gate(gate);
+  return gate;
+}
 
 }  // namespace
 

@@ -70,10 +70,15 @@ vdsoforge_add_test(exec_process NEEDS_IMAGE CASE_LABEL consumers
 # to exec while exec holds one of them must still reach it.
 add_executable(exec_failing_execve_loop "${exec_test_dir}/probes/failing_execve_loop.c")
 target_compile_options(exec_failing_execve_loop PRIVATE -Wall -Wextra -Werror)
+# A program that makes itself non-dumpable before it execs: an execve exec
+# cannot attach to when it lacks CAP_SYS_PTRACE.
+add_executable(exec_undumpable_exec "${exec_test_dir}/probes/undumpable_exec.c")
+target_compile_options(exec_undumpable_exec PRIVATE -Wall -Wextra -Werror)
 add_dependencies(exec_process exec_glibc_probe exec_vdso_probe vdsoforge-exec-control
-                 exec_failing_execve_loop)
+                 exec_failing_execve_loop exec_undumpable_exec)
 target_compile_definitions(exec_process PRIVATE
-  VDSOFORGE_FAILING_EXECVE_LOOP="$<TARGET_FILE:exec_failing_execve_loop>")
+  VDSOFORGE_FAILING_EXECVE_LOOP="$<TARGET_FILE:exec_failing_execve_loop>"
+  VDSOFORGE_UNDUMPABLE_EXEC="$<TARGET_FILE:exec_undumpable_exec>")
 if(TARGET exec_go_probe_build)
   add_dependencies(exec_process exec_go_probe_build)
 endif()
@@ -107,7 +112,8 @@ target_compile_options(exec_seccomp_cost PRIVATE -Wall -Wextra -Werror)
 # they are built without sanitizers in every preset.  The host code under
 # test, the vdsoforge tracer, keeps them.
 foreach(probe exec_glibc_probe exec_vdso_probe exec_workload exec_seccomp_cost
-              exec_coarse_clock_probe exec_kernel_crng_reseed exec_failing_execve_loop)
+              exec_coarse_clock_probe exec_kernel_crng_reseed exec_failing_execve_loop
+              exec_undumpable_exec)
   target_compile_options(${probe} PRIVATE -fno-sanitize=all)
   target_link_options(${probe} PRIVATE -fno-sanitize=all)
 endforeach()

@@ -1,8 +1,9 @@
-/* A program that keeps calling execve on a file that does not exist, so that
- * under `vdsoforge exec` it spends its life in execve calls exec attaches to
- * and holds until they fail:
+/* A program that keeps calling execve on FILE, an executable file of no
+ * format the kernel knows, so that under `vdsoforge exec` it spends its life
+ * in execve calls exec attaches to and holds until they fail (ENOEXEC, after
+ * the kernel opened the file: both of exec's gates hear each call):
  *
- *   failing_execve_loop
+ *   failing_execve_loop FILE
  *
  * Writes "r" to stdout once its handlers are in, then one "h" for each
  * SIGHUP it handles.  SIGTERM keeps its default action.  The test sends
@@ -20,7 +21,8 @@ static void on_hangup(int signal) {
   (void)!write(STDOUT_FILENO, &said, 1);
 }
 
-int main(void) {
+int main(int argc, char** argv) {
+  if (argc != 2) return 2;
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_handler = on_hangup;
@@ -28,6 +30,6 @@ int main(void) {
   action.sa_flags = SA_RESTART;
   if (sigaction(SIGHUP, &action, NULL) != 0) return 2;
   if (write(STDOUT_FILENO, "r", 1) != 1) return 2;
-  char* const argv[] = {(char*)"missing", NULL};
-  for (;;) execve("/nonexistent-vdsoforge-test/missing", argv, environ);
+  char* const no_format[] = {argv[1], NULL};
+  for (;;) execve(argv[1], no_format, environ);
 }
