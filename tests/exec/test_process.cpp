@@ -240,11 +240,14 @@ TEST_CASE("a child forked without exec keeps the parent's image") {
 }
 
 TEST_CASE("every program of an exec chain gets the image") {
+  const std::string gate = GENERATE(as<std::string>{}, "fanotify", "seccomp");
+  exec_test::require_gate(gate);
+  INFO("--exec-gate " << gate);
   TempDir dir;
   const auto report = dir.path("report.json");
   const std::string probe = VDSOFORGE_VDSO_PROBE;
-  const ToolResult r = run_tool({"exec", "--report", report.string(), "--", "sh", "-c",
-                                 probe + " exec " + probe + " exit 5; exit $?"});
+  const ToolResult r = run_tool({"exec", "--exec-gate", gate, "--report", report.string(), "--",
+                                 "sh", "-c", probe + " exec " + probe + " exit 5; exit $?"});
   INFO(r.err);
   CHECK(r.exit_code == 5);
   const auto lines = probe_lines(r.out);
@@ -569,6 +572,9 @@ std::filesystem::path privileged_probe(const TempDir& dir, mode_t mode) {
 
 TEST_CASE("a privileged program runs untraced on the kernel's vDSO, with its privileges") {
   REQUIRE(geteuid() == 0);  // CI runs as root: a copy owned by 65534 changes the euid
+  const std::string gate = GENERATE(as<std::string>{}, "fanotify", "seccomp");
+  exec_test::require_gate(gate);
+  INFO("--exec-gate " << gate);
   TempDir dir;
   // The setuid program (euid 65534) execs the plain probe: both must lie
   // where that user may look, which a build tree in a private directory (a
@@ -582,7 +588,7 @@ TEST_CASE("a privileged program runs untraced on the kernel's vDSO, with its pri
   // The setuid program execs a plain one (its descendant: kernel vDSO too);
   // then sh goes on, and its next plain probe has the image again.
   const ToolResult r =
-      run_tool({"exec", "--report", report.string(), "--", "sh", "-c",
+      run_tool({"exec", "--exec-gate", gate, "--report", report.string(), "--", "sh", "-c",
                 setuid.string() + " exec " + probe + "; touch " + marker.string() + "; " + probe});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
