@@ -262,6 +262,8 @@ class Supervisor {
     add_process(main_, 0);
     if (gate_) note_unwatched_mounts();
     loop();
+    // The tree has ended: every exec it made has been reported by now.
+    if (witness_) check_witnessed_execs();
     if (listener_ >= 0) close(listener_);
     if (report_fd_ >= 0) close(report_fd_);
     close(wake[0]);
