@@ -262,6 +262,26 @@ TEST_CASE("every program of an exec chain gets the image") {
   CHECK(execs >= 3);  // sh, the probe, the probe again
 }
 
+TEST_CASE("a program exec'd from a thread other than the first gets the image") {
+  const std::string gate = GENERATE(as<std::string>{}, "fanotify", "seccomp");
+  exec_test::require_gate(gate);
+  INFO("--exec-gate " << gate);
+  TempDir dir;
+  const auto report = dir.path("report.json");
+  const ToolResult r = run_tool({"exec", "--exec-gate", gate, "--report", report.string(), "--",
+                                 VDSOFORGE_THREAD_EXEC, VDSOFORGE_VDSO_PROBE});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto lines = probe_lines(r.out);
+  REQUIRE(lines.size() == 1);
+  check_forged(lines[0]);
+  const nlohmann::json json = read_report(report);
+  REQUIRE(json["processes"].size() == 1);
+  CHECK(json["processes"][0]["program"] == VDSOFORGE_VDSO_PROBE);
+  CHECK(json["processes"][0]["execs"] == 2);  // thread_exec, then the probe
+  CHECK(json["processes"][0]["image_base"].get<uint64_t>() == lines[0].ehdr());
+}
+
 TEST_CASE("exit codes and deaths by signal come back as a shell reports them") {
   CHECK(run_tool({"exec", "--", VDSOFORGE_VDSO_PROBE, "exit", "0"}).exit_code == 0);
   CHECK(run_tool({"exec", "--", VDSOFORGE_VDSO_PROBE, "exit", "42"}).exit_code == 42);
