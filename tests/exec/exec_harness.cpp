@@ -61,6 +61,17 @@ Probe go_probe(const Consumers& consumers, const ProbeWorkload& w, const fs::pat
   return probe;
 }
 
+Probe go_locked_probe(const Consumers& consumers, long calls, int steps,
+                      const std::string& between_steps, const fs::path& samples) {
+  Probe probe;
+  probe.program = consumers.go_probe.string();
+  probe.samples = samples;
+  probe.command = {consumers.go_probe.string(), "locked", samples.string(), std::to_string(calls),
+                   std::to_string(steps)};
+  if (!between_steps.empty()) probe.command.push_back(between_steps);
+  return probe;
+}
+
 const char* outcome_name(Outcome outcome) {
   switch (outcome) {
     case Outcome::used_vdso:

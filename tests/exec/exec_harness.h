@@ -51,6 +51,12 @@ Probe glibc_probe(const Consumers& consumers, const ProbeWorkload& workload,
                   const std::filesystem::path& samples);
 Probe go_probe(const Consumers& consumers, const ProbeWorkload& workload,
                const std::filesystem::path& samples);
+// The Go probe's `locked` mode: one goroutine locked to its OS thread makes
+// `calls` calls in `steps` steps, so one M's state serves every draw of the
+// run and a run's draws meet the same state each time (the ordinary mode's
+// goroutines move between Ms, one state each, at moments no run repeats).
+Probe go_locked_probe(const Consumers& consumers, long calls, int steps,
+                      const std::string& between_steps, const std::filesystem::path& samples);
 
 enum class Outcome {
   used_vdso,  // getrandom syscalls within what key fetches explain

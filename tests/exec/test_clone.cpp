@@ -43,13 +43,7 @@ constexpr int kSteps = 3;
 Probe one_state_probe(const fs::path& samples, const std::string& between, int steps = kSteps) {
   const Consumers consumers = require_consumers(kNeedsGo);
 #if VDSOFORGE_EXEC_CONSUMER_GO
-  Probe probe;
-  probe.program = consumers.go_probe.string();
-  probe.samples = samples;
-  probe.command = {probe.program,         "locked",
-                   samples.string(),      std::to_string(kCallsPerStep * steps),
-                   std::to_string(steps), between};
-  return probe;
+  return go_locked_probe(consumers, kCallsPerStep * steps, steps, between, samples);
 #else
   return glibc_probe(consumers, {0, kCallsPerStep * steps, steps, 0, between}, samples);
 #endif

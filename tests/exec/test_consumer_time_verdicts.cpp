@@ -38,6 +38,7 @@
 #include <sstream>
 
 #include "consumer_damages.h"
+#include "consumer_sightings.h"
 #include "consumers/consumer_model.h"
 #include "exec_harness.h"
 #include "image_mutations.h"
@@ -75,46 +76,6 @@ struct ProbeSpec {
   std::vector<std::string> command;
   std::vector<Call> calls;  // in the order the probe makes them
 };
-
-enum class Seen { uses, falls_back, partly_uses, aborts, not_reached, never_called, exec_refused };
-
-const char* seen_name(Seen seen) {
-  switch (seen) {
-    case Seen::uses:
-      return "uses";
-    case Seen::falls_back:
-      return "falls back";
-    case Seen::partly_uses:
-      return "partly uses";
-    case Seen::aborts:
-      return "aborts";
-    case Seen::not_reached:
-      return "not reached";
-    case Seen::never_called:
-      return "looked up, never called";
-    case Seen::exec_refused:
-      return "exec refused";
-  }
-  return "?";
-}
-
-// The model's outcome as it would show in a run (as in
-// test_consumer_verdicts.cpp); "unpredictable" has no counterpart.
-std::optional<Seen> expected_sight(consumers::Outcome outcome) {
-  switch (outcome) {
-    case consumers::Outcome::uses_vdso:
-      return Seen::uses;
-    case consumers::Outcome::syscall_fallback:
-      return Seen::falls_back;
-    case consumers::Outcome::exits:
-    case consumers::Outcome::crashes:
-    case consumers::Outcome::wrong_address:
-      return Seen::aborts;
-    case consumers::Outcome::unpredictable:
-      return std::nullopt;
-  }
-  return std::nullopt;
-}
 
 struct Run {
   int exit_status = -1;

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "consumer_damages.h"
+#include "consumer_sightings.h"
 #include "consumers/consumer_model.h"
 #include "exec_harness.h"
 #include "image_mutations.h"
@@ -26,46 +27,6 @@ using namespace exec_test;
 namespace consumers = vdsoforge::tools::consumers;
 
 namespace {
-
-// What a run can show from outside: the three reactions the models predict,
-// plus an exec refusal (the image is beyond what even --allow-damaged maps).
-enum class Seen { uses, falls_back, aborts, partly_uses, exec_refused };
-
-const char* seen_name(Seen seen) {
-  switch (seen) {
-    case Seen::uses:
-      return "uses";
-    case Seen::falls_back:
-      return "falls back";
-    case Seen::aborts:
-      return "aborts";
-    case Seen::partly_uses:
-      return "partly uses";
-    case Seen::exec_refused:
-      return "exec refused";
-  }
-  return "?";
-}
-
-// The model's outcome as it would show in a run.  Calling a wrong address
-// (the image's ELF header, for st_value 0) faults: the program aborts.
-// "unpredictable" has no observable counterpart: such a cell is reported,
-// never counted as agreeing.
-std::optional<Seen> expected_sight(consumers::Outcome outcome) {
-  switch (outcome) {
-    case consumers::Outcome::uses_vdso:
-      return Seen::uses;
-    case consumers::Outcome::syscall_fallback:
-      return Seen::falls_back;
-    case consumers::Outcome::exits:
-    case consumers::Outcome::crashes:
-    case consumers::Outcome::wrong_address:
-      return Seen::aborts;
-    case consumers::Outcome::unpredictable:
-      return std::nullopt;
-  }
-  return std::nullopt;
-}
 
 Seen observe(const ProbeRun& run) {
   // exec's own refusals name themselves and happen before the probe starts.

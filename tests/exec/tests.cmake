@@ -126,7 +126,7 @@ endforeach()
 # Ground truth for the consumer models of `vdsoforge abi --consumers`: the
 # real glibc 2.41 and Go 1.24 on every altered image (tests/tools/consumer_damages).
 vdsoforge_add_test(exec_consumer_verdicts NEEDS_IMAGE CASE_LABEL consumers
-  SOURCES "${exec_test_dir}/test_consumer_verdicts.cpp"
+  SOURCES "${exec_test_dir}/test_consumer_verdicts.cpp" "${exec_test_dir}/consumer_sightings.cpp"
           "${PROJECT_SOURCE_DIR}/tests/tools/consumer_damages.cpp"
   LIBS vdsoforge_exec_harness vdsoforge_abi)
 target_compile_definitions(exec_consumer_verdicts PRIVATE
@@ -229,7 +229,7 @@ if(EXISTS "${VDSOFORGE_CONSUMER_ROOT}/usr/lib/go-1.24/bin/go")
   add_custom_target(exec_go_time_probe_build ALL DEPENDS "${exec_go_time_probe}")
 endif()
 vdsoforge_add_test(exec_consumer_time_verdicts NEEDS_IMAGE CASE_LABEL consumers
-  SOURCES "${exec_test_dir}/test_consumer_time_verdicts.cpp"
+  SOURCES "${exec_test_dir}/test_consumer_time_verdicts.cpp" "${exec_test_dir}/consumer_sightings.cpp"
           "${PROJECT_SOURCE_DIR}/tests/tools/consumer_damages.cpp"
   LIBS vdsoforge_exec_harness vdsoforge_abi)
 target_compile_definitions(exec_consumer_time_verdicts PRIVATE

@@ -5,8 +5,7 @@ package main
 // One goroutine, locked to its OS thread for the whole run, makes CALLS
 // crypto/rand.Read calls of mixed sizes (1 B .. 4 KiB) split in STEPS steps;
 // between steps it runs BETWEEN_STEPS_COMMAND through /bin/sh -c.  Samples
-// go to OUT as in the main mode (16 bytes of every 16th result, two more deep
-// in results of 2 KiB or more), one write per step.
+// go to OUT as in the main mode (draw in main.go), one write per step.
 //
 // Go 1.24 keeps one vgetrandom state per M (OS thread).  In the main mode a
 // goroutine may continue on another M after a blocking system call (the
@@ -18,7 +17,6 @@ package main
 // stdout: "calls=N states=S", S being the process's OS threads.
 
 import (
-	"crypto/rand"
 	"fmt"
 	"os"
 	"os/exec"
@@ -49,23 +47,11 @@ func lockedMode(args []string) {
 				os.Exit(4)
 			}
 		}
-		var samples []byte
-		for i := 0; i < perStep; i++ {
-			x ^= x << 13
-			x ^= x >> 7
-			x ^= x << 17
-			n := 1 + int(x%4096)
-			if _, err := rand.Read(buffer[:n]); err != nil {
-				fmt.Fprintln(os.Stderr, "go_probe:", err)
-				os.Exit(3)
-			}
-			if i%16 == 0 && n >= 16 {
-				samples = append(samples, buffer[:16]...)
-				if n >= 2048 {
-					samples = append(samples, buffer[1024:1040]...)
-					samples = append(samples, buffer[1088:1104]...)
-				}
-			}
+		// x goes on from step to step: one sequence of sizes for the run.
+		samples, err := draw(&x, buffer, perStep)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "go_probe:", err)
+			os.Exit(3)
 		}
 		if _, err := out.Write(samples); err != nil {
 			os.Exit(3)

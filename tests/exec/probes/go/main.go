@@ -69,6 +69,34 @@ func procAuxvMode() {
 	}
 }
 
+// draw is the drawing of every mode that samples: it fills buffer (4 KiB)
+// with crypto/rand.Read `calls` times, each time with a size of 1..4096 bytes
+// that the xorshift generator *x picks (x is advanced in place, so a caller
+// may go on with it), and returns the samples: the first 16 bytes of every
+// 16th result and, for results of 2 KiB or more, the 16 at offsets 1024 and
+// 1088 (one ChaCha20 block apart, deep in a long result).  It stops at the
+// first failed read.
+func draw(x *uint64, buffer []byte, calls int) ([]byte, error) {
+	var samples []byte
+	for i := 0; i < calls; i++ {
+		*x ^= *x << 13
+		*x ^= *x >> 7
+		*x ^= *x << 17
+		n := 1 + int(*x%4096)
+		if _, err := rand.Read(buffer[:n]); err != nil {
+			return samples, err
+		}
+		if i%16 == 0 && n >= 16 {
+			samples = append(samples, buffer[:16]...)
+			if n >= 2048 {
+				samples = append(samples, buffer[1024:1040]...)
+				samples = append(samples, buffer[1088:1104]...)
+			}
+		}
+	}
+	return samples, nil
+}
+
 func threads() int {
 	status, err := os.ReadFile("/proc/self/status")
 	if err != nil {
@@ -124,25 +152,10 @@ func main() {
 			go func(g int) {
 				defer wg.Done()
 				x := uint64(0x9e3779b97f4a7c15) * uint64(g+1+step*goroutines)
-				buffer := make([]byte, 4096)
-				var samples []byte
-				for i := 0; i < perStep; i++ {
-					x ^= x << 13
-					x ^= x >> 7
-					x ^= x << 17
-					n := 1 + int(x%4096)
-					if _, err := rand.Read(buffer[:n]); err != nil {
-						failed.Do(func() { failure = true; fmt.Fprintln(os.Stderr, "go_probe:", err) })
-						return
-					}
-					if i%16 == 0 && n >= 16 {
-						samples = append(samples, buffer[:16]...)
-						// One ChaCha20 block apart, deep in a long result.
-						if n >= 2048 {
-							samples = append(samples, buffer[1024:1040]...)
-							samples = append(samples, buffer[1088:1104]...)
-						}
-					}
+				samples, err := draw(&x, make([]byte, 4096), perStep)
+				if err != nil {
+					failed.Do(func() { failure = true; fmt.Fprintln(os.Stderr, "go_probe:", err) })
+					return
 				}
 				if _, err := out.Write(samples); err != nil {
 					failed.Do(func() { failure = true })
