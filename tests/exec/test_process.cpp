@@ -483,6 +483,46 @@ std::string seccomp_modes_under(const std::string& gate) {
   return r.out;
 }
 
+TEST_CASE("a process entering the tree's mount namespace from outside is left alone") {
+  exec_test::require_fanotify_gate();
+  TempDir dir;
+  const auto report = dir.path("report.json");
+  int out[2];
+  REQUIRE(pipe(out) == 0);
+  const pid_t exec = fork();
+  REQUIRE(exec >= 0);
+  if (exec == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    execl(VDSOFORGE_TOOL, VDSOFORGE_TOOL, "exec", "--report", report.c_str(), "--", "sh", "-c",
+          "echo $$; sleep 2", nullptr);
+    _exit(99);
+  }
+  close(out[1]);
+  pollfd readable{out[0], POLLIN, 0};
+  REQUIRE(poll(&readable, 1, 60'000) == 1);
+  char line[32] = {};
+  REQUIRE(read(out[0], line, sizeof line - 1) > 0);
+  close(out[0]);
+  // nsenter is this test's child, not the tree's: its probe asks the gate
+  // (the namespace's mounts are marked) and must run as without exec.
+  const ToolResult outsider = test_support::run_program(
+      {"nsenter", "-t", std::to_string(std::stol(line)), "-m", VDSOFORGE_VDSO_PROBE});
+  INFO(outsider.err);
+  REQUIRE(outsider.exit_code == 0);
+  const auto lines = probe_lines(outsider.out);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].fields.at("text") == "r-xp:[vdso]");
+  int status = 0;
+  REQUIRE(waitpid(exec, &status, 0) == exec);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  const nlohmann::json json = read_report(report);
+  for (const auto& process : json["processes"]) CHECK(process["program"] != VDSOFORGE_VDSO_PROBE);
+  CHECK(json["exec_gate"]["unseen_execs"] == 0);
+}
+
 TEST_CASE("the fanotify gate leaves no filter in the program; the seccomp gate puts one in each") {
   exec_test::require_fanotify_gate();
   CHECK(seccomp_modes_under("fanotify") == "Seccomp:\t0\nSeccomp:\t0\n");

@@ -378,6 +378,12 @@ class Supervisor {
   // afterwards (a script's interpreter, the ELF interpreter) come while
   // finish_exec() holds it and are let through there.
   void on_exec_open(ExecOpen& open) {
+    // A process that entered the tree's mount namespace from outside
+    // (nsenter, setns) asks too: not exec's to touch.
+    if (!in_tree(open.tid)) {
+      gate_->allow(open);
+      return;
+    }
     const std::string file = "/proc/self/fd/" + std::to_string(open.file_fd);
     char target[4096] = {};
     const ssize_t n = readlink(file.c_str(), target, sizeof target - 1);
@@ -561,6 +567,18 @@ class Supervisor {
                                                record.pid, error))
       note("AT_RANDOM could not be taken from the seed (" + error + "; first: " + record.program +
            ", process " + std::to_string(record.pid) + ")");
+  }
+
+  // Whether `tid`'s process descends from this one.  Orphans of the tree
+  // come back here (the subreaper), so a process of the tree always leads
+  // here through PPid; one from elsewhere leads to init.
+  static bool in_tree(pid_t tid) {
+    pid_t ancestor = parent_of(tid);
+    for (int depth = 0; ancestor > 1 && depth < 4096; ++depth) {
+      if (ancestor == getpid()) return true;
+      ancestor = parent_of(ancestor);
+    }
+    return false;
   }
 
   bool exempt_by_lineage(pid_t group) {
