@@ -487,35 +487,22 @@ TEST_CASE("a process entering the tree's mount namespace from outside is left al
   exec_test::require_fanotify_gate();
   TempDir dir;
   const auto report = dir.path("report.json");
-  int out[2];
-  REQUIRE(pipe(out) == 0);
-  const pid_t exec = fork();
-  REQUIRE(exec >= 0);
-  if (exec == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    close(out[1]);
-    execl(VDSOFORGE_TOOL, VDSOFORGE_TOOL, "exec", "--report", report.c_str(), "--", "sh", "-c",
-          "echo $$; sleep 2", nullptr);
-    _exit(99);
-  }
-  close(out[1]);
-  pollfd readable{out[0], POLLIN, 0};
-  REQUIRE(poll(&readable, 1, 60'000) == 1);
-  char line[32] = {};
-  REQUIRE(read(out[0], line, sizeof line - 1) > 0);
-  close(out[0]);
+  const auto exec = test_support::start_tool(
+      {"exec", "--report", report.string(), "--", "sh", "-c", "echo $$; sleep 2"});
+  const std::string program = test_support::read_line(exec.out, 60'000);
+  close(exec.out);
+  REQUIRE(!program.empty());
   // nsenter is this test's child, not the tree's: its probe asks the gate
   // (the namespace's mounts are marked) and must run as without exec.
-  const ToolResult outsider = test_support::run_program(
-      {"nsenter", "-t", std::to_string(std::stol(line)), "-m", VDSOFORGE_VDSO_PROBE});
+  const ToolResult outsider =
+      test_support::run_program({"nsenter", "-t", program, "-m", VDSOFORGE_VDSO_PROBE});
   INFO(outsider.err);
   REQUIRE(outsider.exit_code == 0);
   const auto lines = probe_lines(outsider.out);
   REQUIRE(lines.size() == 1);
   CHECK(lines[0].fields.at("text") == "r-xp:[vdso]");
   int status = 0;
-  REQUIRE(waitpid(exec, &status, 0) == exec);
+  REQUIRE(waitpid(exec.pid, &status, 0) == exec.pid);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
   const nlohmann::json json = read_report(report);
@@ -701,25 +688,11 @@ TEST_CASE("SIGTERM sent to exec reaches the program") {
   // The program says it runs before the signal is sent: exec forwards
   // signals from the moment the program starts, and a fixed sleep would race
   // with exec's start-up on a loaded machine.
-  int ready[2];
-  REQUIRE(pipe(ready) == 0);
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    dup2(ready[1], STDOUT_FILENO);
-    close(ready[0]);
-    close(ready[1]);
-    execl(VDSOFORGE_TOOL, VDSOFORGE_TOOL, "exec", "--", "sh", "-c", "echo ready; exec sleep 30",
-          nullptr);
-    _exit(99);
-  }
-  close(ready[1]);
-  pollfd readable{ready[0], POLLIN, 0};
-  REQUIRE(poll(&readable, 1, 60'000) == 1);
-  char line[6] = {};
-  REQUIRE(read(ready[0], line, sizeof line) == 6);
-  CHECK(std::string(line, 6) == "ready\n");
-  close(ready[0]);
+  const auto exec =
+      test_support::start_tool({"exec", "--", "sh", "-c", "echo ready; exec sleep 30"});
+  const pid_t pid = exec.pid;
+  CHECK(test_support::read_line(exec.out, 60'000) == "ready");
+  close(exec.out);
   const auto sent = std::chrono::steady_clock::now();
   REQUIRE(kill(pid, SIGTERM) == 0);
   int status = 0;
@@ -742,20 +715,10 @@ TEST_CASE("signals sent to exec while it holds the program's execve calls reach 
   TempDir dir;
   const auto no_format = dir.path("no-format");
   write_executable(no_format, "no known format\n");
-  int out[2];
-  REQUIRE(pipe(out) == 0);
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    setpgid(0, 0);  // its own group, so that every run can be ended whole
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    close(out[1]);
-    execl(VDSOFORGE_TOOL, VDSOFORGE_TOOL, "exec", "--exec-gate", gate.c_str(), "--",
-          VDSOFORGE_FAILING_EXECVE_LOOP, no_format.c_str(), nullptr);
-    _exit(99);
-  }
-  close(out[1]);
+  // In a group of its own, so that every run can be ended whole.
+  const auto exec = test_support::start_tool(
+      {"exec", "--exec-gate", gate, "--", VDSOFORGE_FAILING_EXECVE_LOOP, no_format.string()}, true);
+  const pid_t pid = exec.pid;
   struct EndsTheRun {
     pid_t group;
     int fd;
@@ -766,11 +729,11 @@ TEST_CASE("signals sent to exec while it holds the program's execve calls reach 
       kill(-group, SIGKILL);
       waitpid(group, nullptr, 0);
     }
-  } run{pid, out[0]};
+  } run{pid, exec.out};
   const auto next_byte = [&](int timeout_ms) {
-    pollfd readable{out[0], POLLIN, 0};
+    pollfd readable{exec.out, POLLIN, 0};
     char byte = 0;
-    if (poll(&readable, 1, timeout_ms) != 1 || read(out[0], &byte, 1) != 1) return '\0';
+    if (poll(&readable, 1, timeout_ms) != 1 || read(exec.out, &byte, 1) != 1) return '\0';
     return byte;
   };
   REQUIRE(next_byte(60'000) == 'r');

@@ -167,24 +167,11 @@ std::string each_gate() {
 TEST_CASE("kill -STOP stops the program (state T) until kill -CONT") {
   const std::string gate = each_gate();
   INFO("--exec-gate " << gate);
-  int out[2];
-  REQUIRE(pipe(out) == 0);
-  const pid_t exec = fork();
-  REQUIRE(exec >= 0);
-  if (exec == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    close(out[1]);
-    execl(VDSOFORGE_TOOL, VDSOFORGE_TOOL, "exec", "--exec-gate", gate.c_str(), "--", "sh", "-c",
-          "echo $$; exec sleep 3", nullptr);
-    _exit(99);
-  }
-  close(out[1]);
-  pollfd readable{out[0], POLLIN, 0};
-  REQUIRE(poll(&readable, 1, 60'000) == 1);
-  char line[32] = {};
-  REQUIRE(read(out[0], line, sizeof line - 1) > 0);
-  close(out[0]);
+  const auto exec = test_support::start_tool(
+      {"exec", "--exec-gate", gate, "--", "sh", "-c", "echo $$; exec sleep 3"});
+  const std::string line = test_support::read_line(exec.out, 60'000);
+  close(exec.out);
+  REQUIRE(!line.empty());
   const pid_t program = static_cast<pid_t>(std::stol(line));
   // Wait for sh to have become sleep (its exec handled), then stop it.
   for (int i = 0;
@@ -200,7 +187,7 @@ TEST_CASE("kill -STOP stops the program (state T) until kill -CONT") {
   REQUIRE(kill(program, SIGCONT) == 0);
   CHECK(reaches_state(program, 'S', 2s));
   int status = 0;
-  REQUIRE(waitpid(exec, &status, 0) == exec);
+  REQUIRE(waitpid(exec.pid, &status, 0) == exec.pid);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
 }

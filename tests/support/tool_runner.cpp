@@ -1,5 +1,7 @@
 #include "tool_runner.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,6 +69,46 @@ ToolResult run_program(const std::vector<std::string>& argv_strings_in) {
   std::fclose(out);
   std::fclose(err);
   return result;
+}
+
+RunningTool start_tool(const std::vector<std::string>& args, bool own_process_group) {
+  std::vector<std::string> argv_strings{VDSOFORGE_TOOL};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& arg : argv_strings) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  if (own_process_group) {
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+  }
+  pid_t pid = 0;
+  const int spawn_error = posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  close(out[1]);
+  if (spawn_error != 0) {
+    close(out[0]);
+    throw std::system_error(spawn_error, std::generic_category(), "posix_spawn");
+  }
+  return {pid, out[0]};
+}
+
+std::string read_line(int fd, int timeout_ms) {
+  std::string line;
+  char byte = 0;
+  for (;;) {
+    pollfd readable{fd, POLLIN, 0};
+    if (poll(&readable, 1, timeout_ms) != 1 || read(fd, &byte, 1) != 1) return "";
+    if (byte == '\n') return line;
+    line.push_back(byte);
+  }
 }
 
 std::vector<std::string> words(std::string_view command_line) {
