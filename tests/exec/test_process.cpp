@@ -280,6 +280,43 @@ TEST_CASE("a program exec'd from a thread other than the first gets the image") 
   CHECK(json["processes"][0]["program"] == VDSOFORGE_VDSO_PROBE);
   CHECK(json["processes"][0]["execs"] == 2);  // thread_exec, then the probe
   CHECK(json["processes"][0]["image_base"].get<uint64_t>() == lines[0].ehdr());
+  if (gate == "seccomp") return;
+  // The process's first thread ended in the exec; the witness still follows
+  // it: an exec from a mount namespace of its own is counted.
+  const ToolResult unshared =
+      run_tool({"exec", "--report", report.string(), "--", VDSOFORGE_THREAD_EXEC, "/usr/bin/unshare", "-m",
+                VDSOFORGE_VDSO_PROBE});
+  INFO(unshared.err);
+  REQUIRE(unshared.exit_code == 0);
+  CHECK(read_report(report)["exec_gate"]["unseen_execs"] == 1);
+}
+
+TEST_CASE(
+    "a program exec'd from a memfd: the image behind seccomp, said and never a hang behind "
+    "fanotify") {
+  const std::string gate = GENERATE(as<std::string>{}, "fanotify", "seccomp");
+  exec_test::require_gate(gate);
+  INFO("--exec-gate " << gate);
+  TempDir dir;
+  const auto report = dir.path("report.json");
+  // timeout(1): the fanotify gate once hung here for good (it attached at
+  // the ELF interpreter's open, inside the exec's lock).
+  const ToolResult r = test_support::run_program(
+      {"timeout", "-s", "KILL", "60", VDSOFORGE_TOOL, "exec", "--exec-gate", gate, "--report",
+       report.string(), "--", VDSOFORGE_MEMFD_EXEC, VDSOFORGE_VDSO_PROBE});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto lines = probe_lines(r.out);
+  REQUIRE(lines.size() == 1);
+  const nlohmann::json json = read_report(report);
+  if (gate == "seccomp") {
+    check_forged(lines[0]);
+    return;
+  }
+  // No mount shows a memfd's file system: the gate never sees the program.
+  CHECK(lines[0].fields.at("text") == "r-xp:[vdso]");
+  CHECK(json["exec_gate"]["unseen_execs"] == 1);
+  CHECK(r.err.find("does not get the image") != std::string::npos);
 }
 
 TEST_CASE("exit codes and deaths by signal come back as a shell reports them") {
@@ -593,6 +630,41 @@ TEST_CASE("without CAP_SYS_ADMIN exec falls back to the seccomp gate and says wh
   CHECK(named.err.find("the fanotify gate is not available here (fanotify_init: Operation not "
                        "permitted)") != std::string::npos);
   CHECK(named.out.empty());
+}
+
+TEST_CASE("where the kernel will not witness the fanotify gate, auto takes the seccomp gate") {
+  exec_test::require_fanotify_gate();
+  // The process-events connector serves only the initial pid namespace.
+  TempDir dir;
+  const auto report = dir.path("report.json");
+  const std::vector<std::string> in_pid_namespace = {"unshare",      "--pid",        "--fork",
+                                                     "--mount-proc", VDSOFORGE_TOOL, "exec",
+                                                     "--report",     report.string()};
+  auto command = in_pid_namespace;
+  command.insert(command.end(), {"--", VDSOFORGE_VDSO_PROBE});
+  const ToolResult automatic = test_support::run_program(command);
+  INFO(automatic.err);
+  REQUIRE(automatic.exit_code == 0);
+  auto lines = probe_lines(automatic.out);
+  REQUIRE(lines.size() == 1);
+  check_forged(lines[0]);
+  nlohmann::json json = read_report(report);
+  CHECK(json["exec_gate"]["used"] == "seccomp");
+  CHECK(json["exec_gate"]["seccomp_because"].get<std::string>().starts_with(
+      "the fanotify gate could not be witnessed"));
+  // Asked for by name, the gate runs and says it is unwitnessed.
+  command = in_pid_namespace;
+  command.insert(command.end(), {"--exec-gate", "fanotify", "--", VDSOFORGE_VDSO_PROBE});
+  const ToolResult named = test_support::run_program(command);
+  INFO(named.err);
+  REQUIRE(named.exit_code == 0);
+  lines = probe_lines(named.out);
+  REQUIRE(lines.size() == 1);
+  check_forged(lines[0]);
+  json = read_report(report);
+  CHECK(json["exec_gate"]["used"] == "fanotify");
+  CHECK(json["exec_gate"]["witnessed"] == false);
+  CHECK(named.err.find("the fanotify gate runs unwitnessed") != std::string::npos);
 }
 
 TEST_CASE("the fanotify gate, asked for by name, refuses counting and --deterministic") {

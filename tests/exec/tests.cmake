@@ -74,16 +74,20 @@ target_compile_options(exec_failing_execve_loop PRIVATE -Wall -Wextra -Werror)
 # cannot attach to when it lacks CAP_SYS_PTRACE.
 add_executable(exec_undumpable_exec "${exec_test_dir}/probes/undumpable_exec.c")
 target_compile_options(exec_undumpable_exec PRIVATE -Wall -Wextra -Werror)
+# A program that copies another into a memfd and execs it from there.
+add_executable(exec_memfd_exec "${exec_test_dir}/probes/memfd_exec.c")
+target_compile_options(exec_memfd_exec PRIVATE -Wall -Wextra -Werror)
 # A program that execs from a thread other than its first.
 add_executable(exec_thread_exec "${exec_test_dir}/probes/thread_exec.c")
 target_compile_options(exec_thread_exec PRIVATE -Wall -Wextra -Werror)
 target_link_libraries(exec_thread_exec PRIVATE Threads::Threads)
 add_dependencies(exec_process exec_glibc_probe exec_vdso_probe vdsoforge-exec-control
-                 exec_failing_execve_loop exec_undumpable_exec exec_thread_exec)
+                 exec_failing_execve_loop exec_undumpable_exec exec_thread_exec exec_memfd_exec)
 target_compile_definitions(exec_process PRIVATE
   VDSOFORGE_FAILING_EXECVE_LOOP="$<TARGET_FILE:exec_failing_execve_loop>"
   VDSOFORGE_UNDUMPABLE_EXEC="$<TARGET_FILE:exec_undumpable_exec>"
-  VDSOFORGE_THREAD_EXEC="$<TARGET_FILE:exec_thread_exec>")
+  VDSOFORGE_THREAD_EXEC="$<TARGET_FILE:exec_thread_exec>"
+  VDSOFORGE_MEMFD_EXEC="$<TARGET_FILE:exec_memfd_exec>")
 if(TARGET exec_go_probe_build)
   add_dependencies(exec_process exec_go_probe_build)
 endif()
@@ -118,7 +122,7 @@ target_compile_options(exec_seccomp_cost PRIVATE -Wall -Wextra -Werror)
 # test, the vdsoforge tracer, keeps them.
 foreach(probe exec_glibc_probe exec_vdso_probe exec_workload exec_seccomp_cost
               exec_coarse_clock_probe exec_kernel_crng_reseed exec_failing_execve_loop
-              exec_undumpable_exec exec_thread_exec)
+              exec_undumpable_exec exec_thread_exec exec_memfd_exec)
   target_compile_options(${probe} PRIVATE -fno-sanitize=all)
   target_link_options(${probe} PRIVATE -fno-sanitize=all)
 endforeach()

@@ -3,10 +3,12 @@
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 namespace vdsoforge::exec {
@@ -19,7 +21,10 @@ struct Subscription {
   alignas(nlmsghdr) unsigned char bytes[NLMSG_LENGTH(sizeof(cn_msg) + sizeof(proc_cn_mcast_op))];
 };
 
-Subscription listen_message() {
+// `ack` comes back in the kernel's answer as ack + 1, which other
+// listeners' answers on the same multicast group do not carry (the kernel
+// numbers every message it sends itself: `seq` does not come back).
+Subscription subscription_message(proc_cn_mcast_op operation, __u32 ack) {
   Subscription message{};
   nlmsghdr netlink{};
   netlink.nlmsg_len = sizeof message.bytes;
@@ -27,8 +32,8 @@ Subscription listen_message() {
   netlink.nlmsg_pid = static_cast<__u32>(getpid());
   cn_msg connector{};
   connector.id = {CN_IDX_PROC, CN_VAL_PROC};
+  connector.ack = ack;
   connector.len = sizeof(proc_cn_mcast_op);
-  const proc_cn_mcast_op operation = PROC_CN_MCAST_LISTEN;
   std::memcpy(message.bytes, &netlink, sizeof netlink);
   std::memcpy(message.bytes + NLMSG_HDRLEN, &connector, sizeof connector);
   std::memcpy(message.bytes + NLMSG_HDRLEN + sizeof connector, &operation, sizeof operation);
@@ -57,17 +62,59 @@ std::unique_ptr<ExecWitness> ExecWitness::open(std::string& error) {
     error = std::string("binding to the process-events connector: ") + std::strerror(errno);
     return nullptr;
   }
-  const Subscription listen = listen_message();
+  const auto ack = static_cast<__u32>(getpid());
+  const Subscription listen = subscription_message(PROC_CN_MCAST_LISTEN, ack);
   if (send(witness->socket_, listen.bytes, sizeof listen.bytes, 0) !=
       static_cast<ssize_t>(sizeof listen.bytes)) {
     error = std::string("subscribing to process events: ") + std::strerror(errno);
     return nullptr;
   }
+  witness->subscribed_ = true;
+  // The kernel answers a subscription it takes (PROC_EVENT_NONE, err 0) and
+  // ignores, silently, one from outside the initial user and pid
+  // namespaces, whose pids its events would not match anyway.
+  if (!witness->await_answer(ack + 1, error)) return nullptr;
   return witness;
 }
 
+bool ExecWitness::await_answer(__u32 ack, std::string& error) {
+  alignas(nlmsghdr) char buffer[8192];
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+  while (std::chrono::steady_clock::now() < give_up) {
+    pollfd readable{socket_, POLLIN, 0};
+    if (poll(&readable, 1, 100) <= 0) continue;
+    const ssize_t n = recv(socket_, buffer, sizeof buffer, 0);
+    if (n <= 0) continue;
+    size_t left = static_cast<size_t>(n);
+    for (auto* header = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(header, left);
+         header = NLMSG_NEXT(header, left)) {
+      if (header->nlmsg_len < NLMSG_LENGTH(sizeof(cn_msg) + sizeof(proc_event))) continue;
+      const auto* message = reinterpret_cast<const cn_msg*>(NLMSG_DATA(header));
+      if (message->ack != ack) continue;
+      proc_event event;
+      std::memcpy(&event, message->data, sizeof event);
+      if (event.what != proc_event::PROC_EVENT_NONE) continue;
+      if (event.event_data.ack.err == 0) return true;
+      error = std::string("the kernel refused the process-events subscription: ") +
+              std::strerror(static_cast<int>(event.event_data.ack.err));
+      return false;
+    }
+  }
+  error =
+      "the kernel did not answer the process-events subscription (exec runs outside the "
+      "initial user or pid namespace)";
+  return false;
+}
+
 ExecWitness::~ExecWitness() {
-  if (socket_ >= 0) close(socket_);
+  if (socket_ < 0) return;
+  // The kernel counts listeners and keeps building events for the whole
+  // machine until each one says it stopped; closing the socket does not.
+  if (subscribed_) {
+    const Subscription ignore = subscription_message(PROC_CN_MCAST_IGNORE, 0);
+    [[maybe_unused]] const ssize_t sent = send(socket_, ignore.bytes, sizeof ignore.bytes, 0);
+  }
+  close(socket_);
 }
 
 std::vector<pid_t> ExecWitness::take_execs(bool& lost) {
@@ -94,16 +141,16 @@ std::vector<pid_t> ExecWitness::take_execs(bool& lost) {
           const auto& fork = event.event_data.fork;
           // A new process (not a thread) of a process of the tree, or of
           // this one (the program exec starts).
-          if (fork.child_pid == fork.child_tgid &&
-              (fork.parent_tgid == self_ || tree_.count(fork.parent_tgid)))
+          if (fork.child_pid != fork.child_tgid) break;  // a thread
+          // A number leaves the tree only when a process outside it gets it
+          // again (not when the process's first thread ends: the others,
+          // or an exec from one of them, carry the process on).
+          if (fork.parent_tgid == self_ || tree_.count(fork.parent_tgid))
             tree_.insert(fork.child_tgid);
+          else
+            tree_.erase(fork.child_tgid);
           break;
         }
-        case proc_event::PROC_EVENT_EXIT:
-          // Its number may be given to another process now.
-          if (event.event_data.exit.process_pid == event.event_data.exit.process_tgid)
-            tree_.erase(event.event_data.exit.process_tgid);
-          break;
         case proc_event::PROC_EVENT_EXEC:
           if (tree_.count(event.event_data.exec.process_tgid))
             execs.push_back(event.event_data.exec.process_tgid);

@@ -24,6 +24,7 @@
 #include <sstream>
 #include <utility>
 
+#include "bounded_seize.h"
 #include "deterministic_replay.h"
 #include "exec_filter.h"
 #include "exec_witness.h"
@@ -227,6 +228,19 @@ class Supervisor {
         return refuse("the fanotify gate is not available here (" + why_not + ")");
       if (!gate_) result_.gate_because = why_not;
       if (gate_) witness_ = ExecWitness::open(result_.unwitnessed_because);
+      if (gate_ && !witness_ && config_.gate == ExecGate::automatic) {
+        // Unwitnessed, an exec the gate misses would pass for one on the
+        // image: `auto` takes the gate that misses none.
+        gate_.reset();
+        result_.gate_because =
+            "the fanotify gate could not be witnessed (" + result_.unwitnessed_because + ")";
+        result_.unwitnessed_because.clear();
+      } else if (gate_ && !witness_) {
+        note(
+            "the fanotify gate runs unwitnessed: an exec it cannot see (a mount namespace of "
+            "the program's own, a memfd) would go unnoticed (" +
+            result_.unwitnessed_because + ")");
+      }
     } else if (needs_filter) {
       result_.gate_because = "system calls are counted or answered";
     }
@@ -402,25 +416,29 @@ class Supervisor {
         --asked->second;
         continue;
       }
-      ProcessRecord& record = process_of_thread(group);
-      record.program = program_of(group);
-      ++record.execs;
-      record.image_base = 0;
-      record.proc_auxv.clear();
-      record.kernel_vdso_because =
-          "exec'd without asking the fanotify gate (the kernel's vDSO, or an inner exec's image)";
-      ++result_.unseen_execs;
-      note(
-          "a program exec'd where the fanotify gate cannot see it does not get the image: it "
-          "runs on the kernel's vDSO, or on the image of an exec it runs under (in a mount "
-          "namespace of its own, or from a mount not marked yet; first: " +
-          (record.program.empty() ? std::string("?") : record.program) + ", process " +
-          std::to_string(group) + "; --exec-gate seccomp sees every exec)");
+      note_unseen_exec(process_of_thread(group));
     }
     if (lost)
       note(
           "the kernel dropped process events meant for exec (a full buffer): execs the fanotify "
           "gate did not see may have gone unnoticed (--exec-gate seccomp sees every exec)");
+  }
+
+  // A program that got no image because its exec never asked the gate.
+  void note_unseen_exec(ProcessRecord& record) {
+    record.program = program_of(record.pid);
+    ++record.execs;
+    record.image_base = 0;
+    record.proc_auxv.clear();
+    record.kernel_vdso_because =
+        "exec'd without asking the fanotify gate (the kernel's vDSO, or an inner exec's image)";
+    ++result_.unseen_execs;
+    note(
+        "a program exec'd where the fanotify gate cannot see it does not get the image: it "
+        "runs on the kernel's vDSO, or on the image of an exec it runs under (in a mount "
+        "namespace of its own, from a memfd, or from a mount not marked yet; first: " +
+        (record.program.empty() ? std::string("?") : record.program) + ", process " +
+        std::to_string(record.pid) + "; --exec-gate seccomp sees every exec)");
   }
 
   void note_unwatched_mounts() {
@@ -573,9 +591,11 @@ class Supervisor {
   // come back here (the subreaper), so a process of the tree always leads
   // here through PPid; one from elsewhere leads to init.
   static bool in_tree(pid_t tid) {
+    // (exec may itself be init, pid 1, of a pid namespace.)
     pid_t ancestor = parent_of(tid);
-    for (int depth = 0; ancestor > 1 && depth < 4096; ++depth) {
+    for (int depth = 0; ancestor > 0 && depth < 4096; ++depth) {
       if (ancestor == getpid()) return true;
+      if (ancestor == 1) return false;
       ancestor = parent_of(ancestor);
     }
     return false;
@@ -642,6 +662,15 @@ class Supervisor {
       return;
     }
     if (const int error = seize(tid); error != 0) {
+      if (error == ETIMEDOUT) {
+        // The attach waits for the exec lock: the call is already past its
+        // program's open, which the gate did not see, and this is one of its
+        // interpreters.  Let it go; the program runs without the image.
+        // (Its ask, counted above, keeps the witness from counting it again.)
+        answer(call);
+        note_unseen_exec(record);
+        return;
+      }
       if (const pid_t tracer = tracer_of(tid); tracer != 0) {
         hands_off(record, tracer, call);  // a tracer came first
       } else if (is_dying(tid)) {
@@ -670,11 +699,14 @@ class Supervisor {
   // PTRACE_SEIZE: 0, or the errno of the last try.  Tried again while
   // nothing explains a refusal: the kernel refuses a thread that is still
   // attached elsewhere or already exiting, and both can be passing states.
+  // ETIMEDOUT: the attach waited for the process's exec lock
+  // (bounded_seize.h).
   static int seize(pid_t tid) {
     int error = 0;
     for (int attempt = 0; attempt < 3; ++attempt) {
-      if (ptrace(PTRACE_SEIZE, tid, nullptr, kSeizeOptions) == 0) return 0;
-      error = errno;
+      // An attach takes microseconds; a quarter of a second is a wait for
+      // the lock even on a loaded machine.
+      error = seize_within(tid, kSeizeOptions, std::chrono::milliseconds(250));
       if (error != EPERM || tracer_of(tid) != 0 || is_dying(tid)) break;
       usleep(1000);
     }
