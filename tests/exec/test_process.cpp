@@ -284,8 +284,8 @@ TEST_CASE("a program exec'd from a thread other than the first gets the image") 
   // The process's first thread ended in the exec; the witness still follows
   // it: an exec from a mount namespace of its own is counted.
   const ToolResult unshared =
-      run_tool({"exec", "--report", report.string(), "--", VDSOFORGE_THREAD_EXEC, "/usr/bin/unshare", "-m",
-                VDSOFORGE_VDSO_PROBE});
+      run_tool({"exec", "--report", report.string(), "--", VDSOFORGE_THREAD_EXEC,
+                "/usr/bin/unshare", "-m", VDSOFORGE_VDSO_PROBE});
   INFO(unshared.err);
   REQUIRE(unshared.exit_code == 0);
   CHECK(read_report(report)["exec_gate"]["unseen_execs"] == 1);
@@ -587,9 +587,13 @@ TEST_CASE("the fanotify gate marks a mount made under exec before anything runs 
   std::filesystem::create_directory(mount_point);
   const std::string m = mount_point.string();
   // The mount is the program's own (its namespace is a copy of exec's).
-  const std::string script = "mount -t tmpfs vdsoforge-test " + m + " && cp " +
-                             VDSOFORGE_VDSO_PROBE + " " + m + "/probe && " + m +
-                             "/probe; status=$?; umount " + m + "; exit $status";
+  // First two mounts stacked on one point, both gone again (the lower one
+  // is reached only once the upper one has left), then the mount the probe
+  // runs from, which may get a gone one's mount id again.
+  const std::string mount = "mount -t tmpfs vdsoforge-test " + m;
+  const std::string script = mount + " && " + mount + " && umount " + m + " && umount " + m +
+                             " && " + mount + " && cp " + VDSOFORGE_VDSO_PROBE + " " + m +
+                             "/probe && " + m + "/probe; status=$?; umount " + m + "; exit $status";
   const ToolResult r = run_tool({"exec", "--report", report.string(), "--", "sh", "-c", script});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);

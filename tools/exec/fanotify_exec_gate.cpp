@@ -119,7 +119,13 @@ FanotifyExecGate::~FanotifyExecGate() {
 
 size_t FanotifyExecGate::mark_new_mounts() {
   size_t marked = 0;
-  for (const MountLine& mount : parse_mount_table(read_mount_table(mount_table_))) {
+  const std::vector<MountLine> table = parse_mount_table(read_mount_table(mount_table_));
+  // The kernel gives a mount's id to a new mount once the old one is gone:
+  // an id that left the table is a stranger when it comes back.
+  std::set<unsigned long> present;
+  for (const MountLine& mount : table) present.insert(mount.id);
+  std::erase_if(marked_, [&](unsigned long id) { return !present.count(id); });
+  for (const MountLine& mount : table) {
     // A noexec mount holds nothing the kernel would run; it is looked at
     // again should a remount make it executable.
     if (marked_.count(mount.id) || has_option(mount.options, "noexec")) continue;
@@ -139,6 +145,15 @@ size_t FanotifyExecGate::mark_new_mounts() {
     const int fd =
         static_cast<int>(syscall(SYS_openat2, root_, relative.c_str(), &how, sizeof how));
     int failure = fd < 0 ? errno : 0;
+    struct statx reached {};
+    if (fd >= 0 && statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &reached) == 0 &&
+        (reached.stx_mask & STATX_MNT_ID) && reached.stx_mnt_id != mount.id) {
+      // Another mount covers this one's mount point: what the path reaches
+      // is that one, marked through its own line.  This one is tried again
+      // when the table changes (the cover may go).
+      close(fd);
+      continue;
+    }
     if (fd >= 0) {
       // fanotify_mark takes no O_PATH descriptor, but it takes the path
       // that descriptor's /proc link names, which is this very mount.
