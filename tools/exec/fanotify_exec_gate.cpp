@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/fanotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -96,6 +97,13 @@ std::unique_ptr<FanotifyExecGate> FanotifyExecGate::create(std::string& error) {
 }
 
 bool FanotifyExecGate::watch(pid_t process, std::string& error) {
+  // Each waiting exec holds one descriptor here until answered: as many as
+  // allowed, set after the program forked so that it keeps its own limit.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   const std::string proc = "/proc/" + std::to_string(process);
   root_ = ::open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   mount_table_ = ::open((proc + "/mountinfo").c_str(), O_RDONLY | O_CLOEXEC);
@@ -178,11 +186,19 @@ std::vector<ExecOpen> FanotifyExecGate::take_events() {
   for (;;) {
     const ssize_t n = read(group_, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
+    // Any other failure: the kernel could not give this process the file
+    // of an event (no descriptor left, or a file system that will not open
+    // it for exec's credentials) and has denied that exec (EPERM).
+    if (n < 0 && errno != EAGAIN) read_failure_ = errno;
     if (n <= 0) break;  // EAGAIN: nothing more waits
     ssize_t left = n;
     for (auto* event = reinterpret_cast<fanotify_event_metadata*>(buffer);
          FAN_EVENT_OK(event, left); event = FAN_EVENT_NEXT(event, left)) {
-      if (event->vers != FANOTIFY_METADATA_VERSION || event->fd < 0) continue;
+      if (event->fd < 0) continue;
+      if (event->vers != FANOTIFY_METADATA_VERSION) {
+        close(event->fd);
+        continue;
+      }
       if (!(event->mask & FAN_OPEN_EXEC_PERM)) {
         close(event->fd);
         continue;

@@ -61,6 +61,10 @@ class FanotifyExecGate {
   // Mounts that could hold a program but could not be marked (path, file
   // system type and errno), for the report: execs from them go unseen.
   const std::vector<std::string>& unmarked() const { return unmarked_; }
+  // The errno of the last failed read of events (0: none): the kernel
+  // denied that exec (EPERM to the program) because this process could not
+  // take its file.
+  int read_failure() const { return read_failure_; }
 
  private:
   FanotifyExecGate() = default;
@@ -70,6 +74,7 @@ class FanotifyExecGate {
   int mount_table_ = -1;            // /proc/PROCESS/mountinfo, held open
   std::set<unsigned long> marked_;  // mount ids
   std::vector<std::string> unmarked_;
+  int read_failure_ = 0;
 };
 
 }  // namespace vdsoforge::exec

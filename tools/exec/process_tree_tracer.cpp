@@ -285,6 +285,7 @@ class Supervisor {
     result_.processes.clear();
     for (pid_t p : order_) result_.processes.push_back(processes_[p]);
     if (gate_) result_.unwatched_mounts = gate_->unmarked();
+    for (const ExecOpen& open : held_opens_) close(open.file_fd);
     gate_.reset();  // any exec open still waiting is allowed
     return result_;
   }
@@ -354,8 +355,13 @@ class Supervisor {
           gate_->mark_new_mounts();
           note_unwatched_mounts();
         }
-        if (fds[1].revents & POLLIN)
+        if (fds[1].revents & POLLIN) {
           for (ExecOpen& open : gate_->take_events()) on_exec_open(open);
+          if (const int failure = gate_->read_failure(); failure != 0)
+            note("the kernel denied an exec of the tree (EPERM) because exec could not take the "
+                 "file it asked about (" +
+                 std::string(std::strerror(failure)) + "; --exec-gate seccomp asks no file)");
+        }
         if (fds[3].revents & POLLIN) check_witnessed_execs();
         continue;
       }
@@ -507,6 +513,15 @@ class Supervisor {
   struct ExecCall {
     uint64_t seccomp_id = 0;
     ExecOpen open;  // the fanotify gate's event (file_fd >= 0)
+
+    ExecCall() = default;
+    ExecCall(const ExecCall&) = delete;
+    ExecCall& operator=(const ExecCall&) = delete;
+    // A call left unanswered (a refusal: kill_tree() ends its caller) still
+    // gives its file back; the group answers it when it closes.
+    ~ExecCall() {
+      if (open.file_fd >= 0) close(open.file_fd);
+    }
   };
 
   // Lets the call go on: the kernel runs it as if no gate had asked.
