@@ -358,9 +358,10 @@ class Supervisor {
         if (fds[1].revents & POLLIN) {
           for (ExecOpen& open : gate_->take_events()) on_exec_open(open);
           if (const int failure = gate_->read_failure(); failure != 0)
-            note("the kernel denied an exec of the tree (EPERM) because exec could not take the "
-                 "file it asked about (" +
-                 std::string(std::strerror(failure)) + "; --exec-gate seccomp asks no file)");
+            note(
+                "the kernel denied an exec of the tree (EPERM) because exec could not take the "
+                "file it asked about (" +
+                std::string(std::strerror(failure)) + "; --exec-gate seccomp asks no file)");
         }
         if (fds[3].revents & POLLIN) check_witnessed_execs();
         continue;
