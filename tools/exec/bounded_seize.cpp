@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
-#include <string>
+
+#include "proc_status.h"
 
 namespace vdsoforge::exec {
 
@@ -19,16 +19,6 @@ thread_local sigjmp_buf* abandon_to = nullptr;
 
 void abandon_wait(int) {
   if (sigjmp_buf* target = abandon_to) siglongjmp(*target, 1);
-}
-
-// Whether this process traces `tid` (the attach may have succeeded just
-// before the timer fired).
-bool traced_by_us(pid_t tid) {
-  std::ifstream status("/proc/" + std::to_string(tid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with("TracerPid:")) return std::stol(line.substr(10)) == getpid();
-  return false;
 }
 
 // A signal of its own, sent to the calling thread only.
@@ -87,7 +77,8 @@ int seize_within(pid_t tid, unsigned long options, std::chrono::milliseconds lim
     timer.disarm();
   } else {
     abandon_to = nullptr;
-    error = traced_by_us(tid) ? 0 : ETIMEDOUT;
+    // The attach may have succeeded just before the timer fired.
+    error = tracer_of(tid) == getpid() ? 0 : ETIMEDOUT;
   }
   return error;
 }

@@ -3,22 +3,12 @@
 #include <dirent.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <string>
 
+#include "proc_status.h"
+
 namespace vdsoforge::exec {
-namespace {
-
-pid_t parent_of(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with("PPid:")) return static_cast<pid_t>(std::stol(line.substr(5)));
-  return 0;
-}
-
-}  // namespace
 
 std::vector<pid_t> processes_below(pid_t root) {
   std::map<pid_t, std::vector<pid_t>> children;

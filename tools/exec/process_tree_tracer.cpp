@@ -30,6 +30,7 @@
 #include "exec_witness.h"
 #include "fanotify_exec_gate.h"
 #include "privileged_program.h"
+#include "proc_status.h"
 #include "process_tree.h"
 #include "program_check.h"
 #include "supervised_spawn.h"
@@ -107,60 +108,6 @@ class SignalHandling {
   std::array<struct sigaction, 3> previous_{};
   struct sigaction previous_chld_ {};
 };
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// The number after `key` in /proc/PID/status, or `fallback`.
-long status_field(pid_t pid, const char* key, long fallback) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with(key)) return std::stol(line.substr(std::strlen(key)));
-  return fallback;
-}
-
-pid_t thread_group_of(pid_t tid) { return static_cast<pid_t>(status_field(tid, "Tgid:", tid)); }
-pid_t tracer_of(pid_t tid) { return static_cast<pid_t>(status_field(tid, "TracerPid:", 0)); }
-pid_t parent_of(pid_t pid) { return static_cast<pid_t>(status_field(pid, "PPid:", 0)); }
-
-// Gone, a zombie, exiting (PF_EXITING in /proc/PID/stat's flags) or with
-// SIGKILL pending (how a fatal signal ends every thread of a process).
-bool is_dying(pid_t tid) {
-  constexpr unsigned long kExitingFlag = 0x4;  // PF_EXITING
-  constexpr unsigned long kKillBit = 1ul << (SIGKILL - 1);
-  const std::string stat = read_text("/proc/" + std::to_string(tid) + "/stat");
-  const size_t after_name = stat.rfind(')');
-  if (after_name == std::string::npos) return true;
-  // Fields after the name: state (3), ppid, pgrp, session, tty, tpgid, flags (9).
-  std::istringstream fields(stat.substr(after_name + 1));
-  std::string state;
-  long skipped = 0;
-  unsigned long flags = 0;
-  fields >> state >> skipped >> skipped >> skipped >> skipped >> skipped >> flags;
-  if (!fields || state == "Z" || state == "X" || (flags & kExitingFlag)) return true;
-  std::ifstream status("/proc/" + std::to_string(tid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with("SigPnd:"))
-      return (std::stoul(line.substr(7), nullptr, 16) & kKillBit) != 0;
-  return true;
-}
-
-std::string program_of(pid_t pid) {
-  char target[4096] = {};
-  const std::string exe = "/proc/" + std::to_string(pid) + "/exe";
-  const ssize_t n = readlink(exe.c_str(), target, sizeof target - 1);
-  return n > 0 ? std::string(target, static_cast<size_t>(n)) : std::string();
-}
-
-std::string command_of(pid_t pid) {
-  std::string comm = read_text("/proc/" + std::to_string(pid) + "/comm");
-  while (!comm.empty() && comm.back() == '\n') comm.pop_back();
-  return comm;
-}
 
 // Where execvp would find `program`; "" if nowhere.
 std::string find_program(const std::string& program) {
