@@ -21,6 +21,7 @@
 #include <regex>
 #include <thread>
 
+#include "each_gate.h"
 #include "exec_harness.h"
 #include "files.h"
 #include "tool_runner.h"
@@ -240,8 +241,7 @@ TEST_CASE("a child forked without exec keeps the parent's image") {
 }
 
 TEST_CASE("every program of an exec chain gets the image") {
-  const std::string gate = GENERATE(as<std::string>{}, "fanotify", "seccomp");
-  exec_test::require_gate(gate);
+  const std::string gate = exec_test::each_gate();
   INFO("--exec-gate " << gate);
   TempDir dir;
   const auto report = dir.path("report.json");
@@ -263,8 +263,7 @@ TEST_CASE("every program of an exec chain gets the image") {
 }
 
 TEST_CASE("a program exec'd from a thread other than the first gets the image") {
-  const std::string gate = GENERATE(as<std::string>{}, "fanotify", "seccomp");
-  exec_test::require_gate(gate);
+  const std::string gate = exec_test::each_gate();
   INFO("--exec-gate " << gate);
   TempDir dir;
   const auto report = dir.path("report.json");
@@ -294,8 +293,7 @@ TEST_CASE("a program exec'd from a thread other than the first gets the image") 
 TEST_CASE(
     "a program exec'd from a memfd: the image behind seccomp, said and never a hang behind "
     "fanotify") {
-  const std::string gate = GENERATE(as<std::string>{}, "fanotify", "seccomp");
-  exec_test::require_gate(gate);
+  const std::string gate = exec_test::each_gate();
   INFO("--exec-gate " << gate);
   TempDir dir;
   const auto report = dir.path("report.json");
@@ -697,8 +695,7 @@ std::filesystem::path privileged_probe(const TempDir& dir, mode_t mode) {
 
 TEST_CASE("a privileged program runs untraced on the kernel's vDSO, with its privileges") {
   REQUIRE(geteuid() == 0);  // CI runs as root: a copy owned by 65534 changes the euid
-  const std::string gate = GENERATE(as<std::string>{}, "fanotify", "seccomp");
-  exec_test::require_gate(gate);
+  const std::string gate = exec_test::each_gate();
   INFO("--exec-gate " << gate);
   TempDir dir;
   // The setuid program (euid 65534) execs the plain probe: both must lie
@@ -787,8 +784,7 @@ TEST_CASE("signals sent to exec while it holds the program's execve calls reach 
   // Each one must arrive (the program says "h"), then SIGTERM must end it.
   // Behind both gates: the file has no known format, so each call fails
   // (ENOEXEC) after the kernel opened it, which the fanotify gate hears.
-  const std::string gate = GENERATE(as<std::string>{}, "fanotify", "seccomp");
-  exec_test::require_gate(gate);
+  const std::string gate = exec_test::each_gate();
   INFO("--exec-gate " << gate);
   TempDir dir;
   const auto no_format = dir.path("no-format");
@@ -836,8 +832,7 @@ TEST_CASE("an execve exec may not attach to, in a live untraced process, ends th
   // Without CAP_SYS_PTRACE the kernel refuses PTRACE_SEIZE on a
   // non-dumpable process; the probe would otherwise run on the kernel's
   // vDSO as if it had the image.
-  const std::string gate = GENERATE(as<std::string>{}, "fanotify", "seccomp");
-  exec_test::require_gate(gate);
+  const std::string gate = exec_test::each_gate();
   INFO("--exec-gate " << gate);
   const ToolResult r = test_support::run_program(
       {"setpriv", "--inh-caps=-sys_ptrace", "--bounding-set=-sys_ptrace", VDSOFORGE_TOOL, "exec",

@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "each_gate.h"
 #include "exec_harness.h"
 #include "files.h"
 #include "skip.h"
@@ -153,14 +154,10 @@ void suspend_and_resume(Terminal& terminal, const std::string& command) {
   terminal.type("exit\n");
 }
 
-// Each case runs behind both of exec's gates: the fanotify gate (the
-// default here, as root) and the seccomp filter (the default without
-// CAP_SYS_ADMIN).
-std::string each_gate() {
-  std::string gate = GENERATE(as<std::string>{}, "fanotify", "seccomp");
-  exec_test::require_gate(gate);
-  return gate;
-}
+// Each case runs behind both of exec's gates (each_gate.h): the fanotify
+// gate (the default here, as root) and the seccomp filter (the default
+// without CAP_SYS_ADMIN).
+using exec_test::each_gate;
 
 }  // namespace
 
