@@ -315,6 +315,10 @@ TEST_CASE(
   CHECK(lines[0].fields.at("text") == "r-xp:[vdso]");
   CHECK(json["exec_gate"]["unseen_execs"] == 1);
   CHECK(r.err.find("does not get the image") != std::string::npos);
+  // Named by what it runs after the exec (or "" if it ended before exec
+  // could look), never by the launcher it was before.
+  REQUIRE(json["processes"].size() == 1);
+  CHECK(json["processes"][0]["program"] != VDSOFORGE_MEMFD_EXEC);
 }
 
 TEST_CASE("exit codes and deaths by signal come back as a shell reports them") {

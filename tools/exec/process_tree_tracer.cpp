@@ -370,7 +370,7 @@ class Supervisor {
         --asked->second;
         continue;
       }
-      note_unseen_exec(process_of_thread(group));
+      note_unseen_exec(process_of_thread(group), program_of(group));
     }
     if (lost)
       note(
@@ -379,8 +379,8 @@ class Supervisor {
   }
 
   // A program that got no image because its exec never asked the gate.
-  void note_unseen_exec(ProcessRecord& record) {
-    record.program = program_of(record.pid);
+  void note_unseen_exec(ProcessRecord& record, const std::string& program) {
+    record.program = program;
     ++record.execs;
     record.image_base = 0;
     record.proc_auxv.clear();
@@ -629,9 +629,14 @@ class Supervisor {
         // The attach waits for the exec lock: the call is already past its
         // program's open, which the gate did not see, and this is one of its
         // interpreters.  Let it go; the program runs without the image.
-        // (Its ask, counted above, keeps the witness from counting it again.)
+        // The witness reports it once done, under its new program's name:
+        // the ask counted above must not hide it.  Unwitnessed, it is said
+        // now, its program unknown yet.
         answer(call);
-        note_unseen_exec(record);
+        if (witness_)
+          --gated_[group];
+        else
+          note_unseen_exec(record, "");
         return;
       }
       if (const pid_t tracer = tracer_of(tid); tracer != 0) {
