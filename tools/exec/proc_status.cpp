@@ -52,12 +52,13 @@ bool is_dying(pid_t tid) {
   return true;
 }
 
-std::string program_of(pid_t pid) {
+std::string link_target(const std::string& path) {
   char target[4096] = {};
-  const std::string exe = "/proc/" + std::to_string(pid) + "/exe";
-  const ssize_t n = readlink(exe.c_str(), target, sizeof target - 1);
+  const ssize_t n = readlink(path.c_str(), target, sizeof target - 1);
   return n > 0 ? std::string(target, static_cast<size_t>(n)) : std::string();
 }
+
+std::string program_of(pid_t pid) { return link_target("/proc/" + std::to_string(pid) + "/exe"); }
 
 std::string command_of(pid_t pid) {
   std::string comm = read_text("/proc/" + std::to_string(pid) + "/comm");

@@ -22,6 +22,9 @@ pid_t parent_of(pid_t pid);        // 0: gone
 // fatal signal ends every thread of a process).
 bool is_dying(pid_t tid);
 
+// What the symbolic link (a /proc magic link too) names, "" if unreadable.
+std::string link_target(const std::string& path);
+
 std::string program_of(pid_t pid);  // /proc/PID/exe, "" if unreadable
 std::string command_of(pid_t pid);  // /proc/PID/comm without its newline
 

@@ -17,11 +17,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <utility>
 
 #include "bounded_seize.h"
@@ -353,12 +351,10 @@ class Supervisor {
       return;
     }
     const std::string file = "/proc/self/fd/" + std::to_string(open.file_fd);
-    char target[4096] = {};
-    const ssize_t n = readlink(file.c_str(), target, sizeof target - 1);
     ExecCall call;
     call.open = open;
     open.file_fd = -1;  // the call owns it now
-    on_execve(call, open.tid, file, n > 0 ? std::string(target, static_cast<size_t>(n)) : "");
+    on_execve(call, open.tid, file, link_target(file));
   }
 
   // Execs of the tree the kernel reports as done: each must have asked the
@@ -550,28 +546,31 @@ class Supervisor {
            ", process " + std::to_string(record.pid) + ")");
   }
 
-  // Whether `tid`'s process descends from this one.  Orphans of the tree
-  // come back here (the subreaper), so a process of the tree always leads
-  // here through PPid; one from elsewhere leads to init.
-  static bool in_tree(pid_t tid) {
-    // (exec may itself be init, pid 1, of a pid namespace.)
-    pid_t ancestor = parent_of(tid);
-    for (int depth = 0; ancestor > 0 && depth < 4096; ++depth) {
-      if (ancestor == getpid()) return true;
-      if (ancestor == 1) return false;
+  // Up the PPid chain from `pid`'s parent: the first ancestor `stop`
+  // accepts, else where the chain ends (this process, init, or 0 when a
+  // link is gone).  Orphans of the tree come back here (the subreaper), so
+  // a process of the tree always leads here; one from elsewhere leads to
+  // init.  (exec may itself be init, pid 1, of a pid namespace.)
+  template <typename Stop>
+  static pid_t walk_up(pid_t pid, Stop stop) {
+    pid_t ancestor = parent_of(pid);
+    for (int depth = 0; ancestor > 1 && ancestor != getpid() && depth < 4096; ++depth) {
+      if (stop(ancestor)) return ancestor;
       ancestor = parent_of(ancestor);
     }
-    return false;
+    return ancestor;
   }
 
+  // Whether `tid`'s process descends from this one.
+  static bool in_tree(pid_t tid) {
+    return walk_up(tid, [](pid_t) { return false; }) == getpid();
+  }
+
+  // Whether `group` or an ancestor below this process is privileged
+  // (neither this process nor init is ever in exempt_).
   bool exempt_by_lineage(pid_t group) {
-    if (exempt_.count(group)) return true;
-    pid_t ancestor = parent_of(group);
-    for (int depth = 0; ancestor > 1 && ancestor != getpid() && depth < 256; ++depth) {
-      if (exempt_.count(ancestor)) return true;
-      ancestor = parent_of(ancestor);
-    }
-    return false;
+    const auto exempt = [this](pid_t pid) { return exempt_.count(pid) != 0; };
+    return exempt(group) || exempt(walk_up(group, exempt));
   }
 
   void exempt(ProcessRecord& record, const std::string& why, const std::string& program) {

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <span>
 
+#include "proc_status.h"
 #include "vdsoforge/elf_outline.h"
 
 namespace vdsoforge::exec {
@@ -43,10 +44,8 @@ std::string check_file(const std::string& path, const std::string& name, bool mu
 
 std::string refusal_reason(pid_t pid) {
   const std::string exe = "/proc/" + std::to_string(pid) + "/exe";
-  char target[4096] = {};
-  const ssize_t length = readlink(exe.c_str(), target, sizeof target - 1);
-  const std::string name = length > 0 ? std::string(target, static_cast<size_t>(length)) : exe;
-  return check_file(exe, name, true);
+  const std::string name = program_of(pid);
+  return check_file(exe, name.empty() ? exe : name, true);
 }
 
 std::string refusal_reason_for_program(const std::string& program) {
